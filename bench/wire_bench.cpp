@@ -1,0 +1,259 @@
+// Codec kernels: decode and encode of a 1-prefix UPDATE, a packed UPDATE of
+// 500 IPv4 prefixes, an IPv6 ADD-PATH UPDATE, and a CATS-EXP attribute with
+// 8 contact instances. Counters: ns per prefix (via items/s) and heap
+// allocations per message, counted by replacing global operator new.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "wire/message.hpp"
+
+namespace {
+std::atomic<std::uint64_t> g_allocs{0};
+}
+
+void* operator new(std::size_t n) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+using namespace cats::wire;
+
+namespace {
+
+const std::string kTv1 =
+    "ffffffffffffffffffffffffffffffff0040020000002440010100400200400304c000020140050400000064c0ff0c01000000020005010381"
+    "000820cb00710a";
+
+Bytes cats_value_8_instances() {
+  Bytes b;
+  Writer w(b);
+  w.put32(0x01000000);
+  w.put8(cats_tlv::kMetricControl);
+  w.put16(8);
+  w.put32(42);
+  w.put16(10);
+  w.put16(1);
+  w.put8(cats_tlv::kSiteMetrics);
+  w.put16(5);
+  w.put8(cats_metric::kNormFi);
+  w.put8(3);
+  w.put16(cats_metric::kL2Descriptor);
+  w.put8(8);
+  for (int i = 0; i < 8; ++i) {
+    w.put8(cats_tlv::kContactInstance);
+    w.put16(18 + 10);
+    w.put8(2);
+    w.put8(0);
+    for (int k = 0; k < 15; ++k) w.put8(k == 0 ? 0x20 : 0);
+    w.put8(static_cast<std::uint8_t>(i + 1));
+    for (std::uint8_t t : {cats_metric::kComputeNorm, cats_metric::kCommunicationNorm}) {
+      w.put8(t);
+      w.put8(3);
+      w.put16(cats_metric::kL1Descriptor);
+      w.put8(static_cast<std::uint8_t>(i % 11));
+    }
+  }
+  return b;
+}
+
+// Attributes of the packed messages, decoded from bytes kept alive here.
+struct Attrs {
+  Bytes bytes;
+  AttributeSet set;
+};
+
+Attrs make_attrs(bool next_hop) {
+  Attrs a;
+  Writer w(a.bytes);
+  auto put = [&](std::uint8_t flags, std::uint8_t type, const Bytes& v) {
+    w.put8(flags);
+    w.put8(type);
+    w.put8(static_cast<std::uint8_t>(v.size()));
+    w.put(v);
+  };
+  put(0x40, attr::kOrigin, {std::byte{0}});
+  put(0x40, attr::kAsPath, *from_hex("02020000fde80000fde9"));
+  if (next_hop) put(0x40, attr::kNextHop, *from_hex("c0000201"));
+  put(0x40, attr::kLocalPref, *from_hex("00000064"));
+  put(0xc0, kDefaultCatsType,
+      *from_hex("010000000400080000002a000a0001020005010381000"
+                "8"));
+  DecodeContext ctx;
+  ctx.as4 = true;
+  std::vector<DecodeError> errors;
+  decode_path_attributes(a.bytes, ctx, a.set, errors);
+  if (!errors.empty()) std::abort();
+  return a;
+}
+
+std::vector<NlriEntry> v4(std::size_t n) {
+  std::vector<NlriEntry> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    Prefix p;
+    p.length = 24;
+    p.addr = {10, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i), 0};
+    out.push_back({p, std::nullopt});
+  }
+  return out;
+}
+
+std::vector<NlriEntry> v6_addpath(std::size_t n) {
+  std::vector<NlriEntry> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    Prefix p;
+    p.afi = Afi::kIpv6;
+    p.length = 128;
+    p.addr = {0x20, 0x01, 0x0d, 0xb8, 0xca, 0xfe};
+    p.addr[14] = static_cast<std::uint8_t>(i >> 8);
+    p.addr[15] = static_cast<std::uint8_t>(i);
+    out.push_back({p, static_cast<std::uint32_t>(i % 4 + 1)});
+  }
+  return out;
+}
+
+// Decode one message and visit every prefix, as the RIB ingest does.
+void run_decode(benchmark::State& state, const Bytes& msg, const DecodeContext& ctx) {
+  std::size_t prefixes = 0;
+  std::uint64_t allocs = 0, messages = 0;
+  for (auto _ : state) {
+    const std::uint64_t before = g_allocs.load(std::memory_order_relaxed);
+    Decoded d = decode_message(msg, ctx);
+    const auto& u = std::get<Update>(d.body);
+    std::size_t n = 0;
+    std::uint32_t sum = 0;
+    for (const auto& e : u.nlri) {
+      sum += e.prefix.addr[2];
+      ++n;
+    }
+    if (const auto* r = u.mp_reach())
+      for (const auto& e : r->entries()) {
+        sum += e.prefix.addr[15] + *e.path_id;
+        ++n;
+      }
+    benchmark::DoNotOptimize(sum);
+    allocs += g_allocs.load(std::memory_order_relaxed) - before;
+    ++messages;
+    prefixes = n;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * prefixes));
+  state.counters["prefixes"] = static_cast<double>(prefixes);
+  state.counters["allocs/msg"] = static_cast<double>(allocs) / static_cast<double>(messages);
+  state.counters["ns/prefix"] = benchmark::Counter(static_cast<double>(state.iterations() * prefixes),
+                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_Decode_Update1Prefix(benchmark::State& state) {
+  const Bytes msg = *from_hex(kTv1);
+  DecodeContext ctx;
+  ctx.as4 = true;
+  run_decode(state, msg, ctx);
+}
+BENCHMARK(BM_Decode_Update1Prefix);
+
+// Arg = prefixes in the message; allocs/msg must not grow with it.
+void BM_Decode_PackedIpv4(benchmark::State& state) {
+  static const Attrs a = make_attrs(true);
+  EncodeContext ectx;
+  const auto packed = pack_announcements(a.set, Afi::kIpv4, {}, v4(static_cast<std::size_t>(state.range(0))), ectx);
+  DecodeContext ctx;
+  ctx.as4 = true;
+  run_decode(state, packed.messages.at(0), ctx);
+}
+BENCHMARK(BM_Decode_PackedIpv4)->Arg(1)->Arg(500);
+
+void BM_Decode_Ipv6AddPath(benchmark::State& state) {
+  static const Attrs a = make_attrs(false);
+  EncodeContext ectx;
+  ectx.add_path.ipv6 = true;
+  const Bytes nh = *from_hex("20010db8000000000000000000000002");
+  const auto packed = pack_announcements(a.set, Afi::kIpv6, nh, v6_addpath(200), ectx);
+  DecodeContext ctx;
+  ctx.as4 = true;
+  ctx.add_path.ipv6 = true;
+  run_decode(state, packed.messages.at(0), ctx);
+}
+BENCHMARK(BM_Decode_Ipv6AddPath);
+
+void BM_Decode_CatsExp8Instances(benchmark::State& state) {
+  const Bytes v = cats_value_8_instances();
+  std::uint64_t allocs = 0;
+  for (auto _ : state) {
+    const std::uint64_t before = g_allocs.load(std::memory_order_relaxed);
+    CatsExp c;
+    if (CatsExp::decode(v, c)) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(c.site_score());
+    allocs += g_allocs.load(std::memory_order_relaxed) - before;
+  }
+  state.counters["allocs/msg"] = static_cast<double>(allocs) / static_cast<double>(state.iterations());
+  state.counters["octets"] = static_cast<double>(v.size());
+}
+BENCHMARK(BM_Decode_CatsExp8Instances);
+
+void BM_Encode_Update1Prefix(benchmark::State& state) {
+  const Bytes msg = *from_hex(kTv1);
+  DecodeContext ctx;
+  ctx.as4 = true;
+  const Decoded d = decode_message(msg, ctx);
+  EncodeContext ectx;
+  for (auto _ : state) benchmark::DoNotOptimize(encode_message(d.body, ectx));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Encode_Update1Prefix);
+
+void run_pack(benchmark::State& state, const AttributeSet& attrs, Afi afi, ByteSpan nh,
+              const std::vector<NlriEntry>& in, const EncodeContext& ectx) {
+  std::uint64_t allocs = 0;
+  for (auto _ : state) {
+    const std::uint64_t before = g_allocs.load(std::memory_order_relaxed);
+    auto p = pack_announcements(attrs, afi, nh, in, ectx);
+    benchmark::DoNotOptimize(p.messages.data());
+    allocs += g_allocs.load(std::memory_order_relaxed) - before;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * in.size()));
+  state.counters["allocs/call"] = static_cast<double>(allocs) / static_cast<double>(state.iterations());
+  state.counters["ns/prefix"] = benchmark::Counter(static_cast<double>(state.iterations() * in.size()),
+                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_Encode_Packed500Ipv4(benchmark::State& state) {
+  static const Attrs a = make_attrs(true);
+  run_pack(state, a.set, Afi::kIpv4, {}, v4(500), EncodeContext{});
+}
+BENCHMARK(BM_Encode_Packed500Ipv4);
+
+void BM_Encode_Ipv6AddPath(benchmark::State& state) {
+  static const Attrs a = make_attrs(false);
+  EncodeContext ectx;
+  ectx.add_path.ipv6 = true;
+  static const Bytes nh = *from_hex("20010db8000000000000000000000002");
+  run_pack(state, a.set, Afi::kIpv6, nh, v6_addpath(200), ectx);
+}
+BENCHMARK(BM_Encode_Ipv6AddPath);
+
+void BM_Encode_CatsExp8Instances(benchmark::State& state) {
+  const Bytes v = cats_value_8_instances();
+  CatsExp c;
+  if (CatsExp::decode(v, c)) std::abort();
+  for (auto _ : state) {
+    Bytes out;
+    out.reserve(v.size());
+    Writer w(out);
+    c.encode(w);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_Encode_CatsExp8Instances);
+
+}  // namespace
+
+BENCHMARK_MAIN();

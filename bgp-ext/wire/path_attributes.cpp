@@ -1,0 +1,228 @@
+#include "path_attributes.hpp"
+
+namespace cats::wire {
+
+namespace {
+constexpr std::uint8_t kO = attr::kOptional;
+constexpr std::uint8_t kT = attr::kTransitive;
+
+// BIRD-style table: one row per recognised attribute.
+constexpr AttributeRule kWellKnown = {kT, Action::kTreatAsWithdraw};
+constexpr AttributeRule kWellKnownDiscard = {kT, Action::kAttributeDiscard};  // ATOMIC_AGGREGATE
+constexpr AttributeRule kOptTransDiscard = {kO | kT, Action::kAttributeDiscard};
+constexpr AttributeRule kOptTransWithdraw = {kO | kT, Action::kTreatAsWithdraw};
+constexpr AttributeRule kOptNonTransWithdraw = {kO, Action::kTreatAsWithdraw};
+constexpr AttributeRule kOptNonTransReset = {kO, Action::kSessionReset};
+constexpr AttributeRule kAigpRule = {kO, Action::kAttributeDiscard};
+constexpr AttributeRule kCatsRule = {kO | kT, Action::kTreatAsWithdraw};
+
+Bytes attribute_bytes(ByteSpan whole) {
+  return Bytes(whole.begin(), whole.end());
+}
+}  // namespace
+
+const AttributeRule* attribute_rule(std::uint8_t type, std::uint8_t cats_type) {
+  if (type == cats_type) return &kCatsRule;
+  switch (type) {
+    case attr::kOrigin:
+    case attr::kAsPath:
+    case attr::kNextHop:
+    case attr::kLocalPref: return &kWellKnown;
+    case attr::kMed: return &kOptNonTransWithdraw;
+    case attr::kAtomicAggregate: return &kWellKnownDiscard;
+    case attr::kAggregator:
+    case attr::kAs4Path:
+    case attr::kAs4Aggregator: return &kOptTransDiscard;
+    case attr::kCommunities:
+    case attr::kExtCommunities:
+    case attr::kLargeCommunity: return &kOptTransWithdraw;
+    case attr::kOriginatorId:
+    case attr::kClusterList: return &kOptNonTransWithdraw;
+    case attr::kMpReach:
+    case attr::kMpUnreach: return &kOptNonTransReset;
+    case attr::kAigp: return &kAigpRule;
+    default: return nullptr;  // includes 42 (Edge Metadata, E34)
+  }
+}
+
+void AttributeSet::add(Attribute a) {
+  list_.push_back(std::move(a));
+  const auto& b = list_.back();
+  if (!b.discarded && index_[b.type] < 0) index_[b.type] = static_cast<std::int16_t>(list_.size() - 1);
+}
+
+void AttributeSet::reindex() {
+  index_.fill(-1);
+  for (std::size_t i = 0; i < list_.size(); ++i)
+    if (!list_[i].discarded && index_[list_[i].type] < 0) index_[list_[i].type] = static_cast<std::int16_t>(i);
+}
+
+namespace {
+
+// Decodes a recognised attribute's value into `a.value`.
+DecodeStatus decode_value(std::uint8_t type, ByteSpan v, const DecodeContext& ctx, Attribute& a) {
+  auto run = [&](auto&& fn, auto tag) -> DecodeStatus {
+    decltype(tag) val;
+    DecodeStatus st = fn(val);
+    if (!st) a.value = std::move(val);
+    return st;
+  };
+  if (type == ctx.cats_type) return run([&](CatsExp& x) { return CatsExp::decode(v, x); }, CatsExp{});
+  switch (type) {
+    case attr::kOrigin: return run([&](Origin& x) { return Origin::decode(v, x); }, Origin{});
+    case attr::kAsPath: return run([&](AsPath& x) { return AsPath::decode(v, ctx.as4, x); }, AsPath{});
+    case attr::kAs4Path: return run([&](AsPath& x) { return AsPath::decode(v, true, x); }, AsPath{});
+    case attr::kNextHop: return run([&](NextHop& x) { return NextHop::decode(v, x); }, NextHop{});
+    case attr::kMed: return run([&](Med& x) { return Med::decode(v, x); }, Med{});
+    case attr::kLocalPref: return run([&](LocalPref& x) { return LocalPref::decode(v, x); }, LocalPref{});
+    case attr::kAtomicAggregate:
+      return run([&](AtomicAggregate& x) { return AtomicAggregate::decode(v, x); }, AtomicAggregate{});
+    case attr::kAggregator: return run([&](Aggregator& x) { return Aggregator::decode(v, ctx.as4, x); }, Aggregator{});
+    case attr::kAs4Aggregator: return run([&](Aggregator& x) { return Aggregator::decode(v, true, x); }, Aggregator{});
+    case attr::kCommunities: return run([&](Communities& x) { return Communities::decode(v, x); }, Communities{});
+    case attr::kOriginatorId: return run([&](OriginatorId& x) { return OriginatorId::decode(v, x); }, OriginatorId{});
+    case attr::kClusterList: return run([&](ClusterList& x) { return ClusterList::decode(v, x); }, ClusterList{});
+    case attr::kMpReach: return run([&](MpReach& x) { return MpReach::decode(v, ctx.add_path, x); }, MpReach{});
+    case attr::kMpUnreach: return run([&](MpUnreach& x) { return MpUnreach::decode(v, ctx.add_path, x); }, MpUnreach{});
+    case attr::kExtCommunities:
+      return run([&](ExtCommunities& x) { return ExtCommunities::decode(v, x); }, ExtCommunities{});
+    case attr::kLargeCommunity:
+      return run([&](LargeCommunities& x) { return LargeCommunities::decode(v, x); }, LargeCommunities{});
+    case attr::kAigp: return run([&](Aigp& x) { return Aigp::decode(v, x); }, Aigp{});
+    default: return std::nullopt;
+  }
+}
+
+DecodeError make_error(Action action, std::uint8_t subcode, std::uint8_t type, std::string reason, Bytes data) {
+  return DecodeError{action, notify::kUpdate, subcode, type, std::move(reason), std::move(data)};
+}
+
+}  // namespace
+
+void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeSet& out,
+                            std::vector<DecodeError>& errors) {
+  std::array<bool, 256> seen{};
+  std::size_t pos = 0;
+  while (pos < field.size()) {
+    // E3: a broken attribute header or length hides every later attribute.
+    const std::size_t left = field.size() - pos;
+    if (left < 3) {
+      errors.push_back(
+          make_error(Action::kTreatAsWithdraw, notify::kMalformedAttrList, 0, "truncated path attribute header", {}));
+      return;
+    }
+    Attribute a;
+    a.flags = u8(field, pos);
+    a.type = u8(field, pos + 1);
+    const bool ext = (a.flags & attr::kExtendedLength) != 0;
+    const std::size_t hdr = ext ? 4 : 3;
+    if (left < hdr) {
+      errors.push_back(make_error(Action::kTreatAsWithdraw, notify::kMalformedAttrList, a.type,
+                                  "truncated path attribute header", {}));
+      return;
+    }
+    const std::size_t len = ext ? be16(field, pos + 2) : u8(field, pos + 2);
+    if (left - hdr < len) {
+      errors.push_back(
+          make_error(Action::kTreatAsWithdraw, notify::kAttrLength, a.type,
+                     std::string(attribute_name(a.type, ctx.cats_type)) + " length runs past the attribute list",
+                     attribute_bytes(field.subspan(pos, left))));
+      return;
+    }
+    const ByteSpan whole = field.subspan(pos, hdr + len);
+    a.raw = field.subspan(pos + hdr, len);
+    a.value = Opaque{a.raw};
+    pos += hdr + len;
+    const char* name = attribute_name(a.type, ctx.cats_type);
+
+    if (seen[a.type]) {  // E6 / E7
+      if (a.type == attr::kMpReach || a.type == attr::kMpUnreach) {
+        errors.push_back(make_error(Action::kSessionReset, notify::kMalformedAttrList, a.type,
+                                    std::string(name) + " appears twice", {}));
+      }
+      a.discarded = true;
+      out.add(std::move(a));
+      continue;
+    }
+    seen[a.type] = true;
+
+    const AttributeRule* rule = attribute_rule(a.type, ctx.cats_type);
+    const std::uint8_t ot = a.flags & (attr::kOptional | attr::kTransitive);
+    // E20: our CATS code with foreign O/T bits is someone else's attribute.
+    if (rule != nullptr && a.type == ctx.cats_type && ot != rule->flags) rule = nullptr;
+    if (rule == nullptr) {
+      a.recognised = false;
+      if ((a.flags & attr::kOptional) == 0) {
+        errors.push_back(make_error(Action::kSessionReset, notify::kUnrecognizedWellKnown, a.type,
+                                    "unrecognised well-known attribute " + std::to_string(a.type),
+                                    attribute_bytes(whole)));
+        a.malformed = true;
+      }
+      out.add(std::move(a));
+      continue;
+    }
+
+    // E17: AIGP on a session without AIGP, or with the T bit, is treated as an
+    // unrecognised non-transitive attribute: dropped, route kept.
+    if (a.type == attr::kAigp && (!ctx.aigp || (a.flags & attr::kTransitive) != 0)) {
+      a.recognised = false;
+      a.discarded = true;
+      errors.push_back(make_error(Action::kAttributeDiscard, notify::kOptionalAttr, a.type,
+                                  ctx.aigp ? "AIGP with the Transitive bit" : "AIGP not enabled on this session",
+                                  attribute_bytes(whole)));
+      out.add(std::move(a));
+      continue;
+    }
+
+    // E15 / RFC 7606 §7.5, §7.9, §7.10: from an eBGP peer these are discarded
+    // whatever their content.
+    if (ctx.ebgp && (a.type == attr::kLocalPref || a.type == attr::kOriginatorId || a.type == attr::kClusterList)) {
+      a.discarded = true;
+      errors.push_back(make_error(Action::kAttributeDiscard, notify::kMalformedAttrList, a.type,
+                                  std::string(name) + " received from an eBGP peer", {}));
+      out.add(std::move(a));
+      continue;
+    }
+
+    DecodeStatus st;
+    if (ot != rule->flags) {  // E10: flags conflict = malformed
+      st = Malformed{notify::kAttrFlags, std::string(name) + " flags 0x" +
+                                             to_hex(std::as_bytes(std::span(&a.flags, 1))) +
+                                             " conflict with its definition"};
+    } else {
+      st = decode_value(a.type, a.raw, ctx, a);
+    }
+    if (st) {
+      a.malformed = true;
+      a.value = Opaque{a.raw};
+      Action act = rule->on_malformed;
+      if (act == Action::kAttributeDiscard) a.discarded = true;
+      std::uint8_t subcode = st->subcode;
+      if (a.type == ctx.cats_type) subcode = notify::kOptionalAttr;  // E35: 3/9 for CATS-EXP
+      errors.push_back(make_error(act, subcode, a.type, st->reason, attribute_bytes(whole)));
+      out.add(std::move(a));
+      continue;
+    }
+
+    // RFC 6793 §3: AS4_* between two 4-octet speakers are discarded.
+    if (ctx.as4 && (a.type == attr::kAs4Path || a.type == attr::kAs4Aggregator)) {
+      a.discarded = true;
+      errors.push_back(make_error(Action::kAttributeDiscard, notify::kOptionalAttr, a.type,
+                                  std::string(name) + " received on a 4-octet AS session", {}));
+    }
+    if (a.type == attr::kAs4Path && !a.discarded) {
+      if (const auto* p = a.as<AsPath>(); p != nullptr && p->has_confed()) {
+        a.discarded = true;
+        errors.push_back(make_error(Action::kAttributeDiscard, notify::kOptionalAttr, a.type,
+                                    "AS4_PATH with confederation segments", {}));
+      }
+    }
+    out.add(std::move(a));
+  }
+}
+
+void encode_path_attributes(Writer& w, const AttributeSet& attrs, const EncodeContext& ctx) {
+  for (const auto& a : attrs.list()) encode_attribute(w, a, ctx);
+}
+
+}  // namespace cats::wire

@@ -1,0 +1,53 @@
+// The path attribute table: one row per attribute type (expected flags and the
+// RFC 7606 action when it is malformed), and the attribute-list decoder.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "attributes.hpp"
+#include "context.hpp"
+#include "error.hpp"
+
+namespace cats::wire {
+
+struct AttributeRule {
+  std::uint8_t flags;  // expected Optional|Transitive bits
+  Action on_malformed;
+};
+
+// nullptr for types this codec does not recognise.
+const AttributeRule* attribute_rule(std::uint8_t type, std::uint8_t cats_type);
+
+class AttributeSet {
+ public:
+  AttributeSet() { index_.fill(-1); }
+  // Appends in wire order; the first usable (not discarded) one of a type wins.
+  void add(Attribute a);
+  const Attribute* find(std::uint8_t type) const {
+    return index_[type] < 0 ? nullptr : &list_[static_cast<std::size_t>(index_[type])];
+  }
+  template <class T>
+  const T* get(std::uint8_t type) const {
+    const auto* a = find(type);
+    return a == nullptr ? nullptr : a->as<T>();
+  }
+  const std::vector<Attribute>& list() const { return list_; }
+  std::vector<Attribute>& mutable_list() { return list_; }
+  void reindex();
+  bool empty() const { return list_.empty(); }
+
+ private:
+  std::vector<Attribute> list_;
+  std::array<std::int16_t, 256> index_;
+};
+
+// Decodes the Path Attributes field. Appends errors (already classified per
+// RFC 7606 but not yet escalated for UPDATEs without NLRI).
+void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeSet& out,
+                            std::vector<DecodeError>& errors);
+
+void encode_path_attributes(Writer& w, const AttributeSet& attrs, const EncodeContext& ctx);
+
+}  // namespace cats::wire

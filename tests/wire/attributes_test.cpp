@@ -1,0 +1,341 @@
+// One row per attribute: raw bytes <-> decoded value, both directions
+// (decode checks the fields, encode must give back the same octets).
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "test_util.hpp"
+#include "wire/json.hpp"
+
+namespace cats::wire {
+namespace {
+
+using namespace test;
+
+struct AttrRow {
+  const char* name;
+  std::string attr;  // whole attribute, hex
+  bool as4 = true;
+  AddPath add_path{};
+  std::function<void(const Attribute&)> check;
+};
+
+std::ostream& operator<<(std::ostream& os, const AttrRow& r) {
+  return os << r.name;
+}
+
+const std::vector<AttrRow>& rows() {
+  static const std::vector<AttrRow> kRows = {
+      {"origin_incomplete",
+       A(0x40, 1, "02"),
+       true,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<Origin>()->value, 2); }},
+      {"as_path_4octet",
+       A(0x40, 2,
+         "0203fa56ea01000000640000fde8"
+         "01020000000100000002"),
+       true,
+       {},
+       [](const Attribute& a) {
+         const auto* p = a.as<AsPath>();
+         ASSERT_EQ(p->segments.size(), 2u);
+         EXPECT_EQ(p->segments[0].asns, (std::vector<std::uint32_t>{4200000001u, 100, 65000}));
+         EXPECT_EQ(p->segments[1].type, SegmentType::kSet);
+         EXPECT_EQ(p->path_length(), 4u);
+       }},
+      {"as_path_2octet_confed",
+       A(0x40, 2,
+         "0301fde9"
+         "0202fde8ffff"),
+       false,
+       {},
+       [](const Attribute& a) {
+         const auto* p = a.as<AsPath>();
+         EXPECT_FALSE(p->four_octet);
+         EXPECT_EQ(p->segments[0].type, SegmentType::kConfedSequence);
+         EXPECT_EQ(p->path_length(), 2u);  // confed segments do not count
+         EXPECT_EQ(p->segments[1].asns[1], 65535u);
+       }},
+      {"next_hop",
+       A(0x40, 3, "c6336401"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_EQ(address_to_string(Afi::kIpv4, std::as_bytes(std::span(a.as<NextHop>()->addr))), "198.51.100.1");
+       }},
+      {"med", A(0x80, 4, "00000032"), true, {}, [](const Attribute& a) { EXPECT_EQ(a.as<Med>()->value, 50u); }},
+      {"local_pref",
+       A(0x40, 5, "000000c8"),
+       true,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<LocalPref>()->value, 200u); }},
+      {"atomic_aggregate",
+       A(0x40, 6, ""),
+       true,
+       {},
+       [](const Attribute& a) { EXPECT_NE(a.as<AtomicAggregate>(), nullptr); }},
+      {"aggregator_4octet",
+       A(0xc0, 7, "fa56ea01c0000201"),
+       true,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<Aggregator>()->asn, 4200000001u); }},
+      {"aggregator_2octet",
+       A(0xc0, 7, "fde8c0000201"),
+       false,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<Aggregator>()->asn, 65000u); }},
+      {"communities",
+       A(0xc0, 8, "fde80064ffffff01"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_EQ(a.as<Communities>()->values, (std::vector<std::uint32_t>{0xfde80064, 0xffffff01}));
+       }},
+      {"originator_id",
+       A(0x80, 9, "0a000001"),
+       true,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<OriginatorId>()->id[0], 10); }},
+      {"cluster_list",
+       A(0x80, 10, "0a0000010a000002"),
+       true,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<ClusterList>()->ids.size(), 2u); }},
+      {"mp_reach_ipv6_link_local",
+       A(0x80, 14,
+         "00020120"
+         "20010db8000000000000000000000001"
+         "fe800000000000000000000000000001"
+         "00"
+         "4020010db800010000"
+         "00"),
+       true,
+       {},
+       [](const Attribute& a) {
+         const auto* m = a.as<MpReach>();
+         EXPECT_EQ(m->next_hop.size(), 32u);
+         EXPECT_EQ(address_to_string(Afi::kIpv6, m->next_hop.subspan(16)), "fe80::1");
+         ASSERT_EQ(m->entries().count(), 2u);
+         EXPECT_EQ(m->entries().begin()->prefix.to_string(), "2001:db8:1::/64");
+         EXPECT_EQ(std::next(m->entries().begin())->prefix.to_string(), "::/0");
+       }},
+      {"mp_reach_ipv4",
+       A(0x80, 14,
+         "00010104c000020100"
+         "18c63364"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_EQ(a.as<MpReach>()->entries().begin()->prefix.to_string(), "198.51.100.0/24");
+       }},
+      {"mp_reach_vpn_kept_opaque",
+       A(0x80, 14,
+         "0001800c"
+         "000000000000000000000000"
+         "00"
+         "7000"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_FALSE(a.as<MpReach>()->known_family());
+         EXPECT_EQ(a.as<MpReach>()->safi, 128);
+       }},
+      {"mp_unreach_addpath",
+       A(0x80, 15,
+         "000201"
+         "0000000740"
+         "20010db800010000"),
+       true,
+       {false, true},
+       [](const Attribute& a) {
+         auto e = *a.as<MpUnreach>()->entries().begin();
+         EXPECT_EQ(e.path_id, 7u);
+         EXPECT_EQ(e.prefix.to_string(), "2001:db8:1::/64");
+       }},
+      {"ext_communities_link_bandwidth_nontransitive",
+       A(0xc0, 16,
+         "4004fde84e6e6b28"
+         "0002fde800000064"),
+       true,
+       {},
+       [](const Attribute& a) {
+         auto lb = a.as<ExtCommunities>()->lowest_link_bandwidth();
+         ASSERT_TRUE(lb);
+         EXPECT_FALSE(lb->transitive);
+         EXPECT_FLOAT_EQ(lb->bytes_per_second, 1e9f);
+       }},
+      {"ext_communities_lowest_bandwidth_wins",
+       A(0xc0, 16,
+         "0004fde84e6e6b28"
+         "0004fde84cee6b28"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_FLOAT_EQ(a.as<ExtCommunities>()->lowest_link_bandwidth()->bytes_per_second, 125e6f);
+       }},
+      {"as4_path",
+       A(0xc0, 17, "0201fa56ea01"),
+       false,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<AsPath>()->segments[0].asns[0], 4200000001u); }},
+      {"as4_aggregator",
+       A(0xc0, 18, "fa56ea01c0000201"),
+       false,
+       {},
+       [](const Attribute& a) { EXPECT_EQ(a.as<Aggregator>()->asn, 4200000001u); }},
+      {"aigp_with_unknown_tlv",
+       A(0x80, 26,
+         "01000b0000000000000014"
+         "050005abcd"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_EQ(a.as<Aigp>()->metric(), 20u);
+         EXPECT_EQ(a.as<Aigp>()->tlvs.size(), 2u);
+       }},
+      {"large_community",
+       A(0xc0, 32,
+         "fa56ea01"
+         "00000001"
+         "00000002"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_EQ(a.as<LargeCommunities>()->values[0], (std::array<std::uint32_t, 3>{4200000001u, 1, 2}));
+       }},
+      {"extended_length_kept", A(0xd0, 8, "fde80064"), true, {}, [](const Attribute& a) { EXPECT_EQ(a.flags, 0xd0); }},
+      {"unknown_transitive_partial_kept",
+       A(0xe0, 250, "010203"),
+       true,
+       {},
+       [](const Attribute& a) {
+         EXPECT_FALSE(a.recognised);
+         EXPECT_EQ(to_hex(a.as<Opaque>()->value), "010203");
+       }},
+      {"cats_eight_instances",
+       cats([] {
+         std::string t = T(4, "00000007000a0002") + T(2, kL2Eight);
+         for (int i = 0; i < 8; ++i)
+           t += T(3,
+                  "0200"
+                  "20010db80005"
+                  "0000000000000000"
+                  "000" +
+                      std::to_string(i) + M(2, "4100", "0" + std::to_string(i)));
+         return t;
+       }()),
+       true,
+       {},
+       [](const Attribute& a) {
+         const auto* c = a.as<CatsExp>();
+         ASSERT_NE(c, nullptr);
+         EXPECT_EQ(c->tlvs.size(), 10u);
+         EXPECT_EQ(c->site_score(), 8);
+         EXPECT_EQ(c->metric_control()->sequence, 7u);
+       }},
+  };
+  return kRows;
+}
+
+class AttributeRows : public ::testing::TestWithParam<AttrRow> {};
+
+TEST_P(AttributeRows, DecodeThenEncode) {
+  const AttrRow& r = GetParam();
+  DecodeContext ctx;
+  ctx.as4 = r.as4;
+  ctx.add_path = r.add_path;
+  const Bytes bytes = hex(r.attr);
+  AttributeSet set;
+  std::vector<DecodeError> errors;
+  decode_path_attributes(bytes, ctx, set, errors);
+  ASSERT_TRUE(errors.empty()) << errors.front().reason;
+  ASSERT_EQ(set.list().size(), 1u);
+  r.check(set.list()[0]);
+  EncodeContext ectx;
+  ectx.as4 = r.as4;
+  ectx.add_path = r.add_path;
+  Bytes out;
+  Writer w(out);
+  encode_attribute(w, set.list()[0], ectx);
+  EXPECT_EQ(to_hex(out), to_hex(bytes));
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, AttributeRows, ::testing::ValuesIn(rows()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(AsPath, TwoOctetEncodingUsesAsTrans) {
+  AsPath p;
+  p.segments.push_back({SegmentType::kSequence, {4200000001u, 65000}});
+  Bytes out;
+  Writer w(out);
+  p.encode(w, false);
+  EXPECT_EQ(to_hex(out), "02025ba0fde8");
+}
+
+TEST(AsPath, LongSegmentsAreSplitAt255) {
+  AsPath p;
+  p.segments.push_back({SegmentType::kSequence, std::vector<std::uint32_t>(300, 65001)});
+  Bytes out;
+  Writer w(out);
+  p.encode(w, true);
+  AsPath back;
+  ASSERT_FALSE(AsPath::decode(out, true, back));
+  ASSERT_EQ(back.segments.size(), 2u);
+  EXPECT_EQ(back.segments[0].asns.size(), 255u);
+  EXPECT_EQ(back.path_length(), 300u);
+}
+
+TEST(AsPath, Rfc6793Merge) {
+  // AS_PATH: 65001 AS_TRANS AS_TRANS, AS4_PATH: 4200000001 4200000002.
+  AsPath two, four;
+  ASSERT_FALSE(AsPath::decode(hex("0203fde95ba05ba0"), false, two));
+  ASSERT_FALSE(AsPath::decode(hex("0202fa56ea01fa56ea02"), true, four));
+  const AsPath m = merge_as4_path(two, four);
+  std::vector<std::uint32_t> flat;
+  for (const auto& s : m.segments) flat.insert(flat.end(), s.asns.begin(), s.asns.end());
+  EXPECT_EQ(flat, (std::vector<std::uint32_t>{65001, 4200000001u, 4200000002u}));
+  // AS4_PATH longer than AS_PATH: ignored.
+  AsPath longer;
+  ASSERT_FALSE(AsPath::decode(hex("0204fa56ea01fa56ea02fa56ea03fa56ea04"), true, longer));
+  EXPECT_EQ(merge_as4_path(two, longer), two);
+}
+
+TEST(AsPath, EffectivePathInUpdateOnTwoOctetSession) {
+  const Bytes wire =
+      update_msg(A(0x40, 1, "00") + A(0x40, 2, "0202fde95ba0") + A(0x40, 3, "c0000201") + A(0xc0, 17, "0201fa56ea01"),
+                 std::string(kNlri));
+  DecodeContext ctx;  // 2-octet
+  const Decoded d = decode_message(wire, ctx);
+  ASSERT_EQ(d.error(), nullptr);
+  auto p = std::get<Update>(d.body).effective_as_path();
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->segments.back().asns.back(), 4200000001u);
+  EXPECT_EQ(p->path_length(), 2u);
+}
+
+TEST(Prefix, ParseAndPrintCanonical) {
+  auto p = Prefix::parse("10.1.2.3/8");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->to_string(), "10.0.0.0/8");
+  EXPECT_FALSE(Prefix::parse("10.0.0.0/33"));
+  EXPECT_FALSE(Prefix::parse("10.0.0/8"));
+  EXPECT_FALSE(Prefix::parse("2001:db8::/129"));
+  EXPECT_EQ(Prefix::parse("2001:db8::1/32")->to_string(), "2001:db8::/32");
+}
+
+TEST(Nlri, TrailingBitsAreMasked) {
+  // /20 with the host bits of the third octet set: 10.1.15.0 -> 10.1.0.0/20.
+  const Bytes f = hex("140a010f");
+  NlriView v(f, Afi::kIpv4, false);
+  EXPECT_EQ(v.begin()->prefix.to_string(), "10.1.0.0/20");
+}
+
+TEST(Hex, RejectsGarbage) {
+  EXPECT_FALSE(from_hex("0g"));
+  EXPECT_FALSE(from_hex("abc"));
+  EXPECT_EQ(to_hex(*from_hex("0x DE:ad")), "dead");
+}
+
+}  // namespace
+}  // namespace cats::wire
