@@ -5,7 +5,7 @@
 namespace cats::wire {
 
 namespace {
-DecodeStatus bad_length(std::string what, std::size_t got) {
+DecodeStatus bad_length(const std::string& what, std::size_t got) {
   return Malformed{notify::kAttrLength, what + " length " + std::to_string(got) + " is invalid"};
 }
 }  // namespace

@@ -53,8 +53,8 @@ const char* subcode_name(std::uint8_t code, std::uint8_t sub) {
         case 5: return "Authentication Failure (deprecated)";
         case 6: return "Unacceptable Hold Time";
         case 7: return "Unsupported Capability";
-        case 8: return "Deprecated";
-        case 9: return "Deprecated";
+        case 8:
+        case 9:
         case 10: return "Deprecated";
         case 11: return "Role Mismatch";
       }
