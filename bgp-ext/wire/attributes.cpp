@@ -372,27 +372,39 @@ const char* attribute_name(std::uint8_t type, std::uint8_t cats_type) {
 }
 
 void encode_attribute(Writer& w, const Attribute& a, const EncodeContext& ctx) {
-  Bytes value;
-  Writer vw(value);
+  // Write the value in place after a length placeholder; widen the length
+  // field afterwards in the rare case a value without the hint exceeds 255.
+  const bool hint = (a.flags & attr::kExtendedLength) != 0;
+  const std::size_t start = w.size();
+  w.put8(static_cast<std::uint8_t>(a.flags & 0xf0));
+  w.put8(a.type);
+  if (hint)
+    w.put16(0);
+  else
+    w.put8(0);
+  const std::size_t value_start = w.size();
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, AsPath>)
-          v.encode(vw, a.type == attr::kAs4Path ? true : ctx.as4);
+          v.encode(w, a.type == attr::kAs4Path ? true : ctx.as4);
         else if constexpr (std::is_same_v<T, Aggregator>)
-          v.encode(vw, a.type == attr::kAs4Aggregator ? true : ctx.as4);
+          v.encode(w, a.type == attr::kAs4Aggregator ? true : ctx.as4);
         else
-          v.encode(vw);
+          v.encode(w);
       },
       a.value);
-  const bool ext = value.size() > 255 || (a.flags & attr::kExtendedLength) != 0;
-  w.put8(static_cast<std::uint8_t>((a.flags & 0xe0) | (ext ? attr::kExtendedLength : 0)));
-  w.put8(a.type);
-  if (ext)
-    w.put16(static_cast<std::uint16_t>(value.size()));
-  else
-    w.put8(static_cast<std::uint8_t>(value.size()));
-  w.put(value);
+  const std::size_t len = w.size() - value_start;
+  Bytes& out = w.bytes();
+  if (!hint && len > 255) {
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(value_start), std::byte{0});
+    w.patch8(start, static_cast<std::uint8_t>((a.flags & 0xe0) | attr::kExtendedLength));
+    w.patch16(start + 2, static_cast<std::uint16_t>(len));
+  } else if (hint) {
+    w.patch16(start + 2, static_cast<std::uint16_t>(len));
+  } else {
+    w.patch8(start + 2, static_cast<std::uint8_t>(len));
+  }
 }
 
 }  // namespace cats::wire

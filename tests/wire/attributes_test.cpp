@@ -339,3 +339,29 @@ TEST(Hex, RejectsGarbage) {
 
 }  // namespace
 }  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+// Extended Length only when needed: a built attribute of 400 octets gets it,
+// one of 4 octets does not.
+TEST(EncodeAttribute, ExtendedLengthOnlyWhenNeeded) {
+  Communities many;
+  many.values.assign(100, 0xfde80001u);
+  Attribute big{attr::kOptional | attr::kTransitive, attr::kCommunities, {}, false, false, true, many};
+  Bytes out;
+  Writer w(out);
+  encode_attribute(w, big, {});
+  EXPECT_EQ(to_hex(ByteSpan(out).first(4)), "d0080190");
+  EXPECT_EQ(out.size(), 4u + 400u);
+  Communities one;
+  one.values = {1};
+  Attribute small{attr::kOptional | attr::kTransitive, attr::kCommunities, {}, false, false, true, one};
+  Bytes out2;
+  Writer w2(out2);
+  encode_attribute(w2, small, {});
+  EXPECT_EQ(to_hex(out2), "c0080400000001");
+}
+
+}  // namespace
+}  // namespace cats::wire
