@@ -16,6 +16,35 @@ std::string ipv4(std::uint32_t v) {
   return ipv4(a);
 }
 
+// Text from the wire (FQDN, shutdown communication) may be any bytes; JSON
+// strings must be UTF-8, so invalid sequences become U+FFFD.
+std::string valid_utf8(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = n > 0 && i + n <= in.size();
+    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 0x2;
+    if (ok && n > 1) {
+      // Reject overlong forms, surrogates and code points above U+10FFFF.
+      std::uint32_t cp = c & (0x7fu >> n);
+      for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3fu);
+      static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[n] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+    }
+    if (ok) {
+      out.append(in, i, n);
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 Json nlri_list(const NlriView& v, std::uint8_t safi) {
   Json arr = Json::array();
   for (const auto& e : v) {
@@ -265,8 +294,8 @@ Json open_json(const Open& m, const DecodeContext& ctx, Json o) {
               }
               cj["families"] = std::move(fams);
             } else if constexpr (std::is_same_v<T, FqdnCap>) {
-              cj["hostname"] = v.hostname;
-              cj["domain"] = v.domain;
+              cj["hostname"] = valid_utf8(v.hostname);
+              cj["domain"] = valid_utf8(v.domain);
             } else if constexpr (std::is_same_v<T, CatsCap>) {
               cj["max_version"] = v.max_version;
             }
@@ -330,7 +359,7 @@ Json to_json(const Decoded& d, const DecodeContext& ctx) {
           o["code_name"] = notify::code_name(m.code);
           o["subcode_name"] = notify::subcode_name(m.code, m.subcode);
           o["data"] = to_hex(m.data);
-          if (auto s = m.shutdown_communication()) o["shutdown_communication"] = *s;
+          if (auto s = m.shutdown_communication()) o["shutdown_communication"] = valid_utf8(*s);
         } else if constexpr (std::is_same_v<T, RouteRefresh>) {
           o["afi"] = m.afi;
           o["safi"] = m.safi;

@@ -58,7 +58,7 @@ struct ParseCounters {
   std::uint32_t samples = 0;
   std::uint32_t comments = 0;         // '#' lines that are not HELP/TYPE/UNIT/EOF
   std::uint32_t blank_lines = 0;
-  std::uint32_t malformed_lines = 0;  // all of them, also those past kMaxStoredErrors
+  std::uint32_t errors = 0;           // all of them, also those past kMaxStoredErrors
   std::uint32_t unescaped = 0;        // label values and HELP texts copied to the arena
   std::uint32_t exemplars = 0;        // OpenMetrics exemplars skipped
 };
@@ -70,7 +70,7 @@ struct ParseResult {
   Format format = Format::kPrometheus;  // the one used (kAuto resolved)
   std::vector<Family> families;         // in order of first appearance
   std::vector<Sample> samples;          // in body order
-  std::vector<ParseError> errors;       // in line order, at most kMaxStoredErrors
+  std::vector<ParseError> errors;       // in line order, the first kMaxStoredErrors
   ParseCounters counters;
   bool eof = false;  // "# EOF" seen (OpenMetrics)
 
@@ -85,7 +85,7 @@ struct ParseResult {
   ParseResult(const ParseResult&) = delete;
   ParseResult& operator=(const ParseResult&) = delete;
 
-  bool ok() const { return counters.malformed_lines == 0; }
+  bool ok() const { return counters.errors == 0; }
 };
 
 ParseResult parse_exposition(std::string_view body, Format hint = Format::kAuto);

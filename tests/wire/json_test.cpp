@@ -136,3 +136,50 @@ TEST(Json, HandWrittenUpdate) {
 
 }  // namespace
 }  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+// Found by fuzz_message: a shutdown communication that is not UTF-8 made the
+// JSON serializer throw. Wire text is now made valid (U+FFFD) before it goes
+// into JSON; the same for FQDN host and domain names.
+TEST(Json, InvalidUtf8FromTheWire) {
+  const Bytes notif = test::hex(
+      "ffffffffffffffffffffffffffffffff004a0306040718006100009fedb50db800050000000000000000000000000000000001290341ffff"
+      "0303"
+      "41000903001c020020001420cb00710a");
+  const Decoded d = decode_message(notif, {});
+  const Json j = to_json(d, {});
+  std::string text;
+  ASSERT_NO_THROW(text = j.dump());
+  EXPECT_NE(j["shutdown_communication"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);
+
+  const std::string fqdn =
+      "4907"
+      "03"
+      "61ff62"
+      "02"
+      "c3a9";  // host "a\xffb", domain "é"
+  const std::string params =
+      "02"
+      "09" +
+      fqdn;
+  const Bytes open = test::hex(
+      "ffffffffffffffffffffffffffffffff"
+      "0028"
+      "01"
+      "04fde8005ac0000201"
+      "0b" +
+      params);
+  const Decoded o = decode_message(open, {});
+  ASSERT_EQ(o.error(), nullptr) << o.error()->reason;
+  const Json oj = to_json(o, {});
+  ASSERT_NO_THROW(text = oj.dump());
+  EXPECT_EQ(oj["capabilities"][0]["hostname"],
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(oj["capabilities"][0]["domain"], "\xC3\xA9");
+}
+
+}  // namespace
+}  // namespace cats::wire
