@@ -225,4 +225,20 @@ void encode_path_attributes(Writer& w, const AttributeSet& attrs, const EncodeCo
   for (const auto& a : attrs.list()) encode_attribute(w, a, ctx);
 }
 
+AttributeSet prepare_for_propagation(const AttributeSet& in) {
+  AttributeSet out;
+  for (const auto& a : in.list()) {
+    if (a.discarded) continue;
+    if (!a.recognised) {
+      if ((a.flags & attr::kTransitive) == 0) continue;
+      Attribute copy = a;
+      copy.flags |= attr::kPartial;
+      out.add(std::move(copy));
+      continue;
+    }
+    out.add(a);
+  }
+  return out;
+}
+
 }  // namespace cats::wire

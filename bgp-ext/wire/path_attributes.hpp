@@ -50,4 +50,10 @@ void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeS
 
 void encode_path_attributes(Writer& w, const AttributeSet& attrs, const EncodeContext& ctx);
 
+// RFC 4271 §5 / §9.1.3 for a route passed on to another peer: unrecognised
+// optional transitive attributes get the Partial bit, unrecognised
+// non-transitive ones and discarded ones are dropped. Recognised attributes
+// (CATS-EXP included, unknown TLVs and all) are left as they are.
+AttributeSet prepare_for_propagation(const AttributeSet& in);
+
 }  // namespace cats::wire

@@ -365,3 +365,40 @@ TEST(EncodeAttribute, ExtendedLengthOnlyWhenNeeded) {
 
 }  // namespace
 }  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+// RFC 4271 §5 when a route is passed on: Partial on unknown transitive
+// attributes, unknown non-transitive and discarded ones gone, CATS-EXP as is.
+TEST(Propagation, PartialBitAndDrops) {
+  using namespace test;
+  const std::string cats_attr = cats(T(2, kL2Eight) + T(99, "dead"));
+  const Bytes wire = update_msg(kMandatory + A(0xc0, 200, "0102") + A(0x80, 201, "0304") + A(0x80, 42, "0506") +
+                                    A(0x40, 6, "00") + A(0x80, 255, "0000") + cats_attr,
+                                std::string(kNlri));
+  DecodeContext ctx = as4_ctx();
+  ctx.cats_type = 255;
+  const Decoded d = decode_message(wire, ctx);
+  // The CATS code with flags 0x80 is someone else's (E20) and a duplicate of
+  // type 255 follows; the first one is the foreign one, so ours is the duplicate.
+  const AttributeSet out = prepare_for_propagation(std::get<Update>(d.body).attrs);
+  std::vector<std::pair<int, int>> got;
+  for (const auto& a : out.list()) got.emplace_back(a.type, a.flags);
+  EXPECT_EQ(got, (std::vector<std::pair<int, int>>{{1, 0x40}, {2, 0x40}, {3, 0x40}, {200, 0xe0}}));
+}
+
+TEST(Propagation, CatsExpPassesUnchanged) {
+  using namespace test;
+  const std::string cats_attr = cats(T(2, kL2Eight) + T(99, "dead"));
+  const Bytes wire = update_msg(kMandatory + cats_attr, std::string(kNlri));
+  const Decoded d = decode_message(wire, as4_ctx());
+  const AttributeSet out = prepare_for_propagation(std::get<Update>(d.body).attrs);
+  Bytes enc;
+  Writer w(enc);
+  encode_path_attributes(w, out, {});
+  EXPECT_EQ(to_hex(enc), to_hex(hex(kMandatory + cats_attr)));
+}
+
+}  // namespace
+}  // namespace cats::wire
