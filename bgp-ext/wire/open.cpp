@@ -197,10 +197,13 @@ void encode_capability(Writer& w, const Capability& c) {
             w.put8(f.send_receive);
           }
         } else if constexpr (std::is_same_v<T, FqdnCap>) {
-          w.put8(static_cast<std::uint8_t>(v.hostname.size()));
-          w.put(std::as_bytes(std::span(v.hostname)));
-          w.put8(static_cast<std::uint8_t>(v.domain.size()));
-          w.put(std::as_bytes(std::span(v.domain)));
+          // Each name has a 1-octet length; longer names are cut, not wrapped.
+          const std::size_t hl = std::min<std::size_t>(v.hostname.size(), 255);
+          const std::size_t dl = std::min<std::size_t>(v.domain.size(), 255);
+          w.put8(static_cast<std::uint8_t>(hl));
+          w.put(std::as_bytes(std::span(v.hostname.data(), hl)));
+          w.put8(static_cast<std::uint8_t>(dl));
+          w.put(std::as_bytes(std::span(v.domain.data(), dl)));
         } else if constexpr (std::is_same_v<T, CatsCap>) {
           w.put8(v.max_version);
         }
@@ -209,44 +212,56 @@ void encode_capability(Writer& w, const Capability& c) {
   w.patch8(at, static_cast<std::uint8_t>(w.size() - start));
 }
 
+namespace {
+
+// Parameter values, encoded first so their sizes decide the length format.
+std::vector<Bytes> encode_parameter_values(const Open& o) {
+  std::vector<Bytes> values;
+  for (const auto& p : o.parameters) {
+    Bytes v;
+    Writer pw(v);
+    if (p.type == 2) {
+      for (const auto& c : p.capabilities) encode_capability(pw, c);
+    } else {
+      pw.put(p.raw);
+    }
+    values.push_back(std::move(v));
+  }
+  return values;
+}
+
+}  // namespace
+
 void encode_open_body(Writer& w, const Open& o, std::uint8_t /*cats_capability*/) {
   w.put8(o.version);
   w.put16(o.my_as);
   w.put16(o.hold_time);
   w.put(std::as_bytes(std::span(o.bgp_id)));
-  const auto len_at = w.size();
-  if (o.extended_parameters) {
+  const std::vector<Bytes> values = encode_parameter_values(o);
+  std::size_t total = 0;
+  bool needs_extended = false;
+  for (const auto& v : values) {
+    total += 2 + v.size();
+    needs_extended = needs_extended || v.size() > 255;
+  }
+  // RFC 9072: the extended encoding only when a length does not fit an
+  // octet (or when the OPEN we re-encode arrived that way).
+  const bool ext = o.extended_parameters || needs_extended || total > 255;
+  if (ext) {
     w.put8(255);
     w.put8(255);
-    w.put16(0);
+    w.put16(static_cast<std::uint16_t>(total + values.size()));  // one more length octet per parameter
   } else {
-    w.put8(0);
+    w.put8(static_cast<std::uint8_t>(total));
   }
-  const auto start = w.size();
-  for (const auto& p : o.parameters) {
-    w.put8(p.type);
-    const auto plen_at = w.size();
-    if (o.extended_parameters)
-      w.put16(0);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    w.put8(o.parameters[i].type);
+    if (ext)
+      w.put16(static_cast<std::uint16_t>(values[i].size()));
     else
-      w.put8(0);
-    const auto pstart = w.size();
-    if (p.type == 2) {
-      for (const auto& c : p.capabilities) encode_capability(w, c);
-    } else {
-      w.put(p.raw);
-    }
-    const auto plen = w.size() - pstart;
-    if (o.extended_parameters)
-      w.patch16(plen_at, static_cast<std::uint16_t>(plen));
-    else
-      w.patch8(plen_at, static_cast<std::uint8_t>(plen));
+      w.put8(static_cast<std::uint8_t>(values[i].size()));
+    w.put(values[i]);
   }
-  const auto total = w.size() - start;
-  if (o.extended_parameters)
-    w.patch16(len_at + 2, static_cast<std::uint16_t>(total));
-  else
-    w.patch8(len_at, static_cast<std::uint8_t>(total));
 }
 
 }  // namespace cats::wire

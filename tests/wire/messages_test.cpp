@@ -276,3 +276,35 @@ TEST(Open, Rfc9072ExtendedParameters) {
 
 }  // namespace
 }  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+// RFC 9072: an OPEN whose parameters do not fit 255 octets switches to the
+// extended encoding by itself, and decodes back (found in review: lengths
+// used to be truncated to one octet).
+TEST(Open, LargeParametersUseRfc9072) {
+  Open o;
+  o.my_as = 65000;
+  o.hold_time = 90;
+  o.bgp_id = {192, 0, 2, 1};
+  OptionalParameter p;
+  for (std::uint16_t afi = 1; afi <= 50; ++afi)
+    p.capabilities.push_back({cap::kMultiprotocol, {}, MultiprotocolCap{afi, 0, 1}, false});
+  o.parameters.push_back(p);
+  const Bytes wire = encode_message(o, {});
+  EXPECT_EQ(wire.size(), 19u + 10u + 3u + 50u * 6u + 3u);
+  const Decoded d = decode_message(wire, {});
+  ASSERT_EQ(d.error(), nullptr) << d.error()->reason;
+  const auto& back = std::get<Open>(d.body);
+  EXPECT_TRUE(back.extended_parameters);
+  EXPECT_EQ(back.capabilities().size(), 50u);
+  // A small OPEN keeps the classic encoding.
+  o.parameters[0].capabilities.resize(2);
+  const Decoded small = decode_message(encode_message(o, {}), {});
+  ASSERT_EQ(small.error(), nullptr);
+  EXPECT_FALSE(std::get<Open>(small.body).extended_parameters);
+}
+
+}  // namespace
+}  // namespace cats::wire
