@@ -199,7 +199,7 @@ using AttrValue =
 struct Attribute {
   std::uint8_t flags = 0;  // as received (Partial and Extended Length included)
   std::uint8_t type = 0;
-  ByteSpan raw;            // value octets as received (empty for built attributes)
+  ByteSpan raw = {};       // value octets as received (empty for built attributes)
   bool discarded = false;  // RFC 7606 attribute-discard or a duplicate
   bool malformed = false;
   bool recognised = true;  // false: handled as an unrecognised attribute (RFC 4271 §5)

@@ -51,6 +51,19 @@ void AttributeSet::add(Attribute a) {
   if (!b.discarded && index_[b.type] < 0) index_[b.type] = static_cast<std::int16_t>(list_.size() - 1);
 }
 
+void AttributeSet::set(Attribute a) {
+  if (index_[a.type] >= 0) {
+    list_[static_cast<std::size_t>(index_[a.type])] = std::move(a);
+    return;
+  }
+  add(std::move(a));
+}
+
+void AttributeSet::erase(std::uint8_t type) {
+  std::erase_if(list_, [type](const Attribute& a) { return a.type == type; });
+  reindex();
+}
+
 void AttributeSet::reindex() {
   index_.fill(-1);
   for (std::size_t i = 0; i < list_.size(); ++i)
@@ -223,6 +236,14 @@ void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeS
 
 void encode_path_attributes(Writer& w, const AttributeSet& attrs, const EncodeContext& ctx) {
   for (const auto& a : attrs.list()) encode_attribute(w, a, ctx);
+}
+
+std::optional<AsPath> effective_as_path(const AttributeSet& attrs) {
+  const auto* p = attrs.get<AsPath>(attr::kAsPath);
+  if (p == nullptr) return std::nullopt;
+  const auto* p4 = attrs.get<AsPath>(attr::kAs4Path);
+  if (p4 == nullptr || p->four_octet) return *p;
+  return merge_as4_path(*p, *p4);
 }
 
 AttributeSet prepare_for_propagation(const AttributeSet& in) {

@@ -35,6 +35,11 @@ class AttributeSet {
   }
   const std::vector<Attribute>& list() const { return list_; }
   std::vector<Attribute>& mutable_list() { return list_; }
+  // Replaces the usable attribute of a.type (or appends): for building an
+  // Adj-RIB-Out from a received set.
+  void set(Attribute a);
+  // Removes every attribute of `type`.
+  void erase(std::uint8_t type);
   void reindex();
   bool empty() const { return list_.empty(); }
 
@@ -55,5 +60,9 @@ void encode_path_attributes(Writer& w, const AttributeSet& attrs, const EncodeCo
 // non-transitive ones and discarded ones are dropped. Recognised attributes
 // (CATS-EXP included, unknown TLVs and all) are left as they are.
 AttributeSet prepare_for_propagation(const AttributeSet& in);
+
+// The AS path a route really took: AS_PATH, merged with AS4_PATH (RFC 6793
+// §4.2.3) when AS_PATH was received with 2-octet ASNs. nullopt: no AS_PATH.
+std::optional<AsPath> effective_as_path(const AttributeSet& attrs);
 
 }  // namespace cats::wire

@@ -27,11 +27,7 @@ bool Update::has_any_nlri() const {
 }
 
 std::optional<AsPath> Update::effective_as_path() const {
-  const auto* p = attrs.get<AsPath>(attr::kAsPath);
-  if (p == nullptr) return std::nullopt;
-  const auto* p4 = attrs.get<AsPath>(attr::kAs4Path);
-  if (p4 == nullptr || p->four_octet) return *p;
-  return merge_as4_path(*p, *p4);
+  return wire::effective_as_path(attrs);
 }
 
 namespace {

@@ -402,3 +402,26 @@ TEST(Propagation, CatsExpPassesUnchanged) {
 
 }  // namespace
 }  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+TEST(AttributeSet, SetReplacesOrAppendsAndEraseRemoves) {
+  using namespace test;
+  const Bytes bytes = hex(kMandatory + A(0x40, 5, "00000064"));
+  AttributeSet set;
+  std::vector<DecodeError> errors;
+  decode_path_attributes(bytes, as4_ctx(), set, errors);
+  set.set({attr::kTransitive, attr::kLocalPref, {}, false, false, true, LocalPref{200}});
+  set.set({attr::kOptional, attr::kMed, {}, false, false, true, Med{7}});
+  EXPECT_EQ(set.get<LocalPref>(attr::kLocalPref)->value, 200u);
+  EXPECT_EQ(set.get<Med>(attr::kMed)->value, 7u);
+  EXPECT_EQ(set.list().size(), 5u);
+  set.erase(attr::kLocalPref);
+  EXPECT_EQ(set.find(attr::kLocalPref), nullptr);
+  EXPECT_EQ(set.get<Med>(attr::kMed)->value, 7u);  // index rebuilt
+  EXPECT_EQ(set.list().size(), 4u);
+}
+
+}  // namespace
+}  // namespace cats::wire
