@@ -1,0 +1,400 @@
+#include "session/peer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <random>
+
+#include "session/fsm_collision.hpp"
+#include "session/socket_options.hpp"
+#include "session/transport.hpp"
+
+namespace cats::session {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+RandomSource make_random() {
+  auto rng = std::make_shared<std::mt19937>(std::random_device{}());
+  return [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
+}
+
+std::uint32_t id_of(const std::array<std::uint8_t, 4>& b) {
+  return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+}
+
+Event bare(EventType t) {
+  return Event{t};
+}
+
+}  // namespace
+
+struct Peer::Conn {
+  Conn(const asio::any_io_executor& ex, const FsmConfig& fc) : fsm(fc, make_random()), timer(ex) {}
+  Peer* peer = nullptr;  // null once discarded: handlers still in flight stop here
+  Fsm fsm;
+  asio::steady_timer timer;
+  std::uint64_t timer_gen = 0;
+  std::shared_ptr<Link> link;
+  bool suppress_connect = false;  // a connection that arrived needs no connect of its own
+  bool overflowed = false;
+  std::optional<Negotiated> pending;  // from the OPEN the FSM is processing
+  std::optional<Negotiated> session;  // Established
+  wire::DecodeContext dctx{};
+};
+
+Peer::Peer(asio::any_io_executor ex, PeerConfig cfg, PeerHandler& handler)
+    : ex_(std::move(ex)), cfg_(std::move(cfg)), handler_(handler) {
+  name_ = cfg_.name.empty() ? cfg_.remote_address.to_string() : cfg_.name;
+  main_ = make_conn();
+}
+
+Peer::~Peer() {
+  if (second_) discard(second_);
+  if (main_) discard(main_);
+}
+
+Peer::ConnPtr Peer::make_conn() {
+  auto c = std::make_shared<Conn>(ex_, cfg_.fsm);
+  c->peer = this;
+  return c;
+}
+
+void Peer::start() {
+  spdlog::info("[{}] start ({})", name_, cfg_.passive ? "passive" : "active");
+  feed(main_, bare(cfg_.passive ? EventType::kManualStartPassive : EventType::kManualStart));
+}
+
+void Peer::stop(std::string_view shutdown_text) {
+  spdlog::info("[{}] stop: \"{}\"", name_, shutdown_text);
+  if (auto c = second_) feed(c, Event::manual_stop(shutdown_text));
+  if (auto c = main_) feed(c, Event::manual_stop(shutdown_text));
+}
+
+const Peer::ConnPtr& Peer::lead() const {
+  return second_ && second_->fsm.state() > main_->fsm.state() ? second_ : main_;
+}
+
+State Peer::state() const {
+  return lead()->fsm.state();
+}
+
+const std::optional<Negotiated>& Peer::negotiated() const {
+  return lead()->session;
+}
+
+std::size_t Peer::queued_bytes() const {
+  return lead()->link ? lead()->link->queued_bytes() : 0;
+}
+
+bool Peer::send(wire::Bytes message) {
+  auto c = lead();
+  if (c->fsm.state() != State::kEstablished || !c->link) return false;
+  return enqueue(c, std::move(message));
+}
+
+bool Peer::enqueue(const ConnPtr& c, wire::Bytes message) {
+  if (!c->link) return false;
+  if (c->link->send(std::move(message))) {
+    max_queued_ = std::max(max_queued_, c->link->queued_bytes());
+    return true;
+  }
+  if (c->overflowed) return false;
+  // The peer stopped reading: free the queue and stop the session. Posted,
+  // as we may be inside an FSM step.
+  c->overflowed = true;
+  spdlog::warn("[{}] output queue full ({} octets): dropping with Cease 6/8", name_, c->link->queued_bytes());
+  c->link->drop_pending();
+  asio::post(ex_, [c] {
+    if (c->peer == nullptr) return;
+    Event e{EventType::kAutomaticStop};
+    e.notify = make_cease(cease::kOutOfResources);
+    c->peer->feed(c, e);
+  });
+  return false;
+}
+
+void Peer::accept(tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto from = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  const State st = main_->fsm.state();
+  if (st == State::kIdle || second_) {
+    spdlog::info("[{}] refusing connection from {} in {}{}", name_, from.address().to_string(), state_name(st),
+                 second_ ? " (two connections already)" : "");
+    socket.close(ec);
+    return;
+  }
+  if (cfg_.gtsm) {
+    if (auto e = set_gtsm(socket, from.address().is_v6())) spdlog::warn("[{}] GTSM: {}", name_, e.message());
+  }
+  spdlog::info("[{}] connection from {}", name_, from.address().to_string());
+  if ((st == State::kConnect || st == State::kActive) && !main_->link) {
+    // No connection and no attempt of our own: take the peer's.
+    attach(main_, std::make_shared<Link>(std::move(socket), cfg_.out_queue_bytes, false));
+    feed(main_, bare(EventType::kTcpConnectionConfirmed));
+    return;
+  }
+  // Main has a connection or is connecting: both go through OPEN and the
+  // collision rules pick one (§6.8). Closing our half-open attempt instead
+  // could kill the very connection the peer keeps.
+  auto c = make_conn();
+  second_ = c;
+  c->suppress_connect = true;
+  feed(c, bare(cfg_.passive ? EventType::kManualStartPassive : EventType::kManualStart));
+  c->suppress_connect = false;
+  attach(c, std::make_shared<Link>(std::move(socket), cfg_.out_queue_bytes, false));
+  feed(c, bare(EventType::kTcpConnectionConfirmed));
+}
+
+void Peer::connect(const ConnPtr& c) {
+  const bool v6 = cfg_.remote_address.is_v6();
+  tcp::socket s(ex_);
+  boost::system::error_code ec;
+  s.open(v6 ? tcp::v6() : tcp::v4(), ec);
+  if (!ec && (cfg_.local_address || cfg_.local_port != 0)) {
+    s.set_option(asio::socket_base::reuse_address(true), ec);
+    const asio::ip::address any =
+        v6 ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::address(asio::ip::address_v4::any());
+    if (!ec) s.bind(tcp::endpoint(cfg_.local_address.value_or(any), cfg_.local_port), ec);
+  }
+  if (!ec && !cfg_.md5_key.empty()) ec = set_md5_key(s, cfg_.remote_address, cfg_.md5_key);
+  if (!ec && cfg_.gtsm) ec = set_gtsm(s, v6);
+  if (ec) {
+    spdlog::warn("[{}] cannot connect: {}", name_, ec.message());
+    asio::post(ex_, [c] {
+      if (c->peer != nullptr) c->peer->feed(c, bare(EventType::kTcpConnectionFails));
+    });
+    return;
+  }
+  auto link = std::make_shared<Link>(std::move(s), cfg_.out_queue_bytes, true);
+  c->link = link;
+  c->overflowed = false;
+  link->socket().async_connect(tcp::endpoint(cfg_.remote_address, cfg_.remote_port),
+                               [c, link](const boost::system::error_code& e) {
+                                 if (c->peer == nullptr || c->link != link) return;  // abandoned
+                                 Peer& p = *c->peer;
+                                 if (e) {
+                                   spdlog::debug("[{}] connect: {}", p.name_, e.message());
+                                   p.feed(c, bare(EventType::kTcpConnectionFails));
+                                   return;
+                                 }
+                                 p.attach(c, link);
+                                 p.feed(c, bare(EventType::kTcpCrAcked));
+                               });
+}
+
+void Peer::attach(const ConnPtr& c, std::shared_ptr<Link> link) {
+  c->link = link;
+  c->overflowed = false;
+  // The callbacks hold the Conn; drop_link() and discard() clear them, which
+  // also keeps `this` valid for as long as they can run.
+  Link::Callbacks cb;
+  cb.on_message = [this, c](wire::ByteSpan b) { on_message(c, b); };
+  cb.on_progress = [this, c] { feed(c, bare(EventType::kSendProgress)); };
+  cb.on_error = [this, c](const boost::system::error_code& ec) {
+    spdlog::info("[{}] connection lost: {}", name_, ec.message());
+    feed(c, bare(EventType::kTcpConnectionFails));
+  };
+  link->set_callbacks(std::move(cb));
+  link->start_reading();
+}
+
+void Peer::drop_link(const ConnPtr& c) {
+  if (c->link) {
+    c->link->close_after_flush(cfg_.notification_linger);
+    c->link.reset();
+  }
+  c->dctx = {};
+  c->pending.reset();
+}
+
+void Peer::discard(const ConnPtr& c) {
+  drop_link(c);
+  c->peer = nullptr;
+  ++c->timer_gen;
+  c->timer.cancel();
+}
+
+void Peer::on_message(const ConnPtr& c, wire::ByteSpan bytes) {
+  const wire::Decoded d = wire::decode_message(bytes, c->dctx);
+  const wire::DecodeError* err = d.error();
+  const bool reset = err != nullptr && err->action == wire::Action::kSessionReset;
+  if (std::holds_alternative<std::monostate>(d.body)) {
+    if (err != nullptr) {
+      spdlog::warn("[{}] bad message header: {}", name_, err->reason);
+      feed(c, Event::header_error(*err));
+    }
+    return;
+  }
+  if (const auto* n = std::get_if<wire::Notification>(&d.body)) {
+    const auto text = n->shutdown_communication();
+    spdlog::warn("[{}] received NOTIFICATION {}/{} ({}, {}){}{}", name_, n->code, n->subcode,
+                 wire::notify::code_name(n->code), wire::notify::subcode_name(n->code, n->subcode), text ? ": " : "",
+                 text.value_or(""));
+    feed(c, Event::notification(n->code, n->subcode, n->data));
+    return;
+  }
+  if (std::holds_alternative<wire::Open>(d.body)) {
+    if (reset) {
+      spdlog::warn("[{}] bad OPEN: {}", name_, err->reason);
+      feed(c, Event::open_error(*err));
+      return;
+    }
+    on_open(c, d);
+    return;
+  }
+  if (std::holds_alternative<wire::Update>(d.body)) {
+    if (err != nullptr && reset) spdlog::warn("[{}] bad UPDATE: {}", name_, err->reason);
+    feed(c, err != nullptr ? Event::update_error(*err) : bare(EventType::kUpdateMsg), &d);
+    return;
+  }
+  if (reset) {  // KEEPALIVE or ROUTE-REFRESH of a wrong length
+    spdlog::warn("[{}] bad message: {}", name_, err->reason);
+    feed(c, Event::header_error(*err));
+    return;
+  }
+  if (std::holds_alternative<wire::Keepalive>(d.body)) {
+    feed(c, bare(EventType::kKeepAliveMsg));
+  } else {
+    feed(c, bare(EventType::kRouteRefreshMsg), &d);
+  }
+}
+
+void Peer::on_open(const ConnPtr& c, const wire::Decoded& d) {
+  const auto& open = std::get<wire::Open>(d.body);
+  auto result = negotiate(cfg_.local, open);
+  if (const auto* e = std::get_if<NegotiationError>(&result)) {
+    spdlog::warn("[{}] OPEN refused: {}", name_, e->reason);
+    feed(c, Event::open_rejected(Notify{e->code, e->subcode, e->data}, id_of(open.bgp_id)));
+    return;
+  }
+  auto& n = std::get<Negotiated>(result);
+  if (const ConnPtr other = c == main_ ? second_ : main_;
+      other && other->link && other->fsm.state() >= State::kOpenSent && c->link) {
+    ++collisions_;
+    const auto verdict =
+        resolve_collision({cfg_.local.router_id, cfg_.local.asn}, {n.peer_router_id, n.peer_asn},
+                          {other->fsm.state(), other->link->outgoing()}, {c->fsm.state(), c->link->outgoing()},
+                          cfg_.fsm.collision_detect_established);
+    spdlog::info("[{}] collision: {} ({} connection's OPEN arrived)", name_, collision_name(verdict),
+                 c->link->outgoing() ? "our" : "the peer's");
+    if (verdict == Collision::kCloseArriving) {
+      feed(c, bare(EventType::kOpenCollisionDump));
+      return;
+    }
+    if (verdict == Collision::kCloseExisting) feed(other, bare(EventType::kOpenCollisionDump));
+    if (c->peer == nullptr) return;
+  }
+  c->dctx = decode_context(n, cfg_.cats_type);
+  if (c->link) c->link->set_max_message(c->dctx.max_message());
+  c->pending = std::move(n);
+  feed(c, Event::open_received(c->pending->hold_time, c->pending->peer_router_id, c->pending->keepalive));
+}
+
+void Peer::feed(ConnPtr c, const Event& ev, const wire::Decoded* msg) {
+  if (c->peer == nullptr) return;
+  perform(c, c->fsm.handle(ev, Clock::now()), msg);
+}
+
+void Peer::log_state(const ConnPtr& c, const Output& out) const {
+  if (out.from != out.state)
+    spdlog::info("[{}] {} -> {}{}", name_, state_name(out.from), state_name(out.state), c == second_ ? " (2nd)" : "");
+  if (spdlog::should_log(spdlog::level::debug))
+    for (const auto& a : out.actions) spdlog::debug("[{}]   {}", name_, describe(a));
+}
+
+void Peer::perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg) {
+  log_state(c, out);
+  for (const auto& action : out.actions) {
+    if (c->peer == nullptr) return;  // a handler callback stopped us
+    std::visit(
+        Overloaded{
+            [&](const ConnectTcp&) {
+              if (!c->suppress_connect) connect(c);
+            },
+            [&](const DropTcp&) { drop_link(c); },
+            [&](const RejectTcp&) { drop_link(c); },
+            [&](const SendOpen&) {
+              enqueue(c,
+                      wire::encode_message(build_open(cfg_.local), wire::EncodeContext{}, cfg_.local.cats.capability));
+            },
+            [&](const SendKeepalive&) { enqueue(c, wire::make_keepalive()); },
+            [&](const SendNotification& s) {
+              const auto& n = s.notify;
+              spdlog::warn("[{}] sending NOTIFICATION {}/{} ({}, {})", name_, n.code, n.subcode,
+                           wire::notify::code_name(n.code), wire::notify::subcode_name(n.code, n.subcode));
+              // Past the bound on purpose: the last word before closing.
+              if (c->link) c->link->send_last(wire::make_notification(n.code, n.subcode, n.data));
+            },
+            [&](const StartTimer&) {},
+            [&](const StopTimer&) {},
+            [&](const DeliverUpdate&) {
+              if (msg != nullptr) handler_.on_update(*this, *msg);
+            },
+            [&](const DeliverRouteRefresh&) {
+              if (msg == nullptr) return;
+              if (const auto* rr = std::get_if<wire::RouteRefresh>(&msg->body)) handler_.on_route_refresh(*this, *rr);
+            },
+            [&](const FlushRoutes&) {},
+            [&](const ReleaseResources&) {},
+            [&](const SessionUp& up) {
+              c->session = c->pending;
+              spdlog::info("[{}] established: hold {}s, keepalive {}ms", name_, up.hold_time, up.keepalive.count());
+              if (c->session) handler_.on_established(*this, *c->session);
+            },
+            [&](const SessionDown& down) {
+              spdlog::info("[{}] down: {} (event {})", name_, down_reason_name(down.reason), event_name(down.event));
+              last_down_ = down;
+              const bool report = down.was_established && c->session.has_value();
+              c->session.reset();
+              if (report) handler_.on_down(*this, down);
+            },
+        },
+        action);
+  }
+  if (c->peer == nullptr) return;
+  arm(c);
+  after(c, out);
+}
+
+void Peer::after(const ConnPtr& c, const Output& out) {
+  if (c == second_ && out.from >= State::kOpenSent && out.state < State::kOpenSent) {
+    // A second connection that lost its TCP has no use of its own.
+    discard(c);
+    second_.reset();
+  } else if (c == main_ && second_ && c->fsm.state() == State::kIdle) {
+    // Main lost (collision or error): the other connection carries on.
+    discard(c);
+    main_ = std::move(second_);
+    spdlog::info("[{}] continuing on the other connection ({})", name_, state_name(main_->fsm.state()));
+  }
+}
+
+void Peer::arm(const ConnPtr& c) {
+  const auto gen = ++c->timer_gen;
+  const auto deadline = c->fsm.next_deadline();
+  if (!deadline) {
+    c->timer.cancel();
+    return;
+  }
+  c->timer.expires_at(*deadline);
+  c->timer.async_wait([c, gen](const boost::system::error_code& ec) {
+    if (ec || c->peer == nullptr || gen != c->timer_gen) return;
+    Peer& p = *c->peer;
+    p.perform(c, c->fsm.expire(Clock::now()), nullptr);
+  });
+}
+
+void shutdown_all(std::span<Peer* const> peers, std::string_view text) {
+  for (Peer* p : peers) p->stop(text);
+}
+
+}  // namespace cats::session

@@ -1,0 +1,126 @@
+// One BGP neighbor on Boost.Asio: drives the pure Fsm (fsm.hpp) with real
+// sockets and one steady_timer per connection, negotiates with negotiate(),
+// frames and decodes with the codec, and reports to a PeerHandler (the RIB).
+//
+// Connections: `main` is the one the FSM drives; a connection that arrives
+// while main has one (up or being connected) gets its own Fsm until the
+// OPENs decide the collision (§6.8, resolve_collision()). The loser is dumped
+// with Cease 6/7; when main falls to Idle, the other one becomes main.
+//
+// Output: each connection has an OutQueue bounded in octets. A peer that stops
+// reading and fills it is dropped with Cease 6/8 (Out of Resources); the
+// queued UPDATEs are discarded first, so memory stays at the bound plus the
+// message being written. RFC 9687's send hold timer (FsmConfig) still covers a
+// peer that reads too slowly to fill the queue.
+//
+// Everything runs on the executor given at construction; no call blocks.
+// Handler callbacks run inside event processing: do not destroy the Peer
+// from one (post it).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "session/fsm.hpp"
+#include "session/negotiate.hpp"
+#include "wire/message.hpp"
+
+namespace cats::session {
+
+class Peer;
+class Link;
+
+// What the RIB implements. Called on the Peer's executor.
+class PeerHandler {
+ public:
+  virtual ~PeerHandler() = default;
+  virtual void on_established(Peer& peer, const Negotiated& session) = 0;
+  // `update` borrows the receive buffer: valid only during the call.
+  // update.action() is the RFC 7606 verdict (none, attribute-discard, treat-as-withdraw).
+  virtual void on_update(Peer& peer, const wire::Decoded& update) = 0;
+  // Only for sessions that reached Established (on_established was called).
+  virtual void on_down(Peer& peer, const SessionDown& why) = 0;
+  virtual void on_route_refresh(Peer& /*peer*/, const wire::RouteRefresh& /*rr*/) {}
+};
+
+struct PeerConfig {
+  std::string name;  // log context; empty: the remote address
+  boost::asio::ip::address remote_address;
+  std::uint16_t remote_port = 179;
+  std::optional<boost::asio::ip::address> local_address;  // source of active connections
+  std::uint16_t local_port = 0;                           // 0: any
+  bool passive = false;                                   // never connect, only accept
+  LocalConfig local;                                      // our OPEN; local.peer_as checks the peer's AS
+  FsmConfig fsm;
+  std::uint8_t cats_type = wire::kDefaultCatsType;
+  std::size_t out_queue_bytes = 1 << 20;
+  Duration notification_linger = std::chrono::seconds{2};  // wait for a NOTIFICATION to drain before closing
+  std::string md5_key;                                     // RFC 2385; empty: none
+  bool gtsm = false;                                       // RFC 5082
+};
+
+class Peer {
+ public:
+  Peer(boost::asio::any_io_executor ex, PeerConfig cfg, PeerHandler& handler);
+  ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  void start();                                      // ManualStart (or ManualStartPassive)
+  void stop(std::string_view shutdown_text = {});    // Cease 6/2 with the RFC 8203 text to an open session
+  void accept(boost::asio::ip::tcp::socket socket);  // a connection from this neighbor (Listener)
+
+  // A complete message (UPDATE, ROUTE-REFRESH) for an Established session.
+  // False when not sent: not Established, or the output queue is full, in
+  // which case the session is dropped with Cease 6/8.
+  bool send(wire::Bytes message);
+
+  State state() const;
+  const PeerConfig& config() const { return cfg_; }
+  const std::string& name() const { return name_; }
+  const std::optional<Negotiated>& negotiated() const;  // of the Established session
+  std::size_t queued_bytes() const;                     // the main connection's output queue
+  std::size_t max_queued_bytes() const { return max_queued_; }
+  std::uint64_t collisions() const { return collisions_; }
+  const std::optional<SessionDown>& last_down() const { return last_down_; }
+
+ private:
+  struct Conn;
+  using ConnPtr = std::shared_ptr<Conn>;
+
+  ConnPtr make_conn();
+  const ConnPtr& lead() const;  // the connection furthest along
+  void feed(ConnPtr c, const Event& ev, const wire::Decoded* msg = nullptr);
+  void perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg);
+  void after(const ConnPtr& c, const Output& out);
+  void arm(const ConnPtr& c);
+  void connect(const ConnPtr& c);
+  void attach(const ConnPtr& c, std::shared_ptr<Link> link);
+  bool enqueue(const ConnPtr& c, wire::Bytes message);
+  void on_message(const ConnPtr& c, wire::ByteSpan bytes);
+  void on_open(const ConnPtr& c, const wire::Decoded& d);
+  void discard(const ConnPtr& c);
+  void drop_link(const ConnPtr& c);
+  void log_state(const ConnPtr& c, const Output& out) const;
+
+  boost::asio::any_io_executor ex_;
+  PeerConfig cfg_;
+  PeerHandler& handler_;
+  std::string name_;
+  ConnPtr main_;
+  ConnPtr second_;
+  std::uint64_t collisions_ = 0;
+  std::size_t max_queued_ = 0;
+  std::optional<SessionDown> last_down_;
+};
+
+// Cease 6/2 with `text` to every peer (the daemon's SIGTERM path).
+void shutdown_all(std::span<Peer* const> peers, std::string_view text);
+
+}  // namespace cats::session

@@ -1,0 +1,147 @@
+#include "session/transport.hpp"
+
+#include <algorithm>
+#include <boost/asio/write.hpp>
+
+#include "wire/header.hpp"
+
+namespace cats::session {
+
+bool OutQueue::push(wire::Bytes msg) {
+  if (bytes_ + msg.size() > limit_) return false;
+  force_push(std::move(msg));
+  return true;
+}
+
+void OutQueue::force_push(wire::Bytes msg) {
+  bytes_ += msg.size();
+  q_.push_back(std::move(msg));
+}
+
+void OutQueue::pop() {
+  bytes_ -= q_.front().size();
+  q_.pop_front();
+}
+
+void OutQueue::drop_pending(bool front_in_flight) {
+  const std::size_t keep = front_in_flight && !q_.empty() ? 1 : 0;
+  while (q_.size() > keep) {
+    bytes_ -= q_.back().size();
+    q_.pop_back();
+  }
+}
+
+Link::Link(tcp::socket socket, std::size_t queue_limit, bool outgoing)
+    : socket_(std::move(socket)), linger_(socket_.get_executor()), outgoing_(outgoing), out_(queue_limit) {}
+
+Link::~Link() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void Link::start_reading() {
+  if (reading_) return;
+  reading_ = true;
+  rbuf_.resize(wire::kMaxExtendedMessage);
+  read_some();
+}
+
+void Link::read_some() {
+  auto self = shared_from_this();
+  socket_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
+                          [self](const boost::system::error_code& ec, std::size_t n) {
+                            if (self->stopped_) return;
+                            if (ec) return self->fail(ec);
+                            self->rlen_ += n;
+                            self->frame();
+                            if (!self->stopped_) self->read_some();
+                          });
+}
+
+void Link::frame() {
+  std::size_t pos = 0;
+  while (!stopped_ && rlen_ - pos >= wire::kHeaderSize) {
+    const wire::ByteSpan head(rbuf_.data() + pos, wire::kHeaderSize);
+    const bool marker_ok =
+        std::all_of(head.begin(), head.begin() + 16, [](std::byte b) { return b == std::byte{0xff}; });
+    const std::size_t len = *wire::peek_length(head);
+    if (!marker_ok || len < wire::kHeaderSize || len > max_message_) {
+      // Cannot find the next message: hand over the header for its error, stop.
+      stopped_ = true;
+      if (cb_.on_message) cb_.on_message(head);
+      return;
+    }
+    if (rlen_ - pos < len) break;
+    // The callback may close or detach us; the buffer stays valid meanwhile.
+    if (cb_.on_message) cb_.on_message(wire::ByteSpan(rbuf_.data() + pos, len));
+    pos += len;
+  }
+  if (pos > 0) {
+    std::copy(rbuf_.begin() + static_cast<std::ptrdiff_t>(pos), rbuf_.begin() + static_cast<std::ptrdiff_t>(rlen_),
+              rbuf_.begin());
+    rlen_ -= pos;
+  }
+}
+
+bool Link::send(wire::Bytes msg) {
+  if (closing_ || !out_.push(std::move(msg))) return false;
+  write_next();
+  return true;
+}
+
+void Link::send_last(wire::Bytes msg) {
+  out_.force_push(std::move(msg));
+  write_next();
+}
+
+void Link::write_next() {
+  if (writing_ || out_.empty() || !socket_.is_open()) return;
+  writing_ = true;
+  auto self = shared_from_this();
+  asio::async_write(socket_, asio::buffer(out_.front()), [self](const boost::system::error_code& ec, std::size_t) {
+    self->writing_ = false;
+    if (ec) {
+      if (self->closing_) return self->close_now();
+      return self->fail(ec);
+    }
+    self->out_.pop();
+    if (!self->closing_ && self->cb_.on_progress) self->cb_.on_progress();
+    if (self->closing_ && self->out_.empty()) return self->close_now();
+    self->write_next();
+  });
+}
+
+void Link::fail(const boost::system::error_code& ec) {
+  if (closing_ || failed_) return;
+  failed_ = true;
+  stopped_ = true;
+  if (cb_.on_error) cb_.on_error(ec);
+}
+
+// The callbacks are never cleared here: we may be running inside one. The
+// flags silence them and they go with the Link.
+void Link::close_after_flush(std::chrono::milliseconds linger) {
+  stopped_ = true;
+  closing_ = true;
+  if (out_.empty() && !writing_) return close_now();
+  // The queue drains through write_next(), which closes when it is empty; a
+  // peer that does not read gets `linger`, not forever.
+  auto self = shared_from_this();
+  linger_.expires_after(linger);
+  linger_.async_wait([self](const boost::system::error_code& ec) {
+    if (!ec) self->close_now();
+  });
+}
+
+void Link::close_now() {
+  stopped_ = true;
+  closing_ = true;
+  linger_.cancel();
+  boost::system::error_code ignored;
+  if (socket_.is_open()) {
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+}
+
+}  // namespace cats::session

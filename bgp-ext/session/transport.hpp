@@ -1,0 +1,95 @@
+// One TCP connection to a neighbor: BGP message framing on the read side and
+// a bounded output queue on the write side. Knows nothing of the FSM; the
+// Peer reads messages and write progress through callbacks.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+
+#include "wire/bytes.hpp"
+
+namespace cats::session {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Messages waiting for the socket, counted in octets. The bound covers what
+// is queued, not the message the socket is writing.
+class OutQueue {
+ public:
+  explicit OutQueue(std::size_t limit) : limit_(limit) {}
+  // False, and nothing queued, when the message would pass the bound.
+  bool push(wire::Bytes msg);
+  void force_push(wire::Bytes msg);  // a NOTIFICATION before closing
+  bool empty() const { return q_.empty(); }
+  const wire::Bytes& front() const { return q_.front(); }
+  void pop();
+  // Drops everything but the front, which may be half written.
+  void drop_pending(bool front_in_flight);
+  std::size_t bytes() const { return bytes_; }
+  std::size_t limit() const { return limit_; }
+
+ private:
+  std::deque<wire::Bytes> q_;
+  std::size_t bytes_ = 0;
+  std::size_t limit_;
+};
+
+class Link : public std::enable_shared_from_this<Link> {
+ public:
+  struct Callbacks {
+    // One complete message, or the 19-octet header of one that cannot be framed
+    // (bad marker or length): decode_message() reports the header error.
+    std::function<void(wire::ByteSpan)> on_message;
+    std::function<void()> on_progress;                               // a write completed
+    std::function<void(const boost::system::error_code&)> on_error;  // EOF, reset, ...
+  };
+
+  Link(tcp::socket socket, std::size_t queue_limit, bool outgoing);
+  ~Link();
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  tcp::socket& socket() { return socket_; }
+  bool outgoing() const { return outgoing_; }
+  void set_callbacks(Callbacks cb) { cb_ = std::move(cb); }
+  void set_max_message(std::size_t n) { max_message_ = n; }
+
+  void start_reading();
+  bool send(wire::Bytes msg);  // false: the queue is full, nothing queued
+  void send_last(wire::Bytes msg);
+  void drop_pending() { out_.drop_pending(writing_); }
+  std::size_t queued_bytes() const { return out_.bytes(); }
+
+  // Stops delivering, writes what is queued (at most `linger`), then closes.
+  // The Link keeps itself alive until then.
+  void close_after_flush(std::chrono::milliseconds linger);
+  void close_now();
+  bool open() const { return socket_.is_open(); }
+
+ private:
+  void read_some();
+  void frame();
+  void write_next();
+  void fail(const boost::system::error_code& ec);
+
+  tcp::socket socket_;
+  asio::steady_timer linger_;
+  bool outgoing_;
+  Callbacks cb_;
+  wire::Bytes rbuf_;
+  std::size_t rlen_ = 0;
+  std::size_t max_message_ = 4096;
+  bool reading_ = false;
+  bool stopped_ = false;  // a framing error or close: nothing more is delivered
+  OutQueue out_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace cats::session

@@ -1,0 +1,502 @@
+// The Asio session engine on real loopback sockets: two Peers in one process,
+// or a Peer against a raw TCP client speaking bytes built with the codec.
+// Timers are short (hold 3 s, connect-retry 1 s); every wait is bounded.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/unicast.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "session/listener.hpp"
+#include "session/peer.hpp"
+#include "session/socket_options.hpp"
+#include "wire/message.hpp"
+
+namespace cats::session {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// Runs the contexts until `done` or the timeout; false on timeout.
+bool run_until(std::vector<asio::io_context*> ios, const std::function<bool()>& done,
+               std::chrono::milliseconds timeout = 10s) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    for (auto* io : ios) {
+      io->restart();
+      io->run_for(2ms);
+    }
+  }
+  return true;
+}
+
+struct Recorder : PeerHandler {
+  int established = 0;
+  std::vector<std::size_t> update_prefixes;  // per UPDATE
+  std::vector<wire::Action> actions;         // RFC 7606 verdict per UPDATE
+  std::vector<SessionDown> downs;
+  void on_established(Peer&, const Negotiated&) override { ++established; }
+  void on_update(Peer&, const wire::Decoded& d) override {
+    const auto& u = std::get<wire::Update>(d.body);
+    std::size_t n = 0;
+    for (auto it = u.nlri.begin(); it != u.nlri.end(); ++it) ++n;
+    update_prefixes.push_back(n);
+    actions.push_back(d.action());
+  }
+  void on_down(Peer&, const SessionDown& why) override { downs.push_back(why); }
+};
+
+PeerConfig make_config(const std::string& local, const std::string& remote, std::uint16_t remote_port,
+                       std::uint32_t asn, std::uint32_t peer_as, std::uint32_t router_id) {
+  PeerConfig c;
+  c.remote_address = asio::ip::make_address(remote);
+  c.local_address = asio::ip::make_address(local);
+  c.remote_port = remote_port;
+  c.local.asn = asn;
+  c.local.peer_as = peer_as;
+  c.local.router_id = router_id;
+  c.local.hold_time = 3;
+  c.fsm.connect_retry_time = 1s;
+  c.fsm.idle_hold_time = 200ms;
+  c.fsm.open_hold_time = 4s;
+  c.fsm.damp_peer_oscillations = false;
+  c.notification_linger = 500ms;
+  return c;
+}
+
+// One speaker: a Listener and the Peer for one neighbor.
+struct Side {
+  Recorder rec;
+  std::unique_ptr<Listener> listener;
+  std::unique_ptr<Peer> peer;
+
+  Side(asio::io_context& io, const std::string& local) {
+    listener = std::make_unique<Listener>(io.get_executor(), [this](const asio::ip::address& a) -> Peer* {
+      return peer && peer->config().remote_address == a ? peer.get() : nullptr;
+    });
+    EXPECT_FALSE(listener->listen(tcp::endpoint(asio::ip::make_address(local), 0)));
+  }
+  std::uint16_t port() const { return listener->local_endpoint().port(); }
+  void make_peer(asio::io_context& io, PeerConfig cfg) {
+    cfg.name = "to-" + cfg.remote_address.to_string() + "-" + std::to_string(cfg.local.router_id);
+    peer = std::make_unique<Peer>(io.get_executor(), std::move(cfg), rec);
+  }
+  bool up() const { return peer->state() == State::kEstablished; }
+};
+
+wire::Bytes one_update(const Negotiated& n, std::size_t prefixes, std::uint8_t origin = 0) {
+  wire::AttributeSet attrs;
+  attrs.add(
+      wire::Attribute{.flags = wire::attr::kTransitive, .type = wire::attr::kOrigin, .value = wire::Origin{origin}});
+  wire::AsPath path;
+  path.segments.push_back({wire::SegmentType::kSequence, {n.local_asn}});
+  attrs.add(wire::Attribute{.flags = wire::attr::kTransitive, .type = wire::attr::kAsPath, .value = path});
+  attrs.add(wire::Attribute{
+      .flags = wire::attr::kTransitive, .type = wire::attr::kNextHop, .value = wire::NextHop{{192, 0, 2, 1}}});
+  std::vector<wire::NlriEntry> nlri;
+  for (std::size_t i = 0; i < prefixes; ++i) {
+    wire::Prefix p;
+    p.afi = wire::Afi::kIpv4;
+    p.length = 24;
+    p.addr[0] = 10;
+    p.addr[1] = static_cast<std::uint8_t>(i >> 8);
+    p.addr[2] = static_cast<std::uint8_t>(i);
+    nlri.push_back({p, std::nullopt});
+  }
+  auto packed = wire::pack_announcements(attrs, wire::Afi::kIpv4, {}, nlri, encode_context(n));
+  EXPECT_TRUE(packed.ok);
+  EXPECT_EQ(packed.messages.size(), 1u);
+  return packed.messages.front();
+}
+
+struct Pair {
+  asio::io_context io_a, io_b;  // two contexts so that one side can be paused
+  Side a{io_a, "127.0.0.1"}, b{io_b, "127.0.0.2"};
+};
+
+// ---- two Peers --------------------------------------------------------------
+
+TEST(SessionIo, ActivePassiveIpv4ExchangesUpdate) {
+  Pair p;
+  auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 0x01010101);
+  auto cb = make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 0x02020202);
+  cb.passive = true;
+  p.a.make_peer(p.io_a, ca);
+  p.b.make_peer(p.io_b, cb);
+  p.b.peer->start();
+  p.a.peer->start();
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.a.up() && p.b.up(); }));
+  EXPECT_EQ(p.a.rec.established, 1);
+  EXPECT_EQ(p.b.rec.established, 1);
+  ASSERT_TRUE(p.a.peer->negotiated());
+  EXPECT_EQ(p.a.peer->negotiated()->peer_asn, 65002u);
+  EXPECT_EQ(p.a.peer->collisions() + p.b.peer->collisions(), 0u);
+
+  ASSERT_TRUE(p.a.peer->send(one_update(*p.a.peer->negotiated(), 3)));
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return !p.b.rec.update_prefixes.empty(); }));
+  EXPECT_EQ(p.b.rec.update_prefixes, std::vector<std::size_t>{3});
+  EXPECT_TRUE(p.b.rec.downs.empty());
+}
+
+TEST(SessionIo, BothActiveIpv6CollisionLeavesOneSession) {
+  asio::io_context io;
+  Side a{io, "::1"}, b{io, "::1"};
+  a.make_peer(io, make_config("::1", "::1", b.port(), 65001, 65001, 0x01010101));
+  b.make_peer(io, make_config("::1", "::1", a.port(), 65001, 65001, 0x02020202));
+  a.peer->start();
+  b.peer->start();
+  ASSERT_TRUE(run_until({&io}, [&] { return a.up() && b.up(); }));
+  // Stays up: the losing connection is gone, nothing flaps.
+  run_until(
+      {&io}, [] { return false; }, 500ms);
+  EXPECT_TRUE(a.up());
+  EXPECT_TRUE(b.up());
+  EXPECT_EQ(a.rec.established, 1);
+  EXPECT_EQ(b.rec.established, 1);
+  EXPECT_TRUE(a.rec.downs.empty());
+  EXPECT_TRUE(b.rec.downs.empty());
+  EXPECT_TRUE(a.peer->negotiated()->ibgp);
+  // Both connected at once, so each side saw two connections and an OPEN on each.
+  EXPECT_GE(a.peer->collisions() + b.peer->collisions(), 1u);
+  RecordProperty("collisions", static_cast<int>(a.peer->collisions() + b.peer->collisions()));
+
+  ASSERT_TRUE(b.peer->send(one_update(*b.peer->negotiated(), 1)));
+  ASSERT_TRUE(run_until({&io}, [&] { return !a.rec.update_prefixes.empty(); }));
+}
+
+TEST(SessionIo, HoldTimerExpiresWhenPeerGoesSilent) {
+  Pair p;
+  p.a.make_peer(p.io_a, make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 1));
+  auto cb = make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 2);
+  cb.passive = true;
+  p.b.make_peer(p.io_b, cb);
+  p.b.peer->start();
+  p.a.peer->start();
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.a.up() && p.b.up(); }));
+  // Pause B: only A's context runs, B sends no KEEPALIVE.
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(
+      {&p.io_a}, [&] { return !p.a.rec.downs.empty(); }, 6s));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_EQ(p.a.rec.downs[0].reason, DownReason::kHoldTimerExpired);
+  ASSERT_TRUE(p.a.rec.downs[0].sent);
+  EXPECT_EQ(p.a.rec.downs[0].sent->code, wire::notify::kHoldTimer);
+  // B wakes up to the NOTIFICATION 4/0.
+  ASSERT_TRUE(run_until(
+      {&p.io_a, &p.io_b}, [&] { return !p.b.rec.downs.empty(); }, 3s));
+  ASSERT_TRUE(p.b.rec.downs[0].received);
+  EXPECT_EQ(p.b.rec.downs[0].received->code, wire::notify::kHoldTimer);
+}
+
+TEST(SessionIo, ShutdownSendsCeaseWithText) {
+  Pair p;
+  p.a.make_peer(p.io_a, make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 1));
+  p.b.make_peer(p.io_b, make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 2));
+  p.a.peer->start();
+  p.b.peer->start();
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.a.up() && p.b.up(); }));
+  Peer* peers[] = {p.a.peer.get()};
+  shutdown_all(peers, "maintenance: back at 18:00");
+  ASSERT_TRUE(run_until(
+      {&p.io_a, &p.io_b}, [&] { return !p.b.rec.downs.empty(); }, 3s));
+  const auto& down = p.b.rec.downs[0];
+  EXPECT_EQ(down.reason, DownReason::kNotificationReceived);
+  ASSERT_TRUE(down.received);
+  EXPECT_EQ(down.received->code, wire::notify::kCease);
+  EXPECT_EQ(down.received->subcode, cease::kAdminShutdown);
+  const wire::Notification n{down.received->code, down.received->subcode, down.received->data};
+  EXPECT_EQ(n.shutdown_communication(), "maintenance: back at 18:00");
+  EXPECT_EQ(p.a.peer->state(), State::kIdle);
+  ASSERT_EQ(p.a.rec.downs.size(), 1u);
+  EXPECT_EQ(p.a.rec.downs[0].reason, DownReason::kManualStop);
+  // A stays down (manual stop); B goes back to connecting and is refused.
+  run_until(
+      {&p.io_a, &p.io_b}, [] { return false; }, 300ms);
+  EXPECT_EQ(p.a.peer->state(), State::kIdle);
+  EXPECT_FALSE(p.b.up());
+}
+
+// ---- TCP-MD5 and GTSM ---------------------------------------------------------
+
+// Needs CAP_NET_ADMIN and a kernel with TCP_MD5SIG; skipped only when the
+// kernel says so (EPERM, ENOPROTOOPT), not on any other failure.
+bool md5_unavailable(const boost::system::error_code& ec) {
+  return ec.value() == EPERM || ec.value() == ENOPROTOOPT || ec.value() == EOPNOTSUPP;
+}
+
+// A active with key `a_key`, B passive with `b_key` on its listener.
+struct Md5Pair {
+  Pair p;
+  boost::system::error_code ec;
+  Md5Pair(const std::string& a_key, const std::string& b_key) {
+    auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 1);
+    ca.md5_key = a_key;
+    auto cb = make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 2);
+    cb.passive = true;
+    cb.md5_key = b_key;
+    p.a.make_peer(p.io_a, ca);
+    p.b.make_peer(p.io_b, cb);
+    ec = p.b.listener->set_md5_key(asio::ip::make_address("127.0.0.1"), b_key);
+  }
+};
+
+TEST(SessionIo, Md5MatchingKeysEstablish) {
+  Md5Pair m("s3cret-key", "s3cret-key");
+  if (md5_unavailable(m.ec)) GTEST_SKIP() << "TCP_MD5SIG: " << m.ec.message();
+  ASSERT_FALSE(m.ec) << m.ec.message();
+  m.p.b.peer->start();
+  m.p.a.peer->start();
+  ASSERT_TRUE(run_until(
+      {&m.p.io_a, &m.p.io_b}, [&] { return m.p.a.up() && m.p.b.up(); }, 5s));
+}
+
+TEST(SessionIo, Md5MismatchStaysDown) {
+  Md5Pair m("s3cret-key", "other-key");
+  if (md5_unavailable(m.ec)) GTEST_SKIP() << "TCP_MD5SIG: " << m.ec.message();
+  ASSERT_FALSE(m.ec) << m.ec.message();
+  m.p.b.peer->start();
+  m.p.a.peer->start();
+  // The kernel drops the SYNs: no connection, no OPEN, for several connect retries.
+  EXPECT_FALSE(run_until(
+      {&m.p.io_a, &m.p.io_b}, [&] { return m.p.a.up() || m.p.b.up(); }, 2500ms));
+  EXPECT_EQ(m.p.b.rec.established, 0);
+}
+
+TEST(SessionIo, GtsmSessionEstablishesOnLoopback) {
+  Pair p;
+  auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 1);
+  ca.gtsm = true;
+  auto cb = make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 2);
+  cb.passive = true;
+  cb.gtsm = true;
+  ASSERT_FALSE(p.b.listener->set_gtsm());
+  p.a.make_peer(p.io_a, ca);
+  p.b.make_peer(p.io_b, cb);
+  p.b.peer->start();
+  p.a.peer->start();
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.a.up() && p.b.up(); }));
+  // A client one hop "away" (TTL 1 < 254) is refused by the kernel.
+  asio::io_context cio;
+  tcp::socket s(cio);
+  s.open(tcp::v4());
+  s.set_option(asio::ip::unicast::hops(1));
+  bool connected = false;
+  s.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.2"), p.b.port()),
+                  [&](const boost::system::error_code& e) { connected = !e; });
+  run_until(
+      {&p.io_b, &cio}, [&] { return connected; }, 500ms);
+  boost::system::error_code ec;
+  s.remote_endpoint(ec);
+  EXPECT_EQ(ec, asio::error::not_connected) << "connected despite TTL 1";
+}
+
+// ---- a raw TCP client against one Peer --------------------------------------
+
+struct RawClient {
+  asio::io_context cio;
+  tcp::socket s{cio};
+  wire::Bytes received;
+
+  explicit RawClient(const tcp::endpoint& to) {
+    s.open(tcp::v4());
+    s.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    s.connect(to);  // completes in the kernel: the listener need not run
+    s.non_blocking(true);
+  }
+  void write(const wire::Bytes& b) { asio::write(s, asio::buffer(b)); }
+  // Reads what is there; true once the server closed.
+  bool drain() {
+    std::array<std::byte, 8192> buf;
+    for (;;) {
+      boost::system::error_code ec;
+      const auto n = s.read_some(asio::buffer(buf), ec);
+      received.insert(received.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+      if (ec == asio::error::would_block) return false;
+      if (ec) return true;  // EOF or reset
+    }
+  }
+  std::vector<wire::Bytes> messages() const {
+    std::vector<wire::Bytes> out;
+    std::size_t pos = 0;
+    while (auto len = wire::peek_length(wire::ByteSpan(received).subspan(pos))) {
+      if (pos + *len > received.size()) break;
+      out.emplace_back(received.begin() + static_cast<std::ptrdiff_t>(pos),
+                       received.begin() + static_cast<std::ptrdiff_t>(pos + *len));
+      pos += *len;
+    }
+    return out;
+  }
+  // The NOTIFICATION among what arrived, decoded with the codec.
+  std::optional<std::pair<int, int>> notification() const {
+    for (const auto& m : messages()) {
+      const auto d = wire::decode_message(m, wire::DecodeContext{});
+      if (const auto* n = std::get_if<wire::Notification>(&d.body)) return std::pair<int, int>{n->code, n->subcode};
+    }
+    return std::nullopt;
+  }
+};
+
+struct Server {
+  asio::io_context io;
+  Side side{io, "127.0.0.2"};
+  Server(std::size_t queue = 1 << 20) {
+    auto c = make_config("127.0.0.2", "127.0.0.1", 1, 65002, 65001, 2);
+    c.passive = true;
+    c.out_queue_bytes = queue;
+    side.make_peer(io, c);
+    side.peer->start();
+  }
+  tcp::endpoint endpoint() const { return tcp::endpoint(asio::ip::make_address("127.0.0.2"), side.port()); }
+  // Runs until the client has seen the server close the connection.
+  bool until_closed(RawClient& c, std::chrono::milliseconds timeout = 5s) {
+    return run_until(
+        {&io}, [&] { return c.drain(); }, timeout);
+  }
+};
+
+wire::Bytes client_open(std::uint32_t asn) {
+  LocalConfig l;
+  l.asn = asn;
+  l.router_id = 0x0a000001;
+  l.hold_time = 3;
+  return wire::encode_message(build_open(l), wire::EncodeContext{});
+}
+
+TEST(SessionIo, GarbageGetsHeaderErrorAndClose) {
+  Server srv;
+  RawClient c(srv.endpoint());
+  wire::Bytes garbage(40, std::byte{0x41});
+  c.write(garbage);
+  ASSERT_TRUE(srv.until_closed(c));
+  const auto n = c.notification();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, (std::pair<int, int>{wire::notify::kHeader, wire::notify::kNotSynchronized}));
+  EXPECT_NE(srv.side.peer->state(), State::kEstablished);
+}
+
+TEST(SessionIo, BadLengthGetsHeaderError12) {
+  Server srv;
+  RawClient c(srv.endpoint());
+  wire::Bytes msg = wire::make_keepalive();
+  msg[17] = std::byte{18};  // length 18: below the header
+  c.write(msg);
+  ASSERT_TRUE(srv.until_closed(c));
+  ASSERT_TRUE(c.notification());
+  EXPECT_EQ(*c.notification(), (std::pair<int, int>{wire::notify::kHeader, wire::notify::kBadLength}));
+}
+
+struct HeaderCase {
+  const char* name;
+  std::size_t length;
+  std::uint8_t type;
+  std::uint8_t subcode;
+};
+
+class HeaderErrors : public ::testing::TestWithParam<HeaderCase> {};
+
+TEST_P(HeaderErrors, GetNotificationAndClose) {
+  const auto& hc = GetParam();
+  Server srv;
+  RawClient c(srv.endpoint());
+  wire::Bytes msg(std::max<std::size_t>(hc.length, wire::kHeaderSize), std::byte{0});
+  std::fill(msg.begin(), msg.begin() + 16, std::byte{0xff});
+  msg[16] = static_cast<std::byte>(hc.length >> 8);
+  msg[17] = static_cast<std::byte>(hc.length & 0xff);
+  msg[18] = static_cast<std::byte>(hc.type);
+  c.write(msg);
+  ASSERT_TRUE(srv.until_closed(c));
+  ASSERT_TRUE(c.notification());
+  EXPECT_EQ(*c.notification(), (std::pair<int, int>{wire::notify::kHeader, hc.subcode}));
+}
+
+INSTANTIATE_TEST_SUITE_P(SessionIo, HeaderErrors,
+                         ::testing::Values(HeaderCase{"unknown_type", 19, 9, wire::notify::kBadType},
+                                           HeaderCase{"oversized", 5000, 2, wire::notify::kBadLength},
+                                           HeaderCase{"keepalive_too_long", 20, 4, wire::notify::kBadLength}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(SessionIo, WrongAsGetsOpenError22) {
+  Server srv;
+  RawClient c(srv.endpoint());
+  c.write(client_open(65099));
+  ASSERT_TRUE(srv.until_closed(c));
+  ASSERT_TRUE(c.notification());
+  EXPECT_EQ(*c.notification(), (std::pair<int, int>{wire::notify::kOpen, wire::notify::kBadPeerAs}));
+  EXPECT_EQ(srv.side.rec.established, 0);
+}
+
+TEST(SessionIo, PeerThatStopsReadingIsBoundedAndDropped) {
+  constexpr std::size_t kBound = 64 * 1024;
+  Server srv(kBound);
+  RawClient c(srv.endpoint());
+  c.s.set_option(asio::socket_base::receive_buffer_size(4096));
+  c.write(client_open(65001));
+  c.write(wire::make_keepalive());
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return srv.side.up(); }, 3s));
+  // The client never reads again. Push ~4 KiB UPDATEs until the queue refuses.
+  const auto update = one_update(*srv.side.peer->negotiated(), 900);
+  ASSERT_GT(update.size(), 3000u);
+  bool refused = false;
+  for (int i = 0; i < 100000 && !refused; ++i) {
+    refused = !srv.side.peer->send(update);
+    if (i % 8 == 0) {
+      srv.io.restart();
+      srv.io.poll();
+    }
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_LE(srv.side.peer->max_queued_bytes(), kBound);
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return !srv.side.rec.downs.empty(); }, 3s));
+  EXPECT_EQ(srv.side.rec.downs[0].reason, DownReason::kAutomaticStop);
+  ASSERT_TRUE(srv.side.rec.downs[0].sent);
+  EXPECT_EQ(srv.side.rec.downs[0].sent->subcode, cease::kOutOfResources);
+  EXPECT_EQ(srv.side.peer->queued_bytes(), 0u);
+}
+
+TEST(SessionIo, UpdateErrorsFollowRfc7606) {
+  Server srv;
+  RawClient c(srv.endpoint());
+  c.write(client_open(65001));
+  c.write(wire::make_keepalive());
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return srv.side.up(); }, 3s));
+  const Negotiated n = *srv.side.peer->negotiated();
+  // Bad ORIGIN value: treat-as-withdraw, delivered, session stays up.
+  c.write(one_update(n, 2, 7));
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return !srv.side.rec.update_prefixes.empty(); }, 3s));
+  EXPECT_EQ(srv.side.rec.actions.at(0), wire::Action::kTreatAsWithdraw);
+  EXPECT_TRUE(srv.side.up());
+  // Withdrawn Routes Length past the end of the message: session reset, 3/1.
+  wire::Bytes bad = one_update(n, 1);
+  bad[19] = std::byte{0xff};
+  bad[20] = std::byte{0xff};
+  c.write(bad);
+  ASSERT_TRUE(srv.until_closed(c));
+  ASSERT_TRUE(c.notification());
+  EXPECT_EQ(*c.notification(), (std::pair<int, int>{wire::notify::kUpdate, 1}));
+  ASSERT_EQ(srv.side.rec.downs.size(), 1u);
+  EXPECT_EQ(srv.side.rec.downs[0].reason, DownReason::kProtocolError);
+}
+
+TEST(SessionIo, UnknownSourceIsClosed) {
+  asio::io_context io;
+  Side side{io, "127.0.0.2"};  // no peer configured
+  RawClient c(tcp::endpoint(asio::ip::make_address("127.0.0.2"), side.port()));
+  ASSERT_TRUE(run_until(
+      {&io}, [&] { return c.drain(); }, 3s));
+  EXPECT_TRUE(c.received.empty());
+}
+
+}  // namespace
+}  // namespace cats::session
