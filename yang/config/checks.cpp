@@ -1,0 +1,66 @@
+#include "config/checks.hpp"
+
+#include <map>
+#include <string>
+
+#include "config/session_config.hpp"
+#include "score/validate.hpp"
+
+namespace cats::config {
+namespace {
+
+const std::string kRoot = "/cats-bgp:bgp";
+
+std::string neighbor_path(const Neighbor& n) {
+  return kRoot + "/neighbors/neighbor[address='" + n.address + "']";
+}
+
+bool is_ipv6(const std::string& address) {
+  return address.find(':') != std::string::npos;
+}
+
+void check_neighbors(const Config& cfg, ConfigErrors& out) {
+  for (const auto& n : cfg.neighbors) {
+    if (n.local_address && is_ipv6(*n.local_address) != is_ipv6(n.address)) {
+      out.push_back({neighbor_path(n) + "/local-address",
+                     "local-address " + *n.local_address + " is not of the same family as the neighbor address"});
+    }
+    // The session engine's own rules for the OPEN we would send.
+    if (auto why = session::check_config(to_local_config(cfg, n))) out.push_back({neighbor_path(n), *why});
+  }
+}
+
+void check_services(const Config& cfg, ConfigErrors& out) {
+  // One prefix names one service; originating it twice would make two CS-IDs race.
+  std::map<std::string, std::string> owner;
+  for (const auto& s : cfg.services) {
+    for (const auto& p : s.prefixes) {
+      auto [it, fresh] = owner.emplace(p, s.name);
+      if (!fresh) {
+        out.push_back({kRoot + "/services/service[name='" + s.name + "']/prefix",
+                       "prefix " + p + " is already originated by service " + it->second});
+      }
+    }
+  }
+}
+
+void check_scoring(const Config& cfg, ConfigErrors& out) {
+  for (const auto& p : cfg.profiles) {
+    for (const auto& e : score::validate(p)) {
+      out.push_back({kRoot + "/scoring/profile[id='" + std::to_string(p.id) + "']", e.field + " " + e.reason});
+    }
+  }
+  for (const auto& e : score::validate(cfg.damper)) out.push_back({kRoot + "/damper", e.field + " " + e.reason});
+}
+
+}  // namespace
+
+ConfigErrors check_semantics(const Config& cfg) {
+  ConfigErrors out;
+  check_neighbors(cfg, out);
+  check_services(cfg, out);
+  check_scoring(cfg, out);
+  return out;
+}
+
+}  // namespace cats::config

@@ -1,0 +1,179 @@
+// catsd's configuration as plain values, filled from a validated instance of
+// yang/cats-bgp.yang (load.hpp). Defaults here match the module's, so a
+// default-constructed struct reads like an instance that leaves them out.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "score/damper_config.hpp"
+#include "score/inputs.hpp"
+#include "score/profile.hpp"
+
+namespace cats::config {
+
+enum class Role : std::uint8_t { kEdge, kIngress, kReflector, kController };
+const char* role_name(Role r);  // "edge", ...
+
+struct CatsCodes {
+  std::uint8_t attribute_type = 255;
+  std::uint8_t capability = 239;
+};
+
+struct Global {
+  std::uint32_t as = 0;
+  std::uint32_t router_id = 0;  // host order, 192.0.2.1 = 0xc0000201
+  std::optional<std::uint32_t> cluster_id;
+  std::vector<Role> roles;
+  std::vector<std::string> listen_addresses;  // empty: all
+  std::uint16_t listen_port = 179;
+  CatsCodes cats;
+
+  bool has_role(Role r) const;
+};
+
+struct Timers {
+  std::uint16_t hold_time = 90;
+  std::optional<std::uint16_t> keepalive;  // nullopt: a third of the negotiated hold time
+  std::uint16_t min_hold_time = 0;
+  std::uint16_t connect_retry = 120;
+  std::uint16_t delay_open = 0;  // 0: off
+  std::uint16_t idle_hold = 30;
+  std::uint16_t idle_hold_max = 600;
+};
+
+enum class Family : std::uint8_t { kIpv4Unicast, kIpv6Unicast };
+enum class AddPath : std::uint8_t { kNone, kReceive, kSend, kBoth };
+
+struct FamilySettings {
+  Family family = Family::kIpv4Unicast;
+  AddPath add_path = AddPath::kNone;
+  bool gr_forwarding = false;
+};
+
+struct GracefulRestart {
+  bool enabled = false;
+  std::uint16_t restart_time = 120;
+  bool notification = true;
+};
+
+struct TtlSecurity {
+  bool enabled = false;
+  std::uint8_t hops = 1;
+};
+
+struct MaxPrefix {
+  std::uint32_t limit = 0;
+  bool warning_only = false;
+  std::uint16_t restart_after = 0;  // seconds; 0: stay down until cleared
+};
+
+// RFC 1997 well-known communities, by the names the module accepts.
+inline constexpr std::uint32_t kNoExport = 0xFFFFFF01;
+inline constexpr std::uint32_t kNoAdvertise = 0xFFFFFF02;
+inline constexpr std::uint32_t kNoExportSubconfed = 0xFFFFFF03;
+inline constexpr std::uint32_t kNoPeer = 0xFFFFFF04;
+
+struct PolicyActions {
+  std::optional<std::string> prefix_list;  // names an entry of Config::prefix_lists
+  std::optional<std::uint32_t> set_local_pref;
+  std::optional<std::uint32_t> set_med;
+  std::vector<std::uint32_t> add_communities;  // ASN << 16 | value
+};
+
+// Resolved: absent send/receive already follow the iBGP/eBGP default.
+struct NeighborCats {
+  bool send = true;
+  bool receive = true;
+  bool require_capability = false;
+};
+
+struct Neighbor {
+  std::string address;  // canonical text, the list key
+  std::uint32_t remote_as = 0;
+  bool ibgp = false;  // remote_as == global.as
+  std::string description;
+  std::optional<std::string> local_address;
+  std::uint16_t port = 179;
+  bool passive = false;
+  Timers timers;
+  std::vector<FamilySettings> families{{Family::kIpv4Unicast}, {Family::kIpv6Unicast}};
+  bool route_refresh = true;
+  bool enhanced_route_refresh = true;
+  bool extended_message = true;
+  GracefulRestart graceful_restart;
+  std::string md5_password;  // empty: none
+  TtlSecurity ttl_security;
+  std::optional<MaxPrefix> max_prefix;
+  bool route_reflector_client = false;
+  bool next_hop_self = false;
+  NeighborCats cats;
+  PolicyActions import_policy;
+  PolicyActions export_policy;
+};
+
+enum class Verdict : std::uint8_t { kPermit, kDeny };
+
+struct PrefixListEntry {
+  std::uint32_t seq = 0;
+  Verdict action = Verdict::kDeny;
+  std::string prefix;
+  std::optional<std::uint8_t> ge;
+  std::optional<std::uint8_t> le;
+};
+
+struct PrefixList {
+  std::string name;
+  std::vector<PrefixListEntry> entries;  // ascending seq
+};
+
+// CS-ID / CSCI-ID with the spec's ID-Type numbers (B.3.2).
+struct ServiceId {
+  enum class Type : std::uint8_t { kIpv4 = 1, kIpv6 = 2, kOpaque = 3 };
+  Type type = Type::kOpaque;
+  std::string value;  // canonical text: "10.0.0.11", "2001:db8::1", "1001"
+  bool operator==(const ServiceId&) const = default;
+};
+
+using L1Scores = std::array<std::optional<std::uint8_t>, score::kCategoryCount>;  // by score::index(Category)
+
+struct Instance {
+  ServiceId id;
+  std::uint8_t l2 = 0;
+  L1Scores l1{};
+};
+
+struct Metrics {
+  std::uint8_t l2 = 0;
+  L1Scores l1{};
+  bool drain = false;
+  std::vector<Instance> instances;
+};
+
+struct Service {
+  std::string name;
+  std::vector<std::string> prefixes;
+  std::optional<ServiceId> cs_id;  // nullopt: the prefix address
+  std::uint16_t profile = 0;       // 0: unspecified
+  Metrics metrics;
+};
+
+struct Config {
+  Global global;
+  std::vector<Neighbor> neighbors;
+  std::vector<PrefixList> prefix_lists;
+  std::vector<Service> services;
+  std::vector<score::Profile> profiles;
+  score::DamperConfig damper;
+
+  const Neighbor* neighbor(std::string_view address) const;
+  const PrefixList* prefix_list(std::string_view name) const;
+  const Service* service(std::string_view name) const;
+  const score::Profile* profile(std::uint16_t id) const;
+};
+
+}  // namespace cats::config
