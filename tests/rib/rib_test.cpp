@@ -1,0 +1,651 @@
+// RIB storage: attribute interning, Adj-RIB-In after RFC 7606 handling
+// (spec vectors TV1-TV4, TV8, TV9), ADD-PATH, Loc-RIB best path, graceful
+// restart, max-prefix and the memory figure of a shared attribute table.
+// Messages are real wire bytes: spec hex or the codec's packer.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rib-adapter/adj_rib_in.hpp"
+#include "rib-adapter/attr_store.hpp"
+#include "rib-adapter/loc_rib.hpp"
+#include "wire/message.hpp"
+
+namespace cats::rib {
+namespace {
+
+using wire::Afi;
+using wire::Bytes;
+
+// Spec vectors (shared/spec/CATS-BGP-ENCODINGS.md (d)); iBGP, 4-octet AS.
+constexpr std::string_view kTv1 =
+    "ffffffffffffffffffffffffffffffff0040020000002440010100400200400304c000020140050400000064c0ff0c0100000002000501"
+    "0381000820cb00710a";
+constexpr std::string_view kTv2 =
+    "ffffffffffffffffffffffffffffffff00a2020000008b800e2a0002011020010db800000000000000000000000200000000018020010d"
+    "b8cafe000000000000000000104001010040020040050400000064c0ff4d010000000400080000002a000a000103001c020020010db800"
+    "05000000000000000000010203410007030341000903001c020020010db800050000000000000000000202034100030303410009";
+constexpr std::string_view kTv3 =
+    "ffffffffffffffffffffffffffffffff005c020000004040010100400200400304c000020240050400000064d0ff00270100000001000501"
+    "cb00710a020013010381000610062440400ccccdc8040000abcd630002dead20cb00710a";
+constexpr std::string_view kTv4 =
+    "ffffffffffffffffffffffffffffffff0040020000002440010100400200400304c000020140050400000064c0ff0c0100000002000901"
+    "0381000820cb00710a";
+constexpr std::string_view kTv8 = "ffffffffffffffffffffffffffffffff001d0200000006800f03000201";
+constexpr std::string_view kTv9 =
+    "ffffffffffffffffffffffffffffffff0032020000001b800f18000201000000018020010db8cafe00000000000000000010";
+
+constexpr std::uint32_t kLocalAs = 4200000001;
+
+Bytes hex(std::string_view h) {
+  auto b = wire::from_hex(h);
+  EXPECT_TRUE(b.has_value()) << h;
+  return b.value_or(Bytes{});
+}
+
+std::string replace(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out(s);
+  const auto at = out.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) out.replace(at, from.size(), to);
+  return out;
+}
+
+wire::Prefix pfx(std::string_view text) {
+  auto p = wire::Prefix::parse(text);
+  EXPECT_TRUE(p.has_value()) << text;
+  return p.value_or(wire::Prefix{});
+}
+
+PrefixKey v4(std::string_view text) {
+  return {kIpv4Unicast, pfx(text)};
+}
+PrefixKey v6(std::string_view text) {
+  return {kIpv6Unicast, pfx(text)};
+}
+
+PeerFacts ibgp_peer(std::string_view address, RouterId id) {
+  PeerFacts f;
+  f.address = PeerAddress::parse(address).value_or(PeerAddress{});
+  f.router_id = id;
+  f.asn = kLocalAs;
+  f.local_asn = kLocalAs;
+  f.type = PeerType::kInternal;
+  return f;
+}
+
+wire::DecodeContext ibgp_ctx(bool add_path_v4 = false, bool add_path_v6 = false) {
+  wire::DecodeContext c;
+  c.as4 = true;
+  c.add_path.ipv4 = add_path_v4;
+  c.add_path.ipv6 = add_path_v6;
+  return c;
+}
+
+// Decodes one message and applies it; the message bytes die with this call,
+// so anything the RIB kept must be its own copy (ASan checks that).
+ApplyResult feed(AdjRibIn& rib, Bytes msg, const wire::DecodeContext& ctx, std::uint64_t seq = 1) {
+  const auto d = wire::decode_message(msg, ctx);
+  auto r = rib.apply(d, Arrival{seq, {}});
+  std::fill(msg.begin(), msg.end(), std::byte{0xee});
+  return r;
+}
+
+ApplyResult feed_hex(AdjRibIn& rib, std::string_view h, const wire::DecodeContext& ctx, std::uint64_t seq = 1) {
+  return feed(rib, hex(h), ctx, seq);
+}
+
+wire::Attribute attr(std::uint8_t flags, std::uint8_t type, wire::AttrValue v) {
+  wire::Attribute a;
+  a.flags = flags;
+  a.type = type;
+  a.value = std::move(v);
+  return a;
+}
+
+// ORIGIN IGP, empty AS_PATH, NEXT_HOP (IPv4 only), LOCAL_PREF, MED.
+wire::AttributeSet ibgp_attrs(std::uint8_t nh_last_octet, std::uint32_t local_pref, std::uint32_t med = 0,
+                              bool next_hop = true) {
+  wire::AttributeSet s;
+  s.add(attr(0x40, wire::attr::kOrigin, wire::Origin{0}));
+  s.add(attr(0x40, wire::attr::kAsPath, wire::AsPath{}));
+  if (next_hop) s.add(attr(0x40, wire::attr::kNextHop, wire::NextHop{{192, 0, 2, nh_last_octet}}));
+  s.add(attr(0x40, wire::attr::kLocalPref, wire::LocalPref{local_pref}));
+  s.add(attr(0x80, wire::attr::kMed, wire::Med{med}));
+  return s;
+}
+
+std::vector<wire::NlriEntry> entries(std::span<const std::string_view> texts, std::optional<std::uint32_t> id = {}) {
+  std::vector<wire::NlriEntry> out;
+  for (auto t : texts) out.push_back({pfx(t), id});
+  return out;
+}
+
+// Announces `prefixes` with `attrs` through the codec's packer and the decoder.
+ApplyResult announce(AdjRibIn& rib, const wire::AttributeSet& attrs, std::span<const wire::NlriEntry> prefixes,
+                     bool add_path = false, std::uint64_t seq = 1) {
+  wire::EncodeContext ectx;
+  ectx.add_path.ipv4 = add_path;
+  const auto packed = wire::pack_announcements(attrs, Afi::kIpv4, {}, prefixes, ectx);
+  EXPECT_TRUE(packed.ok);
+  ApplyResult all;
+  for (const auto& m : packed.messages) {
+    auto r = feed(rib, m, ibgp_ctx(add_path), seq);
+    EXPECT_TRUE(r.applied);
+    all.changed.insert(all.changed.end(), r.changed.begin(), r.changed.end());
+    all.installed += r.installed;
+    all.over_limit = r.over_limit;
+  }
+  return all;
+}
+
+ApplyResult withdraw(AdjRibIn& rib, std::span<const wire::NlriEntry> prefixes, bool add_path = false) {
+  wire::EncodeContext ectx;
+  ectx.add_path.ipv4 = add_path;
+  const auto packed = wire::pack_withdrawals(Afi::kIpv4, prefixes, ectx);
+  ApplyResult all;
+  for (const auto& m : packed.messages) {
+    auto r = feed(rib, m, ibgp_ctx(add_path));
+    all.changed.insert(all.changed.end(), r.changed.begin(), r.changed.end());
+    all.withdrawn += r.withdrawn;
+    all.unknown_withdraws += r.unknown_withdraws;
+  }
+  return all;
+}
+
+std::string next_hop_of(const AttrsRef& a) {
+  const auto nh = a->next_hop();
+  return wire::address_to_string(nh.size() == 4 ? Afi::kIpv4 : Afi::kIpv6, nh.first(nh.size() == 32 ? 16 : nh.size()));
+}
+
+std::string best_next_hop(const LocRib& loc, const PrefixKey& k) {
+  const auto* e = loc.find(k);
+  if (e == nullptr || e->best_path() == nullptr) return "none";
+  return next_hop_of(e->best_path()->attrs);
+}
+
+// ---------------------------------------------------------------------------
+// Interning
+
+TEST(AttrStore, SameAttributesFromTwoPeersStoredOnce) {
+  AttrStore store;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
+  feed_hex(a, kTv1, ibgp_ctx());
+  feed_hex(b, kTv1, ibgp_ctx());
+  const auto* ra = a.find(v4("203.0.113.10/32"), 0);
+  const auto* rb = b.find(v4("203.0.113.10/32"), 0);
+  ASSERT_NE(ra, nullptr);
+  ASSERT_NE(rb, nullptr);
+  EXPECT_EQ(ra->attrs, rb->attrs);
+  const auto st = store.stats();
+  EXPECT_EQ(st.sets, 1u);
+  EXPECT_EQ(st.hits, 1u);
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_EQ(st.bytes, ra->attrs->bytes().size());
+  EXPECT_EQ(st.rejected, 0u);
+}
+
+TEST(AttrStore, StoredSetOwnsItsBytesAndDecodes) {
+  AttrStore store;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  feed_hex(a, kTv1, ibgp_ctx());  // the message buffer is overwritten after apply
+  const auto* r = a.find(v4("203.0.113.10/32"), 0);
+  ASSERT_NE(r, nullptr);
+  const auto& s = r->attrs->attrs();
+  EXPECT_EQ(next_hop_of(r->attrs), "192.0.2.1");
+  ASSERT_NE(s.get<wire::LocalPref>(wire::attr::kLocalPref), nullptr);
+  EXPECT_EQ(s.get<wire::LocalPref>(wire::attr::kLocalPref)->value, 100u);
+  const auto* cats = s.get<wire::CatsExp>(wire::kDefaultCatsType);
+  ASSERT_NE(cats, nullptr);
+  EXPECT_EQ(cats->site_score(), std::optional<std::uint8_t>(8));
+  // Canonical = TV1's attributes (already in type order) byte for byte.
+  EXPECT_EQ(wire::to_hex(r->attrs->bytes()),
+            "40010100400200400304c000020140050400000064c0ff0c010000000200050103810008");
+}
+
+// Decision: order is canonicalised (sorted by type code), so the same
+// attributes in another order share a set.
+TEST(AttrStore, AttributeOrderDoesNotMatter) {
+  AttrStore store;
+  const auto sorted = ibgp_attrs(1, 100, 5);
+  wire::AttributeSet reversed;
+  for (auto it = sorted.list().rbegin(); it != sorted.list().rend(); ++it) reversed.add(*it);
+  EXPECT_EQ(AttrStore::canonical_bytes(sorted, NextHopIn::kNextHopAttribute),
+            AttrStore::canonical_bytes(reversed, NextHopIn::kNextHopAttribute));
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
+  constexpr std::string_view p[] = {"198.51.100.0/24"};
+  announce(a, sorted, entries(p));
+  announce(b, reversed, entries(p));
+  EXPECT_EQ(a.find(v4(p[0]), 0)->attrs, b.find(v4(p[0]), 0)->attrs);
+  EXPECT_EQ(store.stats().sets, 1u);
+}
+
+TEST(AttrStore, LastReferenceRemovesTheSet) {
+  AttrStore store;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
+  feed_hex(a, kTv1, ibgp_ctx());
+  feed_hex(b, kTv1, ibgp_ctx());
+  const std::string_view p[] = {"203.0.113.10/32"};
+  withdraw(a, entries(p));
+  EXPECT_EQ(store.stats().sets, 1u);  // b still holds it
+  withdraw(b, entries(p));
+  EXPECT_EQ(store.stats().sets, 0u);
+  EXPECT_EQ(store.stats().bytes, 0u);
+  // Interned again after it was gone: a new set.
+  feed_hex(a, kTv1, ibgp_ctx());
+  EXPECT_EQ(store.stats().sets, 1u);
+  EXPECT_EQ(store.stats().misses, 2u);
+}
+
+TEST(AttrStore, ReferenceMayOutliveTheStore) {
+  AttrsRef kept;
+  {
+    AttrStore store;
+    kept = store.intern(ibgp_attrs(7, 100), NextHopIn::kNextHopAttribute);
+    ASSERT_NE(kept, nullptr);
+  }
+  EXPECT_EQ(next_hop_of(kept), "192.0.2.7");
+  kept.reset();  // the deleter must not touch the dead table
+}
+
+// RFC 6793: a 2-octet session's AS_PATH + AS4_PATH is stored as the merged
+// 4-octet path, so it shares the set of a 4-octet session's route.
+TEST(AttrStore, As4PathMergedIntoOneCanonicalSet) {
+  AttrStore store;
+  auto real = ibgp_attrs(1, 100);
+  real.set(attr(0x40, wire::attr::kAsPath, wire::AsPath{{{wire::SegmentType::kSequence, {4200000002, 65001}}}}));
+
+  auto old = real;  // as a 2-octet speaker sends it
+  old.add(attr(0xc0, wire::attr::kAs4Path, wire::AsPath{{{wire::SegmentType::kSequence, {4200000002, 65001}}}}));
+
+  const std::string_view p[] = {"198.51.100.0/24"};
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
+  announce(a, real, entries(p));
+  {
+    wire::EncodeContext two;
+    two.as4 = false;
+    auto packed = wire::pack_announcements(old, Afi::kIpv4, {}, entries(p), two);
+    ASSERT_EQ(packed.messages.size(), 1u);
+    auto ctx = ibgp_ctx();
+    ctx.as4 = false;
+    auto r = feed(b, packed.messages[0], ctx);
+    EXPECT_TRUE(r.applied);
+  }
+  const auto* rb = b.find(v4(p[0]), 0);
+  ASSERT_NE(rb, nullptr);
+  EXPECT_EQ(rb->attrs->attrs().find(wire::attr::kAs4Path), nullptr);
+  const auto* path = rb->attrs->attrs().get<wire::AsPath>(wire::attr::kAsPath);
+  ASSERT_NE(path, nullptr);
+  ASSERT_EQ(path->segments.size(), 1u);
+  EXPECT_EQ(path->segments[0].asns, (std::vector<std::uint32_t>{4200000002, 65001}));
+  EXPECT_EQ(rb->attrs, a.find(v4(p[0]), 0)->attrs);
+  EXPECT_EQ(store.stats().sets, 1u);
+}
+
+// ---------------------------------------------------------------------------
+// RFC 7606 effects
+
+TEST(Rfc7606, Tv1AndTv3GiveTwoCandidatesFromTwoEgresses) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn e1(1, ibgp_peer("192.0.2.1", 1), store);
+  AdjRibIn e2(2, ibgp_peer("192.0.2.2", 2), store);
+  auto r1 = feed_hex(e1, kTv1, ibgp_ctx());
+  auto r3 = feed_hex(e2, kTv3, ibgp_ctx());
+  ASSERT_EQ(r1.changed, std::vector<PrefixKey>{v4("203.0.113.10/32")});
+  ASSERT_EQ(r3.changed, std::vector<PrefixKey>{v4("203.0.113.10/32")});
+  loc.update(e1, r1.changed);
+  loc.update(e2, r3.changed);
+  const auto* e = loc.find(v4("203.0.113.10/32"));
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->paths.size(), 2u);
+  // TV3's CATS-EXP keeps its unknown TLV and metric byte for byte in the store.
+  const auto* r = e2.find(v4("203.0.113.10/32"), 0);
+  const auto* cats = r->attrs->attrs().find(wire::kDefaultCatsType);
+  ASSERT_NE(cats, nullptr);
+  EXPECT_EQ(wire::to_hex(cats->raw), "0100000001000501cb00710a020013010381000610062440400ccccdc8040000abcd630002dead");
+  EXPECT_EQ(cats->as<wire::CatsExp>()->site_score(), std::optional<std::uint8_t>(6));
+  EXPECT_EQ(store.stats().sets, 2u);
+}
+
+TEST(Rfc7606, Tv4TreatAsWithdrawRemovesTheInstalledRoute) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn e1(1, ibgp_peer("192.0.2.1", 1), store);
+  loc.update(e1, feed_hex(e1, kTv1, ibgp_ctx()).changed);
+  ASSERT_EQ(best_next_hop(loc, v4("203.0.113.10/32")), "192.0.2.1");
+
+  auto r = feed_hex(e1, kTv4, ibgp_ctx());
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(r.withdrawn, 1u);
+  EXPECT_EQ(r.installed, 0u);
+  ASSERT_EQ(r.changed, std::vector<PrefixKey>{v4("203.0.113.10/32")});
+  EXPECT_EQ(e1.find(v4("203.0.113.10/32"), 0), nullptr);
+  auto ev = loc.update(e1, r.changed);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, RibEvent::Kind::kBestWithdrawn);
+  EXPECT_EQ(loc.find(v4("203.0.113.10/32")), nullptr);
+  EXPECT_EQ(store.stats().sets, 1u);  // the event still holds TV1's set: consumers see what went
+  ev.clear();
+  EXPECT_EQ(store.stats().sets, 0u);  // TV4's attributes were never stored
+}
+
+TEST(Rfc7606, TreatAsWithdrawRemovesEveryPrefixOfTheUpdate) {
+  AttrStore store;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  const std::string_view ps[] = {"198.51.100.0/24", "198.51.101.0/24"};
+  announce(a, ibgp_attrs(1, 100), entries(ps));
+  ASSERT_EQ(a.size(), 2u);
+  // An UPDATE that withdraws one prefix and announces the other with a
+  // malformed ORIGIN (value 7): treat-as-withdraw removes both.
+  constexpr std::string_view msg =
+      "ffffffffffffffffffffffffffffffff"
+      "0034"
+      "02"
+      "0004"
+      "18c63364"  // withdrawn 198.51.100.0/24
+      "0015"
+      "40010107"  // ORIGIN 7: malformed, treat-as-withdraw
+      "400200"
+      "400304c0000201"
+      "40050400000064"
+      "18c63365";  // NLRI 198.51.101.0/24
+  const auto bytes = hex(msg);
+  ASSERT_EQ(wire::decode_message(bytes, ibgp_ctx()).action(), wire::Action::kTreatAsWithdraw);
+  auto r = feed_hex(a, msg, ibgp_ctx());
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(r.withdrawn, 2u);
+  EXPECT_EQ(a.size(), 0u);
+}
+
+TEST(Rfc7606, AttributeDiscardKeepsTheRouteWithoutTheAttribute) {
+  AttrStore store;
+  AdjRibIn ebgp(1, ibgp_peer("10.0.0.1", 1), store);
+  auto ctx = ibgp_ctx();
+  ctx.ebgp = true;  // E15: LOCAL_PREF from eBGP is discarded
+  const auto bytes = hex(kTv1);
+  const auto d = wire::decode_message(bytes, ctx);
+  ASSERT_EQ(d.action(), wire::Action::kAttributeDiscard);
+  auto r = ebgp.apply(d, Arrival{1, {}});
+  EXPECT_EQ(r.installed, 1u);
+  const auto* route = ebgp.find(v4("203.0.113.10/32"), 0);
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(route->attrs->attrs().find(wire::attr::kLocalPref), nullptr);
+  EXPECT_NE(route->attrs->attrs().find(wire::kDefaultCatsType), nullptr);
+  EXPECT_EQ(next_hop_of(route->attrs), "192.0.2.1");
+}
+
+TEST(Rfc7606, SessionResetAppliesNothing) {
+  AttrStore store;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  feed_hex(a, kTv1, ibgp_ctx());
+  auto before = a.find(v4("203.0.113.10/32"), 0)->attrs;
+  // TV3 with the CATS code sent as well-known (flags 0x50): unrecognised
+  // well-known attribute, session reset (ERROR-HANDLING.md reading 1).
+  const auto reset = replace(kTv3, "d0ff0027", "50ff0027");
+  const auto bytes = hex(reset);
+  const auto d = wire::decode_message(bytes, ibgp_ctx());
+  ASSERT_EQ(d.action(), wire::Action::kSessionReset);
+  auto r = a.apply(d, Arrival{2, {}});
+  EXPECT_FALSE(r.applied);
+  EXPECT_TRUE(r.changed.empty());
+  EXPECT_EQ(a.find(v4("203.0.113.10/32"), 0)->attrs, before);  // not replaced by TV3's route
+  EXPECT_EQ(store.stats().sets, 1u);
+  // The session layer resets, then flushes.
+  before.reset();
+  EXPECT_EQ(a.clear(), std::vector<PrefixKey>{v4("203.0.113.10/32")});
+  EXPECT_EQ(store.stats().sets, 0u);
+}
+
+TEST(Rfc7606, Tv9WithdrawsPathId1AndLeavesPathId2) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn rr(1, ibgp_peer("10.0.0.9", 9), store);
+  const auto ctx = ibgp_ctx(false, true);
+  loc.update(rr, feed_hex(rr, kTv2, ctx).changed);
+  loc.update(rr, feed_hex(rr, replace(kTv2, "000000018020010db8cafe", "000000028020010db8cafe"), ctx).changed);
+  const auto key = v6("2001:db8:cafe::10/128");
+  ASSERT_EQ(rr.paths(key).size(), 2u);
+  EXPECT_EQ(store.stats().sets, 1u);  // both paths share TV2's attributes
+  EXPECT_EQ(next_hop_of(rr.find(key, 1)->attrs), "2001:db8::2");
+
+  auto r = feed_hex(rr, kTv9, ctx);
+  EXPECT_EQ(r.withdrawn, 1u);
+  EXPECT_EQ(r.changed, std::vector<PrefixKey>{key});
+  EXPECT_EQ(rr.find(key, 1), nullptr);
+  EXPECT_NE(rr.find(key, 2), nullptr);
+  loc.update(rr, r.changed);
+  ASSERT_NE(loc.find(key), nullptr);
+  ASSERT_EQ(loc.find(key)->paths.size(), 1u);
+  EXPECT_EQ(loc.find(key)->best_path()->path_id, 2u);
+
+  // E30: the same withdraw again names an unknown path id: ignored.
+  auto again = feed_hex(rr, kTv9, ctx);
+  EXPECT_TRUE(again.applied);
+  EXPECT_EQ(again.unknown_withdraws, 1u);
+  EXPECT_TRUE(again.changed.empty());
+  EXPECT_NE(rr.find(key, 2), nullptr);
+}
+
+TEST(Rfc7606, StoredMpRouteKeepsNextHopButNoNlri) {
+  AttrStore store;
+  AdjRibIn rr(1, ibgp_peer("10.0.0.9", 9), store);
+  feed_hex(rr, kTv2, ibgp_ctx(false, true));
+  const auto* r = rr.find(v6("2001:db8:cafe::10/128"), 1);
+  ASSERT_NE(r, nullptr);
+  const auto* mp = r->attrs->attrs().get<wire::MpReach>(wire::attr::kMpReach);
+  ASSERT_NE(mp, nullptr);
+  EXPECT_TRUE(mp->nlri.empty());
+  EXPECT_EQ(r->attrs->attrs().list().front().type, wire::attr::kOrigin);  // sorted by type
+}
+
+TEST(Rfc7606, Tv8EndOfRibIsReportedAndChangesNothing) {
+  AttrStore store;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  auto r = feed_hex(a, kTv8, ibgp_ctx());
+  ASSERT_TRUE(r.end_of_rib.has_value());
+  EXPECT_EQ(*r.end_of_rib, kIpv6Unicast);
+  EXPECT_TRUE(r.changed.empty());
+  EXPECT_EQ(r.unknown_withdraws, 0u);
+}
+
+// ---------------------------------------------------------------------------
+// ADD-PATH and the decision process
+
+TEST(AddPath, ThreeSitesOfOneAnycastPrefixAreAllKept) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn rr(1, ibgp_peer("10.0.0.9", 9), store);
+  const std::string_view p[] = {"203.0.113.10/32"};
+  for (std::uint32_t site = 1; site <= 3; ++site)
+    loc.update(rr, announce(rr, ibgp_attrs(static_cast<std::uint8_t>(site), 100), entries(p, site), true).changed);
+  const auto key = v4(p[0]);
+  EXPECT_EQ(rr.paths(key).size(), 3u);
+  EXPECT_EQ(store.stats().sets, 3u);
+  const auto* e = loc.find(key);
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(e->paths.size(), 3u);
+  // Equal on every other step: the lowest path id wins.
+  EXPECT_EQ(e->best_path()->path_id, 1u);
+  EXPECT_EQ(e->reason, Step::kPathId);
+  EXPECT_EQ(next_hop_of(e->best_path()->attrs), "192.0.2.1");
+}
+
+TEST(LocRib, LocalPrefDecidesAndBestChangesWhenItsPeerGoesDown) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
+  const std::string_view p[] = {"198.51.100.0/24"};
+  const auto key = v4(p[0]);
+  auto ev = loc.update(a, announce(a, ibgp_attrs(1, 100), entries(p)).changed);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, RibEvent::Kind::kBestChanged);  // first best
+  EXPECT_FALSE(ev[0].old_best.has_value());
+
+  ev = loc.update(b, announce(b, ibgp_attrs(2, 200), entries(p)).changed);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, RibEvent::Kind::kBestChanged);
+  EXPECT_EQ(ev[0].new_best->peer, 2u);
+  EXPECT_EQ(loc.find(key)->reason, Step::kLocalPref);
+  EXPECT_EQ(best_next_hop(loc, key), "192.0.2.2");
+
+  // A lower-preference change at the loser: same best, candidates changed.
+  ev = loc.update(a, announce(a, ibgp_attrs(1, 50), entries(p)).changed);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, RibEvent::Kind::kPathsChanged);
+
+  // b goes down (no graceful restart).
+  ev = loc.peer_down(b, false);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, RibEvent::Kind::kBestChanged);
+  EXPECT_EQ(ev[0].old_best->peer, 2u);
+  EXPECT_EQ(ev[0].new_best->peer, 1u);
+  EXPECT_EQ(best_next_hop(loc, key), "192.0.2.1");
+
+  ev = loc.update(a, a.clear());
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, RibEvent::Kind::kBestWithdrawn);
+  EXPECT_EQ(loc.find(key), nullptr);
+  EXPECT_EQ(loc.stats().paths, 0u);
+  ev.clear();  // events hold the sets of the paths they name
+  EXPECT_EQ(store.stats().sets, 0u);
+}
+
+TEST(LocRib, RecomputesOnlyTheChangedPrefixes) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  const std::string_view ten[] = {"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16", "10.5.0.0/16",
+                                  "10.6.0.0/16", "10.7.0.0/16", "10.8.0.0/16", "10.9.0.0/16", "10.10.0.0/16"};
+  loc.update(a, announce(a, ibgp_attrs(1, 100), entries(ten)).changed);
+  EXPECT_EQ(loc.stats().recomputed, 10u);
+  const std::string_view one[] = {"10.3.0.0/16"};
+  auto r = announce(a, ibgp_attrs(1, 120), entries(one));
+  EXPECT_EQ(r.changed.size(), 1u);
+  loc.update(a, r.changed);
+  EXPECT_EQ(loc.stats().recomputed, 11u);
+  // The same attributes again: nothing changed, nothing recomputed.
+  r = announce(a, ibgp_attrs(1, 120), entries(one));
+  EXPECT_TRUE(r.changed.empty());
+  loc.update(a, r.changed);
+  EXPECT_EQ(loc.stats().recomputed, 11u);
+}
+
+// ---------------------------------------------------------------------------
+// Graceful restart and enhanced route refresh
+
+TEST(GracefulRestart, StaleKeptRefreshedBecomeFreshSweepRemovesTheRest) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
+  const std::string_view ps[] = {"198.51.100.0/24", "198.51.101.0/24", "198.51.102.0/24"};
+  const std::string_view first[] = {"198.51.100.0/24"};
+  loc.update(a, announce(a, ibgp_attrs(1, 200), entries(ps)).changed);
+  loc.update(b, announce(b, ibgp_attrs(2, 100), entries(first)).changed);
+  ASSERT_EQ(best_next_hop(loc, v4(first[0])), "192.0.2.1");
+
+  // a restarts: its paths stay, stale; a fresh path beats a stale one.
+  EXPECT_EQ(loc.peer_down(a, true).size(), 3u);
+  EXPECT_TRUE(a.find(v4(ps[1]), 0)->stale);
+  EXPECT_EQ(best_next_hop(loc, v4(first[0])), "192.0.2.2");
+  EXPECT_EQ(loc.find(v4(first[0]))->reason, Step::kStale);
+  EXPECT_EQ(best_next_hop(loc, v4(ps[1])), "192.0.2.1");  // stale is still used when alone
+
+  // a comes back and re-advertises one prefix with the same attributes.
+  auto r = announce(a, ibgp_attrs(1, 200), entries(first));
+  EXPECT_EQ(r.changed, std::vector<PrefixKey>{v4(first[0])});
+  loc.update(a, r.changed);
+  EXPECT_FALSE(a.find(v4(first[0]), 0)->stale);
+  EXPECT_EQ(best_next_hop(loc, v4(first[0])), "192.0.2.1");
+
+  // End-of-RIB: the rest is swept.
+  auto swept = a.sweep_stale(kIpv4Unicast);
+  EXPECT_EQ(swept, (std::vector<PrefixKey>{v4(ps[1]), v4(ps[2])}));
+  loc.update(a, swept);
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(loc.find(v4(ps[1])), nullptr);
+  EXPECT_EQ(loc.find(v4(ps[2])), nullptr);
+  EXPECT_EQ(best_next_hop(loc, v4(first[0])), "192.0.2.1");
+}
+
+TEST(GracefulRestart, EnhancedRouteRefreshIsPerFamily) {
+  AttrStore store;
+  AdjRibIn rr(1, ibgp_peer("10.0.0.9", 9), store);
+  const std::string_view p[] = {"198.51.100.0/24"};
+  announce(rr, ibgp_attrs(1, 100), entries(p));
+  feed_hex(rr, kTv2, ibgp_ctx(false, true));
+  EXPECT_EQ(rr.begin_refresh(kIpv4Unicast).size(), 1u);  // BoRR for IPv4 only
+  EXPECT_FALSE(rr.find(v6("2001:db8:cafe::10/128"), 1)->stale);
+  EXPECT_EQ(rr.end_refresh(kIpv4Unicast), std::vector<PrefixKey>{v4(p[0])});  // EoRR, nothing re-sent
+  EXPECT_EQ(rr.count(kIpv4Unicast), 0u);
+  EXPECT_EQ(rr.count(kIpv6Unicast), 1u);
+}
+
+// ---------------------------------------------------------------------------
+// Max-prefix and memory
+
+TEST(MaxPrefix, ExceededIsReportedPerFamily) {
+  AttrStore store;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  a.set_max_prefix(kIpv4Unicast, 2);
+  a.set_max_prefix(kIpv6Unicast, 1);
+  const std::string_view two[] = {"10.1.0.0/16", "10.2.0.0/16"};
+  const std::string_view third[] = {"10.3.0.0/16"};
+  EXPECT_TRUE(announce(a, ibgp_attrs(1, 100), entries(two)).over_limit.empty());
+  EXPECT_FALSE(a.over_limit(kIpv4Unicast));
+  auto r = announce(a, ibgp_attrs(1, 100), entries(third));
+  EXPECT_EQ(r.over_limit, std::vector<wire::Family>{kIpv4Unicast});
+  EXPECT_TRUE(a.over_limit(kIpv4Unicast));
+  EXPECT_FALSE(a.over_limit(kIpv6Unicast));
+  EXPECT_EQ(a.count(kIpv4Unicast), 3u);  // counted, not refused: the session layer acts
+}
+
+TEST(Memory, HundredThousandPrefixesShareElevenSets) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
+  constexpr std::size_t kPrefixes = 100000;
+  constexpr std::size_t kSets = 11;
+  std::vector<std::vector<wire::NlriEntry>> groups(kSets);
+  for (std::size_t i = 0; i < kPrefixes; ++i) {
+    wire::Prefix p;
+    p.length = 24;
+    p.addr[0] = static_cast<std::uint8_t>(10 + i / 65536);
+    p.addr[1] = static_cast<std::uint8_t>(i / 256);
+    p.addr[2] = static_cast<std::uint8_t>(i);
+    groups[i % kSets].push_back({p, std::nullopt});
+  }
+  for (auto* peer : {&a, &b})
+    for (std::size_t g = 0; g < kSets; ++g)
+      loc.update(*peer, announce(*peer, ibgp_attrs(1, 100 + static_cast<std::uint32_t>(g)), groups[g]).changed);
+  EXPECT_EQ(a.size(), kPrefixes);
+  EXPECT_EQ(b.size(), kPrefixes);
+  EXPECT_EQ(loc.stats().prefixes, kPrefixes);
+  EXPECT_EQ(loc.stats().paths, 2 * kPrefixes);
+  const auto st = store.stats();
+  EXPECT_EQ(st.sets, kSets);
+  EXPECT_LT(st.bytes, kSets * 64);
+  RecordProperty("attr_sets", static_cast<int>(st.sets));
+  RecordProperty("attr_bytes", static_cast<int>(st.bytes));
+
+  loc.update(a, a.clear());
+  EXPECT_EQ(store.stats().sets, kSets);  // b and the Loc-RIB still use them
+  loc.update(b, b.clear());
+  EXPECT_EQ(loc.stats().prefixes, 0u);
+  EXPECT_EQ(store.stats().sets, 0u);
+  EXPECT_EQ(store.stats().bytes, 0u);
+}
+
+}  // namespace
+}  // namespace cats::rib
