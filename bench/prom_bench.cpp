@@ -12,23 +12,8 @@
 #include <new>
 #include <string>
 
+#include "alloc_counter.hpp"
 #include "prom/exposition.hpp"
-
-namespace {
-std::atomic<std::uint64_t> g_allocs{0};
-}
-
-void* operator new(std::size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 using namespace cats::prom;
 
@@ -176,13 +161,13 @@ void report(benchmark::State& state, const Page& page, std::uint64_t allocs) {
 // A fresh result per scrape: what parse_exposition(body, hint) costs.
 void BM_Parse(benchmark::State& state) {
   const Page page = make_page(static_cast<int>(state.range(0)));
-  const std::uint64_t before = g_allocs.load();
+  const std::uint64_t before = cats::bench::allocations();
   for (auto _ : state) {
     ParseResult r = parse_exposition(page.body, Format::kPrometheus);
     if (r.samples.size() != page.series || !r.ok()) state.SkipWithError("unexpected parse");
     benchmark::DoNotOptimize(r.samples.data());
   }
-  report(state, page, g_allocs.load() - before);
+  report(state, page, cats::bench::allocations() - before);
 }
 BENCHMARK(BM_Parse)->Arg(1)->Arg(10)->Arg(100)->Unit(benchmark::kMicrosecond);
 
@@ -191,13 +176,13 @@ void BM_ParseReuse(benchmark::State& state) {
   const Page page = make_page(static_cast<int>(state.range(0)));
   ParseResult r;
   parse_exposition(page.body, Format::kPrometheus, r);
-  const std::uint64_t before = g_allocs.load();
+  const std::uint64_t before = cats::bench::allocations();
   for (auto _ : state) {
     parse_exposition(page.body, Format::kPrometheus, r);
     benchmark::DoNotOptimize(r.samples.data());
   }
   if (r.samples.size() != page.series || !r.ok()) state.SkipWithError("unexpected parse");
-  report(state, page, g_allocs.load() - before);
+  report(state, page, cats::bench::allocations() - before);
 }
 BENCHMARK(BM_ParseReuse)->Arg(10)->Unit(benchmark::kMicrosecond);
 
@@ -206,13 +191,13 @@ void BM_ParseAutoDetect(benchmark::State& state) {
   const Page page = make_page(static_cast<int>(state.range(0)));
   ParseResult r;
   parse_exposition(page.body, Format::kAuto, r);
-  const std::uint64_t before = g_allocs.load();
+  const std::uint64_t before = cats::bench::allocations();
   for (auto _ : state) {
     parse_exposition(page.body, Format::kAuto, r);
     benchmark::DoNotOptimize(r.samples.data());
   }
   if (r.samples.size() != page.series || !r.ok()) state.SkipWithError("unexpected parse");
-  report(state, page, g_allocs.load() - before);
+  report(state, page, cats::bench::allocations() - before);
 }
 BENCHMARK(BM_ParseAutoDetect)->Arg(10)->Unit(benchmark::kMicrosecond);
 

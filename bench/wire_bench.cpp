@@ -8,24 +8,9 @@
 #include <cstdlib>
 #include <new>
 
+#include "alloc_counter.hpp"
 #include "wire/message.hpp"
 #include "wire_fixtures.hpp"
-
-namespace {
-std::atomic<std::uint64_t> g_allocs{0};
-}
-
-void* operator new(std::size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 using namespace cats::wire;
 using namespace cats::wire::bench;
@@ -37,7 +22,7 @@ void run_decode(benchmark::State& state, const Bytes& msg, const DecodeContext& 
   std::size_t prefixes = 0;
   std::uint64_t allocs = 0, messages = 0;
   for (auto _ : state) {
-    const std::uint64_t before = g_allocs.load(std::memory_order_relaxed);
+    const std::uint64_t before = cats::bench::allocations();
     Decoded d = decode_message(msg, ctx);
     const auto& u = std::get<Update>(d.body);
     std::size_t n = 0;
@@ -52,7 +37,7 @@ void run_decode(benchmark::State& state, const Bytes& msg, const DecodeContext& 
         ++n;
       }
     benchmark::DoNotOptimize(sum);
-    allocs += g_allocs.load(std::memory_order_relaxed) - before;
+    allocs += cats::bench::allocations() - before;
     ++messages;
     prefixes = n;
   }
@@ -99,11 +84,11 @@ void BM_Decode_CatsExp8Instances(benchmark::State& state) {
   const Bytes v = cats_value_8_instances();
   std::uint64_t allocs = 0;
   for (auto _ : state) {
-    const std::uint64_t before = g_allocs.load(std::memory_order_relaxed);
+    const std::uint64_t before = cats::bench::allocations();
     CatsExp c;
     if (CatsExp::decode(v, c)) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(c.site_score());
-    allocs += g_allocs.load(std::memory_order_relaxed) - before;
+    allocs += cats::bench::allocations() - before;
   }
   state.counters["allocs/msg"] = static_cast<double>(allocs) / static_cast<double>(state.iterations());
   state.counters["octets"] = static_cast<double>(v.size());
@@ -125,10 +110,10 @@ void run_pack(benchmark::State& state, const AttributeSet& attrs, Afi afi, ByteS
               const std::vector<NlriEntry>& in, const EncodeContext& ectx) {
   std::uint64_t allocs = 0;
   for (auto _ : state) {
-    const std::uint64_t before = g_allocs.load(std::memory_order_relaxed);
+    const std::uint64_t before = cats::bench::allocations();
     auto p = pack_announcements(attrs, afi, nh, in, ectx);
     benchmark::DoNotOptimize(p.messages.data());
-    allocs += g_allocs.load(std::memory_order_relaxed) - before;
+    allocs += cats::bench::allocations() - before;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * in.size()));
   state.counters["allocs/call"] = static_cast<double>(allocs) / static_cast<double>(state.iterations());

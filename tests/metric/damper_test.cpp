@@ -298,7 +298,7 @@ TEST(Damper, FlappingIsHeldDownAndReleased) {
   // 72 with the current state; the flapping goes on: withdraws always go out
   // at once (82), the announce at 84 starts the next hold, released at 144.
   const std::vector<std::pair<int, bool>> expected = {
-      {0, false},  {2, true},  {4, false},  {6, true},   {8, false},   {10, true},  {72, false},  {74, true},
+      {0, false},  {2, true},  {4, false},  {6, true},  {8, false},   {10, true},  {72, false},  {74, true},
       {76, false}, {78, true}, {80, false}, {82, true}, {144, false}, {146, true}, {148, false}, {150, true}};
   EXPECT_EQ(times_and_withdraw(l), expected);
   EXPECT_EQ(l.sent[6].ad.reason, Reason::kRelease);
