@@ -59,17 +59,21 @@ CodecOptions parse(const std::vector<std::string>& args) {
       std::stringstream ss(value());
       std::string fam;
       while (std::getline(ss, fam, ',')) {
-        if (fam == "ipv4")
+        if (fam == "ipv4") {
           o.dctx.add_path.ipv4 = o.ectx.add_path.ipv4 = true;
-        else if (fam == "ipv6")
+        } else if (fam == "ipv6") {
           o.dctx.add_path.ipv6 = o.ectx.add_path.ipv6 = true;
-        else
+          o.dctx.multiprotocol = true;  // ADD-PATH for IPv6 implies IPv6 negotiated
+        } else {
           throw UsageError("--add-path takes ipv4 and/or ipv6, got '" + fam + "'");
+        }
       }
     } else if (a == "--extended-message") {
       o.dctx.extended_message = o.ectx.extended_message = true;
     } else if (a == "--enhanced-route-refresh") {
       o.dctx.enhanced_route_refresh = true;
+    } else if (a == "--multiprotocol") {
+      o.dctx.multiprotocol = true;
     } else if (a == "--ebgp") {
       o.dctx.ebgp = true;
     } else if (a == "--no-aigp") {

@@ -9,7 +9,7 @@ void usage(std::ostream& os) {
   os << "usage: catsctl <command> [options]\n"
         "commands:\n"
         "  decode --hex HEX | --file FILE [--json] [--as4] [--add-path ipv4,ipv6]\n"
-        "         [--extended-message] [--enhanced-route-refresh] [--ebgp] [--no-aigp]\n"
+        "         [--extended-message] [--enhanced-route-refresh] [--multiprotocol] [--ebgp] [--no-aigp]\n"
         "         [--cats-type N] [--cats-capability N]\n"
         "      decode BGP messages (19-octet header included); --file takes hex lines or raw bytes\n"
         "  encode --json FILE|- [--as4] [--add-path ipv4,ipv6] [--extended-message] [--cats-type N]\n"

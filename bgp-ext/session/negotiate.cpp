@@ -349,6 +349,8 @@ wire::DecodeContext decode_context(const Negotiated& n, std::uint8_t cats_type) 
   c.aigp = n.ibgp;
   c.cats_type = cats_type;
   c.cats_capability = n.cats_capability;
+  for (const auto& f : n.families)
+    if (!(f.family == kIpv4Unicast)) c.multiprotocol = true;
   return c;
 }
 

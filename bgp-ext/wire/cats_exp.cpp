@@ -292,7 +292,8 @@ const CatsMetricControl* CatsExp::metric_control() const {
 std::optional<std::uint8_t> metric_set_score(std::span<const CatsMetric> metrics) {
   std::optional<std::uint8_t> l1_min;
   for (const auto& m : metrics) {
-    if (!m.usable() || !is_score_type(m.type)) continue;
+    // Built metrics (from configuration) need not have passed the decoder's checks.
+    if (!m.usable() || !is_score_type(m.type) || m.value.size() != 1) continue;
     const std::uint8_t v = u8(m.value, 0);
     if (m.type == cats_metric::kNormFi) return v;
     l1_min = l1_min ? std::min(*l1_min, v) : v;

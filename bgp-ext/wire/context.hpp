@@ -16,6 +16,7 @@ struct DecodeContext {
   bool enhanced_route_refresh = false;  // RFC 7313 (ROUTE-REFRESH length errors -> 7/1)
   bool ebgp = false;                    // LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST discarded (E15)
   bool aigp = true;                     // AIGP enabled on the session (RFC 7311 AIGP_SESSION)
+  bool multiprotocol = false;           // a family other than IPv4 unicast negotiated (MP_* may carry NLRI)
   std::uint8_t cats_type = kDefaultCatsType;
   std::uint8_t cats_capability = kDefaultCatsCapability;
 

@@ -92,7 +92,9 @@ Bytes encode_message(const MessageBody& body, const EncodeContext& ctx, std::uin
           const auto s = begin_message(w, MessageType::kNotification);
           w.put8(m.code);
           w.put8(m.subcode);
-          w.put(m.data);
+          // Data quoting a large message is cut so the NOTIFICATION stays a
+          // valid message for any peer (4096 octets without RFC 8654).
+          w.put(m.data.first(std::min<std::size_t>(m.data.size(), kMaxMessage - 21)));
           finish_message(w, s);
         } else if constexpr (std::is_same_v<T, Keepalive>) {
           const auto s = begin_message(w, MessageType::kKeepalive);

@@ -115,13 +115,19 @@ DecodeError make_error(Action action, std::uint8_t subcode, std::uint8_t type, s
 void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeSet& out,
                             std::vector<DecodeError>& errors) {
   std::array<bool, 256> seen{};
+  // E3: the broken attribute hides the rest. If MP_REACH/MP_UNREACH could be
+  // among them, their NLRI cannot be withdrawn: RFC 7606 §5.3 wants a reset.
+  auto framing_action = [&] {
+    return ctx.multiprotocol && !seen[attr::kMpReach] && !seen[attr::kMpUnreach] ? Action::kSessionReset
+                                                                                 : Action::kTreatAsWithdraw;
+  };
   std::size_t pos = 0;
   while (pos < field.size()) {
     // E3: a broken attribute header or length hides every later attribute.
     const std::size_t left = field.size() - pos;
     if (left < 3) {
       errors.push_back(
-          make_error(Action::kTreatAsWithdraw, notify::kMalformedAttrList, 0, "truncated path attribute header", {}));
+          make_error(framing_action(), notify::kMalformedAttrList, 0, "truncated path attribute header", {}));
       return;
     }
     Attribute a;
@@ -130,14 +136,14 @@ void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeS
     const bool ext = (a.flags & attr::kExtendedLength) != 0;
     const std::size_t hdr = ext ? 4 : 3;
     if (left < hdr) {
-      errors.push_back(make_error(Action::kTreatAsWithdraw, notify::kMalformedAttrList, a.type,
-                                  "truncated path attribute header", {}));
+      errors.push_back(
+          make_error(framing_action(), notify::kMalformedAttrList, a.type, "truncated path attribute header", {}));
       return;
     }
     const std::size_t len = ext ? be16(field, pos + 2) : u8(field, pos + 2);
     if (left - hdr < len) {
       errors.push_back(
-          make_error(Action::kTreatAsWithdraw, notify::kAttrLength, a.type,
+          make_error(framing_action(), notify::kAttrLength, a.type,
                      std::string(attribute_name(a.type, ctx.cats_type)) + " length runs past the attribute list",
                      attribute_bytes(field.subspan(pos, left))));
       return;

@@ -167,8 +167,13 @@ void record(HttpScraper::State& st, Outcome o, score::TimePoint started) {
   refresh_stale(st, now);
 }
 
+// The caller sets busy before the coroutine is posted, so two attempts can
+// never share the stream (found in review: scrape_once twice in a row).
 asio::awaitable<void> attempt(StatePtr st) {
-  st->busy = true;
+  if (std::exchange(st->cancelled, false)) {  // stop() came between posting and running
+    st->busy = false;
+    co_return;
+  }
   const auto started = score::Clock::now();
   Outcome o = co_await fetch(st);
   st->stream.reset();
@@ -182,7 +187,10 @@ asio::awaitable<void> attempt(StatePtr st) {
 asio::awaitable<void> loop(StatePtr st, std::uint64_t generation) {
   auto next = score::Clock::now();
   while (!st->stopped && st->generation == generation) {
-    if (!st->busy) co_await attempt(st);
+    if (!st->busy) {
+      st->busy = true;
+      co_await attempt(st);
+    }
     if (st->stopped || st->generation != generation) break;
     next += st->target.interval;
     const auto now = score::Clock::now();
@@ -239,15 +247,16 @@ void HttpScraper::stop() {
   state_->stopped = true;
   ++state_->generation;
   state_->timer.cancel();
-  if (state_->busy && state_->stream) {
+  if (state_->busy) {
     state_->cancelled = true;
-    state_->stream->cancel();
+    if (state_->stream) state_->stream->cancel();
     if (state_->resolver) state_->resolver->cancel();
   }
 }
 
 void HttpScraper::scrape_once() {
   if (state_->busy) return;
+  state_->busy = true;
   spawn(state_, attempt(state_));
 }
 

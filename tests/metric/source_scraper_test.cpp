@@ -361,3 +361,31 @@ TEST_F(SourceScraper, DestroyingAScraperMidFlightIsSafe) {
 
 }  // namespace
 }  // namespace cats::source
+
+namespace cats::source {
+namespace {
+
+// Found in review: two scrape_once() calls before the loop runs used to start
+// two attempts on one stream; and stop() before the attempt started did not
+// cancel it.
+TEST_F(SourceScraper, BackToBackScrapeOnceRunsOneAttempt) {
+  server->pages["/metrics"] = slurp(std::string(CATS_FIXTURES) + "/vllm.prom");
+  int calls = 0;
+  HttpScraper s(io, target("/metrics"), [&](const HttpScraper&) { ++calls; });
+  s.scrape_once();
+  s.scrape_once();
+  EXPECT_TRUE(run_until([&] { return s.status().counters.scrapes >= 1; }));
+  run_until([] { return false; }, 200ms);  // give a second attempt the chance to show up
+  EXPECT_EQ(s.status().counters.scrapes, 1u);
+  EXPECT_EQ(calls, 1);
+
+  HttpScraper t(io, target("/metrics"), [&](const HttpScraper&) { ++calls; });
+  t.scrape_once();
+  t.stop();  // before the posted attempt has run
+  run_until([] { return false; }, 200ms);
+  EXPECT_EQ(t.status().counters.scrapes, 0u);
+  EXPECT_EQ(calls, 1);
+}
+
+}  // namespace
+}  // namespace cats::source

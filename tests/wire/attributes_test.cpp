@@ -425,3 +425,19 @@ TEST(AttributeSet, SetReplacesOrAppendsAndEraseRemoves) {
 
 }  // namespace
 }  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+// Found in review: a score metric built from configuration with an empty
+// value must not be read past its end.
+TEST(CatsScore, BuiltMetricWithoutValueIsIgnored) {
+  const std::uint8_t eight[] = {8};
+  std::vector<CatsMetric> ms = {
+      {cats_metric::kNormFi, cats_metric::kL2Descriptor, {}, {}},
+      {cats_metric::kComputeNorm, cats_metric::kL1Descriptor, std::as_bytes(std::span(eight)), {}}};
+  EXPECT_EQ(metric_set_score(ms), 8);
+}
+
+}  // namespace
+}  // namespace cats::wire

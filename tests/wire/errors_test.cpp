@@ -238,6 +238,32 @@ INSTANTIATE_TEST_SUITE_P(Table, Rfc7606, ::testing::ValuesIn(kRows), [](const au
 
 // Details the table cannot show.
 
+// Found in review: with IPv6 negotiated, an attribute that overruns the list
+// may hide an MP_REACH whose prefixes could not then be withdrawn.
+TEST(Rfc7606Detail, FramingErrorHidingMultiprotocolResets) {
+  const Bytes wire = update_msg(kMandatory + "c008c8" +
+                                    A(0x80, 14,
+                                      "00020110"
+                                      "20010db8000000000000000000000002"
+                                      "00"
+                                      "2020010db8"),
+                                std::string(kNlri));
+  DecodeContext ctx = as4_ctx();
+  EXPECT_EQ(decode_message(wire, ctx).error()->action, Action::kTreatAsWithdraw);  // IPv4 only: withdraw is complete
+  ctx.multiprotocol = true;
+  const Decoded d = decode_message(wire, ctx);
+  EXPECT_EQ(d.error()->action, Action::kSessionReset);
+  // Once MP_REACH was parsed before the break, treat-as-withdraw is possible.
+  const Bytes mp_first = update_msg(A(0x80, 14,
+                                      "00020110"
+                                      "20010db8000000000000000000000002"
+                                      "00"
+                                      "2020010db8") +
+                                        kMandatory + "c008c8",
+                                    std::string(kNlri));
+  EXPECT_EQ(decode_message(mp_first, ctx).error()->action, Action::kTreatAsWithdraw);
+}
+
 // RFC 4271 §4.3: the low four flag bits are ignored on receipt and sent as zero.
 TEST(Rfc7606Detail, LowFlagBitsAreClearedWhenSent) {
   const Bytes wire = update_msg(A(0x47, 1, "00") + kAsPath + kNextHopAttr, std::string(kNlri));

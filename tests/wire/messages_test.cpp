@@ -308,3 +308,20 @@ TEST(Open, LargeParametersUseRfc9072) {
 
 }  // namespace
 }  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+// Found in review: NOTIFICATION data quoting a large message is cut so the
+// NOTIFICATION itself is a valid message of at most 4096 octets.
+TEST(Notification, LargeDataIsCut) {
+  const Bytes big(70000, std::byte{0xab});
+  const Bytes n = make_notification(notify::kRouteRefresh, 1, big);
+  EXPECT_EQ(n.size(), 4096u);
+  const Decoded d = decode_message(n, {});
+  ASSERT_EQ(d.error(), nullptr);
+  EXPECT_EQ(std::get<Notification>(d.body).data.size(), 4096u - 21u);
+}
+
+}  // namespace
+}  // namespace cats::wire

@@ -87,7 +87,8 @@ std::optional<std::uint32_t> parse_community(std::string_view s) {
   std::uint16_t low = 0;
   auto a = std::from_chars(s.data(), s.data() + colon, high);
   auto b = std::from_chars(s.data() + colon + 1, s.data() + s.size(), low);
-  if (a.ec != std::errc{} || b.ec != std::errc{} || b.ptr != s.data() + s.size()) return std::nullopt;
+  if (a.ec != std::errc{} || a.ptr != s.data() + colon || b.ec != std::errc{} || b.ptr != s.data() + s.size())
+    return std::nullopt;
   return std::uint32_t{high} << 16 | low;
 }
 
