@@ -230,6 +230,12 @@ void Peer::on_message(const ConnPtr& c, wire::ByteSpan bytes) {
   if (std::holds_alternative<std::monostate>(d.body)) {
     if (err != nullptr) {
       spdlog::warn("[{}] bad message header: {}", name_, err->reason);
+      // RFC 4271 §6.4: an error in a NOTIFICATION is not reported back.
+      if (d.header.type == static_cast<std::uint8_t>(wire::MessageType::kNotification) &&
+          err->subcode == wire::notify::kBadLength) {
+        feed(c, Event::notification(0, 0));
+        return;
+      }
       feed(c, Event::header_error(*err));
     }
     return;

@@ -393,6 +393,22 @@ TEST(SessionIo, BadLengthGetsHeaderError12) {
   EXPECT_EQ(*c.notification(), (std::pair<int, int>{wire::notify::kHeader, wire::notify::kBadLength}));
 }
 
+// RFC 4271 §6.4: a malformed NOTIFICATION closes the connection without a
+// NOTIFICATION in reply (found in review: we used to answer with 1/2).
+TEST(SessionIo, MalformedNotificationIsNotAnswered) {
+  Server srv;
+  RawClient c(srv.endpoint());
+  wire::Bytes msg = wire::make_keepalive();
+  msg[17] = std::byte{20};  // length 20: a NOTIFICATION needs 21
+  msg[18] = std::byte{3};
+  msg.push_back(std::byte{6});
+  c.write(msg);
+  ASSERT_TRUE(srv.until_closed(c));
+  EXPECT_FALSE(c.notification());
+  for (const auto& m : c.messages()) EXPECT_EQ(static_cast<int>(m[18]), 1);  // only our OPEN went out
+  EXPECT_NE(srv.side.peer->state(), State::kEstablished);
+}
+
 struct HeaderCase {
   const char* name;
   std::size_t length;
