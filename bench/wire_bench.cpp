@@ -23,23 +23,12 @@ void run_decode(benchmark::State& state, const Bytes& msg, const DecodeContext& 
   std::uint64_t allocs = 0, messages = 0;
   for (auto _ : state) {
     const std::uint64_t before = cats::bench::allocations();
-    Decoded d = decode_message(msg, ctx);
-    const auto& u = std::get<Update>(d.body);
-    std::size_t n = 0;
-    std::uint32_t sum = 0;
-    for (const auto& e : u.nlri) {
-      sum += e.prefix.addr[2];
-      ++n;
-    }
-    if (const auto* r = u.mp_reach())
-      for (const auto& e : r->entries()) {
-        sum += e.prefix.addr[15] + *e.path_id;
-        ++n;
-      }
-    benchmark::DoNotOptimize(sum);
+    const Decoded d = decode_message(msg, ctx);
+    const Visited v = visit_prefixes(std::get<Update>(d.body));
+    benchmark::DoNotOptimize(v.sum);
     allocs += cats::bench::allocations() - before;
     ++messages;
-    prefixes = n;
+    prefixes = v.prefixes;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * prefixes));
   state.counters["prefixes"] = static_cast<double>(prefixes);

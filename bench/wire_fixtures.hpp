@@ -100,4 +100,25 @@ inline std::vector<NlriEntry> v6_addpath(std::size_t n) {
   return out;
 }
 
+// Visits every prefix of a decoded UPDATE, as the RIB ingest will: the
+// NLRI field, then MP_REACH_NLRI. Returns the count; `sum` keeps the work
+// from being optimised away.
+struct Visited {
+  std::size_t prefixes = 0;
+  std::uint32_t sum = 0;
+};
+inline Visited visit_prefixes(const Update& u) {
+  Visited v;
+  for (const auto& e : u.nlri) {
+    v.sum += e.prefix.addr[2];
+    ++v.prefixes;
+  }
+  if (const auto* r = u.mp_reach())
+    for (const auto& e : r->entries()) {
+      v.sum += e.prefix.addr[15] + e.path_id.value_or(0);
+      ++v.prefixes;
+    }
+  return v;
+}
+
 }  // namespace cats::wire::bench

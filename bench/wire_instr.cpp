@@ -15,20 +15,9 @@ namespace {
 volatile std::uint32_t g_sink;
 
 std::size_t visit(const Decoded& d) {
-  const auto& u = std::get<Update>(d.body);
-  std::size_t n = 0;
-  std::uint32_t sum = 0;
-  for (const auto& e : u.nlri) {
-    sum += e.prefix.addr[2];
-    ++n;
-  }
-  if (const auto* r = u.mp_reach())
-    for (const auto& e : r->entries()) {
-      sum += e.prefix.addr[15];
-      ++n;
-    }
-  g_sink = sum;
-  return n;
+  const Visited v = visit_prefixes(std::get<Update>(d.body));
+  g_sink = v.sum;
+  return v.prefixes;
 }
 
 __attribute__((noinline)) std::size_t run_kernel(const char* kernel, long iterations, const Bytes& msg,
