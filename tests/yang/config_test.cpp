@@ -240,6 +240,39 @@ const Row kRows[] = {
     {"ingress.json", "prefix-list[no-default]/entry[5]/action",
      [](const Config& c) { return str(c.prefix_list("no-default")->entries.at(0).action == Verdict::kDeny); }, "true"},
     {"ingress.json", "services (none)", [](const Config& c) { return str(c.services.size()); }, "0"},
+    // collector
+    {"collector.json", "collector/engine-profiles", [](const Config& c) { return c.collector.engine_profiles; },
+     "/usr/share/catsd/engines.json"},
+    {"collector.json", "collector/target", [](const Config& c) { return str(c.collector.targets.size()); }, "4"},
+    {"collector.json", "collector/target[vllm-a]",
+     [](const Config& c) {
+       const auto& t = c.collector.targets.at(0);
+       return t.name + " " + t.url + " " + t.engine + " " + str(t.interval.count()) + " " + str(t.timeout.count()) +
+              " " + str(t.stale_after.count()) + " " + t.service;
+     },
+     "vllm-a http://10.0.0.11:8000/metrics vllm 1000 500 5000 llm-chat"},
+    {"collector.json", "collector/target[vllm-a]/instance-id",
+     [](const Config& c) {
+       const auto& id = c.collector.targets.at(0).instance_id;
+       return id ? str(static_cast<int>(id->type)) + " " + id->value : "absent";
+     },
+     "1 10.0.0.11"},
+    {"collector.json", "collector/target[vllm-a]/capacity",
+     [](const Config& c) { return str(c.collector.targets.at(0).capacity); }, "2.000000"},
+    {"collector.json", "collector/target[triton-b] (defaults)",
+     [](const Config& c) {
+       const auto& t = c.collector.targets.at(1);
+       return str(t.interval.count()) + " " + str(t.timeout.count()) + " " + str(t.stale_after.count()) + " " +
+              str(t.capacity) + " " + t.instance_id.value_or(ServiceId{}).value;
+     },
+     "5000 2000 15000 absent 12"},
+    {"collector.json", "collector/target[host]/url (procfs: none)",
+     [](const Config& c) { return c.collector.targets.at(3).engine + " '" + c.collector.targets.at(3).url + "'"; },
+     "procfs ''"},
+    {"collector.json", "collector/push/catsd-address", [](const Config& c) { return str(c.collector.push_address); },
+     "192.0.2.254:50051"},
+    {"edge.json", "collector (absent)",
+     [](const Config& c) { return str(c.collector.targets.size()) + " " + str(c.collector.push_address); }, "0 absent"},
 };
 
 void PrintTo(const Row& r, std::ostream* os) {
@@ -290,6 +323,10 @@ const Bad kBad[] = {
     {"bad/rr-client-without-reflector.json", "neighbor[address='192.0.2.254']/route-reflector-client",
      "needs the reflector role"},
     {"bad/service-without-edge.json", "/cats-bgp:bgp/services/service[name='llm-chat']", "services need the edge role"},
+    {"bad/target-unknown-service.json", "/cats-bgp:bgp/collector/target[name='vllm-a']/service",
+     "Invalid leafref value \"chat\""},
+    {"bad/target-without-url.json", "/cats-bgp:bgp/collector/target[name='vllm-a']/engine",
+     "a target needs a url unless its engine is procfs"},
     {"bad/type-code-42.json", "/cats-bgp:bgp/global/cats/attribute-type-code", "42 is Edge Metadata"},
     {"bad/type-code-rfc8093.json", "/cats-bgp:bgp/global/cats/attribute-type-code", "deprecated by RFC 8093"},
     {"bad/unknown-leaf.json", "neighbor[address='192.0.2.254']/timers", "Node \"holdtime\" not found"},
@@ -301,6 +338,8 @@ const Bad kBad[] = {
      "203.0.113.10/32 is already originated by service llm-chat"},
     {"bad-semantic/local-address-family.json", "neighbor[address='198.51.100.1']/local-address",
      "not of the same family"},
+    {"bad-semantic/target-stale-before-interval.json", "/cats-bgp:bgp/collector/target[name='vllm-a']/stale-after",
+     "stale-after (4000 ms) must not be below interval (5000 ms)"},
     {"bad-semantic/utilisation-above-one.json", "/cats-bgp:bgp/scoring/profile[id='1']",
      "zero-point of memory must not exceed 1"},
 };
@@ -345,8 +384,39 @@ TEST(BadExamples, EveryFileHasAnExpectation) {
   EXPECT_EQ(on_disk, listed);
 }
 
+// Every collector check, one target each, all reported at once.
+TEST(CollectorChecks, AllReported) {
+  ConfigErrors errors = load_bad(kExamples / "bad-semantic/target-stale-before-interval.json");
+  std::vector<std::string> got;
+  for (const auto& e : errors) got.push_back(e.message());
+  const std::string t = "/cats-bgp:bgp/collector/target[name='";
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     t + "vllm-a']/stale-after: stale-after (4000 ms) must not be below interval (5000 ms)",
+                     t + "vllm-a']/timeout: timeout (6000 ms) must not exceed interval (5000 ms)",
+                     t + "vllm-b']/url: url http://127.0.0.1:8000/metrics is already scraped by target vllm-a",
+                     t + "sglang']/url: not an http://host[:port][/path] URL: http://127.0.0.1:99999/",
+                 }));
+}
+
+TEST(CollectorChecks, HttpUrl) {
+  auto u = parse_http_url("http://[2001:db8::13]:3000/m?x=1");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "2001:db8::13");
+  EXPECT_EQ(u->port, 3000);
+  EXPECT_EQ(u->path, "/m?x=1");
+  u = parse_http_url("http://node.example");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->host, "node.example");
+  EXPECT_EQ(u->port, 80);
+  EXPECT_EQ(u->path, "/metrics");
+  for (const char* bad : {"https://a:1/", "http://", "http://:80/", "http://a:0/", "http://a:x/", "http://[::1/",
+                          "http://::1:80/", "http://user@a/", "http://a:65536/"}) {
+    EXPECT_FALSE(parse_http_url(bad)) << bad;
+  }
+}
+
 TEST(GoodExamples, EveryRoleHasOne) {
-  for (const char* f : {"edge.json", "ingress.json", "reflector.json"}) {
+  for (const char* f : {"edge.json", "ingress.json", "reflector.json", "collector.json"}) {
     EXPECT_TRUE(fs::exists(kExamples / f)) << f;
     load_ok(kExamples / f);
   }

@@ -53,6 +53,33 @@ void check_scoring(const Config& cfg, ConfigErrors& out) {
   for (const auto& e : score::validate(cfg.damper)) out.push_back({kRoot + "/damper", e.field + " " + e.reason});
 }
 
+void check_collector(const Config& cfg, ConfigErrors& out) {
+  // Two targets on one URL would count the same instances twice in the site score.
+  std::map<std::string, std::string> owner;
+  for (const auto& t : cfg.collector.targets) {
+    const std::string path = kRoot + "/collector/target[name='" + t.name + "']";
+    if (!t.url.empty()) {
+      if (!parse_http_url(t.url)) {
+        out.push_back({path + "/url", "not an http://host[:port][/path] URL: " + t.url});
+      } else if (auto [it, fresh] = owner.emplace(t.url, t.name); !fresh) {
+        out.push_back({path + "/url", "url " + t.url + " is already scraped by target " + it->second});
+      }
+    }
+    // A target stale between two scrapes would drain on every interval.
+    if (t.stale_after < t.interval) {
+      out.push_back({path + "/stale-after", "stale-after (" + std::to_string(t.stale_after.count()) +
+                                                " ms) must not be below interval (" +
+                                                std::to_string(t.interval.count()) + " ms)"});
+    }
+    // One attempt at a time: a longer timeout would silently stretch the interval.
+    if (t.timeout > t.interval) {
+      out.push_back({path + "/timeout", "timeout (" + std::to_string(t.timeout.count()) +
+                                            " ms) must not exceed interval (" + std::to_string(t.interval.count()) +
+                                            " ms)"});
+    }
+  }
+}
+
 }  // namespace
 
 ConfigErrors check_semantics(const Config& cfg) {
@@ -60,6 +87,7 @@ ConfigErrors check_semantics(const Config& cfg) {
   check_neighbors(cfg, out);
   check_services(cfg, out);
   check_scoring(cfg, out);
+  check_collector(cfg, out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace cats::config {
 
@@ -37,6 +38,39 @@ const Service* Config::service(std::string_view name) const {
 }
 const score::Profile* Config::profile(std::uint16_t id) const {
   return find(profiles, [&](const score::Profile& p) { return p.id == id; });
+}
+
+std::optional<HttpUrl> parse_http_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) return std::nullopt;
+  url.remove_prefix(kScheme.size());
+  const auto slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  HttpUrl out;
+  if (slash != std::string_view::npos) out.path = std::string{url.substr(slash)};
+  if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials in a scrape URL
+  std::string_view port;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    out.host = std::string{authority.substr(1, close - 1)};
+    authority.remove_prefix(close + 1);
+    if (!authority.empty() && authority.front() != ':') return std::nullopt;
+    if (!authority.empty()) port = authority.substr(1);
+  } else {
+    const auto colon = authority.find(':');
+    out.host = std::string{authority.substr(0, colon)};
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+    if (port.find(':') != std::string_view::npos) return std::nullopt;  // an IPv6 literal needs brackets
+  }
+  if (out.host.empty()) return std::nullopt;
+  if (!port.empty()) {
+    unsigned p = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc{} || end != port.data() + port.size() || p == 0 || p > 65535) return std::nullopt;
+    out.port = static_cast<std::uint16_t>(p);
+  }
+  return out;
 }
 
 }  // namespace cats::config

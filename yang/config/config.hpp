@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -162,6 +163,33 @@ struct Service {
   Metrics metrics;
 };
 
+// One metrics endpoint (or this host's /proc) feeding one service.
+struct CollectorTarget {
+  std::string name;
+  std::string url;     // http://host[:port][/path]; empty for the procfs engine
+  std::string engine;  // a profile of Collector::engine_profiles, or "procfs"
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds timeout{2000};
+  std::chrono::milliseconds stale_after{15000};
+  std::string service;                   // names an entry of Config::services
+  std::optional<ServiceId> instance_id;  // nullopt: named after the target
+  std::optional<double> capacity;        // weight in capacity-weighted site aggregation
+};
+
+struct Collector {
+  std::string engine_profiles;  // empty: the installed engines.json
+  std::vector<CollectorTarget> targets;
+  std::optional<std::string> push_address;  // host:port of a remote catsd
+};
+
+// An http:// URL split for the scraper; nullopt when it is not one.
+struct HttpUrl {
+  std::string host;  // without the brackets of an IPv6 literal
+  std::uint16_t port = 80;
+  std::string path = "/metrics";
+};
+std::optional<HttpUrl> parse_http_url(std::string_view url);
+
 struct Config {
   Global global;
   std::vector<Neighbor> neighbors;
@@ -169,6 +197,7 @@ struct Config {
   std::vector<Service> services;
   std::vector<score::Profile> profiles;
   score::DamperConfig damper;
+  Collector collector;
 
   const Neighbor* neighbor(std::string_view address) const;
   const PrefixList* prefix_list(std::string_view name) const;

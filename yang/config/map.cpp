@@ -335,6 +335,30 @@ score::DamperConfig map_damper(Mapper& m, const View& v) {
   return out;
 }
 
+Collector map_collector(Mapper& m, const View& v) {
+  Collector out;
+  m.get(v, "engine-profiles", out.engine_profiles);
+  for (const auto& t : v.children("target")) {
+    CollectorTarget target;
+    m.get(t, "name", target.name);
+    m.get(t, "url", target.url);
+    m.get(t, "engine", target.engine);
+    if (auto ms = t.number<std::uint32_t>("interval")) target.interval = milliseconds{*ms};
+    if (auto ms = t.number<std::uint32_t>("timeout")) target.timeout = milliseconds{*ms};
+    if (auto ms = t.number<std::uint32_t>("stale-after")) target.stale_after = milliseconds{*ms};
+    m.get(t, "service", target.service);
+    if (auto id = t.text("instance-id")) target.instance_id = service_id(*id);
+    if (t.child("capacity")) {
+      double c = 0;
+      m.get_decimal(t, "capacity", c);
+      target.capacity = c;
+    }
+    out.targets.push_back(std::move(target));
+  }
+  if (auto p = v.child("push")) out.push_address = p->text("catsd-address");
+  return out;
+}
+
 }  // namespace
 
 Config map_tree(const View& bgp, ConfigErrors& errors) {
@@ -354,6 +378,7 @@ Config map_tree(const View& bgp, ConfigErrors& errors) {
     for (const auto& p : sc->children("profile")) cfg.profiles.push_back(map_profile(m, p));
   }
   if (auto d = bgp.child("damper")) cfg.damper = map_damper(m, *d);
+  if (auto c = bgp.child("collector")) cfg.collector = map_collector(m, *c);
   return cfg;
 }
 
