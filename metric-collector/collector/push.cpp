@@ -1,0 +1,192 @@
+#include "collector/push.hpp"
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "proto/catsd.grpc.pb.h"
+
+namespace cats::collector {
+
+namespace api = cats::api::v1;
+using std::chrono::milliseconds;
+
+namespace {
+
+api::MetricReport to_report(const std::string& service, const score::Advertisement& ad) {
+  api::MetricReport r;
+  r.set_service(service);
+  if (ad.withdraw) {
+    r.set_withdraw(true);
+    return r;
+  }
+  r.set_withdraw(false);
+  r.set_l2(ad.l2);
+  r.set_drain(ad.drain);
+  for (auto c : score::kCategories) {
+    if (const auto& v = ad.l1[score::index(c)]) {
+      auto* l1 = r.add_l1();
+      l1->set_category(score::category_name(c));
+      l1->set_score(*v);
+    }
+  }
+  // Only a per-instance advertisement is a complete list; otherwise leave the remote's alone.
+  r.set_replace_instances(!ad.instances.empty());
+  for (const auto& i : ad.instances) {
+    auto* inst = r.add_instances();
+    inst->set_id(i.instance);
+    inst->set_l2(i.drained ? 0 : i.l2);
+  }
+  return r;
+}
+
+}  // namespace
+
+struct Pusher::State {
+  std::string address;
+  milliseconds max_backoff;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::deque<api::MetricReport> queue;
+  std::map<std::string, api::MetricReport> latest;  // re-sent after a reconnect
+  bool stopping = false;
+  bool writing = false;
+  bool done = false;                   // run() returned
+  grpc::ClientContext* ctx = nullptr;  // of the open stream, for cancel on stop
+  PushCounters counters;
+  std::thread thread;
+
+  void run();
+  void fail(const std::string& what);
+};
+
+void Pusher::State::fail(const std::string& what) {
+  std::lock_guard lock{mu};
+  ++counters.failures;
+  counters.last_error = what;
+}
+
+void Pusher::State::run() {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = api::Catsd::NewStub(channel);
+  milliseconds backoff{250};
+  bool first = true;
+  while (true) {
+    {
+      std::unique_lock lock{mu};
+      if (stopping) return;
+      if (!first) {
+        // Broken stream: wait, then start over from the latest state of every service.
+        cv.wait_for(lock, backoff, [&] { return stopping; });
+        if (stopping) return;
+        backoff = std::min(backoff * 2, max_backoff);
+        queue.clear();
+        for (const auto& [name, r] : latest) queue.push_back(r);
+      }
+      first = false;
+      // Open a stream only when there is something to say.
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (stopping) return;
+    }
+    grpc::ClientContext ctx;
+    ctx.set_wait_for_ready(false);
+    api::PushMetricsReply reply;
+    auto writer = stub->PushMetrics(&ctx, &reply);
+    {
+      std::lock_guard lock{mu};
+      ++counters.streams;
+      this->ctx = &ctx;
+    }
+    bool broken = false;
+    while (true) {
+      api::MetricReport r;
+      {
+        std::unique_lock lock{mu};
+        writing = false;
+        cv.notify_all();
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) break;  // stopping with nothing left
+        r = std::move(queue.front());
+        queue.pop_front();
+        writing = true;
+      }
+      if (!writer->Write(r)) {
+        broken = true;
+        std::lock_guard lock{mu};
+        writing = false;
+        cv.notify_all();
+        break;
+      }
+      std::lock_guard lock{mu};
+      ++counters.written;
+      backoff = milliseconds{250};
+    }
+    if (!broken) writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    {
+      std::lock_guard lock{mu};
+      this->ctx = nullptr;
+      counters.accepted += reply.accepted();
+      counters.rejected += reply.rejected();
+      if (!reply.last_error().empty()) counters.last_error = reply.last_error();
+    }
+    if (!status.ok()) {
+      spdlog::warn("push to {}: {} ({})", address, status.error_message(), static_cast<int>(status.error_code()));
+      fail(status.error_message());
+    } else if (reply.rejected() > 0) {
+      spdlog::warn("push to {}: {} report(s) rejected: {}", address, reply.rejected(), reply.last_error());
+    }
+    std::lock_guard lock{mu};
+    if (stopping) return;
+  }
+}
+
+Pusher::Pusher(std::string address, milliseconds max_backoff) : st_(std::make_unique<State>()) {
+  st_->address = std::move(address);
+  st_->max_backoff = max_backoff;
+  st_->thread = std::thread([s = st_.get()] {
+    s->run();
+    std::lock_guard lock{s->mu};
+    s->done = true;
+    s->cv.notify_all();
+  });
+}
+
+Pusher::~Pusher() {
+  {
+    std::unique_lock lock{st_->mu};
+    st_->stopping = true;
+    st_->cv.notify_all();
+    // A stream blocked in Write or waiting for the reply: a second, then cancel.
+    if (!st_->cv.wait_for(lock, std::chrono::seconds{1}, [&] { return st_->done; }) && st_->ctx) st_->ctx->TryCancel();
+  }
+  st_->thread.join();
+}
+
+void Pusher::push(const std::string& service, const score::Advertisement& ad) {
+  {
+    std::lock_guard lock{st_->mu};
+    api::MetricReport r = to_report(service, ad);
+    st_->latest[service] = r;
+    st_->queue.push_back(std::move(r));
+    ++st_->counters.queued;
+  }
+  st_->cv.notify_all();
+}
+
+bool Pusher::flush(milliseconds timeout) {
+  std::unique_lock lock{st_->mu};
+  return st_->cv.wait_for(lock, timeout, [&] { return st_->queue.empty() && !st_->writing; });
+}
+
+PushCounters Pusher::counters() const {
+  std::lock_guard lock{st_->mu};
+  return st_->counters;
+}
+
+}  // namespace cats::collector
