@@ -42,6 +42,14 @@ AdjRibIn::FamilyTable* AdjRibIn::find_table(wire::Family f) {
 void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& attrs, Arrival at, ApplyResult& r) {
   auto& routes = table(f).routes;
   for (const auto& e : v) {
+    if (hooks_.accept && !hooks_.accept(e.prefix)) {
+      ++r.filtered;
+      if (routes.erase(Key{e.prefix, e.path_id.value_or(0)}) != 0) {
+        ++r.withdrawn;
+        r.changed.push_back({f, e.prefix});
+      }
+      continue;
+    }
     auto [it, inserted] = routes.try_emplace(Key{e.prefix, e.path_id.value_or(0)});
     AdjRoute& route = it->second;
     // The same attributes again change nothing (and keep the arrival, which
@@ -91,9 +99,11 @@ ApplyResult AdjRibIn::apply(const wire::Update& u, wire::Action action, Arrival 
     withdraw(kIpv4Unicast, u.withdrawn, r);
     if (unreach) withdraw(*unreach, u.mp_unreach()->entries(), r);
     // One interned set per next-hop carrier and UPDATE, not per prefix.
+    std::optional<wire::AttributeSet> rewritten;
     auto announce = [&](wire::Family f, const wire::NlriView& v, NextHopIn nh) {
       if (v.empty()) return;
-      if (auto attrs = store_->intern(u.attrs, nh)) {
+      if (hooks_.transform && !rewritten) rewritten = hooks_.transform(u.attrs);
+      if (auto attrs = store_->intern(rewritten ? *rewritten : u.attrs, nh)) {
         install(f, v, attrs, at, r);
       } else {
         withdraw(f, v, r);  // cannot store the attributes: safest is treat-as-withdraw

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -66,8 +67,18 @@ struct ApplyResult {
   std::size_t installed = 0;               // paths added or replaced
   std::size_t withdrawn = 0;               // paths removed
   std::size_t unknown_withdraws = 0;       // E30: withdraw of a path not held
+  std::size_t filtered = 0;                // announcements the import filter refused
   std::optional<wire::Family> end_of_rib;  // the UPDATE was an End-of-RIB marker
   std::vector<wire::Family> over_limit;    // families above their max-prefix after this UPDATE
+};
+
+// Import processing configured by the engine (loop checks and policy act
+// before a path is stored). A prefix the filter refuses is handled as
+// withdrawn; the transform rewrites an UPDATE's attribute set once, before
+// interning. Both optional.
+struct ImportHooks {
+  std::function<bool(const wire::Prefix&)> accept;
+  std::function<wire::AttributeSet(const wire::AttributeSet&)> transform;
 };
 
 class AdjRibIn {
@@ -76,6 +87,8 @@ class AdjRibIn {
 
   PeerId id() const { return id_; }
   const PeerFacts& facts() const { return facts_; }
+  void set_facts(const PeerFacts& f) { facts_ = f; }  // re-established after a graceful restart
+  void set_import(ImportHooks h) { hooks_ = std::move(h); }
 
   ApplyResult apply(const wire::Update& u, wire::Action action, Arrival at);
   // The Update body and strongest action of a decoded message; other bodies do nothing.
@@ -126,6 +139,7 @@ class AdjRibIn {
   PeerFacts facts_;
   AttrStore* store_;  // not owning: the engine's store outlives its Adj-RIB-Ins
   std::vector<FamilyTable> families_;
+  ImportHooks hooks_;
 };
 
 }  // namespace cats::rib

@@ -71,6 +71,8 @@ class LocRib {
   }
 
   const RibEntry* find(const PrefixKey& k) const;
+  // Every prefix in order (the initial dump to a new session, show rib).
+  const std::map<PrefixKey, RibEntry>& entries() const { return entries_; }
   LocRibStats stats() const;
   const DecisionConfig& config() const { return cfg_; }
 

@@ -78,6 +78,20 @@ void Peer::stop(std::string_view shutdown_text) {
   if (auto c = main_) feed(c, Event::manual_stop(shutdown_text));
 }
 
+void Peer::control(const Event& ev) {
+  if (auto c = second_) feed(c, ev);
+  if (auto c = main_) feed(c, ev);
+}
+
+std::optional<asio::ip::address> Peer::local_address() const {
+  const auto& c = lead();
+  if (!c->link || !c->link->open()) return std::nullopt;
+  boost::system::error_code ec;
+  const auto ep = c->link->socket().local_endpoint(ec);
+  if (ec) return std::nullopt;
+  return ep.address();
+}
+
 const Peer::ConnPtr& Peer::lead() const {
   return second_ && second_->fsm.state() > main_->fsm.state() ? second_ : main_;
 }
@@ -103,6 +117,7 @@ bool Peer::send(wire::Bytes message) {
 bool Peer::enqueue(const ConnPtr& c, wire::Bytes message) {
   if (!c->link) return false;
   if (c->link->send(std::move(message))) {
+    ++messages_out_;
     max_queued_ = std::max(max_queued_, c->link->queued_bytes());
     return true;
   }
@@ -224,6 +239,7 @@ void Peer::discard(const ConnPtr& c) {
 }
 
 void Peer::on_message(const ConnPtr& c, wire::ByteSpan bytes) {
+  ++messages_in_;
   const wire::Decoded d = wire::decode_message(bytes, c->dctx);
   const wire::DecodeError* err = d.error();
   const bool reset = err != nullptr && err->action == wire::Action::kSessionReset;
@@ -338,7 +354,10 @@ void Peer::perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg
               spdlog::warn("[{}] sending NOTIFICATION {}/{} ({}, {})", name_, n.code, n.subcode,
                            wire::notify::code_name(n.code), wire::notify::subcode_name(n.code, n.subcode));
               // Past the bound on purpose: the last word before closing.
-              if (c->link) c->link->send_last(wire::make_notification(n.code, n.subcode, n.data));
+              if (c->link) {
+                c->link->send_last(wire::make_notification(n.code, n.subcode, n.data));
+                ++messages_out_;
+              }
             },
             [&](const StartTimer&) {},
             [&](const StopTimer&) {},

@@ -75,6 +75,9 @@ class Peer {
   void start();                                      // ManualStart (or ManualStartPassive)
   void stop(std::string_view shutdown_text = {});    // Cease 6/2 with the RFC 8203 text to an open session
   void accept(boost::asio::ip::tcp::socket socket);  // a connection from this neighbor (Listener)
+  // An administrative event for the session: admin_reset(), max_prefix(),
+  // peer_deconfigured() (fsm.hpp). Also reaches a connection still in a collision.
+  void control(const Event& ev);
 
   // A complete message (UPDATE, ROUTE-REFRESH) for an Established session.
   // False when not sent: not Established, or the output queue is full, in
@@ -85,9 +88,13 @@ class Peer {
   const PeerConfig& config() const { return cfg_; }
   const std::string& name() const { return name_; }
   const std::optional<Negotiated>& negotiated() const;  // of the Established session
-  std::size_t queued_bytes() const;                     // the main connection's output queue
+  // Our end of the lead connection (the next-hop-self address); nullopt without one.
+  std::optional<boost::asio::ip::address> local_address() const;
+  std::size_t queued_bytes() const;  // the main connection's output queue
   std::size_t max_queued_bytes() const { return max_queued_; }
   std::uint64_t collisions() const { return collisions_; }
+  std::uint64_t messages_in() const { return messages_in_; }    // every connection, since start
+  std::uint64_t messages_out() const { return messages_out_; }  // queued for sending
   const std::optional<SessionDown>& last_down() const { return last_down_; }
 
  private:
@@ -116,6 +123,8 @@ class Peer {
   ConnPtr main_;
   ConnPtr second_;
   std::uint64_t collisions_ = 0;
+  std::uint64_t messages_in_ = 0;
+  std::uint64_t messages_out_ = 0;
   std::size_t max_queued_ = 0;
   std::optional<SessionDown> last_down_;
 };

@@ -45,6 +45,7 @@ struct Timers {
   std::uint16_t delay_open = 0;  // 0: off
   std::uint16_t idle_hold = 30;
   std::uint16_t idle_hold_max = 600;
+  std::uint16_t mrai = 0;  // seconds
 };
 
 enum class Family : std::uint8_t { kIpv4Unicast, kIpv6Unicast };
