@@ -398,6 +398,18 @@ TEST(CollectorChecks, AllReported) {
                  }));
 }
 
+TEST(CollectorChecks, DefaultTimeoutFitsTheInterval) {
+  auto r = load_config_text(R"({"cats-bgp:bgp": {"global": {"as": 65001, "router-id": "192.0.2.1", "role": ["edge"]},
+      "services": {"service": [{"name": "s", "prefix": ["203.0.113.1/32"], "metrics": {"l2-score": 5}}]},
+      "collector": {"target": [{"name": "fast", "url": "http://127.0.0.1:1/", "engine": "vllm", "service": "s",
+      "interval": 100}, {"name": "slow", "url": "http://127.0.0.1:2/", "engine": "vllm", "service": "s"}]}}})",
+                            kYang);
+  ASSERT_TRUE(std::holds_alternative<Config>(r)) << std::get<ConfigErrors>(r).front().message();
+  const auto& targets = std::get<Config>(r).collector.targets;
+  EXPECT_EQ(targets.at(0).timeout.count(), 100);
+  EXPECT_EQ(targets.at(1).timeout.count(), 2000);
+}
+
 TEST(CollectorChecks, HttpUrl) {
   auto u = parse_http_url("http://[2001:db8::13]:3000/m?x=1");
   ASSERT_TRUE(u);

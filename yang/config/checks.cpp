@@ -72,7 +72,7 @@ void check_collector(const Config& cfg, ConfigErrors& out) {
                                                 std::to_string(t.interval.count()) + " ms)"});
     }
     // One attempt at a time: a longer timeout would silently stretch the interval.
-    if (t.timeout > t.interval) {
+    if (t.timeout > t.interval && !t.url.empty()) {
       out.push_back({path + "/timeout", "timeout (" + std::to_string(t.timeout.count()) +
                                             " ms) must not exceed interval (" + std::to_string(t.interval.count()) +
                                             " ms)"});

@@ -170,7 +170,7 @@ struct CollectorTarget {
   std::string url;     // http://host[:port][/path]; empty for the procfs engine
   std::string engine;  // a profile of Collector::engine_profiles, or "procfs"
   std::chrono::milliseconds interval{5000};
-  std::chrono::milliseconds timeout{2000};
+  std::chrono::milliseconds timeout{2000};  // absent: this, or the interval if shorter
   std::chrono::milliseconds stale_after{15000};
   std::string service;                   // names an entry of Config::services
   std::optional<ServiceId> instance_id;  // nullopt: named after the target

@@ -345,6 +345,7 @@ Collector map_collector(Mapper& m, const View& v) {
     m.get(t, "url", target.url);
     m.get(t, "engine", target.engine);
     if (auto ms = t.number<std::uint32_t>("interval")) target.interval = milliseconds{*ms};
+    target.timeout = std::min(target.timeout, target.interval);
     if (auto ms = t.number<std::uint32_t>("timeout")) target.timeout = milliseconds{*ms};
     if (auto ms = t.number<std::uint32_t>("stale-after")) target.stale_after = milliseconds{*ms};
     m.get(t, "service", target.service);
