@@ -18,6 +18,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
+constexpr milliseconds kLiveness{250};
+
 api::MetricReport to_report(const std::string& service, const score::Advertisement& ad) {
   api::MetricReport r;
   r.set_service(service);
@@ -72,7 +74,13 @@ void Pusher::State::fail(const std::string& what) {
 }
 
 void Pusher::State::run() {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  // The channel's own reconnect back-off (1 s growing to 120 s by default)
+  // would keep failing fast long after catsd is back: cap it at ours.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(max_backoff.count()));
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   auto stub = api::Catsd::NewStub(channel);
   milliseconds backoff{250};
   bool first = true;
@@ -109,7 +117,18 @@ void Pusher::State::run() {
         std::unique_lock lock{mu};
         writing = false;
         cv.notify_all();
-        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        // A client stream hears nothing from catsd until it ends, and writes
+        // into a dead connection may still succeed: watch the channel while
+        // idle, so a restarted catsd gets our state without waiting for a change.
+        while (!cv.wait_for(lock, kLiveness, [&] { return stopping || !queue.empty(); })) {
+          if (channel->GetState(false) != GRPC_CHANNEL_READY) break;
+        }
+        if (!stopping && queue.empty()) {
+          broken = true;
+          ++counters.failures;
+          counters.last_error = "connection lost";
+          break;
+        }
         if (queue.empty()) break;  // stopping with nothing left
         r = std::move(queue.front());
         queue.pop_front();
@@ -126,7 +145,11 @@ void Pusher::State::run() {
       ++counters.written;
       backoff = milliseconds{250};
     }
-    if (!broken) writer->WritesDone();
+    if (broken) {
+      ctx.TryCancel();  // Finish must not wait on a stream we gave up
+    } else {
+      writer->WritesDone();
+    }
     const grpc::Status status = writer->Finish();
     {
       std::lock_guard lock{mu};
