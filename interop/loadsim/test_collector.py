@@ -9,7 +9,9 @@ once:         one instance per engine (vLLM, Triton, TGI, SGLang) at constant lo
               (recomputed here), the refusing instance drained, and the dead service withdrawn.
 config-error: a bad configuration exits 1 and prints each error as "path: reason".
 ramp:         a vLLM queue ramps 0 -> 16 in accelerated time; the running collector's advertised
-              L2 follows it down to 0 with at most one metric-only advertisement per min-interval.
+              L2 follows it down with at most one metric-only advertisement per min-interval.
+push:         the running collector streams each advertisement to a catsd gRPC API (a Python
+              server here, messages from proto/catsd.proto): announce, change, withdraw.
 """
 
 import argparse
@@ -271,13 +273,95 @@ def case_ramp(collector, tmp):
     return check.done("ramp")
 
 
+def fake_catsd(proto, tmp):
+    """A Catsd PushMetrics server in Python: messages generated from the proto, generic handler."""
+    import subprocess
+    from concurrent import futures
+
+    import grpc
+
+    subprocess.run(["protoc", f"--proto_path={os.path.dirname(proto)}", f"--python_out={tmp}", proto], check=True)
+    sys.path.insert(0, tmp)
+    import catsd_pb2
+
+    received = []
+
+    def push(requests, context):
+        n = 0
+        for r in requests:
+            received.append((time.time(), r))
+            n += 1
+        return catsd_pb2.PushMetricsReply(accepted=n)
+
+    handler = grpc.method_handlers_generic_handler("cats.api.v1.Catsd", {
+        "PushMetrics": grpc.stream_unary_rpc_method_handler(
+            push, request_deserializer=catsd_pb2.MetricReport.FromString,
+            response_serializer=catsd_pb2.PushMetricsReply.SerializeToString)})
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port, received
+
+
+def case_push(collector, tmp, proto):
+    check = simtest.Check()
+    server, port, received = fake_catsd(proto, tmp)
+    scenario = {"instances": [{"name": "v", "engine": "vllm", "fields": {"queue": 0, "kv_cache": 0.1}}]}
+    sim = simtest.LoadSim(scenario, tmp)
+    col = None
+    try:
+        t = target("v", sim.ports["v"], "vllm", "chat", interval=100, timeout=80)
+        t["stale-after"] = 400
+        cfg = config(["chat"], [t], {"half-life": 0, "min-interval": 1, "l1": True})
+        path = os.path.join(tmp, "collector.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        col = simtest.Proc([collector, "--config", path, "--json", "--push", f"127.0.0.1:{port}"])
+        time.sleep(1.0)
+        sim.set("v", queue=8)  # L2 10 -> 5: a change after min-interval
+        time.sleep(1.5)
+        sim.proc.stop()  # the endpoint dies: stale after 400 ms, no healthy instance, withdraw
+        time.sleep(1.2)
+        rc, out, err = col.stop(signal.SIGTERM)
+        col = None
+    finally:
+        if col:
+            col.stop(signal.SIGKILL)
+        sim.stop()
+        deadline = time.time() + 3
+        while time.time() < deadline and len(received) < 3:
+            time.sleep(0.05)
+        server.stop(0)
+    check(rc == 0, f"collector exit {rc}: {err[-1500:]}")
+    ads = [json.loads(line) for line in out.splitlines() if line.strip()]
+    reports = [r for _, r in received]
+    print("advertised:", [(a["reason"], a["l2"]) for a in ads], flush=True)
+    print("pushed:", [(r.service, r.l2 if r.HasField("l2") else None, r.withdraw) for r in reports], flush=True)
+    check([a["reason"] for a in ads] == ["announce", "change", "withdraw"], "announce, change, withdraw")
+    check(len(reports) == len(ads), f"{len(reports)} reports pushed for {len(ads)} advertisements")
+    for a, r in zip(ads, reports):
+        check(r.service == "chat", "report names the service")
+        check(r.withdraw == a["withdraw"], f"withdraw of report {a['sequence']}")
+        if not a["withdraw"]:
+            check(r.HasField("l2") and r.l2 == a["l2"], f"l2 of report {a['sequence']}: {r.l2} vs {a['l2']}")
+            check({x.category: x.score for x in r.l1} == a["l1"], f"l1 of report {a['sequence']}")
+            check(r.HasField("drain") and r.drain is False, "drain flag")
+        else:
+            check(not r.HasField("l2"), "a withdraw carries no l2")
+    return check.done("push")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--collector", required=True)
-    ap.add_argument("--case", required=True, choices=["once", "config-error", "ramp"])
+    ap.add_argument("--case", required=True, choices=["once", "config-error", "ramp", "push"])
+    ap.add_argument("--proto", help="proto/catsd.proto, for --case push")
     args = ap.parse_args()
-    cases = {"once": case_once, "config-error": case_config_error, "ramp": case_ramp}
     with simtest.tmpdir() as tmp:
+        if args.case == "push":
+            return case_push(args.collector, tmp, args.proto)
+        cases = {"once": case_once, "config-error": case_config_error, "ramp": case_ramp}
         return cases[args.case](args.collector, tmp)
 
 
