@@ -2,30 +2,50 @@
 #include <string>
 #include <vector>
 
+#include "api_commands.hpp"
 #include "codec_commands.hpp"
 
 namespace {
 void usage(std::ostream& os) {
   os << "usage: catsctl <command> [options]\n"
-        "commands:\n"
+        "codec commands (offline):\n"
         "  decode --hex HEX | --file FILE [--json] [--as4] [--add-path ipv4,ipv6]\n"
         "         [--extended-message] [--enhanced-route-refresh] [--multiprotocol] [--ebgp] [--no-aigp]\n"
         "         [--cats-type N] [--cats-capability N]\n"
         "      decode BGP messages (19-octet header included); --file takes hex lines or raw bytes\n"
         "  encode --json FILE|- [--as4] [--add-path ipv4,ipv6] [--extended-message] [--cats-type N]\n"
         "      encode messages given in the decode JSON form; prints one hex line per message\n"
-        "exit status: 0 ok, 1 a message calls for a session reset, 2 usage or input error\n";
+        "  exit status: 0 ok, 1 a message calls for a session reset, 2 usage or input error\n"
+        "daemon commands: catsctl [--server ADDR] [--timeout SECONDS] <command>\n"
+        "  show neighbors [ADDR] [--json]\n"
+        "  show rib [PREFIX] [--family F] [--best] [--json]\n"
+        "  show services [NAME] [--json]\n"
+        "  inject SERVICE [--l2 N] [--l1 compute=N,communication=N,service=N] [--drain|--no-drain]\n"
+        "         [--withdraw|--restore] [--instance ID=L2 ...] [--replace-instances] [--json]\n"
+        "  clear neighbor ADDR|all [--soft|--soft-in|--soft-out] [--reason TEXT]\n"
+        "  watch rib [--family F] [--prefix P] [--json] [--count N]\n"
+        "  server: --server, else $CATSD_API, else 127.0.0.1:50051 (unix:PATH for a unix socket);\n"
+        "  --timeout: RPC deadline, default 5 s (watch: none unless given)\n"
+        "  exit status: 0 ok, 2 usage, 3 catsd unreachable or deadline exceeded, 4 catsd refused the request\n";
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  cats::cli::ApiClientOptions client = cats::cli::default_client_options();
+  try {
+    cats::cli::take_global_options(args, client);
+  } catch (const std::exception& e) {
+    std::cerr << "catsctl: " << e.what() << "\n";
+    return 2;
+  }
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     usage(args.empty() ? std::cerr : std::cout);
     return args.empty() ? 2 : 0;
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
+  if (cats::cli::is_api_command(cmd)) return cats::cli::run_api_command(cmd, std::move(args), client);
   try {
     if (cmd == "decode") return cats::cli::run_decode(args);
     if (cmd == "encode") return cats::cli::run_encode(args);

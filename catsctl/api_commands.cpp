@@ -1,0 +1,714 @@
+#include "api_commands.hpp"
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "proto/catsd.grpc.pb.h"
+
+namespace cats::cli {
+
+namespace pb = ::cats::api::v1;
+
+namespace {
+
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+constexpr int kOk = 0;
+constexpr int kUsage = 2;
+constexpr int kUnreachable = 3;
+constexpr int kRefused = 4;
+
+// ---------------------------------------------------------------- argument parsing
+
+std::uint32_t parse_u32(const std::string& what, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    const unsigned long long n = std::stoull(v, &used, 10);
+    if (used == v.size() && n <= UINT32_MAX && v[0] != '-') return static_cast<std::uint32_t>(n);
+  } catch (const std::exception&) {
+  }
+  throw UsageError(what + " expects a number, got '" + v + "'");
+}
+
+std::chrono::milliseconds parse_seconds(const std::string& v) {
+  try {
+    std::size_t used = 0;
+    const double s = std::stod(v, &used);
+    if (used == v.size() && s > 0 && s < 1e6) return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+  } catch (const std::exception&) {
+  }
+  throw UsageError("--timeout expects seconds > 0, got '" + v + "'");
+}
+
+// "ipv4" and "ipv6" as shorthands for the unicast families.
+std::string family_name(const std::string& f) {
+  if (f == "ipv4") return "ipv4-unicast";
+  if (f == "ipv6") return "ipv6-unicast";
+  return f;
+}
+
+// Walks the arguments of one command: flags with or without a value, positionals.
+class Args {
+ public:
+  Args(std::vector<std::string> args, ApiClientOptions& client) : args_(std::move(args)), client_(client) {}
+
+  // Next argument, or nullopt at the end. Global options are taken wherever they appear.
+  std::optional<std::string> next() {
+    while (i_ < args_.size()) {
+      const std::string a = args_[i_++];
+      if (a == "--server") {
+        client_.server = value(a);
+      } else if (a == "--timeout") {
+        client_.timeout = parse_seconds(value(a));
+        client_.timeout_given = true;
+      } else {
+        return a;
+      }
+    }
+    return std::nullopt;
+  }
+
+  const std::string& value(const std::string& flag) {
+    if (i_ >= args_.size()) throw UsageError(flag + " needs a value");
+    return args_[i_++];
+  }
+
+ private:
+  std::vector<std::string> args_;
+  std::size_t i_ = 0;
+  ApiClientOptions& client_;
+};
+
+[[noreturn]] void unknown(const std::string& a) {
+  if (a.rfind("-", 0) == 0) throw UsageError("unknown option '" + a + "'");
+  throw UsageError("unexpected argument '" + a + "'");
+}
+
+// ---------------------------------------------------------------- output helpers
+
+std::string to_json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "{}";
+  return out;
+}
+
+// Columns padded to the widest cell, two spaces apart, like `show bgp summary`.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  void print(std::ostream& os, const std::string& indent = "") const {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows_) {
+      if (width.size() < row.size()) width.resize(row.size(), 0);
+      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    }
+    for (const auto& row : rows_) {
+      std::string line = indent;
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        line += row[c];
+        if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      os << line << "\n";
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// 59s, 12m03s, 3h04m05s, 2d03h04m: short, and sortable by eye.
+std::string duration(std::uint64_t s) {
+  char buf[48];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%llus", static_cast<unsigned long long>(s));
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, "%llum%02llus", static_cast<unsigned long long>(s / 60),
+                  static_cast<unsigned long long>(s % 60));
+  } else if (s < 86400) {
+    std::snprintf(buf, sizeof buf, "%lluh%02llum%02llus", static_cast<unsigned long long>(s / 3600),
+                  static_cast<unsigned long long>(s / 60 % 60), static_cast<unsigned long long>(s % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%llud%02lluh%02llum", static_cast<unsigned long long>(s / 86400),
+                  static_cast<unsigned long long>(s / 3600 % 24), static_cast<unsigned long long>(s / 60 % 60));
+  }
+  return buf;
+}
+
+template <typename T>
+std::string num(T v) {
+  return std::to_string(v);
+}
+
+std::string yes_no(bool b) {
+  return b ? "yes" : "no";
+}
+
+std::string l1_text(const google::protobuf::RepeatedPtrField<pb::L1Score>& l1) {
+  std::string out;
+  for (const auto& s : l1) {
+    if (!out.empty()) out += ",";
+    out += s.category() + "=" + num(s.score());
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string join(const google::protobuf::RepeatedPtrField<std::string>& items, const std::string& sep = " ") {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string origin_code(const std::string& origin) {
+  if (origin == "igp") return "i";
+  if (origin == "egp") return "e";
+  if (origin == "incomplete") return "?";
+  return origin;
+}
+
+// The score a reader compares: the effective site score, else the advertised L2.
+std::string cats_cell(const pb::RibPath& p) {
+  if (!p.has_cats()) return "-";
+  const pb::CatsMetrics& c = p.cats();
+  std::string out = c.has_site_score() ? num(c.site_score()) : c.has_l2() ? num(c.l2()) : "?";
+  if (c.drain()) out += " drain";
+  return out;
+}
+
+std::string capabilities(const pb::Neighbor& n) {
+  std::vector<std::string> caps;
+  if (n.route_refresh()) caps.push_back("route-refresh");
+  if (n.enhanced_route_refresh()) caps.push_back("enhanced-route-refresh");
+  if (n.graceful_restart()) caps.push_back("graceful-restart");
+  if (n.extended_message()) caps.push_back("extended-message");
+  if (n.cats_version() != 0) caps.push_back("cats v" + num(n.cats_version()));
+  std::string out;
+  for (const auto& c : caps) out += (out.empty() ? "" : " ") + c;
+  return out.empty() ? "none" : out;
+}
+
+// ---------------------------------------------------------------- RPC plumbing
+
+class Client {
+ public:
+  explicit Client(const ApiClientOptions& options) : options_(options) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);  // a full RIB dump is larger than gRPC's 4 MB default
+    channel_ = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+    stub_ = pb::Catsd::NewStub(channel_);
+  }
+
+  pb::Catsd::Stub& stub() { return *stub_; }
+
+  void set_deadline(grpc::ClientContext& ctx) const {
+    ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  }
+
+  // Maps a status to the exit code and says why on stderr.
+  int finish(const grpc::Status& status) const {
+    switch (status.error_code()) {
+      case grpc::StatusCode::OK: return kOk;
+      case grpc::StatusCode::UNAVAILABLE:
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+        std::cerr << "catsctl: cannot reach catsd at " << options_.server << ": " << status.error_message() << "\n";
+        return kUnreachable;
+      case grpc::StatusCode::NOT_FOUND:
+      case grpc::StatusCode::INVALID_ARGUMENT:
+      case grpc::StatusCode::FAILED_PRECONDITION:
+      case grpc::StatusCode::OUT_OF_RANGE:
+      case grpc::StatusCode::ALREADY_EXISTS:
+        std::cerr << "catsctl: " << status.error_message() << "\n";
+        return kRefused;
+      default:
+        std::cerr << "catsctl: catsd error (" << code_name(status.error_code()) << "): " << status.error_message()
+                  << "\n";
+        return kRefused;
+    }
+  }
+
+ private:
+  static const char* code_name(grpc::StatusCode code) {
+    switch (code) {
+      case grpc::StatusCode::CANCELLED: return "cancelled";
+      case grpc::StatusCode::UNKNOWN: return "unknown";
+      case grpc::StatusCode::PERMISSION_DENIED: return "permission denied";
+      case grpc::StatusCode::RESOURCE_EXHAUSTED: return "resource exhausted";
+      case grpc::StatusCode::ABORTED: return "aborted";
+      case grpc::StatusCode::UNIMPLEMENTED: return "unimplemented";
+      case grpc::StatusCode::INTERNAL: return "internal";
+      case grpc::StatusCode::DATA_LOSS: return "data loss";
+      case grpc::StatusCode::UNAUTHENTICATED: return "unauthenticated";
+      default: return "error";
+    }
+  }
+
+  ApiClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<pb::Catsd::Stub> stub_;
+};
+
+// ---------------------------------------------------------------- show neighbors
+
+void print_neighbor_detail(const pb::Neighbor& n) {
+  std::cout << "Neighbor " << n.address() << ", remote AS " << n.remote_as() << ", local AS " << n.local_as() << ", "
+            << (n.ibgp() ? "iBGP" : "eBGP") << (n.route_reflector_client() ? ", route-reflector client" : "") << "\n";
+  if (!n.description().empty()) std::cout << "  Description: " << n.description() << "\n";
+  std::cout << "  State: " << n.state();
+  if (n.state() == "established") std::cout << " for " << duration(n.established_for_s());
+  if (!n.peer_router_id().empty()) std::cout << ", router id " << n.peer_router_id();
+  std::cout << "\n";
+  std::cout << "  Hold time " << n.hold_time() << "s, keepalive " << n.keepalive() << "s\n";
+  std::cout << "  Capabilities: " << capabilities(n) << "\n";
+  std::cout << "  Messages: " << n.messages_in() << " in, " << n.messages_out() << " out; updates " << n.updates_in()
+            << " in, " << n.updates_out() << " out; flaps " << n.flaps() << "\n";
+  if (n.has_last_error()) {
+    const pb::LastError& e = n.last_error();
+    std::cout << "  Last error: " << e.code() << "/" << e.subcode() << " " << e.reason() << ", "
+              << duration(e.at_s_ago()) << " ago\n";
+  }
+  if (n.max_prefix_exceeded()) std::cout << "  Maximum prefix count exceeded\n";
+  if (n.families_size() > 0) {
+    Table t({"Family", "AddPath", "Received", "Accepted", "Advertised"});
+    for (const auto& f : n.families()) {
+      std::string ap = f.add_path_send() && f.add_path_receive() ? "send,receive"
+                       : f.add_path_send()                       ? "send"
+                       : f.add_path_receive()                    ? "receive"
+                                                                 : "-";
+      t.add({f.name(), ap, num(f.prefixes_received()), num(f.prefixes_accepted()), num(f.prefixes_advertised())});
+    }
+    t.print(std::cout, "  ");
+  }
+}
+
+int show_neighbors(Args& args, ApiClientOptions& options) {
+  pb::ShowNeighborsRequest request;
+  bool json = false;
+  while (auto a = args.next()) {
+    if (*a == "--json") {
+      json = true;
+    } else if (a->rfind("-", 0) != 0 && request.address().empty()) {
+      request.set_address(*a);
+    } else {
+      unknown(*a);
+    }
+  }
+  Client client(options);
+  grpc::ClientContext ctx;
+  client.set_deadline(ctx);
+  pb::ShowNeighborsReply reply;
+  if (int rc = client.finish(client.stub().ShowNeighbors(&ctx, request, &reply)); rc != kOk) return rc;
+  if (json) {
+    std::cout << to_json(reply) << "\n";
+    return kOk;
+  }
+  if (!request.address().empty()) {
+    for (int i = 0; i < reply.neighbors_size(); ++i) {
+      if (i > 0) std::cout << "\n";
+      print_neighbor_detail(reply.neighbors(i));
+    }
+    return kOk;
+  }
+  Table t({"Neighbor", "AS", "State", "Up/Down", "MsgRcvd", "MsgSent", "PfxRcd", "PfxAcc", "PfxSnt", "CATS",
+           "Description"});
+  for (const auto& n : reply.neighbors()) {
+    std::uint64_t rcd = 0, acc = 0, snt = 0;
+    for (const auto& f : n.families()) {
+      rcd += f.prefixes_received();
+      acc += f.prefixes_accepted();
+      snt += f.prefixes_advertised();
+    }
+    const bool up = n.state() == "established";
+    t.add({n.address(), num(n.remote_as()), n.state() + (n.max_prefix_exceeded() ? " (max-prefix)" : ""),
+           up ? duration(n.established_for_s()) : "never", num(n.messages_in()), num(n.messages_out()),
+           up ? num(rcd) : "-", up ? num(acc) : "-", up ? num(snt) : "-",
+           n.cats_version() ? "v" + num(n.cats_version()) : "-", n.description()});
+  }
+  t.print(std::cout);
+  std::cout << "Total neighbors: " << reply.neighbors_size() << "\n";
+  return kOk;
+}
+
+// ---------------------------------------------------------------- show rib
+
+void print_cats(const pb::CatsMetrics& c, const std::string& indent) {
+  std::cout << indent << "CATS: cs-id " << (c.cs_id().empty() ? "-" : c.cs_id()) << ", L2 "
+            << (c.has_l2() ? num(c.l2()) : "-") << ", L1 " << l1_text(c.l1()) << ", drain " << yes_no(c.drain())
+            << ", seq " << c.sequence() << ", profile " << c.profile() << ", interval " << c.interval() << "s";
+  if (c.has_site_score()) std::cout << ", site score " << c.site_score();
+  std::cout << "\n";
+  for (const auto& inst : c.instances()) {
+    std::cout << indent << "  instance " << inst.id() << ": L2 " << (inst.has_l2() ? num(inst.l2()) : "-") << ", L1 "
+              << l1_text(inst.l1()) << "\n";
+  }
+}
+
+void print_rib_detail(const pb::RibEntry& e) {
+  std::cout << e.prefix() << " (" << e.family() << "), " << e.paths_size()
+            << (e.paths_size() == 1 ? " path" : " paths");
+  if (!e.reason().empty()) std::cout << ", best by " << e.reason();
+  std::cout << "\n";
+  for (const auto& p : e.paths()) {
+    std::cout << "  Path from " << p.peer() << ", path id " << p.path_id() << (p.best() ? ", best" : "")
+              << (p.multipath() ? ", multipath" : "") << (p.stale() ? ", stale" : "") << "\n";
+    std::cout << "    AS path: " << (p.as_path().empty() ? "(empty)" : p.as_path()) << ", origin " << p.origin()
+              << "\n";
+    std::cout << "    Next hop " << p.next_hop();
+    if (p.has_med()) std::cout << ", MED " << p.med();
+    if (p.has_local_pref()) std::cout << ", local pref " << p.local_pref();
+    if (p.has_aigp()) std::cout << ", AIGP " << p.aigp();
+    std::cout << "\n";
+    if (p.communities_size() > 0) std::cout << "    Communities: " << join(p.communities()) << "\n";
+    if (!p.originator_id().empty() || p.cluster_list_size() > 0) {
+      std::cout << "    Originator " << (p.originator_id().empty() ? "-" : p.originator_id()) << ", cluster list "
+                << (p.cluster_list_size() > 0 ? join(p.cluster_list()) : "-") << "\n";
+    }
+    if (p.has_cats()) print_cats(p.cats(), "    ");
+    if (p.partial_cats()) std::cout << "    CATS attribute has the Partial bit\n";
+    std::cout << "    Age " << duration(p.age_s()) << "\n";
+    if (!p.attributes_hex().empty()) std::cout << "    Attributes: " << p.attributes_hex() << "\n";
+  }
+}
+
+int show_rib(Args& args, ApiClientOptions& options) {
+  pb::ShowRibRequest request;
+  bool json = false;
+  while (auto a = args.next()) {
+    if (*a == "--json") {
+      json = true;
+    } else if (*a == "--family") {
+      request.set_family(family_name(args.value(*a)));
+    } else if (*a == "--best") {
+      request.set_best_only(true);
+    } else if (a->rfind("-", 0) != 0 && request.prefix().empty()) {
+      request.set_prefix(*a);
+    } else {
+      unknown(*a);
+    }
+  }
+  Client client(options);
+  grpc::ClientContext ctx;
+  client.set_deadline(ctx);
+  pb::ShowRibReply reply;
+  if (int rc = client.finish(client.stub().ShowRib(&ctx, request, &reply)); rc != kOk) return rc;
+  if (json) {
+    std::cout << to_json(reply) << "\n";
+    return kOk;
+  }
+  if (!request.prefix().empty()) {
+    for (int i = 0; i < reply.entries_size(); ++i) {
+      if (i > 0) std::cout << "\n";
+      print_rib_detail(reply.entries(i));
+    }
+    return kOk;
+  }
+  std::cout << "Status codes: * valid, > best, = multipath, S stale\n";
+  Table t({"", "Prefix", "Next hop", "Peer", "ID", "MED", "LocPrf", "CATS", "Path"});
+  std::size_t paths = 0;
+  for (const auto& e : reply.entries()) {
+    bool first = true;
+    for (const auto& p : e.paths()) {
+      ++paths;
+      std::string flags = std::string(p.stale() ? "S" : "") + "*" + (p.best() ? ">" : p.multipath() ? "=" : "");
+      std::string path = p.as_path().empty() ? origin_code(p.origin()) : p.as_path() + " " + origin_code(p.origin());
+      t.add({flags, first ? e.prefix() : "", p.next_hop(), p.peer(), num(p.path_id()), p.has_med() ? num(p.med()) : "-",
+             p.has_local_pref() ? num(p.local_pref()) : "-", cats_cell(p), path});
+      first = false;
+    }
+  }
+  t.print(std::cout);
+  std::cout << "Displayed " << reply.entries_size() << " prefixes, " << paths << " paths\n";
+  return kOk;
+}
+
+// ---------------------------------------------------------------- show services
+
+int show_services(Args& args, ApiClientOptions& options) {
+  pb::ShowServicesRequest request;
+  bool json = false;
+  while (auto a = args.next()) {
+    if (*a == "--json") {
+      json = true;
+    } else if (a->rfind("-", 0) != 0 && request.service().empty()) {
+      request.set_service(*a);
+    } else {
+      unknown(*a);
+    }
+  }
+  Client client(options);
+  grpc::ClientContext ctx;
+  client.set_deadline(ctx);
+  pb::ShowServicesReply reply;
+  if (int rc = client.finish(client.stub().ShowServices(&ctx, request, &reply)); rc != kOk) return rc;
+  if (json) {
+    std::cout << to_json(reply) << "\n";
+    return kOk;
+  }
+  if (reply.originated_size() > 0) {
+    std::cout << "Originated services\n";
+    Table t({"Service", "Prefixes", "L2", "L1", "Drain", "Seq", "State", "Updates"});
+    for (const auto& s : reply.originated()) {
+      const pb::CatsMetrics& m = s.metrics();
+      const std::string state = s.withdrawn() ? "withdrawn" : s.advertised() ? "advertised" : "pending";
+      t.add({s.name(), s.prefixes_size() > 0 ? join(s.prefixes(), ",") : "-", m.has_l2() ? num(m.l2()) : "-",
+             l1_text(m.l1()), yes_no(m.drain()), num(m.sequence()), state, num(s.updates_sent())});
+    }
+    t.print(std::cout, "  ");
+  }
+  for (const auto& v : reply.services()) {
+    if (reply.originated_size() > 0 || &v != &reply.services(0)) std::cout << "\n";
+    std::cout << "Service " << v.prefix() << " (" << v.family() << "), " << v.candidates_size()
+              << (v.candidates_size() == 1 ? " site" : " sites") << "\n";
+    Table t({"", "Peer", "Next hop", "ID", "IGP", "AIGP", "MED", "L2", "L1", "Drain", "Seq", "Age"});
+    for (const auto& c : v.candidates()) {
+      t.add({std::string(c.stale() ? "S" : "") + (c.selected() ? ">" : ""), c.peer(), c.next_hop(), num(c.path_id()),
+             c.has_igp_cost() ? num(c.igp_cost()) : "-", c.has_aigp() ? num(c.aigp()) : "-",
+             c.has_med() ? num(c.med()) : "-", c.has_l2() ? num(c.l2()) : "-", l1_text(c.l1()), yes_no(c.drain()),
+             num(c.sequence()), duration(c.age_s())});
+    }
+    t.print(std::cout, "  ");
+  }
+  if (reply.originated_size() == 0 && reply.services_size() == 0) std::cout << "No services\n";
+  return kOk;
+}
+
+// ---------------------------------------------------------------- inject
+
+// "compute=10,communication=5" -> scores; any category name the daemon knows.
+void parse_l1(const std::string& text, google::protobuf::RepeatedPtrField<pb::L1Score>* out) {
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--l1 expects CATEGORY=N[,...], got '" + item + "'");
+    pb::L1Score* s = out->Add();
+    s->set_category(item.substr(0, eq));
+    s->set_score(parse_u32("--l1 " + item.substr(0, eq), item.substr(eq + 1)));
+  }
+  if (out->empty()) throw UsageError("--l1 expects CATEGORY=N[,...]");
+}
+
+int inject(Args& args, ApiClientOptions& options) {
+  pb::InjectMetricsRequest request;
+  bool json = false;
+  while (auto a = args.next()) {
+    if (*a == "--json") {
+      json = true;
+    } else if (*a == "--l2") {
+      request.set_l2(parse_u32("--l2", args.value(*a)));
+    } else if (*a == "--l1") {
+      parse_l1(args.value(*a), request.mutable_l1());
+    } else if (*a == "--drain" || *a == "--no-drain") {
+      request.set_drain(*a == "--drain");
+    } else if (*a == "--withdraw" || *a == "--restore") {
+      request.set_withdraw(*a == "--withdraw");
+    } else if (*a == "--instance") {
+      const std::string& v = args.value(*a);
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) throw UsageError("--instance expects ID=L2, got '" + v + "'");
+      pb::CatsInstance* inst = request.add_instances();
+      inst->set_id(v.substr(0, eq));
+      inst->set_l2(parse_u32("--instance " + v.substr(0, eq), v.substr(eq + 1)));
+    } else if (*a == "--replace-instances") {
+      request.set_replace_instances(true);
+    } else if (a->rfind("-", 0) != 0 && request.service().empty()) {
+      request.set_service(*a);
+    } else {
+      unknown(*a);
+    }
+  }
+  if (request.service().empty()) throw UsageError("inject needs a SERVICE");
+  Client client(options);
+  grpc::ClientContext ctx;
+  client.set_deadline(ctx);
+  pb::InjectMetricsReply reply;
+  if (int rc = client.finish(client.stub().InjectMetrics(&ctx, request, &reply)); rc != kOk) return rc;
+  if (json) {
+    std::cout << to_json(reply) << "\n";
+  } else {
+    std::cout << request.service() << ": sequence " << reply.sequence() << ", " << reply.paths_readvertised()
+              << (reply.paths_readvertised() == 1 ? " path" : " paths") << " re-advertised\n";
+  }
+  return kOk;
+}
+
+// ---------------------------------------------------------------- clear
+
+int clear(Args& args, ApiClientOptions& options) {
+  auto what = args.next();
+  if (!what || *what != "neighbor") throw UsageError("usage: clear neighbor ADDR|all [--soft|--soft-in|--soft-out]");
+  pb::ClearNeighborRequest request;
+  request.set_mode(pb::ClearNeighborRequest::HARD);
+  bool json = false;
+  while (auto a = args.next()) {
+    if (*a == "--soft") {
+      request.set_mode(pb::ClearNeighborRequest::SOFT_BOTH);
+    } else if (*a == "--soft-in") {
+      request.set_mode(pb::ClearNeighborRequest::SOFT_IN);
+    } else if (*a == "--soft-out") {
+      request.set_mode(pb::ClearNeighborRequest::SOFT_OUT);
+    } else if (*a == "--reason") {
+      request.set_reason(args.value(*a));
+    } else if (*a == "--json") {
+      json = true;
+    } else if (a->rfind("-", 0) != 0 && request.address().empty()) {
+      request.set_address(*a);
+    } else {
+      unknown(*a);
+    }
+  }
+  if (request.address().empty()) throw UsageError("clear neighbor needs ADDR or all");
+  Client client(options);
+  grpc::ClientContext ctx;
+  client.set_deadline(ctx);
+  pb::ClearNeighborReply reply;
+  if (int rc = client.finish(client.stub().ClearNeighbor(&ctx, request, &reply)); rc != kOk) return rc;
+  if (json) {
+    std::cout << to_json(reply) << "\n";
+  } else {
+    std::cout << "Cleared " << reply.cleared() << (reply.cleared() == 1 ? " neighbor" : " neighbors") << "\n";
+  }
+  return kOk;
+}
+
+// ---------------------------------------------------------------- watch
+
+std::string clock_ms(std::uint64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<unsigned>(ms % 1000));
+  return buf;
+}
+
+int watch(Args& args, ApiClientOptions& options) {
+  auto what = args.next();
+  if (!what || *what != "rib") throw UsageError("usage: watch rib [--family F] [--prefix P] [--json] [--count N]");
+  pb::WatchRibRequest request;
+  bool json = false;
+  std::optional<std::uint64_t> count;
+  while (auto a = args.next()) {
+    if (*a == "--json") {
+      json = true;
+    } else if (*a == "--family") {
+      request.set_family(family_name(args.value(*a)));
+    } else if (*a == "--prefix") {
+      request.set_prefix(args.value(*a));
+    } else if (*a == "--count") {
+      count = parse_u32("--count", args.value(*a));
+    } else {
+      unknown(*a);
+    }
+  }
+  Client client(options);
+  grpc::ClientContext ctx;
+  // A watch runs until stopped; --timeout, when given, bounds the whole watch.
+  if (options.timeout_given) client.set_deadline(ctx);
+  auto reader = client.stub().WatchRib(&ctx, request);
+  // catsd sends headers with this mark once subscribed: from then on no change is missed,
+  // so a script may wait for the stderr line before making changes.
+  reader->WaitForInitialMetadata();
+  const bool subscribed = ctx.GetServerInitialMetadata().count("catsd-watch") != 0;
+  if (subscribed) std::cerr << "catsctl: watching rib" << std::endl;
+  std::uint64_t seen = 0;
+  pb::RibChange change;
+  while ((!count || seen < *count) && reader->Read(&change)) {
+    ++seen;
+    if (json) {
+      std::cout << to_json(change) << std::endl;  // flushed: a pipe reader sees each change at once
+      continue;
+    }
+    std::cout << clock_ms(change.timestamp_ms()) << "  " << change.kind() << "  " << change.prefix() << " ("
+              << change.family() << ")";
+    if (change.has_best()) {
+      const pb::RibPath& b = change.best();
+      std::cout << "  best from " << b.peer();
+      if (!b.next_hop().empty()) std::cout << " via " << b.next_hop();
+      if (b.has_cats()) std::cout << " cats " << cats_cell(b);
+    }
+    std::cout << std::endl;
+  }
+  if (count && seen >= *count) {
+    ctx.TryCancel();
+    reader->Finish();
+    return kOk;
+  }
+  const grpc::Status status = reader->Finish();
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && subscribed) {
+    std::cerr << "catsctl: watch timed out after " << seen << (seen == 1 ? " change" : " changes") << "\n";
+    return kUnreachable;
+  }
+  return client.finish(status);
+}
+
+// ---------------------------------------------------------------- show
+
+int show(Args& args, ApiClientOptions& options) {
+  auto what = args.next();
+  if (what && *what == "neighbors") return show_neighbors(args, options);
+  if (what && *what == "rib") return show_rib(args, options);
+  if (what && *what == "services") return show_services(args, options);
+  throw UsageError("usage: show neighbors|rib|services ...");
+}
+
+}  // namespace
+
+ApiClientOptions default_client_options() {
+  ApiClientOptions options;
+  const char* env = std::getenv("CATSD_API");
+  options.server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
+  return options;
+}
+
+void take_global_options(std::vector<std::string>& args, ApiClientOptions& options) {
+  while (!args.empty() && (args[0] == "--server" || args[0] == "--timeout")) {
+    if (args.size() < 2) throw UsageError(args[0] + " needs a value");
+    if (args[0] == "--server") {
+      options.server = args[1];
+    } else {
+      options.timeout = parse_seconds(args[1]);
+      options.timeout_given = true;
+    }
+    args.erase(args.begin(), args.begin() + 2);
+  }
+}
+
+bool is_api_command(const std::string& command) {
+  return command == "show" || command == "inject" || command == "clear" || command == "watch";
+}
+
+int run_api_command(const std::string& command, std::vector<std::string> args, ApiClientOptions options) {
+  try {
+    Args parsed(std::move(args), options);
+    if (command == "show") return show(parsed, options);
+    if (command == "inject") return inject(parsed, options);
+    if (command == "clear") return clear(parsed, options);
+    if (command == "watch") return watch(parsed, options);
+    throw UsageError("unknown command '" + command + "'");
+  } catch (const UsageError& e) {
+    std::cerr << "catsctl " << command << ": " << e.what() << "\n";
+    return kUsage;
+  }
+}
+
+}  // namespace cats::cli

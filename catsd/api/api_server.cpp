@@ -1,0 +1,312 @@
+#include "api_server.hpp"
+
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <set>
+#include <utility>
+
+#include "proto/catsd.grpc.pb.h"
+
+namespace cats::api {
+namespace {
+
+grpc::Status to_status(const ApiResult& result) {
+  if (!result) return grpc::Status::OK;
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  switch (result->code) {
+    case ApiError::Code::not_found: code = grpc::StatusCode::NOT_FOUND; break;
+    case ApiError::Code::invalid_argument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
+    case ApiError::Code::failed_precondition: code = grpc::StatusCode::FAILED_PRECONDITION; break;
+    case ApiError::Code::unavailable: code = grpc::StatusCode::UNAVAILABLE; break;
+    case ApiError::Code::internal: code = grpc::StatusCode::INTERNAL; break;
+  }
+  return grpc::Status(code, result->message);
+}
+
+// A throwing backend must not take the gRPC thread (and the daemon) down.
+template <typename F>
+ApiResult guarded(F&& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    return ApiError{ApiError::Code::internal, e.what()};
+  } catch (...) {
+    return ApiError{ApiError::Code::internal, "unknown error"};
+  }
+}
+
+pb::InjectMetricsRequest to_inject(const pb::MetricReport& report) {
+  pb::InjectMetricsRequest request;
+  request.set_service(report.service());
+  if (report.has_l2()) request.set_l2(report.l2());
+  *request.mutable_l1() = report.l1();
+  if (report.has_drain()) request.set_drain(report.drain());
+  *request.mutable_instances() = report.instances();
+  request.set_replace_instances(report.replace_instances());
+  if (report.has_withdraw()) request.set_withdraw(report.withdraw());
+  return request;
+}
+
+// Changes for one WatchRib stream: the backend's sink pushes on the daemon's
+// thread, the stream's handler pops on its gRPC thread.
+class ChangeQueue {
+ public:
+  explicit ChangeQueue(std::size_t limit) : limit_(limit) {}
+
+  enum class Pop { change, timeout, overflow, closed };
+
+  void push(pb::RibChange change) {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_ || overflow_) return;
+      if (items_.size() >= limit_) {
+        overflow_ = true;
+        items_.clear();  // the client lost changes anyway: free the memory now
+      } else {
+        items_.push_back(std::move(change));
+      }
+    }
+    cv_.notify_one();
+  }
+
+  Pop pop(pb::RibChange* out, std::chrono::milliseconds wait) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, wait, [this] { return closed_ || overflow_ || !items_.empty(); });
+    if (closed_) return Pop::closed;
+    if (overflow_) return Pop::overflow;
+    if (items_.empty()) return Pop::timeout;
+    *out = std::move(items_.front());
+    items_.pop_front();
+    return Pop::change;
+  }
+
+  void close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      items_.clear();
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<pb::RibChange> items_;
+  std::size_t limit_;
+  bool closed_ = false;
+  bool overflow_ = false;
+};
+
+bool is_unix(const std::string& listen) {
+  return listen.rfind("unix:", 0) == 0;
+}
+
+// gRPC only says that binding failed; bind the address ourselves to name the reason.
+std::string bind_error(const std::string& listen) {
+  if (is_unix(listen)) return "cannot listen on " + listen;
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return "cannot listen on " + listen + ": expected HOST:PORT or unix:PATH";
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return "cannot listen on " + listen + ": " + gai_strerror(rc);
+  }
+  std::string reason = "address not usable";
+  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    const int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0) {
+      reason = std::strerror(errno);
+      continue;
+    }
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const bool bound = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+    if (!bound) reason = std::strerror(errno);
+    close(fd);
+    if (!bound) break;
+  }
+  freeaddrinfo(found);
+  return "cannot listen on " + listen + ": " + reason;
+}
+
+}  // namespace
+
+class ApiServer::Service final : public pb::Catsd::Service {
+ public:
+  Service(ApiBackend& backend, const ApiServerOptions& options) : backend_(backend), options_(options) {}
+
+  // Ends every open WatchRib stream now and refuses new ones.
+  void begin_stop() {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (const auto& queue : watches_) queue->close();
+  }
+
+  grpc::Status ShowNeighbors(grpc::ServerContext*, const pb::ShowNeighborsRequest* request,
+                             pb::ShowNeighborsReply* reply) override {
+    return to_status(guarded([&] { return backend_.show_neighbors(*request, reply); }));
+  }
+
+  grpc::Status ShowRib(grpc::ServerContext*, const pb::ShowRibRequest* request, pb::ShowRibReply* reply) override {
+    return to_status(guarded([&] { return backend_.show_rib(*request, reply); }));
+  }
+
+  grpc::Status ShowServices(grpc::ServerContext*, const pb::ShowServicesRequest* request,
+                            pb::ShowServicesReply* reply) override {
+    return to_status(guarded([&] { return backend_.show_services(*request, reply); }));
+  }
+
+  grpc::Status InjectMetrics(grpc::ServerContext*, const pb::InjectMetricsRequest* request,
+                             pb::InjectMetricsReply* reply) override {
+    return to_status(guarded([&] { return backend_.inject_metrics(*request, reply); }));
+  }
+
+  grpc::Status ClearNeighbor(grpc::ServerContext*, const pb::ClearNeighborRequest* request,
+                             pb::ClearNeighborReply* reply) override {
+    return to_status(guarded([&] { return backend_.clear_neighbor(*request, reply); }));
+  }
+
+  grpc::Status WatchRib(grpc::ServerContext* context, const pb::WatchRibRequest* request,
+                        grpc::ServerWriter<pb::RibChange>* writer) override {
+    // Shared with the sink: the backend may still call it after this stream ended.
+    auto queue = std::make_shared<ChangeQueue>(options_.watch_queue_limit);
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "catsd API is stopping");
+      watches_.insert(queue);
+    }
+    struct Unregister {
+      Service* self;
+      std::shared_ptr<ChangeQueue> queue;
+      ~Unregister() {
+        queue->close();  // a sink the backend still holds now drops changes instead of queueing them
+        std::lock_guard lock(self->mu_);
+        self->watches_.erase(queue);
+      }
+    } unregister{this, queue};
+
+    std::unique_ptr<Subscription> subscription;
+    RibSink sink = [queue](pb::RibChange change) { queue->push(std::move(change)); };
+    if (auto error = guarded([&] { return backend_.watch_rib(*request, std::move(sink), &subscription); })) {
+      return to_status(error);
+    }
+    if (!subscription) return grpc::Status(grpc::StatusCode::INTERNAL, "backend returned no subscription");
+
+    // Headers now, marked, so a client knows the watch is registered before the first change.
+    context->AddInitialMetadata("catsd-watch", "subscribed");
+    writer->SendInitialMetadata();
+    grpc::Status status;
+    for (;;) {
+      if (context->IsCancelled()) {
+        status = grpc::Status::CANCELLED;
+        break;
+      }
+      pb::RibChange change;
+      const auto popped = queue->pop(&change, options_.watch_poll);
+      if (popped == ChangeQueue::Pop::timeout) continue;
+      if (popped == ChangeQueue::Pop::closed) {
+        status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "catsd API is stopping");
+        break;
+      }
+      if (popped == ChangeQueue::Pop::overflow) {
+        status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "client too slow: watch queue overflowed");
+        break;
+      }
+      if (!writer->Write(change)) {  // client went away
+        status = grpc::Status::CANCELLED;
+        break;
+      }
+    }
+    subscription.reset();  // unsubscribe before the status goes out
+    return status;
+  }
+
+  grpc::Status PushMetrics(grpc::ServerContext* context, grpc::ServerReader<pb::MetricReport>* reader,
+                           pb::PushMetricsReply* reply) override {
+    pb::MetricReport report;
+    std::uint32_t accepted = 0;
+    std::uint32_t rejected = 0;
+    while (reader->Read(&report)) {
+      const pb::InjectMetricsRequest request = to_inject(report);
+      pb::InjectMetricsReply ignored;
+      if (auto error = guarded([&] { return backend_.inject_metrics(request, &ignored); })) {
+        ++rejected;
+        reply->set_last_error(report.service() + ": " + error->message);
+      } else {
+        ++accepted;
+      }
+    }
+    reply->set_accepted(accepted);
+    reply->set_rejected(rejected);
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    return grpc::Status::OK;
+  }
+
+ private:
+  ApiBackend& backend_;
+  const ApiServerOptions options_;
+  std::mutex mu_;
+  bool stopping_ = false;
+  std::set<std::shared_ptr<ChangeQueue>> watches_;
+};
+
+ApiServer::ApiServer(ApiBackend& backend, std::string listen, ApiServerOptions options)
+    : backend_(backend), listen_(std::move(listen)), options_(options) {}
+
+ApiServer::~ApiServer() {
+  stop();
+}
+
+std::optional<std::string> ApiServer::start() {
+  std::lock_guard lock(mu_);
+  if (server_) return "already started";
+  auto service = std::make_unique<Service>(backend_, options_);
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second daemon would silently share the port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  grpc::ResourceQuota quota("catsd-api");
+  quota.SetMaxThreads(options_.max_threads);
+  builder.SetResourceQuota(quota);
+  int port = 0;
+  builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || (!is_unix(listen_) && port == 0)) {
+    if (server) server->Shutdown();
+    return bind_error(listen_);
+  }
+  service_ = std::move(service);
+  server_ = std::move(server);
+  bound_port_ = is_unix(listen_) ? 0 : port;
+  return std::nullopt;
+}
+
+void ApiServer::stop() {
+  std::lock_guard lock(mu_);
+  if (!server_) return;
+  service_->begin_stop();
+  server_->Shutdown(std::chrono::system_clock::now() + options_.stop_grace);
+  server_->Wait();
+  server_.reset();
+  service_.reset();
+  bound_port_ = 0;
+}
+
+}  // namespace cats::api

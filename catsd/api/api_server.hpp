@@ -1,0 +1,61 @@
+// gRPC server for the catsd API (proto/catsd.proto) over an ApiBackend.
+//
+// Sync gRPC API on gRPC's own threads; each call is forwarded to the backend.
+// WatchRib streams hold one thread each and a bounded queue: a client that
+// does not keep up is cut off with RESOURCE_EXHAUSTED rather than growing
+// the daemon's memory.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "api_backend.hpp"
+
+namespace grpc {
+class Server;
+}
+
+namespace cats::api {
+
+struct ApiServerOptions {
+  std::size_t watch_queue_limit = 10'000;      // changes buffered per WatchRib stream
+  std::chrono::milliseconds stop_grace{1000};  // stop(): in-flight calls get this long, then are cancelled
+  std::chrono::milliseconds watch_poll{100};   // how often a watch stream checks for client cancellation
+  int max_threads = 64;                        // bounds concurrent calls (a stream holds one)
+};
+
+class ApiServer {
+ public:
+  // listen: "127.0.0.1:50051", "[::1]:50051", "0.0.0.0:0" (ephemeral) or "unix:/run/catsd.sock".
+  // The backend must outlive the server (the destructor stops it).
+  ApiServer(ApiBackend& backend, std::string listen, ApiServerOptions options = {});
+  ~ApiServer();  // stops
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds and starts serving. Returns the error text when the address cannot be bound.
+  std::optional<std::string> start();
+  // Graceful: new calls are refused, open WatchRib streams end with UNAVAILABLE,
+  // other calls get options.stop_grace and are then cancelled. Idempotent.
+  void stop();
+  // The TCP port actually bound (useful with port 0); 0 for unix sockets or before start().
+  int bound_port() const { return bound_port_; }
+  const std::string& listen_address() const { return listen_; }
+
+  class Service;  // the generated Catsd::Service implementation (api_server.cpp)
+
+ private:
+  ApiBackend& backend_;
+  std::string listen_;
+  ApiServerOptions options_;
+  std::mutex mu_;  // start/stop
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int bound_port_ = 0;
+};
+
+}  // namespace cats::api

@@ -1,0 +1,671 @@
+#include "engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+#include "config/session_config.hpp"
+#include "wire/message.hpp"
+
+namespace cats::daemon {
+
+namespace asio = boost::asio;
+using session::Peer;
+using wire::Family;
+
+namespace {
+
+Family family_of(session::AfiSafi f) {
+  return Family{f.afi, f.safi};
+}
+session::AfiSafi afisafi(Family f) {
+  return session::AfiSafi{f.afi, f.safi};
+}
+
+rib::PeerFacts facts_for(const config::Config& cfg, const Neighbor& n, const session::Negotiated* s) {
+  rib::PeerFacts f;
+  f.address = rib::PeerAddress::parse(n.cfg.address).value_or(rib::PeerAddress{});
+  f.asn = n.cfg.remote_as;
+  f.local_asn = cfg.global.as;
+  f.type = n.cfg.ibgp ? rib::PeerType::kInternal : rib::PeerType::kExternal;
+  if (s != nullptr) f.router_id = s->peer_router_id;
+  return f;
+}
+
+bool as_path_has(const wire::AsPath& p, std::uint32_t asn) {
+  for (const auto& seg : p.segments)
+    if (std::find(seg.asns.begin(), seg.asns.end(), asn) != seg.asns.end()) return true;
+  return false;
+}
+
+// IPv4-mapped IPv6 (::ffff:a.b.c.d) as the IPv6 next hop on an IPv4 session, as FRR does.
+std::array<std::uint8_t, 16> mapped(const std::array<std::uint8_t, 4>& v4) {
+  std::array<std::uint8_t, 16> a{};
+  a[10] = a[11] = 0xff;
+  std::copy(v4.begin(), v4.end(), a.begin() + 12);
+  return a;
+}
+
+wire::Bytes max_prefix_data(Family f, std::uint32_t limit) {
+  wire::Bytes b;
+  wire::Writer w(b);
+  w.put16(f.afi);
+  w.put8(f.safi);
+  w.put32(limit);
+  return b;
+}
+
+}  // namespace
+
+rib::Neighbor Neighbor::kind() const {
+  if (!cfg.ibgp) return rib::Neighbor::kExternal;
+  return cfg.route_reflector_client ? rib::Neighbor::kClient : rib::Neighbor::kNonClient;
+}
+
+Engine::Engine(asio::any_io_executor ex, config::Config cfg)
+    : ex_(std::move(ex)), cfg_(std::move(cfg)), store_(cfg_.global.cats.attribute_type) {
+  rib::PeerFacts self;
+  self.router_id = cfg_.global.router_id;
+  self.asn = cfg_.global.as;
+  self.local_asn = cfg_.global.as;
+  self.type = rib::PeerType::kLocal;
+  local_ = std::make_unique<rib::AdjRibIn>(0, self, store_);
+  cluster_id_ = cfg_.global.cluster_id.value_or(cfg_.global.router_id);
+  reflector_ = cfg_.global.has_role(config::Role::kReflector) ||
+               std::any_of(cfg_.neighbors.begin(), cfg_.neighbors.end(),
+                           [](const config::Neighbor& n) { return n.route_reflector_client; });
+}
+
+Engine::~Engine() {
+  // Peers call back into the engine; they go first.
+  for (auto& n : neighbors_) n->peer.reset();
+}
+
+std::optional<std::string> Engine::start() {
+  rib::PeerId next_id = 1;
+  for (const auto& nc : cfg_.neighbors) {
+    auto n = std::make_unique<Neighbor>();
+    n->id = next_id++;
+    n->cfg = nc;
+    auto imp = rib::Policy::compile(nc.import_policy, cfg_.prefix_lists, nc.cats.receive);
+    if (auto* e = std::get_if<std::string>(&imp)) return "neighbor " + nc.address + " import policy: " + *e;
+    n->import_policy = std::get<rib::Policy>(std::move(imp));
+    auto exp = rib::Policy::compile(nc.export_policy, cfg_.prefix_lists, nc.cats.send);
+    if (auto* e = std::get_if<std::string>(&exp)) return "neighbor " + nc.address + " export policy: " + *e;
+    n->export_policy = std::get<rib::Policy>(std::move(exp));
+
+    session::PeerConfig pc;
+    pc.name = nc.address;
+    boost::system::error_code ec;
+    pc.remote_address = asio::ip::make_address(nc.address, ec);
+    if (ec) return "neighbor " + nc.address + ": not an address";
+    pc.remote_port = nc.port;
+    if (nc.local_address) {
+      pc.local_address = asio::ip::make_address(*nc.local_address, ec);
+      if (ec) return "neighbor " + nc.address + ": bad local-address";
+    }
+    pc.passive = nc.passive;
+    pc.local = config::to_local_config(cfg_, nc);
+    pc.fsm = config::to_fsm_config(nc);
+    pc.cats_type = cfg_.global.cats.attribute_type;
+    pc.md5_key = nc.md5_password;
+    pc.gtsm = nc.ttl_security.enabled;
+    n->peer = std::make_unique<Peer>(ex_, std::move(pc), *this);
+    n->gr_timer = std::make_unique<asio::steady_timer>(ex_);
+    n->mrai_timer = std::make_unique<asio::steady_timer>(ex_);
+    neighbors_.push_back(std::move(n));
+  }
+
+  std::vector<std::string> addrs = cfg_.global.listen_addresses;
+  if (addrs.empty()) addrs = {"0.0.0.0", "::"};
+  for (const auto& a : addrs) {
+    boost::system::error_code ec;
+    const auto ip = asio::ip::make_address(a, ec);
+    if (ec) return "listen address " + a + ": not an address";
+    auto l = std::make_unique<session::Listener>(ex_, [this](const asio::ip::address& from) -> Peer* {
+      auto* n = find_address(from);
+      return n == nullptr ? nullptr : n->peer.get();
+    });
+    if (auto err = l->listen({ip, cfg_.global.listen_port}))
+      return "cannot listen on [" + a + "]:" + std::to_string(cfg_.global.listen_port) + ": " + err.message();
+    bool gtsm = false;
+    for (const auto& n : neighbors_) {
+      if (!n->cfg.md5_password.empty()) {
+        const auto& ra = n->peer->config().remote_address;
+        if (ra.is_v4() == ip.is_v4()) {
+          if (auto err = l->set_md5_key(ra, n->cfg.md5_password))
+            spdlog::warn("[{}] TCP-MD5 key on listener {}: {}", n->cfg.address, a, err.message());
+        }
+      }
+      gtsm = gtsm || n->cfg.ttl_security.enabled;
+    }
+    if (gtsm) l->set_gtsm();
+    listeners_.push_back(std::move(l));
+  }
+
+  if (cfg_.global.has_role(config::Role::kEdge)) {
+    services_.reserve(cfg_.services.size());
+    for (const auto& s : cfg_.services) services_.push_back({&s, ServiceState{s.metrics, 1, false, 0}});
+    for (auto& s : services_) originate(s);
+  }
+  for (auto& n : neighbors_) n->peer->start();
+  return std::nullopt;
+}
+
+void Engine::shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done) {
+  stopping_ = true;
+  for (auto& l : listeners_) l->close();
+  std::vector<Peer*> peers;
+  for (auto& n : neighbors_) peers.push_back(n->peer.get());
+  session::shutdown_all(peers, text);
+  auto t = std::make_shared<asio::steady_timer>(ex_);
+  auto deadline = SteadyClock::now() + linger;
+  // Poll until every NOTIFICATION is written out (queues empty) or the linger ends.
+  auto check = std::make_shared<std::function<void()>>();
+  *check = [this, t, deadline, done, check] {
+    bool busy =
+        std::any_of(neighbors_.begin(), neighbors_.end(), [](const auto& n) { return n->peer->queued_bytes() > 0; });
+    if (!busy || SteadyClock::now() >= deadline) {
+      done();
+      *check = nullptr;  // break the cycle
+      return;
+    }
+    t->expires_after(std::chrono::milliseconds{20});
+    t->async_wait([check](const boost::system::error_code&) {
+      if (*check) (*check)();
+    });
+  };
+  t->expires_after(std::chrono::milliseconds{50});
+  t->async_wait([check](const boost::system::error_code&) {
+    if (*check) (*check)();
+  });
+}
+
+Neighbor* Engine::find(const Peer& peer) {
+  for (auto& n : neighbors_)
+    if (n->peer.get() == &peer) return n.get();
+  return nullptr;
+}
+
+Neighbor* Engine::find_address(const asio::ip::address& a) {
+  for (auto& n : neighbors_)
+    if (n->peer->config().remote_address == a) return n.get();
+  return nullptr;
+}
+
+const Neighbor* Engine::neighbor_by_id(rib::PeerId id) const {
+  if (id == 0 || id > neighbors_.size()) return nullptr;
+  return neighbors_[id - 1].get();
+}
+
+rib::Arrival Engine::next_arrival() {
+  return {++seq_, SteadyClock::now()};
+}
+
+ExportSource Engine::source_of(rib::PeerId peer) const {
+  if (peer == 0) return {rib::Neighbor::kLocal, cfg_.global.router_id};
+  const auto* n = neighbor_by_id(peer);
+  if (n == nullptr || !n->rib_in) return {rib::Neighbor::kExternal, 0};
+  return {n->kind(), n->rib_in->facts().router_id};
+}
+
+// ---- Import -----------------------------------------------------------------
+
+void Engine::install_imports(Neighbor& n) {
+  rib::ImportHooks h;
+  if (n.import_policy.filter) h.accept = [&n](const wire::Prefix& p) { return n.import_policy.permits(p); };
+  if (n.import_policy.modifies()) {
+    const std::uint8_t cats = cats_type();
+    h.transform = [&n, cats](const wire::AttributeSet& a) { return n.import_policy.apply(a, cats); };
+  }
+  n.rib_in->set_import(std::move(h));
+}
+
+void Engine::on_established(Peer& peer, const session::Negotiated& s) {
+  Neighbor* n = find(peer);
+  if (n == nullptr) return;
+  n->session = s;
+  n->ectx = session::encode_context(s);
+  n->established_at = SteadyClock::now();
+  n->max_prefix_exceeded = false;
+  n->max_prefix_warned = false;
+  const auto facts = facts_for(cfg_, *n, &s);
+  if (!n->rib_in) {
+    n->rib_in = std::make_unique<rib::AdjRibIn>(n->id, facts, store_);
+  } else {
+    n->rib_in->set_facts(facts);
+  }
+  install_imports(*n);
+  for (const auto& f : s.families) {
+    std::optional<std::size_t> limit;
+    if (n->cfg.max_prefix) limit = n->cfg.max_prefix->limit;
+    n->rib_in->set_max_prefix(family_of(f.family), limit);
+  }
+
+  // Graceful restart (RFC 4724 §4.2): paths kept from the previous session
+  // stay stale until End-of-RIB; gone at once if the peer no longer does GR
+  // for the family or did not keep its forwarding state.
+  if (!n->stale_families.empty()) {
+    std::vector<rib::PrefixKey> swept;
+    std::erase_if(n->stale_families, [&](Family f) {
+      const auto* g = s.peer_graceful_restart ? s.peer_graceful_restart->find(afisafi(f)) : nullptr;
+      if (s.graceful_restart && g != nullptr && g->forwarding) return false;
+      auto c = n->rib_in->sweep_stale(f);
+      swept.insert(swept.end(), c.begin(), c.end());
+      return true;
+    });
+    n->gr_timer->cancel();
+    if (!n->stale_families.empty()) {
+      n->gr_timer->expires_after(std::chrono::seconds{360});  // stale-path time, as FRR's default
+      n->gr_timer->async_wait([this, n](const boost::system::error_code& ec) {
+        if (!ec) gr_expired(*n);
+      });
+    }
+    std::sort(swept.begin(), swept.end());
+    swept.erase(std::unique(swept.begin(), swept.end()), swept.end());
+    process(*n->rib_in, swept);
+  }
+
+  // Next hop self: our end of this connection.
+  ExportTarget& t = n->target;
+  t = ExportTarget{};
+  t.kind = n->kind();
+  t.local_as = cfg_.global.as;
+  t.router_id = cfg_.global.router_id;
+  t.cluster_id = cluster_id_;
+  t.next_hop_self = n->cfg.next_hop_self;
+  t.policy = &n->export_policy;
+  t.cats_type = cats_type();
+  if (auto la = peer.local_address()) {
+    auto a = *la;
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+    if (a.is_v4()) {
+      t.self_v4 = a.to_v4().to_bytes();
+      t.self_v6 = mapped(*t.self_v4);
+    } else {
+      t.self_v6 = a.to_v6().to_bytes();
+    }
+  }
+  // A configured listen address of the other family serves as its next hop.
+  for (const auto& text : cfg_.global.listen_addresses) {
+    boost::system::error_code ec;
+    const auto a = asio::ip::make_address(text, ec);
+    if (ec || a.is_unspecified()) continue;
+    if (a.is_v4() && !t.self_v4) t.self_v4 = a.to_v4().to_bytes();
+    if (a.is_v6() && (!t.self_v6 || (t.self_v6->at(10) == 0xff && t.self_v6->at(11) == 0xff)))
+      t.self_v6 = a.to_v6().to_bytes();
+  }
+  spdlog::info(
+      "[{}] established: AS{} router-id {}, {} families{}", n->cfg.address, s.peer_asn,
+      rib::PeerAddress{
+          wire::Afi::kIpv4,
+          {static_cast<std::uint8_t>(s.peer_router_id >> 24), static_cast<std::uint8_t>(s.peer_router_id >> 16),
+           static_cast<std::uint8_t>(s.peer_router_id >> 8), static_cast<std::uint8_t>(s.peer_router_id)}}
+          .to_string(),
+      s.families.size(), s.cats_version != 0 ? ", CATS" : "");
+  // The initial table after this event completes (the FSM is Established now).
+  asio::post(ex_, [this, n] {
+    if (n->established()) initial_dump(*n);
+  });
+}
+
+void Engine::initial_dump(Neighbor& n) {
+  for (const auto& [k, e] : loc_rib_.entries()) export_prefix(n, k, &e);
+  flush(n);
+  // RFC 4724 §2: End-of-RIB after the initial table, for every family.
+  for (const auto& f : n.session->families) {
+    if (f.family.safi != 1 || (f.family.afi != 1 && f.family.afi != 2)) continue;
+    if (!n.peer->send(wire::end_of_rib_message(f.family.afi == 1 ? wire::Afi::kIpv4 : wire::Afi::kIpv6))) return;
+    ++n.counters.updates_out;
+  }
+}
+
+bool looped(const Engine& e, const Neighbor& n, const wire::Update& u) {
+  const auto& g = e.config().global;
+  if (!n.cfg.ibgp) {
+    auto path = u.effective_as_path();
+    return path && as_path_has(*path, g.as);
+  }
+  if (const auto* o = u.attrs.get<wire::OriginatorId>(wire::attr::kOriginatorId)) {
+    const std::uint32_t id =
+        std::uint32_t{o->id[0]} << 24 | std::uint32_t{o->id[1]} << 16 | std::uint32_t{o->id[2]} << 8 | o->id[3];
+    if (id == g.router_id) return true;
+  }
+  if (const auto* c = u.attrs.get<wire::ClusterList>(wire::attr::kClusterList)) {
+    const auto cid = g.cluster_id.value_or(g.router_id);
+    if (std::find(c->ids.begin(), c->ids.end(), cid) != c->ids.end()) return true;
+  }
+  return false;
+}
+
+void Engine::on_update(Peer& peer, const wire::Decoded& d) {
+  Neighbor* n = find(peer);
+  if (n == nullptr || !n->rib_in) return;
+  const auto* u = std::get_if<wire::Update>(&d.body);
+  if (u == nullptr) return;
+  ++n->counters.updates_in;
+  auto action = d.action();
+  if (action == wire::Action::kSessionReset) return;  // the session layer resets; on_down clears
+  if (const auto* err = d.error()) {
+    if (action == wire::Action::kTreatAsWithdraw) ++n->counters.rfc7606_withdraws;
+    if (action == wire::Action::kAttributeDiscard) ++n->counters.rfc7606_discards;
+    spdlog::warn("[{}] UPDATE error, {}: {}", n->cfg.address, wire::action_name(action), err->reason);
+  }
+  if (action != wire::Action::kTreatAsWithdraw && u->has_reachable() && looped(*this, *n, *u)) {
+    action = wire::Action::kTreatAsWithdraw;
+    ++n->counters.filtered_in;
+    spdlog::debug("[{}] UPDATE ignored: routing loop (AS_PATH, ORIGINATOR_ID or CLUSTER_LIST)", n->cfg.address);
+  }
+  auto r = n->rib_in->apply(*u, action, next_arrival());
+  n->counters.withdraws_in += r.withdrawn;
+  n->counters.filtered_in += r.filtered;
+  n->counters.unknown_withdraws += r.unknown_withdraws;
+  if (r.end_of_rib) {
+    spdlog::info("[{}] End-of-RIB {}", n->cfg.address, session::to_string(afisafi(*r.end_of_rib)));
+    auto it = std::find(n->stale_families.begin(), n->stale_families.end(), *r.end_of_rib);
+    if (it != n->stale_families.end()) {
+      n->stale_families.erase(it);
+      auto swept = n->rib_in->sweep_stale(*r.end_of_rib);
+      r.changed.insert(r.changed.end(), swept.begin(), swept.end());
+      std::sort(r.changed.begin(), r.changed.end());
+      r.changed.erase(std::unique(r.changed.begin(), r.changed.end()), r.changed.end());
+      if (n->stale_families.empty()) n->gr_timer->cancel();
+    }
+  }
+  process(*n->rib_in, r.changed);
+  if (!r.over_limit.empty()) max_prefix(*n, r.over_limit);
+}
+
+void Engine::max_prefix(Neighbor& n, const std::vector<Family>& over) {
+  if (!n.cfg.max_prefix || n.max_prefix_exceeded) return;
+  const auto& mp = *n.cfg.max_prefix;
+  if (mp.warning_only) {
+    if (!n.max_prefix_warned)
+      spdlog::warn("[{}] max-prefix {} exceeded ({}): warning only", n.cfg.address, mp.limit,
+                   session::to_string(afisafi(over.front())));
+    n.max_prefix_warned = true;
+    return;
+  }
+  n.max_prefix_exceeded = true;
+  // 0: down until cleared (catsctl clear neighbor).
+  const auto restart = mp.restart_after > 0
+                           ? std::chrono::duration_cast<session::Duration>(std::chrono::seconds{mp.restart_after})
+                           : std::chrono::duration_cast<session::Duration>(std::chrono::hours{24 * 365});
+  spdlog::warn("[{}] max-prefix {} exceeded ({}): Cease 6/1, restart {}", n.cfg.address, mp.limit,
+               session::to_string(afisafi(over.front())),
+               mp.restart_after > 0 ? "after " + std::to_string(mp.restart_after) + "s" : "when cleared");
+  auto data = max_prefix_data(over.front(), mp.limit);
+  asio::post(ex_, [p = n.peer.get(), data = std::move(data), restart] {
+    p->control(session::Event::max_prefix(data, restart));
+  });
+}
+
+void Engine::on_down(Peer& peer, const session::SessionDown& why) {
+  Neighbor* n = find(peer);
+  if (n == nullptr) return;
+  n->last_down = why;
+  n->last_down_at = SteadyClock::now();
+  if (!n->session) return;
+  const session::Negotiated s = *n->session;
+  n->session.reset();
+  ++n->counters.flaps;
+  n->rib_out.clear();
+  n->mrai_timer->cancel();
+  n->mrai_running = false;
+  if (!n->rib_in) return;
+
+  // RFC 4724: an unexpected end of the session keeps the peer's paths (stale)
+  // for the families it preserves; RFC 8538: a NOTIFICATION does too when
+  // both sides set N, except Hard Reset. A reset we decided on never does.
+  bool graceful = s.graceful_restart && !stopping_ && !why.sent;
+  if (why.received) {
+    graceful = graceful && s.gr_notification &&
+               !(why.received->code == wire::notify::kCease && why.received->subcode == session::cease::kHardReset);
+  }
+  std::vector<rib::PrefixKey> changed;
+  n->stale_families.clear();
+  if (graceful) {
+    for (const auto& f : s.families) {
+      const Family fam = family_of(f.family);
+      auto c = n->rib_in->mark_stale(fam);
+      if (s.gr_family(f.family)) {
+        n->stale_families.push_back(fam);
+      } else {
+        c = n->rib_in->sweep_stale(fam);
+      }
+      changed.insert(changed.end(), c.begin(), c.end());
+    }
+    const std::uint16_t restart = s.peer_graceful_restart ? s.peer_graceful_restart->restart_time : 0;
+    spdlog::info("[{}] graceful restart: {} families kept stale for {}s", n->cfg.address, n->stale_families.size(),
+                 restart);
+    n->gr_timer->cancel();
+    n->gr_timer->expires_after(std::chrono::seconds{restart});
+    n->gr_timer->async_wait([this, n](const boost::system::error_code& ec) {
+      if (!ec) gr_expired(*n);
+    });
+    std::sort(changed.begin(), changed.end());
+    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  } else {
+    n->gr_timer->cancel();
+    changed = n->rib_in->clear();
+  }
+  process(*n->rib_in, changed);
+}
+
+void Engine::gr_expired(Neighbor& n) {
+  if (!n.rib_in || n.stale_families.empty()) return;
+  spdlog::info("[{}] graceful restart timer expired: stale paths removed", n.cfg.address);
+  std::vector<rib::PrefixKey> changed;
+  for (auto f : n.stale_families) {
+    auto c = n.rib_in->sweep_stale(f);
+    changed.insert(changed.end(), c.begin(), c.end());
+  }
+  n.stale_families.clear();
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  process(*n.rib_in, changed);
+}
+
+void Engine::on_route_refresh(Peer& peer, const wire::RouteRefresh& rr) {
+  Neighbor* n = find(peer);
+  if (n == nullptr || !n->session) return;
+  ++n->counters.route_refresh_in;
+  if (rr.subtype == 1 || rr.subtype == 2) {
+    // The peer re-sends its table (RFC 7313): stale from BoRR until EoRR.
+    const Family f{rr.afi, rr.safi};
+    auto changed = rr.subtype == 1 ? n->rib_in->begin_refresh(f) : n->rib_in->end_refresh(f);
+    process(*n->rib_in, changed);
+    return;
+  }
+  if (rr.subtype != 0) return;
+  const Family f{rr.afi, rr.safi};
+  if (n->session->family(afisafi(f)) == nullptr) return;
+  const bool enhanced = n->session->enhanced_route_refresh;
+  auto send_marker = [&](std::uint8_t subtype) {
+    n->peer->send(wire::encode_message(wire::RouteRefresh{rr.afi, subtype, rr.safi}, n->ectx));
+  };
+  if (enhanced) send_marker(1);
+  n->rib_out.resend(f);
+  flush(*n);
+  if (enhanced) send_marker(2);
+}
+
+// ---- Loc-RIB to Adj-RIB-Out ------------------------------------------------
+
+void Engine::process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed) {
+  if (changed.empty()) return;
+  dispatch(loc_rib_.update(from, changed));
+}
+
+void Engine::dispatch(const std::vector<rib::RibEvent>& events) {
+  if (events.empty()) return;
+  if (!watchers_.empty()) {
+    for (const auto& ev : events) {
+      const RibChangeNote note{ev.kind, ev.key, ev.new_best};
+      for (auto& [id, w] : watchers_) w(note);
+    }
+  }
+  for (auto& np : neighbors_) {
+    Neighbor& n = *np;
+    if (!n.established()) continue;
+    bool touched = false;
+    for (const auto& ev : events) {
+      const bool add_path = n.ectx.add_path.for_afi(ev.key.prefix.afi);
+      if (ev.kind == rib::RibEvent::Kind::kPathsChanged && !add_path) continue;
+      if (n.session->family(afisafi(ev.key.family)) == nullptr) continue;
+      export_prefix(n, ev.key, loc_rib_.find(ev.key));
+      touched = true;
+    }
+    if (touched) schedule_flush(n);
+  }
+}
+
+void Engine::export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e) {
+  if (n.session->family(afisafi(k.family)) == nullptr) return;
+  const bool add_path = n.ectx.add_path.for_afi(k.prefix.afi);
+  std::vector<DesiredPath> desired;
+  auto consider = [&](std::size_t i) {
+    const auto& p = e->paths[i];
+    if (p.peer == n.id) return;  // never back to the peer it came from
+    auto r = export_path(*p.attrs, k.prefix, source_of(p.peer), n.target, store_);
+    if (r.attrs) desired.push_back({{p.peer, p.path_id}, std::move(r.attrs)});
+  };
+  if (e != nullptr && e->best) {
+    consider(*e->best);
+    if (add_path)
+      for (std::size_t i = 0; i < e->paths.size(); ++i)
+        if (i != *e->best) consider(i);
+  }
+  n.rib_out.set(k, std::move(desired), add_path);
+}
+
+void Engine::schedule_flush(Neighbor& n) {
+  if (n.flush_posted || n.mrai_running) return;
+  n.flush_posted = true;
+  // Posted: every event of this round (one UPDATE, one peer down) is packed together.
+  asio::post(ex_, [this, &n] {
+    n.flush_posted = false;
+    if (!n.established()) return;
+    flush(n);
+    if (n.cfg.timers.mrai == 0) return;
+    n.mrai_running = true;
+    n.mrai_timer->expires_after(std::chrono::seconds{n.cfg.timers.mrai});
+    n.mrai_timer->async_wait([this, &n](const boost::system::error_code& ec) {
+      if (ec) return;
+      n.mrai_running = false;
+      if (n.rib_out.has_pending()) schedule_flush(n);
+    });
+  });
+}
+
+void Engine::flush(Neighbor& n) {
+  if (!n.established() || !n.rib_out.has_pending()) return;
+  for (auto& m : n.rib_out.flush(n.ectx)) {
+    if (!n.peer->send(std::move(m))) return;  // the session is being dropped (Cease 6/8)
+    ++n.counters.updates_out;
+  }
+}
+
+// ---- The edge role ----------------------------------------------------------
+
+void Engine::originate(OriginatedService& s) {
+  const OriginParams p{cats_type(), cfg_.global.router_id, static_cast<std::uint16_t>(cfg_.damper.interval)};
+  const auto messages = s.state.withdrawn ? build_withdrawals(*s.svc) : build_announcements(*s.svc, s.state, p);
+  wire::DecodeContext ctx;
+  ctx.as4 = true;
+  ctx.multiprotocol = true;
+  ctx.cats_type = cats_type();
+  for (const auto& m : messages) {
+    const auto d = wire::decode_message(m, ctx);
+    if (d.action() != wire::Action::kNone) {
+      spdlog::error("service {}: built UPDATE does not decode: {}", s.svc->name, d.error()->reason);
+      continue;
+    }
+    auto r = local_->apply(d, next_arrival());
+    process(*local_, r.changed);
+  }
+  ++s.state.updates;
+}
+
+Engine::InjectResult Engine::inject(const std::string& service, const MetricsUpdate& u) {
+  InjectResult res;
+  auto it = std::find_if(services_.begin(), services_.end(),
+                         [&](const OriginatedService& s) { return s.svc->name == service; });
+  if (it == services_.end()) {
+    res.error = cfg_.global.has_role(config::Role::kEdge) ? "no service \"" + service + "\""
+                                                          : std::string("not an edge: no services originated");
+    return res;
+  }
+  ServiceState next = it->state;
+  if (u.l2) next.metrics.l2 = *u.l2;
+  for (std::size_t i = 0; i < u.l1.size(); ++i)
+    if (u.l1[i]) next.metrics.l1[i] = u.l1[i];
+  if (u.drain) next.metrics.drain = *u.drain;
+  if (u.instances) next.metrics.instances = *u.instances;
+  if (u.withdraw) next.withdrawn = *u.withdraw;
+  if (auto err = check_metrics(next.metrics)) {
+    res.error = *err;
+    return res;
+  }
+  next.sequence = it->state.sequence + 1;  // serial arithmetic wraps (RFC 1982)
+  it->state = std::move(next);
+  originate(*it);
+  res.sequence = it->state.sequence;
+  res.paths = static_cast<std::uint32_t>(it->svc->prefixes.size());
+  spdlog::info("service {}: L2 {}{}{} seq {}", service, it->state.metrics.l2, it->state.metrics.drain ? " drain" : "",
+               it->state.withdrawn ? " withdrawn" : "", it->state.sequence);
+  return res;
+}
+
+// ---- Operations -------------------------------------------------------------
+
+std::variant<std::uint32_t, std::string> Engine::clear(const std::string& address, ClearMode mode,
+                                                       const std::string& reason) {
+  std::vector<Neighbor*> targets;
+  for (auto& n : neighbors_)
+    if (address == "all" || n->cfg.address == address) targets.push_back(n.get());
+  if (targets.empty()) {
+    boost::system::error_code ec;
+    const auto a = asio::ip::make_address(address, ec);
+    if (!ec)
+      if (auto* n = find_address(a)) targets.push_back(n);
+  }
+  if (targets.empty()) return "no neighbor " + address;
+  for (Neighbor* n : targets) {
+    switch (mode) {
+      case ClearMode::kHard:
+        n->max_prefix_exceeded = false;
+        // Cease 6/4 to an open session, then a manual start (also ends a max-prefix hold).
+        n->peer->control(session::Event::admin_reset(reason));
+        n->peer->start();
+        break;
+      case ClearMode::kSoftIn:
+      case ClearMode::kSoftOut:
+      case ClearMode::kSoftBoth:
+        if (!n->session) break;
+        if (mode != ClearMode::kSoftOut && n->session->route_refresh) {
+          for (const auto& f : n->session->families)
+            n->peer->send(wire::encode_message(wire::RouteRefresh{f.family.afi, 0, f.family.safi}, n->ectx));
+        }
+        if (mode != ClearMode::kSoftIn) {
+          for (const auto& f : n->session->families) n->rib_out.resend(family_of(f.family));
+          flush(*n);
+        }
+        break;
+    }
+  }
+  return static_cast<std::uint32_t>(targets.size());
+}
+
+std::uint64_t Engine::watch(Watcher w) {
+  const auto id = next_watch_++;
+  watchers_.emplace(id, std::move(w));
+  return id;
+}
+
+void Engine::unwatch(std::uint64_t id) {
+  watchers_.erase(id);
+}
+
+}  // namespace cats::daemon

@@ -1,0 +1,166 @@
+// The route decision engine of catsd (OpenBGPD's rde, in process): owns the
+// attribute store, every Adj-RIB-In, the Loc-RIB, every Adj-RIB-Out and the
+// edge role's originated services. It implements PeerHandler, so sessions
+// hand it UPDATEs; everything runs on one executor and nothing here blocks.
+// API threads reach it only by posting to that executor (api_backend.cpp).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "adj_rib_out.hpp"
+#include "config/config.hpp"
+#include "export.hpp"
+#include "origination.hpp"
+#include "rib-adapter/loc_rib.hpp"
+#include "rib-adapter/policy.hpp"
+#include "session/listener.hpp"
+#include "session/peer.hpp"
+
+namespace cats::daemon {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct NeighborCounters {
+  std::uint64_t updates_in = 0;
+  std::uint64_t updates_out = 0;  // UPDATE messages sent
+  std::uint64_t withdraws_in = 0;
+  std::uint64_t filtered_in = 0;        // refused by import policy or loop checks
+  std::uint64_t rfc7606_withdraws = 0;  // UPDATEs handled as treat-as-withdraw
+  std::uint64_t rfc7606_discards = 0;   // UPDATEs with attributes discarded
+  std::uint64_t unknown_withdraws = 0;  // E30
+  std::uint64_t flaps = 0;              // Established sessions that went down
+  std::uint64_t route_refresh_in = 0;
+};
+
+struct Neighbor {
+  rib::PeerId id = 0;
+  config::Neighbor cfg;
+  std::unique_ptr<session::Peer> peer;
+  rib::Policy import_policy;
+  rib::Policy export_policy;
+  std::unique_ptr<rib::AdjRibIn> rib_in;  // kept across a graceful restart
+  AdjRibOut rib_out;
+  std::optional<session::Negotiated> session;  // set while Established
+  wire::EncodeContext ectx;
+  SteadyClock::time_point established_at{};
+  std::optional<session::SessionDown> last_down;
+  SteadyClock::time_point last_down_at{};
+  NeighborCounters counters;
+  bool max_prefix_exceeded = false;
+  bool max_prefix_warned = false;
+  std::unique_ptr<boost::asio::steady_timer> gr_timer;    // restart / stale-path timer
+  std::unique_ptr<boost::asio::steady_timer> mrai_timer;  // per-peer MRAI
+  bool mrai_running = false;
+  bool flush_posted = false;
+  std::vector<wire::Family> stale_families;  // graceful restart: waiting for End-of-RIB
+  ExportTarget target;                       // set when Established
+
+  bool established() const { return session.has_value(); }
+  rib::Neighbor kind() const;  // external, client or non-client
+};
+
+// One RIB change, for API watchers.
+struct RibChangeNote {
+  rib::RibEvent::Kind kind;
+  rib::PrefixKey key;
+  std::optional<rib::PathRef> best;
+};
+
+struct OriginatedService {
+  const config::Service* svc = nullptr;
+  ServiceState state;
+};
+
+class Engine : public session::PeerHandler {
+ public:
+  // `cfg` must be a validated configuration (config::load_config).
+  Engine(boost::asio::any_io_executor ex, config::Config cfg);
+  ~Engine() override;
+
+  // Listeners, sessions, originated services. Error text when a listener cannot bind.
+  std::optional<std::string> start();
+  // Cease 6/2 with `text` to every session; `done` runs once every session is
+  // down or after `linger`.
+  void shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done);
+
+  // PeerHandler
+  void on_established(session::Peer& peer, const session::Negotiated& s) override;
+  void on_update(session::Peer& peer, const wire::Decoded& update) override;
+  void on_down(session::Peer& peer, const session::SessionDown& why) override;
+  void on_route_refresh(session::Peer& peer, const wire::RouteRefresh& rr) override;
+
+  // Operations (the API's).
+  struct InjectResult {
+    std::optional<std::string> error;  // unknown service, bad score, ...
+    std::uint32_t sequence = 0;
+    std::uint32_t paths = 0;  // prefixes re-advertised
+  };
+  struct MetricsUpdate {
+    std::optional<std::uint8_t> l2;
+    config::L1Scores l1{};  // set entries replace
+    std::optional<bool> drain;
+    std::optional<std::vector<config::Instance>> instances;  // set: replaces all
+    std::optional<bool> withdraw;
+  };
+  InjectResult inject(const std::string& service, const MetricsUpdate& u);
+  enum class ClearMode : std::uint8_t { kHard, kSoftIn, kSoftOut, kSoftBoth };
+  // Number of neighbors cleared; error for an unknown address.
+  std::variant<std::uint32_t, std::string> clear(const std::string& address, ClearMode mode, const std::string& reason);
+  using Watcher = std::function<void(const RibChangeNote&)>;
+  std::uint64_t watch(Watcher w);
+  void unwatch(std::uint64_t id);
+
+  // State for show commands.
+  const config::Config& config() const { return cfg_; }
+  const std::vector<std::unique_ptr<Neighbor>>& neighbors() const { return neighbors_; }
+  const Neighbor* neighbor_by_id(rib::PeerId id) const;
+  const rib::LocRib& loc_rib() const { return loc_rib_; }
+  const rib::AdjRibIn& local_rib() const { return *local_; }
+  const std::vector<OriginatedService>& originated() const { return services_; }
+  const rib::AttrStore& store() const { return store_; }
+  std::uint8_t cats_type() const { return cfg_.global.cats.attribute_type; }
+
+ private:
+  Neighbor* find(const session::Peer& peer);
+  Neighbor* find_address(const boost::asio::ip::address& a);
+  rib::Arrival next_arrival();
+  void process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed);
+  void dispatch(const std::vector<rib::RibEvent>& events);
+  void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e);
+  void schedule_flush(Neighbor& n);
+  void flush(Neighbor& n);
+  void initial_dump(Neighbor& n);
+  void install_imports(Neighbor& n);
+  void originate(OriginatedService& s);
+  void gr_expired(Neighbor& n);
+  void max_prefix(Neighbor& n, const std::vector<wire::Family>& over);
+  ExportSource source_of(rib::PeerId peer) const;
+
+  boost::asio::any_io_executor ex_;
+  config::Config cfg_;
+  rib::AttrStore store_;
+  rib::LocRib loc_rib_;
+  std::unique_ptr<rib::AdjRibIn> local_;  // originated services, PeerId 0
+  std::vector<std::unique_ptr<Neighbor>> neighbors_;
+  std::vector<std::unique_ptr<session::Listener>> listeners_;
+  std::vector<OriginatedService> services_;
+  std::uint64_t seq_ = 0;
+  std::map<std::uint64_t, Watcher> watchers_;
+  std::uint64_t next_watch_ = 1;
+  SteadyClock::time_point epoch_ = SteadyClock::now();
+  rib::ClusterId cluster_id_ = 0;
+  bool reflector_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace cats::daemon

@@ -1,0 +1,126 @@
+// catsd: the CATS BGP speaker. Reads and validates the configuration before
+// anything starts, then runs sessions and the RIB on one event loop and the
+// gRPC API on its own threads.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+#include <string>
+
+#include "api/api_server.hpp"
+#include "api_service.hpp"
+#include "collector/pipeline.hpp"
+#include "collector_feed.hpp"
+#include "config/load.hpp"
+#include "engine.hpp"
+
+namespace {
+
+void usage(std::ostream& os) {
+  os << "usage: catsd --config FILE [--api ADDR] [--log-level LEVEL] [--check]\n"
+        "  --config FILE     RFC 7951 JSON instance of yang/cats-bgp.yang\n"
+        "  --api ADDR        gRPC API address (default 127.0.0.1:50051; \"none\" disables; unix:/path)\n"
+        "  --yang-dir DIR    where cats-bgp.yang is (default: the source tree's yang/)\n"
+        "  --log-level L     trace, debug, info (default), warn, error\n"
+        "  --check           validate the configuration and exit\n"
+        "exit status: 0 ok, 1 configuration or start-up error, 2 usage\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_file;
+  std::string api = "127.0.0.1:50051";
+  std::string level = "info";
+  std::string yang_dir;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "catsd: " << a << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--config") {
+      config_file = value();
+    } else if (a == "--api") {
+      api = value();
+    } else if (a == "--log-level") {
+      level = value();
+    } else if (a == "--yang-dir") {
+      yang_dir = value();
+    } else if (a == "--check") {
+      check = true;
+    } else if (a == "-h" || a == "--help") {
+      usage(std::cout);
+      return 0;
+    } else {
+      std::cerr << "catsd: unknown option " << a << "\n";
+      usage(std::cerr);
+      return 2;
+    }
+  }
+  if (config_file.empty()) {
+    usage(std::cerr);
+    return 2;
+  }
+  auto logger = spdlog::stderr_color_mt("catsd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+
+  auto loaded =
+      yang_dir.empty() ? cats::config::load_config(config_file) : cats::config::load_config(config_file, yang_dir);
+  if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
+    for (const auto& e : *errors) std::cerr << "catsd: " << e.message() << "\n";
+    return 1;
+  }
+  auto& cfg = std::get<cats::config::Config>(loaded);
+  if (check) {
+    std::cout << "catsd: " << config_file << ": configuration valid (" << cfg.neighbors.size() << " neighbors, "
+              << cfg.services.size() << " services)\n";
+    return 0;
+  }
+
+  boost::asio::io_context io{1};
+  cats::daemon::Engine engine(io.get_executor(), std::move(cfg));
+  if (auto err = engine.start()) {
+    spdlog::critical("{}", *err);
+    return 1;
+  }
+  auto feed = cats::daemon::start_collector(io, engine);
+  if (feed.error) {
+    spdlog::critical("{}", *feed.error);
+    return 1;
+  }
+  cats::daemon::EngineBackend backend(io.get_executor(), engine);
+  std::unique_ptr<cats::api::ApiServer> server;
+  if (api != "none") {
+    server = std::make_unique<cats::api::ApiServer>(backend, api);
+    if (auto err = server->start()) {
+      spdlog::critical("API on {}: {}", api, *err);
+      return 1;
+    }
+    spdlog::info("API on {}", api);
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    if (feed.pipeline) feed.pipeline->stop();
+    engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] { io.stop(); });
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+  io.run();
+  // API calls still waiting on the engine time out; stop the server before the engine goes.
+  if (server) server->stop();
+  spdlog::info("stopped");
+  return 0;
+}

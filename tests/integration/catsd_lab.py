@@ -1,0 +1,614 @@
+#!/usr/bin/python3
+"""Integration tests: several real catsd processes on loopback addresses.
+
+Each scenario starts its own daemons on its own 127.0.N.x block (so ctest may
+run scenarios in parallel), talks to them only through `catsctl --json` (the
+gRPC API) and their logs, and stops them by PID when it ends, passed or not.
+
+    catsd_lab.py --catsd build/bin/catsd --catsctl build/bin/catsctl --scenario NAME
+    catsd_lab.py ... --list
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+ARGS = None
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+    print(f"  ok: {what}")
+
+
+def wait_for(what, pred, timeout=15.0, interval=0.2):
+    """Polls pred() until it returns a truthy value; fails with `what` after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = pred()
+            if last:
+                print(f"  ok: {what}")
+                return last
+        except Failure:
+            pass
+        time.sleep(interval)
+    raise Failure(f"timed out ({timeout}s): {what}; last value: {last!r}")
+
+
+class Daemon:
+    def __init__(self, lab, name, address, config):
+        self.lab, self.name, self.address, self.config = lab, name, address, config
+        self.api = f"{address}:50051"
+        self.cfg_path = os.path.join(lab.dir, f"{name}.json")
+        self.log_path = os.path.join(lab.dir, f"{name}.log")
+        self.proc = None
+
+    def start(self, extra=()):
+        with open(self.cfg_path, "w") as f:
+            json.dump({"cats-bgp:bgp": self.config}, f, indent=1)
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([ARGS.catsd, "--config", self.cfg_path, "--api", self.api, *extra],
+                                     stdout=log, stderr=subprocess.STDOUT)
+        self.lab.procs.append(self.proc)
+        # Up when the API answers.
+        wait_for(f"{self.name} API answers", lambda: self.ctl("show", "neighbors", check_rc=False)[0] == 0, 10)
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=5):
+        if self.proc is None or self.proc.poll() is not None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Failure(f"{self.name} did not stop within {timeout}s of signal {sig}")
+
+    def ctl(self, *args, check_rc=True):
+        r = subprocess.run([ARGS.catsctl, "--server", self.api, *args], capture_output=True, text=True, timeout=20)
+        if check_rc and r.returncode != 0:
+            raise Failure(f"catsctl {' '.join(args)} on {self.name}: rc {r.returncode}: {r.stderr.strip()}")
+        return r.returncode, r.stdout, r.stderr
+
+    def json(self, *args):
+        _, out, _ = self.ctl(*args, "--json")
+        return json.loads(out) if out.strip() else {}
+
+    def neighbor(self, address):
+        for n in self.json("show", "neighbors").get("neighbors", []):
+            if n["address"] == address:
+                return n
+        raise Failure(f"{self.name}: no neighbor {address}")
+
+    def established(self, address):
+        return self.neighbor(address)["state"] == "established"
+
+    def services(self):
+        return self.json("show", "services")
+
+    def candidates(self, prefix):
+        for s in self.services().get("services", []):
+            if s["prefix"] == prefix:
+                return s["candidates"]
+        return []
+
+    def rib(self, prefix=None):
+        args = ["show", "rib"] + ([prefix] if prefix else [])
+        return self.json(*args).get("entries", [])
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+
+class Lab:
+    def __init__(self, block):
+        self.block = block
+        self.dir = tempfile.mkdtemp(prefix=f"catsd-lab-{block}-")
+        self.procs = []
+        self.daemons = []
+
+    def addr(self, host):
+        return f"127.0.{self.block}.{host}"
+
+    def daemon(self, name, host, config):
+        d = Daemon(self, name, self.addr(host), config)
+        self.daemons.append(d)
+        return d
+
+    def close(self, failed):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if failed:
+            for d in self.daemons:
+                if os.path.exists(d.log_path):
+                    print(f"---- {d.name} log (last 40 lines) ----")
+                    print("".join(open(d.log_path).readlines()[-40:]))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+FAST = {"hold-time": 9, "keepalive": 3, "connect-retry": 1, "idle-hold": 1, "idle-hold-max": 2}
+
+
+def neighbor(address, asn, local, **kw):
+    n = {"address": address, "remote-as": asn, "local-address": local, "timers": dict(FAST)}
+    n.update(kw)
+    return n
+
+
+def families(add_path=None, gr=False):
+    fam = []
+    for name in ("ipv4-unicast", "ipv6-unicast"):
+        f = {"name": name}
+        if add_path:
+            f["add-path"] = add_path
+        if gr:
+            f["graceful-restart-forwarding"] = True
+        fam.append(f)
+    return {"afi-safi": fam}
+
+
+def global_cfg(asn, rid, role, listen):
+    return {"as": asn, "router-id": rid, "role": [role], "listen": {"address": [listen], "port": 179}}
+
+
+def edge_cfg(lab, host, rid, rr_host, l2, **nbr):
+    return {
+        "global": global_cfg(65000, rid, "edge", lab.addr(host)),
+        "neighbors": {"neighbor": [neighbor(lab.addr(rr_host), 65000, lab.addr(host), **nbr)]},
+        "services": {"service": [{
+            "name": "llm-chat", "prefix": ["203.0.113.10/32", "2001:db8:cafe::10/128"], "cs-id": 1001,
+            "metrics": {"l2-score": l2, "l1": {"compute": l2, "service": 9},
+                        "instance": [{"id": f"10.0.{host}.1", "l2-score": l2}]}}]},
+    }
+
+
+def rr_cfg(lab, host, clients, ingress_host, gr=False):
+    nbrs = [neighbor(lab.addr(c), 65000, lab.addr(host), **{"route-reflector-client": True},
+                     **({"graceful-restart": {"enabled": True, "restart-time": 6}, "afi-safis": families(gr=True)}
+                        if gr else {}))
+            for c in clients]
+    nbrs.append(neighbor(lab.addr(ingress_host), 65000, lab.addr(host), **{"route-reflector-client": True},
+                         **{"afi-safis": families("send")}))
+    return {"global": global_cfg(65000, f"10.0.0.{host}", "reflector", lab.addr(host)),
+            "neighbors": {"neighbor": nbrs}}
+
+
+def ingress_cfg(lab, host, rr_host):
+    return {"global": global_cfg(65000, f"10.0.0.{host}", "ingress", lab.addr(host)),
+            "neighbors": {"neighbor": [neighbor(lab.addr(rr_host), 65000, lab.addr(host),
+                                                **{"afi-safis": families("receive")})]}}
+
+
+V4 = "203.0.113.10/32"
+V6 = "2001:db8:cafe::10/128"
+
+
+def three_tier(lab, gr=False):
+    """edge1 (.1) and edge2 (.2) -> reflector (.10) -> ingress (.20)."""
+    grn = {"graceful-restart": {"enabled": True, "restart-time": 6}, "afi-safis": families(gr=True)} if gr else {}
+    e1 = lab.daemon("edge1", 1, edge_cfg(lab, 1, "10.0.0.1", 10, 7, **grn))
+    e2 = lab.daemon("edge2", 2, edge_cfg(lab, 2, "10.0.0.2", 10, 4, **grn))
+    rr = lab.daemon("rr", 10, rr_cfg(lab, 10, [1, 2], 20, gr=gr))
+    ing = lab.daemon("ingress", 20, ingress_cfg(lab, 20, 10))
+    for d in (rr, ing, e1, e2):
+        d.start()
+    wait_for("ingress sees both sites for both prefixes",
+             lambda: len(ing.candidates(V4)) == 2 and len(ing.candidates(V6)) == 2, 20)
+    return e1, e2, rr, ing
+
+
+def by_next_hop(cands, nh):
+    return [c for c in cands if c["next_hop"] == nh]
+
+
+# ---------------------------------------------------------------- scenarios
+
+def scenario_end_to_end(lab):
+    e1, e2, rr, ing = three_tier(lab)
+    for prefix in (V4, V6):
+        cands = ing.candidates(prefix)
+        nh1 = lab.addr(1) if prefix == V4 else "::ffff:" + lab.addr(1)
+        nh2 = lab.addr(2) if prefix == V4 else "::ffff:" + lab.addr(2)
+        c1, c2 = by_next_hop(cands, nh1), by_next_hop(cands, nh2)
+        check(len(c1) == 1 and len(c2) == 1, f"{prefix}: one candidate per site, next hops {nh1} and {nh2}")
+        check(c1[0].get("l2") == 7 and c2[0].get("l2") == 4, f"{prefix}: L2 7 (edge1) and 4 (edge2)")
+        check({s["category"]: s["score"] for s in c1[0]["l1"]} == {"compute": 7, "service": 9},
+              f"{prefix}: edge1 L1 compute 7 service 9")
+        check(c1[0]["path_id"] != c2[0]["path_id"], f"{prefix}: distinct ADD-PATH ids {c1[0]['path_id']}, {c2[0]['path_id']}")
+        check(sum(1 for c in cands if c.get("selected")) == 1, f"{prefix}: exactly one selected")
+        check(all(c["sequence"] == 1 for c in cands), f"{prefix}: sequence 1 from both")
+    # Byte-exact: the CATS value at the ingress equals what the edge originated.
+    for prefix in (V4, V6):
+        local = [p for e in e1.rib(prefix) for p in e["paths"] if p["peer"] == "local"]
+        check(len(local) == 1 and local[0]["cats"]["raw_hex"], f"{prefix}: edge1 has its local path with CATS")
+        at_ingress = [p for e in ing.rib(prefix) for p in e["paths"]
+                      if p["cats"].get("raw_hex") == local[0]["cats"]["raw_hex"]]
+        check(len(at_ingress) == 1, f"{prefix}: ingress holds edge1's CATS-EXP value byte for byte")
+        p = at_ingress[0]
+        check(p["originator_id"] == "10.0.0.1" and p["cluster_list"] == [f"10.0.0.10"],
+              f"{prefix}: reflected with ORIGINATOR_ID 10.0.0.1, CLUSTER_LIST [10.0.0.10]")
+        check(not p["partial_cats"], f"{prefix}: CATS Partial bit clear (recognised by every hop)")
+        check(p["local_pref"] == 100 and p["as_path"] == "", f"{prefix}: LOCAL_PREF 100, empty AS_PATH (iBGP)")
+    n = ing.neighbor(lab.addr(10))
+    fams = {f["name"]: f for f in n["families"]}
+    check(fams["ipv4-unicast"]["add_path_receive"] and n["cats_version"] == 1,
+          "ingress session: ADD-PATH receive and CATS capability negotiated")
+
+
+def scenario_metric_change(lab):
+    e1, e2, rr, ing = three_tier(lab)
+    # Protobuf's JSON mapping writes 64-bit integers as strings.
+    before_e1 = int(e1.neighbor(lab.addr(10))["updates_out"])
+    before_rr = int(rr.neighbor(lab.addr(20))["updates_out"])
+    seq2 = {c["next_hop"]: c["sequence"] for c in ing.candidates(V4)}[lab.addr(2)]
+    # The RIB change stream sees the new paths.
+    watch = subprocess.Popen([ARGS.catsctl, "--server", ing.api, "watch", "rib", "--prefix", V4, "--json",
+                              "--count", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lab.procs.append(watch)
+    time.sleep(0.5)
+    _, out, _ = e1.ctl("inject", "llm-chat", "--l2", "2", "--l1", "compute=2")
+    check("2" in out, f"inject printed the new sequence: {out.strip()}")
+    wait_for("ingress sees edge1 L2 2, sequence 2", lambda: any(
+        c["next_hop"] == lab.addr(1) and c.get("l2") == 2 and c["sequence"] == 2 for c in ing.candidates(V4)))
+    wait_for("IPv6 path follows", lambda: any(c.get("l2") == 2 for c in ing.candidates(V6)))
+    wout, werr = watch.communicate(timeout=10)
+    change = json.loads(wout.splitlines()[0])
+    check(change["prefix"] == V4 and change["kind"] in ("best-changed", "paths-changed"),
+          f"watch rib streamed the change: {change['kind']} {change['prefix']}")
+    time.sleep(1.0)
+    check(int(e1.neighbor(lab.addr(10))["updates_out"]) - before_e1 == 2,
+          "edge1 sent exactly 2 UPDATEs (one per prefix) for the change")
+    check(int(rr.neighbor(lab.addr(20))["updates_out"]) - before_rr == 2,
+          "reflector passed exactly 2 UPDATEs to the ingress")
+    c2 = by_next_hop(ing.candidates(V4), lab.addr(2))[0]
+    check(c2["sequence"] == seq2 and c2.get("l2") == 4, "edge2's path untouched (sequence and L2 unchanged)")
+    # Bad input to inject is refused and changes nothing.
+    rc, _, err = e1.ctl("inject", "llm-chat", "--l2", "11", check_rc=False)
+    check(rc != 0 and "10" in err, f"L2 11 refused: rc {rc}: {err.strip()}")
+    rc, _, err = e1.ctl("inject", "no-such-service", "--l2", "3", check_rc=False)
+    check(rc != 0 and "no-such-service" in err, f"unknown service refused: {err.strip()}")
+    check(by_next_hop(ing.candidates(V4), lab.addr(1))[0]["sequence"] == 2, "nothing re-advertised for refusals")
+
+
+def scenario_drain_withdraw(lab):
+    e1, e2, rr, ing = three_tier(lab)
+    e1.ctl("inject", "llm-chat", "--drain")
+    wait_for("ingress sees edge1 draining", lambda: any(
+        c["next_hop"] == lab.addr(1) and c["drain"] for c in ing.candidates(V4)))
+    check(not by_next_hop(ing.candidates(V4), lab.addr(2))[0]["drain"], "edge2 not draining")
+    e1.ctl("inject", "llm-chat", "--withdraw")
+    wait_for("edge1 withdrawn: one candidate left for both prefixes",
+             lambda: [c["next_hop"] for c in ing.candidates(V4)] == [lab.addr(2)] and len(ing.candidates(V6)) == 1)
+    svc = e1.services()["originated"][0]
+    check(svc["withdrawn"] and not svc["advertised"], "edge1 shows the service withdrawn")
+    e1.ctl("inject", "llm-chat", "--restore", "--no-drain")
+    wait_for("edge1 back, not draining", lambda: any(
+        c["next_hop"] == lab.addr(1) and not c["drain"] for c in ing.candidates(V4)))
+    e2.ctl("inject", "llm-chat", "--withdraw")
+    e1.ctl("inject", "llm-chat", "--withdraw")
+    wait_for("both withdrawn: the ingress has no path for the service", lambda: not ing.rib(V4) and not ing.rib(V6))
+
+
+def scenario_graceful_restart(lab):
+    e1, e2, rr, ing = three_tier(lab, gr=True)
+    check(rr.neighbor(lab.addr(1))["graceful_restart"], "reflector <-> edge1: graceful restart negotiated")
+    e1.stop(signal.SIGKILL)
+    wait_for("reflector keeps edge1's paths as stale", lambda: any(
+        p["stale"] for e in rr.rib(V4) for p in e["paths"] if p["peer"] == lab.addr(1)), 10)
+    check(len(ing.candidates(V4)) == 2, "ingress still has both sites during the restart")
+    e1.start()
+    wait_for("edge1 back: its paths fresh again after End-of-RIB", lambda: any(
+        p["peer"] == lab.addr(1) and not p["stale"] for e in rr.rib(V4) for p in e["paths"]), 15)
+    check("End-of-RIB" in rr.log(), "reflector logged End-of-RIB")
+    # Not back within the restart time (6 s): swept.
+    e1.stop(signal.SIGKILL)
+    wait_for("stale paths while edge1 is away", lambda: any(
+        p["stale"] for e in rr.rib(V4) for p in e["paths"] if p["peer"] == lab.addr(1)), 10)
+    wait_for("restart time over: edge1's paths removed everywhere",
+             lambda: all(p["peer"] != lab.addr(1) for e in rr.rib(V4) for p in e["paths"])
+             and len(ing.candidates(V4)) == 1, 15)
+
+
+def pair(lab, a_extra, b_extra, a_host=1, b_host=2):
+    a = lab.daemon("a", a_host, {"global": global_cfg(65001, "10.0.0.1", "edge", lab.addr(a_host)),
+                                 "neighbors": {"neighbor": [neighbor(lab.addr(b_host), 65002, lab.addr(a_host),
+                                                                     **a_extra)]},
+                                 "services": {"service": [{"name": "s", "prefix": ["198.51.100.1/32",
+                                                                                  "198.51.100.2/32",
+                                                                                  "198.51.100.3/32"],
+                                                           "metrics": {"l2-score": 5}}]}})
+    b = lab.daemon("b", b_host, {"global": global_cfg(65002, "10.0.0.2", "ingress", lab.addr(b_host)),
+                                 "neighbors": {"neighbor": [neighbor(lab.addr(a_host), 65001, lab.addr(b_host),
+                                                                     **b_extra)]}})
+    return a, b
+
+
+def scenario_md5(lab):
+    a, b = pair(lab, {"md5-password": "right-key"}, {"md5-password": "wrong-key"})
+    a.start(), b.start()
+    time.sleep(6)
+    check(not a.established(lab.addr(2)) and not b.established(lab.addr(1)),
+          "MD5 key mismatch: no session after 6 s")
+    b.stop()
+    b.config["neighbors"]["neighbor"][0]["md5-password"] = "right-key"
+    b.start()
+    wait_for("matching keys: session established", lambda: b.established(lab.addr(1)), 15)
+    wait_for("routes over the MD5 session", lambda: len(b.rib()) == 3)
+
+
+def scenario_max_prefix(lab):
+    a, b = pair(lab, {}, {"max-prefix": {"limit": 2, "restart-after": 0}})
+    a.start(), b.start()
+    wait_for("b drops the session: max-prefix exceeded", lambda: b.neighbor(lab.addr(1))["max_prefix_exceeded"], 15)
+    n = b.neighbor(lab.addr(1))
+    check(n["state"] != "established" and n["last_error"]["code"] == 6 and n["last_error"]["subcode"] == 1,
+          f"b sent Cease 6/1: {n['last_error']['reason']}")
+    na = a.neighbor(lab.addr(2))
+    check(na["last_error"]["code"] == 6 and na["last_error"]["subcode"] == 1 and "received" in na["last_error"]["reason"],
+          f"a received Cease 6/1: {na['last_error']['reason']}")
+    check(not b.rib(), "b keeps none of the peer's routes")
+    time.sleep(3)
+    check(b.neighbor(lab.addr(1))["state"] != "established", "restart-after 0: stays down")
+    a.ctl("inject", "s", "--withdraw")
+    b.ctl("clear", "neighbor", lab.addr(1))
+    wait_for("cleared: session back up", lambda: b.established(lab.addr(1)), 15)
+    check(not b.neighbor(lab.addr(1))["max_prefix_exceeded"], "max-prefix state reset by clear")
+
+
+def scenario_ebgp_policy(lab):
+    """eBGP: AS_PATH prepend, next hop self, CATS stripped unless enabled, import policy sets LOCAL_PREF."""
+    a, b = pair(lab, {}, {"policy": {"import": {"set-local-pref": 250}}})
+    a.start(), b.start()
+    wait_for("b has a's three prefixes", lambda: len(b.rib()) == 3)
+    p = b.rib("198.51.100.1/32")[0]["paths"][0]
+    check(p["as_path"] == "65001", f"AS_PATH is the origin AS: {p['as_path']!r}")
+    check(p["next_hop"] == lab.addr(1), f"next hop is a's address: {p['next_hop']}")
+    check("cats" not in p or not p["cats"].get("raw_hex"), "CATS attribute not sent over eBGP by default")
+    check(p.get("local_pref") == 250, f"import policy set LOCAL_PREF 250: {p.get('local_pref')}")
+    a.stop(), b.stop()
+    a.config["neighbors"]["neighbor"][0]["cats"] = {"send": True}
+    b.config["neighbors"]["neighbor"][0]["cats"] = {"receive": True}
+    b.config["neighbors"]["neighbor"][0]["policy"] = {"import": {"prefix-list": "only-one"}}
+    b.config["prefix-lists"] = {"prefix-list": [{"name": "only-one", "entry": [
+        {"seq": 10, "action": "permit", "prefix": "198.51.100.2/32"}]}]}
+    a.start(), b.start()
+    wait_for("prefix list: only 198.51.100.2/32 accepted", lambda: [e["prefix"] for e in b.rib()] == ["198.51.100.2/32"])
+    p = b.rib("198.51.100.2/32")[0]["paths"][0]
+    check(p["cats"].get("l2") == 5, "CATS sent over eBGP when enabled on both sides")
+
+
+def scenario_shutdown(lab):
+    a, b = pair(lab, {}, {})
+    a.start(), b.start()
+    wait_for("session up", lambda: b.established(lab.addr(1)))
+    rc = a.stop(signal.SIGTERM)
+    check(rc == 0, f"catsd exits 0 on SIGTERM (rc {rc})")
+    n = b.neighbor(lab.addr(1))
+    check(n["last_error"]["code"] == 6 and n["last_error"]["subcode"] == 2,
+          f"peer received Cease 6/2: {n['last_error']['reason']}")
+    check("catsd shutting down" in b.log(), "the RFC 8203 shutdown text reached the peer")
+    wait_for("peer's RIB empty", lambda: not b.rib())
+
+
+def scenario_mrai_refresh(lab):
+    """Per-peer MRAI batches changes; clear soft-out re-sends; clear soft-in asks for a refresh."""
+    a, b = pair(lab, {"timers": dict(FAST, **{"min-route-advertisement-interval": 4}), "cats": {"send": True}},
+                {"cats": {"receive": True}})
+    a.start(), b.start()
+    wait_for("b has a's prefixes", lambda: len(b.rib()) == 3)
+    seq = lambda: b.rib("198.51.100.1/32")[0]["paths"][0]["cats"].get("sequence")  # noqa: E731
+    a.ctl("inject", "s", "--l2", "4")  # the first change goes at once, and starts the MRAI timer
+    wait_for("first change at once", lambda: seq() == 2, 3)
+    t0 = time.monotonic()
+    a.ctl("inject", "s", "--l2", "3")
+    time.sleep(1.5)
+    check(seq() == 2, "second change held back by the 4 s MRAI")
+    wait_for("second change after the MRAI", lambda: seq() == 3, 6)
+    check(time.monotonic() - t0 >= 2.0, f"released after {time.monotonic() - t0:.1f} s")
+    time.sleep(4.5)  # let the timer run out
+    before = int(b.neighbor(lab.addr(1))["updates_in"])
+    a.ctl("clear", "neighbor", lab.addr(2), "--soft-out")
+    wait_for("soft-out: a re-sent its table", lambda: int(b.neighbor(lab.addr(1))["updates_in"]) > before, 8)
+    check(b.neighbor(lab.addr(1))["state"] == "established", "session stayed up")
+    before = int(b.neighbor(lab.addr(1))["updates_in"])
+    b.ctl("clear", "neighbor", lab.addr(1), "--soft-in")
+    wait_for("soft-in: ROUTE-REFRESH made a re-send its table",
+             lambda: int(b.neighbor(lab.addr(1))["updates_in"]) > before, 8)
+    check(len(b.rib()) == 3 and b.established(lab.addr(1)), "same three prefixes, session up")
+    rc, _, err = b.ctl("clear", "neighbor", "192.0.2.99", check_rc=False)
+    check(rc == 4 and "192.0.2.99" in err, f"clear of an unknown neighbor refused: {err.strip()}")
+
+
+def scenario_config_errors(lab):
+    bad = {"global": {"as": 65000, "router-id": "0.0.0.0", "role": ["edge"]},
+           "neighbors": {"neighbor": [{"address": "127.0.0.1", "remote-as": 65000, "timers": {"hold-time": 2}}]}}
+    path = os.path.join(lab.dir, "bad.json")
+    with open(path, "w") as f:
+        json.dump({"cats-bgp:bgp": bad}, f)
+    r = subprocess.run([ARGS.catsd, "--config", path, "--api", "none"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1, f"bad configuration: exit 1 (rc {r.returncode})")
+    check("/cats-bgp:bgp/" in r.stderr and "hold-time" in r.stderr, f"error names the path: {r.stderr.strip()}")
+    with open(path, "w") as f:
+        f.write('{"cats-bgp:bgp": {"global": ')
+    r = subprocess.run([ARGS.catsd, "--config", path, "--api", "none"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and r.stderr.strip(), f"truncated JSON: exit 1: {r.stderr.strip()[:120]}")
+    r = subprocess.run([ARGS.catsd, "--config", "/nonexistent.json"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "nonexistent" in r.stderr, "missing file named")
+    # A port already in use is a start-up error, not a hang.
+    a = lab.daemon("a", 1, {"global": global_cfg(65001, "10.0.0.1", "ingress", lab.addr(1))})
+    a.start()
+    b = Daemon(lab, "b", lab.addr(1), a.config)
+    with open(b.cfg_path, "w") as f:
+        json.dump({"cats-bgp:bgp": a.config}, f)
+    r = subprocess.run([ARGS.catsd, "--config", b.cfg_path, "--api", f"{lab.addr(2)}:50051"],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "cannot listen" in r.stderr, f"port in use: exit 1: {r.stderr.strip()[-100:]}")
+    check(a.proc.poll() is None, "the running daemon is unaffected")
+
+
+def scenario_collector_in_process(lab):
+    """Issue 5 end to end: loadsim -> the edge's in-process collector -> BGP -> the ingress's show services."""
+    sys.path.insert(0, os.path.join(ARGS.source, "interop", "loadsim"))
+    import simtest
+    sim = simtest.LoadSim({"instances": [{"name": "v", "engine": "vllm", "fields": {
+        "queue": 0, "running": 2, "kv_cache": 0.2, "latency": 0.3}}]}, lab.dir, duration=120)
+    lab.procs.append(sim.proc.p)
+    port = sim.ports["v"]
+    edge = edge_cfg(lab, 1, "10.0.0.1", 2, 9)
+    edge["services"]["service"][0].update({"profile": 1, "metrics": {"l2-score": 9}})
+    edge["scoring"] = {"profile": [{"id": 1, "name": "llm", "input": [
+        {"name": "queue", "full": "0", "zero": "16"}, {"name": "memory", "full": "0.5", "zero": "0.95"}],
+        "weights": {"compute": "1"}}]}
+    edge["damper"] = {"half-life": 100, "min-interval": 1, "interval": 1}
+    edge["collector"] = {"engine-profiles": os.path.join(ARGS.source, "metric-collector", "profiles", "engines.json"),
+                         "target": [{"name": "vllm-v", "url": f"http://127.0.0.1:{port}/metrics", "engine": "vllm",
+                                     "interval": 200, "stale-after": 1500, "service": "llm-chat",
+                                     "instance-id": "10.0.1.1"}]}
+    e = lab.daemon("edge", 1, edge)
+    ing = lab.daemon("ingress", 2, {"global": global_cfg(65000, "10.0.0.2", "ingress", lab.addr(2)),
+                                    "neighbors": {"neighbor": [neighbor(lab.addr(1), 65000, lab.addr(2))]}})
+    e.start(), ing.start()
+    wait_for("light load: the ingress sees L2 10", lambda: any(c.get("l2") == 10 for c in ing.candidates(V4)), 20)
+    sim.set("v", queue=16, kv_cache=0.95)
+    cands = wait_for("heavy load: the ingress sees L2 0",
+                     lambda: [c for c in ing.candidates(V4) if c.get("l2") == 0], 20)
+    check(cands[0]["sequence"] >= 2, f"a new Metric Control sequence: {cands[0]['sequence']}")
+    sim.set("v", queue=4, kv_cache=0.2)
+    wait_for("load falls: L2 rises again", lambda: any(c.get("l2", 0) >= 5 for c in ing.candidates(V4)), 20)
+    sim.stop()
+    wait_for("loadsim gone: the site has no healthy instance, the service is withdrawn",
+             lambda: not ing.candidates(V4), 20)
+    check("collector: 1 targets in process" in e.log(), "the edge ran the collector in process")
+
+
+def scenario_collector_push(lab):
+    """Issue 5's remote hand-off: cats-collector beside the service pushes over gRPC to a remote catsd edge."""
+    sys.path.insert(0, os.path.join(ARGS.source, "interop", "loadsim"))
+    import simtest
+    sim = simtest.LoadSim({"instances": [{"name": "v", "engine": "vllm", "fields": {
+        "queue": 0, "running": 2, "kv_cache": 0.2, "latency": 0.3}}]}, lab.dir, duration=120)
+    lab.procs.append(sim.proc.p)
+    e = lab.daemon("edge", 1, edge_cfg(lab, 1, "10.0.0.1", 2, 9))
+    ing = lab.daemon("ingress", 2, {"global": global_cfg(65000, "10.0.0.2", "ingress", lab.addr(2)),
+                                    "neighbors": {"neighbor": [neighbor(lab.addr(1), 65000, lab.addr(2))]}})
+    e.start(), ing.start()
+    wait_for("configured L2 9 at the ingress", lambda: any(c.get("l2") == 9 for c in ing.candidates(V4)))
+    coll = {"global": {"as": 65000, "router-id": "10.0.0.1", "role": ["edge"]},
+            "services": {"service": [{"name": "llm-chat", "prefix": [V4], "profile": 1, "metrics": {"l2-score": 5}}]},
+            "scoring": {"profile": [{"id": 1, "name": "llm", "input": [
+                {"name": "queue", "full": "0", "zero": "16"}], "weights": {"compute": "1"}}]},
+            "damper": {"half-life": 100, "min-interval": 1},
+            "collector": {"engine-profiles": os.path.join(ARGS.source, "metric-collector", "profiles",
+                                                          "engines.json"),
+                          "target": [{"name": "vllm-v", "url": f"http://127.0.0.1:{sim.ports['v']}/metrics",
+                                      "engine": "vllm", "interval": 200, "service": "llm-chat"}],
+                          "push": {"catsd-address": e.api}}}
+    path = os.path.join(lab.dir, "collector.json")
+    with open(path, "w") as f:
+        json.dump({"cats-bgp:bgp": coll}, f)
+    log = open(os.path.join(lab.dir, "collector.log"), "w")
+    p = subprocess.Popen([ARGS.collector, "--config", path], stdout=log, stderr=subprocess.STDOUT)
+    lab.procs.append(p)
+    wait_for("pushed: the ingress sees L2 10 (queue empty)", lambda: any(c.get("l2") == 10 for c in ing.candidates(V4)), 20)
+    sim.set("v", queue=12)
+    wait_for("queue 12 of 16: the ingress sees L2 2 or 3",
+             lambda: any(c.get("l2") in (2, 3) for c in ing.candidates(V4)), 20)
+    check(p.poll() is None, "cats-collector still running")
+
+
+def demo(lab):
+    """The main job: two edge sites, a reflector and an ingress on loopback, shown with catsctl."""
+    def show(d, *args):
+        print(f"\n$ catsctl --server {d.api} {' '.join(args)}")
+        print(d.ctl(*args)[1].rstrip())
+
+    e1, e2, rr, ing = three_tier(lab)
+    print("\n== edge1 (10.0.0.1, L2 7) and edge2 (10.0.0.2, L2 4) -> route reflector -> ingress")
+    show(rr, "show", "neighbors")
+    show(e1, "show", "services")
+    show(ing, "show", "services")
+    print("\n== edge1 gets busy: its L2 score falls to 2; only its two paths are re-advertised")
+    show(e1, "inject", "llm-chat", "--l2", "2", "--l1", "compute=2")
+    wait_for("ingress sees it", lambda: any(c.get("l2") == 2 for c in ing.candidates(V4)))
+    show(ing, "show", "services")
+    print("\n== edge2 drains, then withdraws the service")
+    show(e2, "inject", "llm-chat", "--drain")
+    wait_for("drain seen", lambda: any(c["drain"] for c in ing.candidates(V4)))
+    show(ing, "show", "services")
+    show(e2, "inject", "llm-chat", "--withdraw")
+    wait_for("withdraw seen", lambda: len(ing.candidates(V4)) == 1)
+    show(ing, "show", "rib", V4)
+
+
+SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
+BLOCKS = {name: 100 + i for i, name in enumerate(sorted(SCENARIOS))}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--catsd", required=True)
+    ap.add_argument("--catsctl", required=True)
+    ap.add_argument("--collector", help="cats-collector binary (collector_push)")
+    ap.add_argument("--source", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    ap.add_argument("--scenario", action="append")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--demo", action="store_true", help="run the demo lab instead of tests")
+    ARGS = ap.parse_args()
+    if ARGS.list:
+        print("\n".join(sorted(SCENARIOS)))
+        return 0
+    if ARGS.demo:
+        lab = Lab(99)
+        ok = False
+        try:
+            demo(lab)
+            ok = True
+        finally:
+            lab.close(not ok)
+        return 0
+    names = ARGS.scenario or sorted(SCENARIOS)
+    failed = []
+    for name in names:
+        print(f"== {name}")
+        lab = Lab(BLOCKS[name])
+        ok = False
+        try:
+            SCENARIOS[name](lab)
+            ok = True
+        except Failure as e:
+            print(f"  FAIL: {e}")
+        except Exception:
+            traceback.print_exc()
+        finally:
+            lab.close(not ok)
+        if not ok:
+            failed.append(name)
+    print(f"{len(names) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
