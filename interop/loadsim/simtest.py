@@ -43,11 +43,11 @@ class Proc:
 
 
 class LoadSim:
-    def __init__(self, scenario, tmp, speed=None):
+    def __init__(self, scenario, tmp, speed=None, duration=60):
         path = os.path.join(tmp, "scenario.json")
         with open(path, "w") as f:
             json.dump(scenario, f)
-        argv = [PYTHON, os.path.join(HERE, "loadsim.py"), "--scenario", path, "--control", "0", "--duration", "60"]
+        argv = [PYTHON, os.path.join(HERE, "loadsim.py"), "--scenario", path, "--control", "0", "--duration", str(duration)]
         if speed:
             argv += ["--speed", str(speed)]
         self.proc = Proc(argv)
