@@ -1,5 +1,7 @@
 #include "collector/pipeline.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -42,6 +44,7 @@ struct Pipeline::Target {
   std::unique_ptr<asio::steady_timer> timer;
   std::optional<source::HostSample> host;
   source::ScrapeCounters host_counters;
+  source::Failure logged = source::Failure::kNone;  // last failure kind logged, to log changes only
 
   bool answered(unsigned answers) const {
     return scraper ? scraper->status().counters.scrapes >= answers : host_counters.scrapes >= answers + 1;
@@ -203,7 +206,20 @@ bool Pipeline::all_answered() const {
 void Pipeline::on_target(std::size_t target) {
   if (stopped_) return;
   const auto now = score::Clock::now();
-  evaluate(d_->targets[target].service, now);
+  Target& t = d_->targets[target];
+  if (t.scraper) {
+    // A failing endpoint is logged when it starts and stops failing, not every interval.
+    const source::TargetStatus& st = t.scraper->status();
+    if (st.last_failure != t.logged) {
+      if (st.last_failure == source::Failure::kNone) {
+        spdlog::info("target {}: answering again", t.cfg.name);
+      } else {
+        spdlog::warn("target {}: {}: {}", t.cfg.name, source::failure_name(st.last_failure), st.last_error);
+      }
+      t.logged = st.last_failure;
+    }
+  }
+  evaluate(t.service, now);
   if (!all_answered_reported_ && all_answered()) {
     all_answered_reported_ = true;
     if (options_.on_all_answered) options_.on_all_answered();
