@@ -327,6 +327,10 @@ int show_neighbors(Args& args, ApiClientOptions& options) {
     }
     return kOk;
   }
+  if (reply.neighbors_size() == 0) {
+    std::cout << "No neighbors\n";
+    return kOk;
+  }
   Table t({"Neighbor", "AS", "State", "Up/Down", "MsgRcvd", "MsgSent", "PfxRcd", "PfxAcc", "PfxSnt", "CATS",
            "Description"});
   for (const auto& n : reply.neighbors()) {
@@ -411,6 +415,10 @@ int show_rib(Args& args, ApiClientOptions& options) {
   if (int rc = client.finish(client.stub().ShowRib(&ctx, request, &reply)); rc != kOk) return rc;
   if (json) {
     std::cout << to_json(reply) << "\n";
+    return kOk;
+  }
+  if (reply.entries_size() == 0) {
+    std::cout << "No routes\n";
     return kOk;
   }
   if (!request.prefix().empty()) {
