@@ -41,6 +41,9 @@ class ApiServer {
   std::optional<std::string> start();
   // Graceful: new calls are refused, open WatchRib streams end with UNAVAILABLE,
   // other calls get options.stop_grace and are then cancelled. Idempotent.
+  // Blocks until every handler has returned, and a WatchRib handler destroys its
+  // Subscription on the way out: call it while the backend can still answer, and
+  // not from a thread the backend waits on (e.g. the daemon's io_context thread).
   void stop();
   // The TCP port actually bound (useful with port 0); 0 for unix sockets or before start().
   int bound_port() const { return bound_port_; }
