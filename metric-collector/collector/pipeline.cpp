@@ -71,8 +71,7 @@ std::string default_engine_profiles() {
   return CATS_DEFAULT_ENGINES;
 }
 
-Pipeline::Pipeline(asio::io_context& io, Options options)
-    : io_(io), options_(std::move(options)), d_(std::make_unique<Data>()) {}
+Pipeline::Pipeline(Options options) : options_(std::move(options)), d_(std::make_unique<Data>()) {}
 
 Pipeline::~Pipeline() {
   stop();
@@ -91,7 +90,7 @@ std::variant<std::unique_ptr<Pipeline>, config::ConfigErrors> Pipeline::create(a
   if (file.empty()) file = default_engine_profiles();
   const bool any_engine = std::any_of(cfg.collector.targets.begin(), cfg.collector.targets.end(),
                                       [](const auto& t) { return t.engine != kProcfs; });
-  std::unique_ptr<Pipeline> p{new Pipeline(io, std::move(options))};
+  std::unique_ptr<Pipeline> p{new Pipeline(std::move(options))};
   if (any_engine) {
     auto loaded = source::load_profiles_file(file);
     for (const auto& e : loaded.errors) errors.push_back({file_path, file + e.path + ": " + e.reason});

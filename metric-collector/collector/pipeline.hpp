@@ -100,13 +100,12 @@ class Pipeline {
   struct Service;
 
  private:
-  Pipeline(boost::asio::io_context& io, Options options);
+  explicit Pipeline(Options options);
   void on_target(std::size_t target);
   void evaluate(std::size_t service, TimePoint now);
   void arm_due(std::size_t service);
   ServiceView compute(const Service& s, TimePoint now) const;
 
-  boost::asio::io_context& io_;
   Options options_;
   struct Data;
   std::unique_ptr<Data> d_;
