@@ -65,8 +65,14 @@ ApiResult EngineBackend::run(Reply* reply, F work) {
 }
 
 ApiResult EngineBackend::show_neighbors(const pb::ShowNeighborsRequest& request, pb::ShowNeighborsReply* reply) {
-  return run(reply, [this, request](pb::ShowNeighborsReply* out) -> ApiResult {
-    daemon::show_neighbors(engine_, request, out);
+  // Session state lives on the session thread, the rest on the RIB thread.
+  auto rt = std::make_shared<std::promise<std::vector<PeerRuntime>>>();
+  auto f = rt->get_future();
+  asio::post(engine_.session_executor(), [this, rt] { rt->set_value(engine_.peer_runtime()); });
+  if (f.wait_for(kEngineDeadline) != std::future_status::ready)
+    return ApiError{ApiError::Code::unavailable, "catsd is not answering (stopping?)"};
+  return run(reply, [this, request, runtime = f.get()](pb::ShowNeighborsReply* out) -> ApiResult {
+    daemon::show_neighbors(engine_, runtime, request, out);
     if (!request.address().empty() && out->neighbors_size() == 0)
       return ApiError{ApiError::Code::not_found, "no neighbor " + request.address()};
     return std::nullopt;
@@ -158,11 +164,12 @@ class EngineSubscription : public api::Subscription {
   EngineSubscription(asio::any_io_executor ex, Engine& e, std::uint64_t id) : ex_(std::move(ex)), engine_(e), id_(id) {}
   ~EngineSubscription() override {
     // Waited for: the contract says the sink is not called after this returns.
-    std::promise<void> done;
-    auto f = done.get_future();
-    asio::post(ex_, [this, &done] {
-      engine_.unwatch(id_);
-      done.set_value();
+    // Shared, so a late run after a timeout writes into memory that exists.
+    auto done = std::make_shared<std::promise<void>>();
+    auto f = done->get_future();
+    asio::post(ex_, [&engine = engine_, id = id_, done] {
+      engine.unwatch(id);
+      done->set_value();
     });
     f.wait_for(kEngineDeadline);
   }
@@ -186,9 +193,9 @@ ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibS
   if (!family.empty() && family != "ipv4-unicast" && family != "ipv6-unicast")
     return ApiError{ApiError::Code::invalid_argument, "bad family " + family};
   pb::ClearNeighborReply unused;
-  std::uint64_t id = 0;
-  auto r = run(&unused, [this, prefix, family, sink, &id](pb::ClearNeighborReply*) -> ApiResult {
-    id = engine_.watch([this, prefix, family, sink](const RibChangeNote& note) {
+  auto id = std::make_shared<std::uint64_t>(0);  // shared: the work may outlive a timed-out wait
+  auto r = run(&unused, [this, prefix, family, sink, id](pb::ClearNeighborReply*) -> ApiResult {
+    *id = engine_.watch([this, prefix, family, sink](const RibChangeNote& note) {
       if (prefix && note.key.prefix != *prefix) return;
       if (!family.empty() && family != family_name(note.key.family)) return;
       pb::RibChange c;
@@ -207,7 +214,7 @@ ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibS
     return std::nullopt;
   });
   if (r) return r;
-  *subscription = std::make_unique<EngineSubscription>(ex_, engine_, id);
+  *subscription = std::make_unique<EngineSubscription>(ex_, engine_, *id);
   return std::nullopt;
 }
 

@@ -58,13 +58,50 @@ wire::Bytes max_prefix_data(Family f, std::uint32_t limit) {
 
 }  // namespace
 
+// The session thread's side of one neighbor: PeerHandler calls become posts
+// to the RIB thread. `gen` counts Established sessions (session thread only).
+class SessionBridge : public session::PeerHandler {
+ public:
+  SessionBridge(Engine& e, Neighbor& n, asio::any_io_executor rib) : engine_(e), n_(n), rib_(std::move(rib)) {}
+
+  void on_established(Peer& peer, const session::Negotiated& s) override {
+    const auto g = ++gen;
+    asio::post(rib_, [this, g, s, la = peer.local_address()] { engine_.session_up(n_, g, s, la); });
+  }
+  void on_update(Peer&, const wire::Decoded&) override {}  // on_update_message is the one called
+  void on_update_message(Peer&, wire::ByteSpan raw, const wire::DecodeContext& ctx, const wire::Decoded&) override {
+    asio::post(rib_, [this, g = gen, bytes = wire::Bytes(raw.begin(), raw.end()), ctx] {
+      engine_.session_update(n_, g, bytes, ctx);
+    });
+  }
+  void on_down(Peer&, const session::SessionDown& why) override {
+    asio::post(rib_, [this, g = gen, why] { engine_.session_down(n_, g, why); });
+  }
+  void on_route_refresh(Peer&, const wire::RouteRefresh& rr) override {
+    asio::post(rib_, [this, g = gen, rr] { engine_.session_refresh(n_, g, rr); });
+  }
+
+  std::uint64_t gen = 0;
+
+ private:
+  Engine& engine_;
+  Neighbor& n_;
+  asio::any_io_executor rib_;
+};
+
+Neighbor::Neighbor() = default;
+Neighbor::~Neighbor() = default;
+
 rib::Neighbor Neighbor::kind() const {
   if (!cfg.ibgp) return rib::Neighbor::kExternal;
   return cfg.route_reflector_client ? rib::Neighbor::kClient : rib::Neighbor::kNonClient;
 }
 
-Engine::Engine(asio::any_io_executor ex, config::Config cfg)
-    : ex_(std::move(ex)), cfg_(std::move(cfg)), store_(cfg_.global.cats.attribute_type) {
+Engine::Engine(asio::any_io_executor ex, asio::any_io_executor session_ex, config::Config cfg)
+    : ex_(std::move(ex)),
+      session_ex_(std::move(session_ex)),
+      cfg_(std::move(cfg)),
+      store_(cfg_.global.cats.attribute_type) {
   rib::PeerFacts self;
   self.router_id = cfg_.global.router_id;
   self.asn = cfg_.global.as;
@@ -78,8 +115,30 @@ Engine::Engine(asio::any_io_executor ex, config::Config cfg)
 }
 
 Engine::~Engine() {
-  // Peers call back into the engine; they go first.
+  // Peers call back into their bridges; they go first.
   for (auto& n : neighbors_) n->peer.reset();
+}
+
+template <class F>
+void Engine::to_peer(Neighbor& n, F f) {
+  asio::post(session_ex_, [p = n.peer.get(), f = std::move(f)]() mutable { f(*p); });
+}
+
+void Engine::send(Neighbor& n, std::vector<wire::Bytes> messages) {
+  if (messages.empty()) return;
+  n.counters.updates_out += messages.size();
+  asio::post(session_ex_, [b = n.bridge.get(), p = n.peer.get(), g = n.gen, m = std::move(messages)]() mutable {
+    if (b->gen != g) return;  // computed for a session that is gone
+    for (auto& msg : m)
+      if (!p->send(std::move(msg))) return;  // not Established any more, or dropped with Cease 6/8
+  });
+}
+
+std::vector<PeerRuntime> Engine::peer_runtime() const {
+  std::vector<PeerRuntime> out;
+  out.reserve(neighbors_.size());
+  for (const auto& n : neighbors_) out.push_back({n->peer->state(), n->peer->messages_in(), n->peer->messages_out()});
+  return out;
 }
 
 std::optional<std::string> Engine::start() {
@@ -111,7 +170,8 @@ std::optional<std::string> Engine::start() {
     pc.cats_type = cfg_.global.cats.attribute_type;
     pc.md5_key = nc.md5_password;
     pc.gtsm = nc.ttl_security.enabled;
-    n->peer = std::make_unique<Peer>(ex_, std::move(pc), *this);
+    n->bridge = std::make_unique<SessionBridge>(*this, *n, ex_);
+    n->peer = std::make_unique<Peer>(session_ex_, std::move(pc), *n->bridge);
     n->gr_timer = std::make_unique<asio::steady_timer>(ex_);
     n->mrai_timer = std::make_unique<asio::steady_timer>(ex_);
     neighbors_.push_back(std::move(n));
@@ -149,43 +209,40 @@ std::optional<std::string> Engine::start() {
     for (const auto& s : cfg_.services) services_.push_back({&s, ServiceState{s.metrics, 1, false, 0}});
     for (auto& s : services_) originate(s);
   }
+  // The session thread is not running yet: starting here is starting there.
   for (auto& n : neighbors_) n->peer->start();
   return std::nullopt;
 }
 
 void Engine::shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done) {
   stopping_ = true;
-  for (auto& l : listeners_) l->close();
-  std::vector<Peer*> peers;
-  for (auto& n : neighbors_) peers.push_back(n->peer.get());
-  session::shutdown_all(peers, text);
-  auto t = std::make_shared<asio::steady_timer>(ex_);
-  auto deadline = SteadyClock::now() + linger;
-  // Poll until every NOTIFICATION is written out (queues empty) or the linger ends.
-  auto check = std::make_shared<std::function<void()>>();
-  *check = [this, t, deadline, done, check] {
-    bool busy =
-        std::any_of(neighbors_.begin(), neighbors_.end(), [](const auto& n) { return n->peer->queued_bytes() > 0; });
-    if (!busy || SteadyClock::now() >= deadline) {
-      done();
-      *check = nullptr;  // break the cycle
-      return;
-    }
-    t->expires_after(std::chrono::milliseconds{20});
+  asio::post(session_ex_, [this, text = std::string(text), linger, done = std::move(done)] {
+    for (auto& l : listeners_) l->close();
+    std::vector<Peer*> peers;
+    for (auto& n : neighbors_) peers.push_back(n->peer.get());
+    session::shutdown_all(peers, text);
+    // Poll until every NOTIFICATION is written out (queues empty) or the linger ends.
+    auto t = std::make_shared<asio::steady_timer>(session_ex_);
+    const auto deadline = SteadyClock::now() + linger;
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [this, t, deadline, done, check] {
+      const bool busy =
+          std::any_of(neighbors_.begin(), neighbors_.end(), [](const auto& n) { return n->peer->queued_bytes() > 0; });
+      if (!busy || SteadyClock::now() >= deadline) {
+        asio::post(ex_, done);
+        *check = nullptr;  // break the cycle
+        return;
+      }
+      t->expires_after(std::chrono::milliseconds{20});
+      t->async_wait([check](const boost::system::error_code&) {
+        if (*check) (*check)();
+      });
+    };
+    t->expires_after(std::chrono::milliseconds{50});
     t->async_wait([check](const boost::system::error_code&) {
       if (*check) (*check)();
     });
-  };
-  t->expires_after(std::chrono::milliseconds{50});
-  t->async_wait([check](const boost::system::error_code&) {
-    if (*check) (*check)();
   });
-}
-
-Neighbor* Engine::find(const Peer& peer) {
-  for (auto& n : neighbors_)
-    if (n->peer.get() == &peer) return n.get();
-  return nullptr;
 }
 
 Neighbor* Engine::find_address(const asio::ip::address& a) {
@@ -222,9 +279,10 @@ void Engine::install_imports(Neighbor& n) {
   n.rib_in->set_import(std::move(h));
 }
 
-void Engine::on_established(Peer& peer, const session::Negotiated& s) {
-  Neighbor* n = find(peer);
-  if (n == nullptr) return;
+void Engine::session_up(Neighbor& nb, std::uint64_t gen, const session::Negotiated& s,
+                        std::optional<asio::ip::address> local) {
+  Neighbor* n = &nb;
+  n->gen = gen;
   n->session = s;
   n->ectx = session::encode_context(s);
   n->established_at = SteadyClock::now();
@@ -277,7 +335,7 @@ void Engine::on_established(Peer& peer, const session::Negotiated& s) {
   t.next_hop_self = n->cfg.next_hop_self;
   t.policy = &n->export_policy;
   t.cats_type = cats_type();
-  if (auto la = peer.local_address()) {
+  if (auto la = local) {
     auto a = *la;
     if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
     if (a.is_v4()) {
@@ -305,20 +363,20 @@ void Engine::on_established(Peer& peer, const session::Negotiated& s) {
           .to_string(),
       s.families.size(), s.cats_version != 0 ? ", CATS" : "");
   // The initial table after this event completes (the FSM is Established now).
-  asio::post(ex_, [this, n] {
-    if (n->established()) initial_dump(*n);
+  asio::post(ex_, [this, n, gen] {
+    if (n->established() && n->gen == gen) initial_dump(*n);
   });
 }
 
 void Engine::initial_dump(Neighbor& n) {
   for (const auto& [k, e] : loc_rib_.entries()) export_prefix(n, k, &e);
-  flush(n);
   // RFC 4724 §2: End-of-RIB after the initial table, for every family.
+  std::vector<wire::Bytes> eor;
   for (const auto& f : n.session->families) {
     if (f.family.safi != 1 || (f.family.afi != 1 && f.family.afi != 2)) continue;
-    if (!n.peer->send(wire::end_of_rib_message(f.family.afi == 1 ? wire::Afi::kIpv4 : wire::Afi::kIpv6))) return;
-    ++n.counters.updates_out;
+    eor.push_back(wire::end_of_rib_message(f.family.afi == 1 ? wire::Afi::kIpv4 : wire::Afi::kIpv6));
   }
+  flush(n, {}, std::move(eor));
 }
 
 bool looped(const Engine& e, const Neighbor& n, const wire::Update& u) {
@@ -339,9 +397,14 @@ bool looped(const Engine& e, const Neighbor& n, const wire::Update& u) {
   return false;
 }
 
-void Engine::on_update(Peer& peer, const wire::Decoded& d) {
-  Neighbor* n = find(peer);
-  if (n == nullptr || !n->rib_in) return;
+void Engine::session_update(Neighbor& n, std::uint64_t gen, wire::ByteSpan raw, const wire::DecodeContext& ctx) {
+  if (gen != n.gen || !n.established()) return;  // from a session already gone
+  on_update(n, wire::decode_message(raw, ctx));
+}
+
+void Engine::on_update(Neighbor& nb, const wire::Decoded& d) {
+  Neighbor* n = &nb;
+  if (!n->rib_in) return;
   const auto* u = std::get_if<wire::Update>(&d.body);
   if (u == nullptr) return;
   ++n->counters.updates_in;
@@ -395,18 +458,16 @@ void Engine::max_prefix(Neighbor& n, const std::vector<Family>& over) {
   spdlog::warn("[{}] max-prefix {} exceeded ({}): Cease 6/1, restart {}", n.cfg.address, mp.limit,
                session::to_string(afisafi(over.front())),
                mp.restart_after > 0 ? "after " + std::to_string(mp.restart_after) + "s" : "when cleared");
-  auto data = max_prefix_data(over.front(), mp.limit);
-  asio::post(ex_, [p = n.peer.get(), data = std::move(data), restart] {
-    p->control(session::Event::max_prefix(data, restart));
+  to_peer(n, [data = max_prefix_data(over.front(), mp.limit), restart](Peer& p) {
+    p.control(session::Event::max_prefix(data, restart));
   });
 }
 
-void Engine::on_down(Peer& peer, const session::SessionDown& why) {
-  Neighbor* n = find(peer);
-  if (n == nullptr) return;
+void Engine::session_down(Neighbor& nb, std::uint64_t gen, const session::SessionDown& why) {
+  Neighbor* n = &nb;
   n->last_down = why;
   n->last_down_at = SteadyClock::now();
-  if (!n->session) return;
+  if (!n->session || gen != n->gen) return;
   const session::Negotiated s = *n->session;
   n->session.reset();
   ++n->counters.flaps;
@@ -467,9 +528,9 @@ void Engine::gr_expired(Neighbor& n) {
   process(*n.rib_in, changed);
 }
 
-void Engine::on_route_refresh(Peer& peer, const wire::RouteRefresh& rr) {
-  Neighbor* n = find(peer);
-  if (n == nullptr || !n->session) return;
+void Engine::session_refresh(Neighbor& nb, std::uint64_t gen, const wire::RouteRefresh& rr) {
+  Neighbor* n = &nb;
+  if (!n->session || gen != n->gen) return;
   ++n->counters.route_refresh_in;
   if (rr.subtype == 1 || rr.subtype == 2) {
     // The peer re-sends its table (RFC 7313): stale from BoRR until EoRR.
@@ -481,14 +542,16 @@ void Engine::on_route_refresh(Peer& peer, const wire::RouteRefresh& rr) {
   if (rr.subtype != 0) return;
   const Family f{rr.afi, rr.safi};
   if (n->session->family(afisafi(f)) == nullptr) return;
+  // RFC 7313: the table between BoRR and EoRR, in one batch.
   const bool enhanced = n->session->enhanced_route_refresh;
-  auto send_marker = [&](std::uint8_t subtype) {
-    n->peer->send(wire::encode_message(wire::RouteRefresh{rr.afi, subtype, rr.safi}, n->ectx));
+  auto marker = [&](std::uint8_t subtype) {
+    std::vector<wire::Bytes> m;
+    if (enhanced) m.push_back(wire::encode_message(wire::RouteRefresh{rr.afi, subtype, rr.safi}, n->ectx));
+    return m;
   };
-  if (enhanced) send_marker(1);
   n->rib_out.resend(f);
-  flush(*n);
-  if (enhanced) send_marker(2);
+  flush(*n, marker(1), marker(2));
+  if (enhanced) n->counters.updates_out -= 2;  // BoRR and EoRR are not UPDATEs
 }
 
 // ---- Loc-RIB to Adj-RIB-Out ------------------------------------------------
@@ -559,12 +622,13 @@ void Engine::schedule_flush(Neighbor& n) {
   });
 }
 
-void Engine::flush(Neighbor& n) {
-  if (!n.established() || !n.rib_out.has_pending()) return;
-  for (auto& m : n.rib_out.flush(n.ectx)) {
-    if (!n.peer->send(std::move(m))) return;  // the session is being dropped (Cease 6/8)
-    ++n.counters.updates_out;
-  }
+void Engine::flush(Neighbor& n, std::vector<wire::Bytes> before, std::vector<wire::Bytes> after) {
+  if (!n.established()) return;
+  auto msgs = std::move(before);
+  if (n.rib_out.has_pending())
+    for (auto& m : n.rib_out.flush(n.ectx)) msgs.push_back(std::move(m));
+  for (auto& m : after) msgs.push_back(std::move(m));
+  send(n, std::move(msgs));
 }
 
 // ---- The edge role ----------------------------------------------------------
@@ -637,16 +701,21 @@ std::variant<std::uint32_t, std::string> Engine::clear(const std::string& addres
       case ClearMode::kHard:
         n->max_prefix_exceeded = false;
         // Cease 6/4 to an open session, then a manual start (also ends a max-prefix hold).
-        n->peer->control(session::Event::admin_reset(reason));
-        n->peer->start();
+        to_peer(*n, [reason](Peer& p) {
+          p.control(session::Event::admin_reset(reason));
+          p.start();
+        });
         break;
       case ClearMode::kSoftIn:
       case ClearMode::kSoftOut:
       case ClearMode::kSoftBoth:
         if (!n->session) break;
         if (mode != ClearMode::kSoftOut && n->session->route_refresh) {
+          std::vector<wire::Bytes> rr;
           for (const auto& f : n->session->families)
-            n->peer->send(wire::encode_message(wire::RouteRefresh{f.family.afi, 0, f.family.safi}, n->ectx));
+            rr.push_back(wire::encode_message(wire::RouteRefresh{f.family.afi, 0, f.family.safi}, n->ectx));
+          n->counters.updates_out -= rr.size();  // ROUTE-REFRESH is not an UPDATE
+          send(*n, std::move(rr));
         }
         if (mode != ClearMode::kSoftIn) {
           for (const auto& f : n->session->families) n->rib_out.resend(family_of(f.family));

@@ -1,8 +1,12 @@
 // The route decision engine of catsd (OpenBGPD's rde, in process): owns the
 // attribute store, every Adj-RIB-In, the Loc-RIB, every Adj-RIB-Out and the
-// edge role's originated services. It implements PeerHandler, so sessions
-// hand it UPDATEs; everything runs on one executor and nothing here blocks.
-// API threads reach it only by posting to that executor (api_backend.cpp).
+// edge role's originated services, on its own executor (the RIB thread).
+// Sessions live on another executor (the session thread): a SessionBridge per
+// neighbor posts their events here (an UPDATE as a copy of its octets), and
+// the engine posts what it sends back. Each posted send carries the session
+// generation it was computed for, so nothing computed for a session that has
+// gone down reaches the next one. API threads post to the RIB thread too
+// (api_service.cpp). Nothing here blocks.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -42,10 +46,17 @@ struct NeighborCounters {
   std::uint64_t route_refresh_in = 0;
 };
 
+class SessionBridge;
+
 struct Neighbor {
+  Neighbor();
+  ~Neighbor();
   rib::PeerId id = 0;
   config::Neighbor cfg;
+  // Session thread only (config() aside, which never changes after start()).
   std::unique_ptr<session::Peer> peer;
+  std::unique_ptr<SessionBridge> bridge;
+  std::uint64_t gen = 0;  // the Established session's generation (RIB thread's view)
   rib::Policy import_policy;
   rib::Policy export_policy;
   std::unique_ptr<rib::AdjRibIn> rib_in;  // kept across a graceful restart
@@ -69,6 +80,13 @@ struct Neighbor {
   rib::Neighbor kind() const;  // external, client or non-client
 };
 
+// What the session thread knows of a neighbor, for show neighbors.
+struct PeerRuntime {
+  session::State state = session::State::kIdle;
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+};
+
 // One RIB change, for API watchers.
 struct RibChangeNote {
   rib::RibEvent::Kind kind;
@@ -81,11 +99,12 @@ struct OriginatedService {
   ServiceState state;
 };
 
-class Engine : public session::PeerHandler {
+class Engine {
  public:
-  // `cfg` must be a validated configuration (config::load_config).
-  Engine(boost::asio::any_io_executor ex, config::Config cfg);
-  ~Engine() override;
+  // `cfg` must be a validated configuration (config::load_config). `ex` runs
+  // the RIB, `session_ex` the sessions; they may be the same executor.
+  Engine(boost::asio::any_io_executor ex, boost::asio::any_io_executor session_ex, config::Config cfg);
+  ~Engine();  // after the session executor has stopped
 
   // Listeners, sessions, originated services. Error text when a listener cannot bind.
   std::optional<std::string> start();
@@ -93,11 +112,12 @@ class Engine : public session::PeerHandler {
   // down or after `linger`.
   void shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done);
 
-  // PeerHandler
-  void on_established(session::Peer& peer, const session::Negotiated& s) override;
-  void on_update(session::Peer& peer, const wire::Decoded& update) override;
-  void on_down(session::Peer& peer, const session::SessionDown& why) override;
-  void on_route_refresh(session::Peer& peer, const wire::RouteRefresh& rr) override;
+  // Session events, on the RIB thread (posted by the SessionBridge).
+  void session_up(Neighbor& n, std::uint64_t gen, const session::Negotiated& s,
+                  std::optional<boost::asio::ip::address> local);
+  void session_update(Neighbor& n, std::uint64_t gen, wire::ByteSpan raw, const wire::DecodeContext& ctx);
+  void session_down(Neighbor& n, std::uint64_t gen, const session::SessionDown& why);
+  void session_refresh(Neighbor& n, std::uint64_t gen, const wire::RouteRefresh& rr);
 
   // Operations (the API's).
   struct InjectResult {
@@ -128,17 +148,24 @@ class Engine : public session::PeerHandler {
   const rib::AdjRibIn& local_rib() const { return *local_; }
   const std::vector<OriginatedService>& originated() const { return services_; }
   const rib::AttrStore& store() const { return store_; }
+  // On the session thread: state and counters of every neighbor, in neighbors() order.
+  std::vector<PeerRuntime> peer_runtime() const;
+  const boost::asio::any_io_executor& session_executor() const { return session_ex_; }
   std::uint8_t cats_type() const { return cfg_.global.cats.attribute_type; }
 
  private:
-  Neighbor* find(const session::Peer& peer);
   Neighbor* find_address(const boost::asio::ip::address& a);
+  void on_update(Neighbor& n, const wire::Decoded& d);
+  // To the session thread: the messages go out on session `n.gen` only.
+  void send(Neighbor& n, std::vector<wire::Bytes> messages);
+  template <class F>
+  void to_peer(Neighbor& n, F f);
   rib::Arrival next_arrival();
   void process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed);
   void dispatch(const std::vector<rib::RibEvent>& events);
   void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e);
   void schedule_flush(Neighbor& n);
-  void flush(Neighbor& n);
+  void flush(Neighbor& n, std::vector<wire::Bytes> before = {}, std::vector<wire::Bytes> after = {});
   void initial_dump(Neighbor& n);
   void install_imports(Neighbor& n);
   void originate(OriginatedService& s);
@@ -147,6 +174,7 @@ class Engine : public session::PeerHandler {
   ExportSource source_of(rib::PeerId peer) const;
 
   boost::asio::any_io_executor ex_;
+  boost::asio::any_io_executor session_ex_;
   config::Config cfg_;
   rib::AttrStore store_;
   rib::LocRib loc_rib_;

@@ -4,12 +4,14 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "api/api_server.hpp"
 #include "api_service.hpp"
@@ -88,12 +90,25 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Two threads, as OpenBGPD's session engine and route decision engine: the
+  // sessions on `sessions`, the RIB (and collector, signals) on this one.
   boost::asio::io_context io{1};
-  cats::daemon::Engine engine(io.get_executor(), std::move(cfg));
+  boost::asio::io_context sessions{1};
+  auto keep = boost::asio::make_work_guard(sessions);
+  cats::daemon::Engine engine(io.get_executor(), sessions.get_executor(), std::move(cfg));
   if (auto err = engine.start()) {
     spdlog::critical("{}", *err);
     return 1;
   }
+  std::thread session_thread([&] { sessions.run(); });
+  struct Join {
+    boost::asio::io_context& io;
+    std::thread& t;
+    ~Join() {
+      io.stop();
+      t.join();
+    }
+  } join{sessions, session_thread};
   auto feed = cats::daemon::start_collector(io, engine);
   if (feed.error) {
     spdlog::critical("{}", *feed.error);
@@ -110,17 +125,24 @@ int main(int argc, char** argv) {
     spdlog::info("API on {}", api);
   }
 
+  std::thread api_stopper;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
     if (feed.pipeline) feed.pipeline->stop();
-    engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] { io.stop(); });
+    // The API stops on a thread of its own: closing a watch stream unsubscribes
+    // through this io_context, which must keep running meanwhile.
+    api_stopper = std::thread([&] {
+      if (server) server->stop();
+      boost::asio::post(
+          io, [&] { engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] { io.stop(); }); });
+    });
   });
   std::signal(SIGPIPE, SIG_IGN);
   io.run();
-  // API calls still waiting on the engine time out; stop the server before the engine goes.
-  if (server) server->stop();
+  if (api_stopper.joinable()) api_stopper.join();
+  if (server) server->stop();  // idempotent; before the engine goes
   spdlog::info("stopped");
   return 0;
 }

@@ -128,20 +128,22 @@ const char* family_name(Family f) {
   return "other";
 }
 
-void show_neighbors(const Engine& e, const pb::ShowNeighborsRequest& req, pb::ShowNeighborsReply* out) {
-  for (const auto& np : e.neighbors()) {
-    const Neighbor& n = *np;
+void show_neighbors(const Engine& e, const std::vector<PeerRuntime>& rt, const pb::ShowNeighborsRequest& req,
+                    pb::ShowNeighborsReply* out) {
+  for (std::size_t i = 0; i < e.neighbors().size(); ++i) {
+    const Neighbor& n = *e.neighbors()[i];
+    const PeerRuntime r = i < rt.size() ? rt[i] : PeerRuntime{};
     if (!req.address().empty() && req.address() != n.cfg.address) continue;
     auto* o = out->add_neighbors();
     o->set_address(n.cfg.address);
     o->set_remote_as(n.cfg.remote_as);
     o->set_local_as(e.config().global.as);
     o->set_description(n.cfg.description);
-    o->set_state(lower(session::state_name(n.peer->state())));
+    o->set_state(lower(session::state_name(r.state)));
     o->set_ibgp(n.cfg.ibgp);
     o->set_route_reflector_client(n.cfg.route_reflector_client);
-    o->set_messages_in(n.peer->messages_in());
-    o->set_messages_out(n.peer->messages_out());
+    o->set_messages_in(r.messages_in);
+    o->set_messages_out(r.messages_out);
     o->set_updates_in(n.counters.updates_in);
     o->set_updates_out(n.counters.updates_out);
     o->set_flaps(static_cast<std::uint32_t>(n.counters.flaps));

@@ -9,7 +9,9 @@ namespace cats::daemon {
 
 namespace pb = ::cats::api::v1;
 
-void show_neighbors(const Engine& e, const pb::ShowNeighborsRequest& req, pb::ShowNeighborsReply* out);
+// `rt`: Engine::peer_runtime(), taken on the session thread.
+void show_neighbors(const Engine& e, const std::vector<PeerRuntime>& rt, const pb::ShowNeighborsRequest& req,
+                    pb::ShowNeighborsReply* out);
 // False when the request's prefix or family does not parse.
 bool show_rib(const Engine& e, const pb::ShowRibRequest& req, pb::ShowRibReply* out);
 void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::ShowServicesReply* out);

@@ -48,6 +48,7 @@ struct Peer::Conn {
   std::optional<Negotiated> pending;  // from the OPEN the FSM is processing
   std::optional<Negotiated> session;  // Established
   wire::DecodeContext dctx{};
+  wire::ByteSpan raw;  // the message being processed (on_message)
 };
 
 Peer::Peer(asio::any_io_executor ex, PeerConfig cfg, PeerHandler& handler)
@@ -240,6 +241,11 @@ void Peer::discard(const ConnPtr& c) {
 
 void Peer::on_message(const ConnPtr& c, wire::ByteSpan bytes) {
   ++messages_in_;
+  c->raw = bytes;
+  struct Forget {
+    Conn& c;
+    ~Forget() { c.raw = {}; }
+  } forget{*c};
   const wire::Decoded d = wire::decode_message(bytes, c->dctx);
   const wire::DecodeError* err = d.error();
   const bool reset = err != nullptr && err->action == wire::Action::kSessionReset;
@@ -362,7 +368,7 @@ void Peer::perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg
             [&](const StartTimer&) {},
             [&](const StopTimer&) {},
             [&](const DeliverUpdate&) {
-              if (msg != nullptr) handler_.on_update(*this, *msg);
+              if (msg != nullptr) handler_.on_update_message(*this, c->raw, c->dctx, *msg);
             },
             [&](const DeliverRouteRefresh&) {
               if (msg == nullptr) return;

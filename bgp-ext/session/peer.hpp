@@ -44,6 +44,13 @@ class PeerHandler {
   // `update` borrows the receive buffer: valid only during the call.
   // update.action() is the RFC 7606 verdict (none, attribute-discard, treat-as-withdraw).
   virtual void on_update(Peer& peer, const wire::Decoded& update) = 0;
+  // The same with the message's octets and the context it was decoded with,
+  // for a handler that hands the UPDATE to another thread (the octets are
+  // valid only during the call). The default calls on_update.
+  virtual void on_update_message(Peer& peer, wire::ByteSpan /*raw*/, const wire::DecodeContext& /*ctx*/,
+                                 const wire::Decoded& update) {
+    on_update(peer, update);
+  }
   // Only for sessions that reached Established (on_established was called).
   virtual void on_down(Peer& peer, const SessionDown& why) = 0;
   virtual void on_route_refresh(Peer& /*peer*/, const wire::RouteRefresh& /*rr*/) {}

@@ -110,6 +110,14 @@ TEST(SourceNodeExporter, RealExporterMatchesProc) {
     return scraper.status().last_failure == Failure::kNone && scraper.status().counters.scrapes > n;
   };
 
+  // On a loaded machine (ctest -j, the lab tests) one scrape can miss its
+  // 2 s deadline; what is checked here is the values, so a miss is retried.
+  const auto scrape_retry = [&] {
+    for (int i = 0; i < 3; ++i)
+      if (scrape()) return true;
+    return false;
+  };
+
   // Wait (bounded) until it answers.
   const auto deadline = std::chrono::steady_clock::now() + 15s;
   bool up = false;
@@ -124,10 +132,10 @@ TEST(SourceNodeExporter, RealExporterMatchesProc) {
   // Both read over the same interval; the host's own load (the build, a fuzzer) is what they see.
   ProcfsSource proc("local");
   ASSERT_TRUE(proc.sample().stat_ok);
-  ASSERT_TRUE(scrape());
+  ASSERT_TRUE(scrape_retry()) << failure_name(scraper.status().last_failure) << ": " << scraper.status().last_error;
   std::this_thread::sleep_for(1500ms);
   const HostSample host = proc.sample();
-  ASSERT_TRUE(scrape()) << scraper.status().last_error;
+  ASSERT_TRUE(scrape_retry()) << failure_name(scraper.status().last_failure) << ": " << scraper.status().last_error;
 
   const auto& st = scraper.status();
   EXPECT_EQ(st.counters.parse_errors, 0u) << st.last_error;
