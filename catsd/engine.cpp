@@ -170,6 +170,7 @@ std::optional<std::string> Engine::start() {
     pc.cats_type = cfg_.global.cats.attribute_type;
     pc.md5_key = nc.md5_password;
     pc.gtsm = nc.ttl_security.enabled;
+    pc.gtsm_hops = nc.ttl_security.hops;
     n->bridge = std::make_unique<SessionBridge>(*this, *n, ex_);
     n->peer = std::make_unique<Peer>(session_ex_, std::move(pc), *n->bridge);
     n->gr_timer = std::make_unique<asio::steady_timer>(ex_);
@@ -189,7 +190,7 @@ std::optional<std::string> Engine::start() {
     });
     if (auto err = l->listen({ip, cfg_.global.listen_port}))
       return "cannot listen on [" + a + "]:" + std::to_string(cfg_.global.listen_port) + ": " + err.message();
-    bool gtsm = false;
+    std::uint8_t gtsm_hops = 0;
     for (const auto& n : neighbors_) {
       if (!n->cfg.md5_password.empty()) {
         const auto& ra = n->peer->config().remote_address;
@@ -198,9 +199,9 @@ std::optional<std::string> Engine::start() {
             spdlog::warn("[{}] TCP-MD5 key on listener {}: {}", n->cfg.address, a, err.message());
         }
       }
-      gtsm = gtsm || n->cfg.ttl_security.enabled;
+      if (n->cfg.ttl_security.enabled) gtsm_hops = std::max(gtsm_hops, n->cfg.ttl_security.hops);
     }
-    if (gtsm) l->set_gtsm();
+    if (gtsm_hops > 0) l->set_gtsm(gtsm_hops);
     listeners_.push_back(std::move(l));
   }
 
@@ -214,6 +215,33 @@ std::optional<std::string> Engine::start() {
   return std::nullopt;
 }
 
+namespace {
+
+// Waits (on the session thread) until every NOTIFICATION is written out or
+// the linger ends. The pending timer handler owns it: no cycle, so nothing
+// leaks when the io_context stops first.
+struct ShutdownDrain : std::enable_shared_from_this<ShutdownDrain> {
+  ShutdownDrain(asio::any_io_executor ex, std::function<bool()> busy, SteadyClock::time_point deadline,
+                std::function<void()> done)
+      : timer(std::move(ex)), busy(std::move(busy)), deadline(deadline), done(std::move(done)) {}
+  void wait(std::chrono::milliseconds d) {
+    timer.expires_after(d);
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->step();
+    });
+  }
+  void step() {
+    if (!busy() || SteadyClock::now() >= deadline) return done();
+    wait(std::chrono::milliseconds{20});
+  }
+  asio::steady_timer timer;
+  std::function<bool()> busy;
+  SteadyClock::time_point deadline;
+  std::function<void()> done;
+};
+
+}  // namespace
+
 void Engine::shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done) {
   stopping_ = true;
   asio::post(session_ex_, [this, text = std::string(text), linger, done = std::move(done)] {
@@ -221,27 +249,14 @@ void Engine::shutdown(std::string_view text, std::chrono::milliseconds linger, s
     std::vector<Peer*> peers;
     for (auto& n : neighbors_) peers.push_back(n->peer.get());
     session::shutdown_all(peers, text);
-    // Poll until every NOTIFICATION is written out (queues empty) or the linger ends.
-    auto t = std::make_shared<asio::steady_timer>(session_ex_);
-    const auto deadline = SteadyClock::now() + linger;
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [this, t, deadline, done, check] {
-      const bool busy =
-          std::any_of(neighbors_.begin(), neighbors_.end(), [](const auto& n) { return n->peer->queued_bytes() > 0; });
-      if (!busy || SteadyClock::now() >= deadline) {
-        asio::post(ex_, done);
-        *check = nullptr;  // break the cycle
-        return;
-      }
-      t->expires_after(std::chrono::milliseconds{20});
-      t->async_wait([check](const boost::system::error_code&) {
-        if (*check) (*check)();
-      });
-    };
-    t->expires_after(std::chrono::milliseconds{50});
-    t->async_wait([check](const boost::system::error_code&) {
-      if (*check) (*check)();
-    });
+    auto drain = std::make_shared<ShutdownDrain>(
+        session_ex_,
+        [this] {
+          return std::any_of(neighbors_.begin(), neighbors_.end(),
+                             [](const auto& n) { return n->peer->queued_bytes() > 0; });
+        },
+        SteadyClock::now() + linger, [this, done] { asio::post(ex_, done); });
+    drain->wait(std::chrono::milliseconds{50});
   });
 }
 

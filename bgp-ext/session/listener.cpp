@@ -91,11 +91,11 @@ boost::system::error_code Listener::set_md5_key(const boost::asio::ip::address& 
   return session::set_md5_key(state_->acceptor, peer, key);
 }
 
-boost::system::error_code Listener::set_gtsm() {
+boost::system::error_code Listener::set_gtsm(std::uint8_t hops) {
   boost::system::error_code ec;
   const auto ep = state_->acceptor.local_endpoint(ec);
   if (ec) return ec;
-  return session::set_gtsm(state_->acceptor, ep.address().is_v6());
+  return session::set_gtsm(state_->acceptor, ep.address().is_v6(), hops);
 }
 
 tcp::endpoint Listener::local_endpoint() const {

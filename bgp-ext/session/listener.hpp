@@ -4,6 +4,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -28,7 +29,8 @@ class Listener {
   boost::system::error_code listen(const boost::asio::ip::tcp::endpoint& at);
   // RFC 2385 key for connections from `peer` (set after listen()).
   boost::system::error_code set_md5_key(const boost::asio::ip::address& peer, std::string_view key);
-  boost::system::error_code set_gtsm();
+  // The most hops of any GTSM neighbor on this listener; each accepted socket then gets its own.
+  boost::system::error_code set_gtsm(std::uint8_t hops = 1);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   void close();
 

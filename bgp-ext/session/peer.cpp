@@ -60,6 +60,10 @@ Peer::Peer(asio::any_io_executor ex, PeerConfig cfg, PeerHandler& handler)
 Peer::~Peer() {
   if (second_) discard(second_);
   if (main_) discard(main_);
+  // A link still flushing or waiting for the peer's FIN must not outlive us
+  // into the io_context's own destruction.
+  for (auto& w : closing_)
+    if (auto l = w.lock()) l->close_now();
 }
 
 Peer::ConnPtr Peer::make_conn() {
@@ -149,7 +153,8 @@ void Peer::accept(tcp::socket socket) {
     return;
   }
   if (cfg_.gtsm) {
-    if (auto e = set_gtsm(socket, from.address().is_v6())) spdlog::warn("[{}] GTSM: {}", name_, e.message());
+    if (auto e = set_gtsm(socket, from.address().is_v6(), cfg_.gtsm_hops))
+      spdlog::warn("[{}] GTSM: {}", name_, e.message());
   }
   spdlog::info("[{}] connection from {}", name_, from.address().to_string());
   if ((st == State::kConnect || st == State::kActive) && !main_->link) {
@@ -182,7 +187,7 @@ void Peer::connect(const ConnPtr& c) {
     if (!ec) s.bind(tcp::endpoint(cfg_.local_address.value_or(any), cfg_.local_port), ec);
   }
   if (!ec && !cfg_.md5_key.empty()) ec = set_md5_key(s, cfg_.remote_address, cfg_.md5_key);
-  if (!ec && cfg_.gtsm) ec = set_gtsm(s, v6);
+  if (!ec && cfg_.gtsm) ec = set_gtsm(s, v6, cfg_.gtsm_hops);
   if (ec) {
     spdlog::warn("[{}] cannot connect: {}", name_, ec.message());
     asio::post(ex_, [c] {
@@ -226,6 +231,8 @@ void Peer::attach(const ConnPtr& c, std::shared_ptr<Link> link) {
 void Peer::drop_link(const ConnPtr& c) {
   if (c->link) {
     c->link->close_after_flush(cfg_.notification_linger);
+    std::erase_if(closing_, [](const std::weak_ptr<Link>& l) { return l.expired(); });
+    closing_.push_back(c->link);
     c->link.reset();
   }
   c->dctx = {};
@@ -397,8 +404,12 @@ void Peer::perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg
 }
 
 void Peer::after(const ConnPtr& c, const Output& out) {
-  if (c == second_ && out.from >= State::kOpenSent && out.state < State::kOpenSent) {
-    // A second connection that lost its TCP has no use of its own.
+  // (Not the ManualStart that creates it: its link is attached just after.)
+  const bool lost_tcp = out.from != State::kIdle && (!c->link || !c->link->open());
+  if (c == second_ && out.state < State::kOpenSent &&
+      (out.from >= State::kOpenSent || out.state == State::kIdle || lost_tcp)) {
+    // A second connection that lost its TCP has no use of its own, also one
+    // still waiting for DelayOpen: kept, it would refuse every later inbound one.
     discard(c);
     second_.reset();
   } else if (c == main_ && second_ && c->fsm.state() == State::kIdle) {

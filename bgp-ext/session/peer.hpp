@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "session/fsm.hpp"
 #include "session/negotiate.hpp"
@@ -70,6 +71,7 @@ struct PeerConfig {
   Duration notification_linger = std::chrono::seconds{2};  // wait for a NOTIFICATION to drain before closing
   std::string md5_key;                                     // RFC 2385; empty: none
   bool gtsm = false;                                       // RFC 5082
+  std::uint8_t gtsm_hops = 1;                              // how far the neighbor may be
 };
 
 class Peer {
@@ -129,6 +131,7 @@ class Peer {
   std::string name_;
   ConnPtr main_;
   ConnPtr second_;
+  std::vector<std::weak_ptr<Link>> closing_;  // dropped links still flushing
   std::uint64_t collisions_ = 0;
   std::uint64_t messages_in_ = 0;
   std::uint64_t messages_out_ = 0;

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -39,8 +40,9 @@ error_code md5(int fd, const boost::asio::ip::address& peer, std::string_view ke
   return {};
 }
 
-error_code gtsm(int fd, bool v6) {
-  const int ttl = 255, min = 254;
+// RFC 5082 §3: send with 255, accept 255 - (hops - 1) and above (hops 1: directly connected).
+error_code gtsm(int fd, bool v6, std::uint8_t hops) {
+  const int ttl = 255, min = 256 - std::clamp<int>(hops, 1, 255);
   if (v6) {
     if (::setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl) != 0) return errno_code();
     if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &min, sizeof min) != 0) return errno_code();
@@ -59,11 +61,11 @@ error_code set_md5_key(boost::asio::ip::tcp::socket& s, const boost::asio::ip::a
 error_code set_md5_key(boost::asio::ip::tcp::acceptor& a, const boost::asio::ip::address& peer, std::string_view key) {
   return md5(a.native_handle(), peer, key);
 }
-error_code set_gtsm(boost::asio::ip::tcp::socket& s, bool v6) {
-  return gtsm(s.native_handle(), v6);
+error_code set_gtsm(boost::asio::ip::tcp::socket& s, bool v6, std::uint8_t hops) {
+  return gtsm(s.native_handle(), v6, hops);
 }
-error_code set_gtsm(boost::asio::ip::tcp::acceptor& a, bool v6) {
-  return gtsm(a.native_handle(), v6);
+error_code set_gtsm(boost::asio::ip::tcp::acceptor& a, bool v6, std::uint8_t hops) {
+  return gtsm(a.native_handle(), v6, hops);
 }
 
 }  // namespace cats::session

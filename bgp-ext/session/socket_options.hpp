@@ -5,6 +5,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
+#include <cstdint>
 #include <string_view>
 
 namespace cats::session {
@@ -16,8 +17,9 @@ boost::system::error_code set_md5_key(boost::asio::ip::tcp::socket& s, const boo
 boost::system::error_code set_md5_key(boost::asio::ip::tcp::acceptor& a, const boost::asio::ip::address& peer,
                                       std::string_view key);
 
-// GTSM: send with TTL/hop limit 255 and accept only 254 and above (one hop).
-boost::system::error_code set_gtsm(boost::asio::ip::tcp::socket& s, bool v6);
-boost::system::error_code set_gtsm(boost::asio::ip::tcp::acceptor& a, bool v6);
+// GTSM (RFC 5082): send with TTL/hop limit 255 and accept only 256 - hops
+// and above: 255 for a directly connected neighbor (hops 1), as FRR counts.
+boost::system::error_code set_gtsm(boost::asio::ip::tcp::socket& s, bool v6, std::uint8_t hops = 1);
+boost::system::error_code set_gtsm(boost::asio::ip::tcp::acceptor& a, bool v6, std::uint8_t hops = 1);
 
 }  // namespace cats::session

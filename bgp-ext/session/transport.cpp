@@ -48,14 +48,33 @@ void Link::start_reading() {
 
 void Link::read_some() {
   auto self = shared_from_this();
+  read_pending_ = true;
   socket_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
-                          [self](const boost::system::error_code& ec, std::size_t n) {
-                            if (self->stopped_) return;
-                            if (ec) return self->fail(ec);
-                            self->rlen_ += n;
-                            self->frame();
-                            if (!self->stopped_) self->read_some();
-                          });
+                          [self](const boost::system::error_code& ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void Link::on_read(const boost::system::error_code& ec, std::size_t n) {
+  if (draining_) {  // closing: discard until the peer closes too
+    read_pending_ = false;
+    if (ec) return close_now();
+    rlen_ = 0;
+    return read_some();
+  }
+  if (stopped_ || ec) {
+    read_pending_ = false;
+    if (!stopped_) fail(ec);
+    return;
+  }
+  rlen_ += n;
+  // read_pending_ stays set while messages are delivered: a close from inside
+  // a callback (finish_close) leaves the next read to us, not to a second one.
+  frame();
+  read_pending_ = false;
+  if (draining_) {
+    rlen_ = 0;
+    return read_some();
+  }
+  if (!stopped_) read_some();
 }
 
 void Link::frame() {
@@ -90,6 +109,8 @@ bool Link::send(wire::Bytes msg) {
 }
 
 void Link::send_last(wire::Bytes msg) {
+  // The NOTIFICATION ends the session: queued UPDATEs would only delay it.
+  out_.drop_pending(writing_);
   out_.force_push(std::move(msg));
   write_next();
 }
@@ -106,7 +127,7 @@ void Link::write_next() {
     }
     self->out_.pop();
     if (!self->closing_ && self->cb_.on_progress) self->cb_.on_progress();
-    if (self->closing_ && self->out_.empty()) return self->close_now();
+    if (self->closing_ && self->out_.empty()) return self->finish_close();
     self->write_next();
   });
 }
@@ -123,14 +144,29 @@ void Link::fail(const boost::system::error_code& ec) {
 void Link::close_after_flush(std::chrono::milliseconds linger) {
   stopped_ = true;
   closing_ = true;
-  if (out_.empty() && !writing_) return close_now();
-  // The queue drains through write_next(), which closes when it is empty; a
-  // peer that does not read gets `linger`, not forever.
+  // The queue drains through write_next(), which then half-closes; a peer
+  // that does not read, or does not close its side, gets `linger`, not forever.
   auto self = shared_from_this();
   linger_.expires_after(linger);
   linger_.async_wait([self](const boost::system::error_code& ec) {
     if (!ec) self->close_now();
   });
+  if (out_.empty() && !writing_) finish_close();
+}
+
+void Link::finish_close() {
+  // Closing with unread input sends an RST, and an RST can make the peer's
+  // stack drop our NOTIFICATION before its application reads it. So: FIN
+  // after the last message, then read and discard until the peer closes
+  // (or the linger timer closes for us).
+  if (!socket_.is_open()) return;
+  draining_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  if (read_pending_) return;  // its completion continues the drain
+  if (rbuf_.empty()) rbuf_.resize(4096);
+  rlen_ = 0;
+  read_some();
 }
 
 void Link::close_now() {

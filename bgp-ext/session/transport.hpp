@@ -65,15 +65,18 @@ class Link : public std::enable_shared_from_this<Link> {
   void drop_pending() { out_.drop_pending(writing_); }
   std::size_t queued_bytes() const { return out_.bytes(); }
 
-  // Stops delivering, writes what is queued (at most `linger`), then closes.
-  // The Link keeps itself alive until then.
+  // Stops delivering, writes what is queued, sends FIN and reads (discarding)
+  // until the peer closes, all within `linger`; then closes. The Link keeps
+  // itself alive until then.
   void close_after_flush(std::chrono::milliseconds linger);
   void close_now();
   bool open() const { return socket_.is_open(); }
 
  private:
   void read_some();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
   void frame();
+  void finish_close();
   void write_next();
   void fail(const boost::system::error_code& ec);
 
@@ -85,7 +88,9 @@ class Link : public std::enable_shared_from_this<Link> {
   std::size_t rlen_ = 0;
   std::size_t max_message_ = 4096;
   bool reading_ = false;
-  bool stopped_ = false;  // a framing error or close: nothing more is delivered
+  bool read_pending_ = false;
+  bool draining_ = false;  // half-closed after the last message; reading to EOF
+  bool stopped_ = false;   // a framing error or close: nothing more is delivered
   OutQueue out_;
   bool writing_ = false;
   bool closing_ = false;

@@ -2,6 +2,8 @@
 // or a Peer against a raw TCP client speaking bytes built with the codec.
 // Timers are short (hold 3 s, connect-retry 1 s); every wait is bounded.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -270,6 +272,21 @@ TEST(SessionIo, Md5MismatchStaysDown) {
   EXPECT_EQ(m.p.b.rec.established, 0);
 }
 
+// RFC 5082 §3 as FRR and other vendors count: `hops` 1 is a directly
+// connected neighbor (TTL 255 only); each further hop allows one less.
+TEST(SessionIo, GtsmMinimumTtlFollowsHops) {
+  asio::io_context io;
+  for (const auto& [hops, want] : std::vector<std::pair<std::uint8_t, int>>{{1, 255}, {2, 254}, {255, 1}}) {
+    tcp::socket s(io);
+    s.open(tcp::v4());
+    ASSERT_FALSE(set_gtsm(s, false, hops));
+    int min = 0;
+    socklen_t len = sizeof min;
+    ASSERT_EQ(::getsockopt(s.native_handle(), IPPROTO_IP, IP_MINTTL, &min, &len), 0);
+    EXPECT_EQ(min, want) << "hops " << int{hops};
+  }
+}
+
 TEST(SessionIo, GtsmSessionEstablishesOnLoopback) {
   Pair p;
   auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 1);
@@ -380,6 +397,53 @@ TEST(SessionIo, GarbageGetsHeaderErrorAndClose) {
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, (std::pair<int, int>{wire::notify::kHeader, wire::notify::kNotSynchronized}));
   EXPECT_NE(srv.side.peer->state(), State::kEstablished);
+}
+
+// The NOTIFICATION must reach a peer whose input we did not read: closing
+// with unread input would send an RST, which may destroy it at the peer.
+TEST(SessionIo, NotificationSurvivesUnreadInput) {
+  Server srv;
+  RawClient c(srv.endpoint());
+  wire::Bytes garbage(200 * 1024, std::byte{0x41});  // far more than one read; the header error stops reading
+  c.s.non_blocking(false);
+  asio::write(c.s, asio::buffer(garbage.data(), 40));
+  c.s.non_blocking(true);
+  boost::system::error_code ec;
+  asio::write(c.s, asio::buffer(garbage.data() + 40, garbage.size() - 40), ec);  // as much as fits
+  ASSERT_TRUE(srv.until_closed(c));
+  const auto n = c.notification();
+  ASSERT_TRUE(n) << "no NOTIFICATION before the close";
+  EXPECT_EQ(*n, (std::pair<int, int>{wire::notify::kHeader, wire::notify::kNotSynchronized}));
+}
+
+// DelayOpen: a second inbound connection that fails while waiting must go,
+// or it would refuse every later inbound connection.
+TEST(SessionIo, FailedSecondConnectionDuringDelayOpenIsDropped) {
+  asio::io_context io;
+  Side side{io, "127.0.0.2"};
+  auto cfg = make_config("127.0.0.2", "127.0.0.1", 1, 65002, 65001, 2);
+  cfg.passive = true;
+  cfg.fsm.delay_open = true;
+  cfg.fsm.delay_open_time = 5s;
+  side.make_peer(io, cfg);
+  side.peer->start();
+  const tcp::endpoint at(asio::ip::make_address("127.0.0.2"), side.port());
+  auto settle = [&](std::chrono::milliseconds d) {
+    run_until(
+        {&io}, [] { return false; }, d);
+  };
+  RawClient first(at);
+  settle(150ms);
+  {
+    RawClient second(at);
+    settle(150ms);
+    EXPECT_FALSE(second.drain()) << "the second connection was refused outright";
+  }  // closed
+  settle(200ms);
+  RawClient third(at);
+  settle(200ms);
+  EXPECT_FALSE(third.drain()) << "the third connection was refused: the failed second one is still held";
+  EXPECT_FALSE(first.drain());
 }
 
 TEST(SessionIo, BadLengthGetsHeaderError12) {

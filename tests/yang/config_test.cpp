@@ -338,6 +338,8 @@ const Bad kBad[] = {
      "203.0.113.10/32 is already originated by service llm-chat"},
     {"bad-semantic/local-address-family.json", "neighbor[address='198.51.100.1']/local-address",
      "not of the same family"},
+    {"bad-semantic/md5-key-too-long.json", "neighbor[address='192.0.2.254']/md5-password",
+     "100 octets in UTF-8; TCP-MD5 keys are at most 80"},
     {"bad-semantic/target-stale-before-interval.json", "/cats-bgp:bgp/collector/target[name='vllm-a']/stale-after",
      "stale-after (4000 ms) must not be below interval (5000 ms)"},
     {"bad-semantic/utilisation-above-one.json", "/cats-bgp:bgp/scoring/profile[id='1']",

@@ -25,6 +25,11 @@ void check_neighbors(const Config& cfg, ConfigErrors& out) {
       out.push_back({neighbor_path(n) + "/local-address",
                      "local-address " + *n.local_address + " is not of the same family as the neighbor address"});
     }
+    // The kernel's limit (TCP_MD5SIG_MAXKEYLEN) is in octets; YANG counts characters.
+    if (n.md5_password.size() > 80) {
+      out.push_back({neighbor_path(n) + "/md5-password", "md5-password is " + std::to_string(n.md5_password.size()) +
+                                                             " octets in UTF-8; TCP-MD5 keys are at most 80"});
+    }
     // The session engine's own rules for the OPEN we would send.
     if (auto why = session::check_config(to_local_config(cfg, n))) out.push_back({neighbor_path(n), *why});
   }
