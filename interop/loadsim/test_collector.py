@@ -6,7 +6,8 @@
 once:         one instance per engine (vLLM, Triton, TGI, SGLang) at constant load, one refusing
               connections; a second service whose instances refuse or answer 503. The --once --json
               snapshot must show the L0 values loadsim served, L1/L2 as the profile defines them
-              (recomputed here), the refusing instance drained, and the dead service withdrawn.
+              (recomputed here), the refusing instance drained, one at the zero points of its inputs
+              drained for "no capacity", and the dead service withdrawn.
 config-error: a bad configuration exits 1 and prints each error as "path: reason".
 ramp:         a vLLM queue ramps 0 -> 16 in accelerated time; the running collector's advertised
               L2 follows it down with at most one metric-only advertisement per min-interval.
@@ -111,6 +112,9 @@ def case_once(collector, tmp):
         {"name": "sglang-a", "engine": "sglang", "fields": {"queue": 12, "running": 30, "kv_cache": 0.8,
                                                              "latency": 3.0}},
         {"name": "vllm-out", "engine": "vllm", "outages": forever},
+        # Queue, KV cache and latency at or past the profile's zero points: L2 0, no capacity.
+        {"name": "vllm-full", "engine": "vllm", "fields": {"queue": 16, "running": 8, "kv_cache": 1.0,
+                                                             "latency": 12}},
         {"name": "gone-refuse", "engine": "tgi", "outages": forever},
         {"name": "gone-503", "engine": "sglang", "outages": [{"at": 0, "for": 100000, "mode": "503"}]},
     ]}
@@ -123,6 +127,7 @@ def case_once(collector, tmp):
             target("tgi-a", p["tgi-a"], "tgi", "chat", **{"instance-id": "10.0.0.13"}),
             target("sglang-a", p["sglang-a"], "sglang", "chat"),
             target("vllm-out", p["vllm-out"], "vllm", "chat"),
+            target("vllm-full", p["vllm-full"], "vllm", "chat"),
             target("gone-refuse", p["gone-refuse"], "tgi", "gone"),
             target("gone-503", p["gone-503"], "sglang", "gone"),
         ]
@@ -170,6 +175,10 @@ def case_once(collector, tmp):
     check(out_inst.get("health") == "down" and out_inst.get("drained") is True,
           f"refusing instance drained: {out_inst.get('health')}")
     check((out_inst.get("reason") or "").startswith("connect:"), f"reason of the refusing instance: {out_inst}")
+    full = by_target.get("vllm-full", {})
+    check(full.get("health") == "drained" and full.get("drained") is True and full.get("reason") == "no capacity",
+          f"instance at the zero point drained for no capacity: {full}")
+    check((full.get("l2") or {}).get("exact") == 0, f"its L2 is 0: {full.get('l2')}")
     site = chat["site"]
     check(site["verdict"] == "advertise" and site["healthy"] == 4, f"chat site {site}")
     site_l2 = sum(healthy_l2) / len(healthy_l2) if healthy_l2 else None
@@ -180,8 +189,9 @@ def case_once(collector, tmp):
     check(ad["l2"] == round_points(site["l2"]["exact"]), f"advertised L2 {ad['l2']} vs site {site['l2']}")
     check(ad["l1"].get("compute") == site["l1"]["compute"]["points"], "advertised L1 compute")
     drained = [i for i in ad["instances"] if i["drained"]]
-    check(len(drained) == 1 and drained[0]["l2"] == 0, f"advertised instances: one drained {ad['instances']}")
-    check(len(ad["instances"]) == 5, f"advertised instances {len(ad['instances'])}")
+    check(len(drained) == 2 and all(i["l2"] == 0 for i in drained),
+          f"advertised instances: two drained {ad['instances']}")
+    check(len(ad["instances"]) == 6, f"advertised instances {len(ad['instances'])}")
 
     gone = services["gone"]
     check(gone["site"]["verdict"] == "withdraw" and gone["site"]["healthy"] == 0, f"gone site {gone['site']}")

@@ -323,6 +323,7 @@ ServiceView Pipeline::compute(const Service& s, TimePoint now) const {
         case score::Health::kNoData: iv.reason = "no input of the profile had a value"; break;
         case score::Health::kStale: iv.reason = "sample older than the profile's stale-after"; break;
         case score::Health::kDown: iv.reason = "endpoint down"; break;
+        case score::Health::kDrained: iv.reason = "no capacity"; break;
         case score::Health::kHealthy: break;
       }
     }

@@ -43,7 +43,9 @@ SiteScore aggregate_site(const Rules& r, std::uint16_t profile_id, std::vector<I
   std::vector<Value> l2;
   std::array<std::vector<Value>, kCategoryCount> l1;
   for (InstanceScore& i : instances) {
-    if (i.health == Health::kHealthy && now - i.sampled > r.stale_after) i.health = Health::kStale;
+    // Old values say nothing about capacity either: stale wins over drained.
+    const bool scored = i.health == Health::kHealthy || i.health == Health::kDrained;
+    if (scored && now - i.sampled > r.stale_after) i.health = Health::kStale;
     if (i.drained() || !i.l2) continue;
     ++site.healthy;
     l2.push_back({i.l2->exact, i.capacity});

@@ -49,6 +49,7 @@ const char* health_name(Health h) {
     case Health::kDown: return "down";
     case Health::kStale: return "stale";
     case Health::kNoData: return "no-data";
+    case Health::kDrained: return "drained";
   }
   return "?";
 }
@@ -98,6 +99,8 @@ InstanceScore normalise(const Rules& r, const L0Inputs& in) {
     out.health = Health::kStale;
   } else if (!out.l2) {
     out.health = Health::kNoData;
+  } else if (r.drain_at_zero && !(out.l2->exact > 0)) {
+    out.health = Health::kDrained;
   } else {
     out.health = Health::kHealthy;
   }

@@ -14,9 +14,12 @@ namespace cats::score {
 
 enum class Health : std::uint8_t {
   kHealthy,
-  kDown,    // endpoint did not answer or reports no capacity
+  kDown,    // endpoint did not answer (or the source is unreadable)
   kStale,   // values marked stale, or older than the profile's stale-after
   kNoData,  // answered, but no enabled input had a usable value
+  // Answered with scores, but L2 is 0 (Rules::drain_at_zero): no capacity
+  // left, so new flows would only queue. Healthy again once L2 is above 0.
+  kDrained,
 };
 const char* health_name(Health h);
 

@@ -57,6 +57,9 @@ struct Rules {
   SiteAggregation site = SiteAggregation::kMean;
   // An instance whose last sample is older than this is drained.
   std::chrono::milliseconds stale_after{30'000};
+  // An instance whose L2 is 0 (its inputs at or past their zero points) is
+  // drained like a failed one; false keeps it in the site score at 0.
+  bool drain_at_zero = true;
 
   const InputRule& rule(Input i) const { return inputs[index(i)]; }
   InputRule& rule(Input i) { return inputs[index(i)]; }

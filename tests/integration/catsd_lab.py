@@ -492,11 +492,11 @@ def scenario_collector_in_process(lab):
     e.start(), ing.start()
     wait_for("light load: the ingress sees L2 10", lambda: any(c.get("l2") == 10 for c in ing.candidates(V4)), 20)
     sim.set("v", queue=16, kv_cache=0.95)
-    cands = wait_for("heavy load: the ingress sees L2 0",
-                     lambda: [c for c in ing.candidates(V4) if c.get("l2") == 0], 20)
-    check(cands[0]["sequence"] >= 2, f"a new Metric Control sequence: {cands[0]['sequence']}")
+    # L2 0: the only instance has no capacity left and drains, so the site withdraws (drain-at-zero).
+    wait_for("no capacity: the service is withdrawn", lambda: not ing.candidates(V4), 20)
     sim.set("v", queue=4, kv_cache=0.2)
-    wait_for("load falls: L2 rises again", lambda: any(c.get("l2", 0) >= 5 for c in ing.candidates(V4)), 20)
+    cands = wait_for("load falls: announced again", lambda: [c for c in ing.candidates(V4) if c.get("l2", 0) >= 5], 20)
+    check(cands[0]["sequence"] >= 2, f"a new Metric Control sequence: {cands[0]['sequence']}")
     sim.stop()
     wait_for("loadsim gone: the site has no healthy instance, the service is withdrawn",
              lambda: not ing.candidates(V4), 20)

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "score/aggregate.hpp"
+#include "score/damper.hpp"
 #include "score/sample.hpp"
 
 namespace cats::score {
@@ -115,6 +116,78 @@ TEST(Aggregate, ServiceOverrideOfSiteFunctionAndStaleness) {
   EXPECT_DOUBLE_EQ(score_site(p, "chat", ins, kNow).l2.exact, 6);  // a is stale after 30 s here
   ins[0].sampled = kNow;
   EXPECT_DOUBLE_EQ(score_site(p, "chat", ins, kNow).l2.exact, 4);
+}
+
+// An instance at the zero point of its inputs has no capacity: drained like
+// a failed one, so the site scores the others only.
+TEST(Aggregate, InstanceAtZeroIsDrained) {
+  const SiteScore s = site(SiteAggregation::kMean, {inst("a", 0), inst("b", 6)});
+  EXPECT_EQ(s.verdict, Verdict::kAdvertise);
+  EXPECT_EQ(s.healthy, 1u);
+  EXPECT_DOUBLE_EQ(s.l2.exact, 6);
+  ASSERT_TRUE(s.l1[index(Category::kCompute)]);
+  EXPECT_DOUBLE_EQ(s.l1[index(Category::kCompute)]->exact, 6);
+  ASSERT_EQ(s.instances.size(), 2u);
+  EXPECT_EQ(s.instances[0].health, Health::kDrained);
+  EXPECT_STREQ(health_name(s.instances[0].health), "drained");
+  EXPECT_TRUE(s.instances[0].drained());
+  ASSERT_TRUE(s.instances[0].l2);
+  EXPECT_DOUBLE_EQ(s.instances[0].l2->exact, 0);  // still reported
+  const Sample sample = to_sample(s);
+  ASSERT_EQ(sample.instances.size(), 2u);
+  EXPECT_TRUE(sample.instances[0].drained);
+  EXPECT_FALSE(sample.instances[1].drained);
+}
+
+// Every instance at zero: no healthy instance, the same withdraw as when all are down.
+TEST(Aggregate, AllAtZeroWithdraws) {
+  const SiteScore s = site(SiteAggregation::kMax, {inst("a", 0), inst("b", 0)});
+  EXPECT_EQ(s.verdict, Verdict::kWithdraw);
+  EXPECT_EQ(s.healthy, 0u);
+  EXPECT_TRUE(to_sample(s).withdraw);
+
+  DamperConfig c;
+  c.half_life = std::chrono::milliseconds{0};
+  Damper d(c);
+  auto ad = d.update(kNow, to_sample(site(SiteAggregation::kMean, {inst("a", 4), inst("b", 8)})));
+  ASSERT_TRUE(ad);
+  EXPECT_FALSE(ad->withdraw);
+  ad = d.update(kNow + 1s, to_sample(s));
+  ASSERT_TRUE(ad);
+  EXPECT_TRUE(ad->withdraw);
+  EXPECT_EQ(ad->reason, Reason::kWithdraw);
+}
+
+TEST(Aggregate, AboveZeroAgainIsHealthy) {
+  const SiteScore before = site(SiteAggregation::kMean, {inst("a", 0), inst("b", 6)});
+  EXPECT_EQ(before.instances[0].health, Health::kDrained);
+  const SiteScore after = site(SiteAggregation::kMean, {inst("a", 0.5), inst("b", 6)});
+  EXPECT_EQ(after.instances[0].health, Health::kHealthy);
+  EXPECT_EQ(after.healthy, 2u);
+  EXPECT_NEAR(after.l2.exact, 3.25, 1e-9);
+  const SiteScore all_zero = site(SiteAggregation::kMean, {inst("a", 0), inst("b", 0)});
+  EXPECT_EQ(all_zero.verdict, Verdict::kWithdraw);
+  const SiteScore back = site(SiteAggregation::kMean, {inst("a", 2), inst("b", 0)});
+  EXPECT_EQ(back.verdict, Verdict::kAdvertise);
+  EXPECT_NEAR(back.l2.exact, 2, 1e-9);
+}
+
+TEST(Aggregate, DrainAtZeroOff) {
+  Profile p = site_profile(SiteAggregation::kMean);
+  p.rules.drain_at_zero = false;
+  const SiteScore s = score_site(p, "svc", std::vector<L0Inputs>{inst("a", 0), inst("b", 6)}, kNow);
+  EXPECT_EQ(s.instances[0].health, Health::kHealthy);
+  EXPECT_EQ(s.healthy, 2u);
+  EXPECT_DOUBLE_EQ(s.l2.exact, 3);
+  const SiteScore none = score_site(p, "svc", std::vector<L0Inputs>{inst("a", 0), inst("b", 0)}, kNow);
+  EXPECT_EQ(none.verdict, Verdict::kAdvertise);  // announced at 0, not withdrawn
+}
+
+// Values too old to trust say nothing about capacity: stale, not drained.
+TEST(Aggregate, OldSampleAtZeroIsStale) {
+  std::vector<L0Inputs> ins = {inst("a", 0), inst("b", 6)};
+  ins[0].sampled = kNow - 31s;
+  EXPECT_EQ(site(SiteAggregation::kMean, ins).instances[0].health, Health::kStale);
 }
 
 TEST(Aggregate, ToSample) {

@@ -120,7 +120,10 @@ const Row kRows[] = {
      5,
      Health::kHealthy,
      {Input::kLatency}},
-    {"over_full_utilisation", In().accelerator(1.5), 0, kAbsent, kAbsent, 0, Health::kHealthy},
+    // L2 0: no capacity left, drained (Rules::drain_at_zero); a little above 0 is still healthy.
+    {"over_full_utilisation", In().accelerator(1.5), 0, kAbsent, kAbsent, 0, Health::kDrained},
+    {"at_zero_point", In().queued(10).latency(2.1), 0, kAbsent, 0, 0, Health::kDrained},
+    {"just_above_zero", In().accelerator(0.99), 0, kAbsent, kAbsent, 0, Health::kHealthy},
 };
 
 int points(const std::optional<Score>& s) {

@@ -522,6 +522,22 @@ TEST(LoadText, SameAsFile) {
   EXPECT_TRUE(c.neighbors.empty());
 }
 
+// On by default: an instance with no capacity left gets no new flows.
+TEST(LoadText, DrainAtZero) {
+  auto r = load_config_text(R"({"cats-bgp:bgp": {"global": {"as": 65001, "router-id": "192.0.2.1", "role": ["edge"]},
+                            "scoring": {"profile": [
+                              {"id": 1, "input": [{"name": "queue", "full": "0", "zero": "16"}]},
+                              {"id": 2, "drain-at-zero": false, "input": [{"name": "queue", "full": "0", "zero": "16"}]}
+                            ]}}})",
+                            kYang);
+  ASSERT_TRUE(std::holds_alternative<Config>(r)) << std::get<ConfigErrors>(r).at(0).message();
+  const auto& c = std::get<Config>(r);
+  ASSERT_NE(c.profile(1), nullptr);
+  ASSERT_NE(c.profile(2), nullptr);
+  EXPECT_TRUE(c.profile(1)->rules.drain_at_zero);
+  EXPECT_FALSE(c.profile(2)->rules.drain_at_zero);
+}
+
 TEST(SessionConfig, EdgeNeighborToLocalAndFsmConfig) {
   Config c = load_ok(kExamples / "edge.json");
   const Neighbor* n = c.neighbor("192.0.2.254");

@@ -315,6 +315,7 @@ score::Profile map_profile(Mapper& m, const View& v) {
   if (site == "mean") out.rules.site = score::SiteAggregation::kMean;
   if (site == "capacity-weighted-mean") out.rules.site = score::SiteAggregation::kCapacityWeightedMean;
   if (auto ms = v.number<std::uint32_t>("stale-after")) out.rules.stale_after = milliseconds{*ms};
+  m.get(v, "drain-at-zero", out.rules.drain_at_zero);
   return out;
 }
 
