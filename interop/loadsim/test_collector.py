@@ -348,7 +348,12 @@ def case_push(collector, tmp, proto):
     reports = [r for _, r in received]
     print("advertised:", [(a["reason"], a["l2"]) for a in ads], flush=True)
     print("pushed:", [(r.service, r.l2 if r.HasField("l2") else None, r.withdraw) for r in reports], flush=True)
-    check([a["reason"] for a in ads] == ["announce", "change", "withdraw"], "announce, change, withdraw")
+    # Timing on a loaded machine may add a change (e.g. a late first rate); the
+    # order and the content of every report are what matter.
+    reasons = [a["reason"] for a in ads]
+    check(len(ads) >= 3 and reasons[0] == "announce" and reasons[-1] == "withdraw"
+          and all(r == "change" for r in reasons[1:-1]), f"announce, change(s), withdraw: {reasons}")
+    check(any(a["reason"] == "change" and a["l2"] == 5 for a in ads), "the queue change advertised L2 5")
     check(len(reports) == len(ads), f"{len(reports)} reports pushed for {len(ads)} advertisements")
     for a, r in zip(ads, reports):
         check(r.service == "chat", "report names the service")
