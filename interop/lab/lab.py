@@ -1,0 +1,719 @@
+#!/usr/bin/python3
+"""Interop lab: catsd against FRR, BIRD, GoBGP, ExaBGP and OpenBGPD in network namespaces.
+
+Every scenario builds its own topology: one namespace holding a bridge (the LAN,
+10.77.0.0/24 and fd77::/64) and one namespace per speaker, joined to the bridge by
+a veth pair. All namespace names start with `cl<pid>-`, so concurrent runs do not
+collide. Each daemon gets its own config, socket, pid and log file under the
+scenario's temp dir, is started inside its namespace and stopped by PID (SIGTERM,
+then SIGKILL of its process group after a bound). Namespaces and processes are
+removed in a `finally`, also on SIGINT/SIGTERM. A pcap of the LAN bridge (which
+carries every catsd link) is written per scenario; with --keep-logs DIR the whole
+scenario dir (configs, logs, pcap) is copied to DIR/<scenario> when it fails.
+
+    /usr/bin/python3 interop/lab/lab.py --catsd BIN --catsctl BIN [--scenario NAME ...] [--list] [--keep-logs DIR]
+
+Needs root (namespaces, port 179) and the peers' Debian packages:
+frr bird2 gobgpd exabgp openbgpd, plus tcpdump and iproute2.
+"""
+import argparse
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+ARGS = None
+SYSPY = "/usr/bin/python3"
+FRR_BGPD = "/usr/lib/frr/bgpd"
+PREFIX = f"cl{os.getpid()}-"
+
+CATSD_AS = 4200000001          # 4-octet AS on the catsd side (AS_TRANS in OPEN)
+PEER_AS = 65002                # 2-octet AS on the peer side
+IBGP_AS = 65000
+SVC4, SVC6 = "203.0.113.10/32", "2001:db8:cafe::10/128"
+PEER4, PEER6 = "10.2.2.0/24", "2001:db8:2::/48"
+CATS_TYPE = 255                # catsd's default CATS attribute type code
+
+
+class Failure(Exception):
+    pass
+
+
+class Interrupted(BaseException):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise Interrupted(f"signal {signum}")
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+    print(f"  ok: {what}", flush=True)
+
+
+def wait_for(what, pred, timeout=20.0, interval=0.25):
+    """Polls pred() until truthy; raises Failure after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = pred()
+            if last:
+                print(f"  ok: {what}", flush=True)
+                return last
+        except (Failure, subprocess.SubprocessError, ValueError, KeyError, OSError) as e:
+            last = f"{type(e).__name__}: {e}"
+        time.sleep(interval)
+    raise Failure(f"timed out ({timeout}s): {what}; last: {str(last)[:300]}")
+
+
+def run(cmd, timeout=10, check_rc=True, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+    if check_rc and r.returncode != 0:
+        raise Failure(f"{' '.join(cmd)}: rc {r.returncode}: {r.stderr.strip()[:300]}")
+    return r
+
+
+# ---------------------------------------------------------------- topology
+
+class Proc:
+    """A process started in a namespace, in its own process group, stopped by PID."""
+
+    def __init__(self, name, ns, cmd, log_path, env=None):
+        self.name, self.log_path = name, log_path
+        self.log = open(log_path, "ab")
+        full = ["ip", "netns", "exec", ns] + (["env"] + [f"{k}={v}" for k, v in env.items()] if env else []) + cmd
+        self.popen = subprocess.Popen(full, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      start_new_session=True)
+        self.pid = self.popen.pid
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def stop(self, bound=5.0):
+        if self.alive():
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+                self.popen.wait(bound)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever is left of its group (API helpers, forked engines): SIGKILL by the group id = our PID.
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.alive():
+            self.popen.wait(bound)
+        self.log.close()
+
+
+class Node:
+    def __init__(self, lab, name, host):
+        self.lab, self.name, self.host = lab, name, host
+        self.ns = f"{PREFIX}{name}"
+        self.v4, self.v6 = f"10.77.0.{host}", f"fd77::{host}"
+        self.dir = os.path.join(lab.dir, name)
+        os.makedirs(self.dir)
+
+
+class Lab:
+    def __init__(self, scenario):
+        self.scenario = scenario
+        self.dir = tempfile.mkdtemp(prefix=f"catslab-{scenario}-")
+        os.chmod(self.dir, 0o755)
+        self.namespaces, self.procs, self.nodes = [], [], {}
+        self.lan = f"{PREFIX}lan"
+
+    def setup(self):
+        self._ns_add(self.lan)
+        run(["ip", "-n", self.lan, "link", "add", "br0", "type", "bridge"])
+        run(["ip", "-n", self.lan, "link", "set", "br0", "up"])
+        self.pcap = os.path.join(self.dir, "lan.pcap")
+        self.tcpdump = self.spawn("tcpdump", self.lan, ["tcpdump", "-i", "br0", "-U", "-s", "0", "-w", self.pcap,
+                                                        "tcp port 179"], os.path.join(self.dir, "tcpdump.log"))
+        wait_for("tcpdump capturing on the LAN", lambda: os.path.exists(self.pcap) and os.path.getsize(self.pcap) > 0,
+                 10, 0.05)
+
+    def _ns_add(self, ns):
+        run(["ip", "netns", "add", ns])
+        self.namespaces.append(ns)
+        run(["ip", "-n", ns, "link", "set", "lo", "up"])
+
+    def node(self, name, host):
+        n = Node(self, name, host)
+        self._ns_add(n.ns)
+        run(["ip", "link", "add", f"v{host}", "netns", self.lan, "type", "veth", "peer", "name", "eth0",
+             "netns", n.ns])
+        run(["ip", "-n", self.lan, "link", "set", f"v{host}", "master", "br0", "up"])
+        run(["ip", "-n", n.ns, "addr", "add", f"{n.v4}/24", "dev", "eth0"])
+        run(["ip", "-n", n.ns, "addr", "add", f"{n.v6}/64", "dev", "eth0", "nodad"])
+        run(["ip", "-n", n.ns, "link", "set", "eth0", "up"])
+        self.nodes[name] = n
+        return n
+
+    def spawn(self, name, ns, cmd, log_path, env=None):
+        p = Proc(name, ns, cmd, log_path, env)
+        self.procs.append(p)
+        return p
+
+    def close(self, failed):
+        for p in reversed(self.procs):
+            try:
+                p.stop()
+            except Exception as e:  # keep tearing down
+                print(f"  warn: stopping {p.name} (pid {p.pid}): {e}")
+        for ns in reversed(self.namespaces):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+        if failed:
+            for root, _, files in os.walk(self.dir):
+                for f in sorted(files):
+                    if f.endswith(".log") and f != "tcpdump.log":
+                        path = os.path.join(root, f)
+                        print(f"---- {os.path.relpath(path, self.dir)} (last 25 lines) ----")
+                        with open(path, errors="replace") as fh:
+                            print("".join(fh.readlines()[-25:]), end="")
+            if ARGS.keep_logs:
+                dst = os.path.join(ARGS.keep_logs, self.scenario)
+                shutil.rmtree(dst, ignore_errors=True)
+                shutil.copytree(self.dir, dst, ignore_dangling_symlinks=True,
+                                ignore=shutil.ignore_patterns("*.sock", "*.ctl", "*.vty"))
+                print(f"  logs and pcap kept in {dst}")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- catsd
+
+FAST = {"hold-time": 9, "keepalive": 3, "connect-retry": 1, "idle-hold": 1, "idle-hold-max": 2}
+
+
+class Catsd:
+    kind = "catsd"
+
+    def __init__(self, lab, node, config):
+        self.lab, self.node, self.config = lab, node, config
+        self.api = f"{node.v4}:50051"
+        self.cfg_path = os.path.join(node.dir, "catsd.json")
+        self.log_path = os.path.join(node.dir, "catsd.log")
+
+    def start(self):
+        with open(self.cfg_path, "w") as f:
+            json.dump({"cats-bgp:bgp": self.config}, f, indent=1)
+        self.proc = self.lab.spawn(f"catsd@{self.node.name}", self.node.ns,
+                                   [ARGS.catsd, "--config", self.cfg_path, "--api", self.api], self.log_path)
+        wait_for(f"catsd {self.node.name} API answers", lambda: self.ctl("show", "neighbors", check_rc=False)
+                 .returncode == 0, 15)
+        return self
+
+    def ctl(self, *args, check_rc=True):
+        return run(["ip", "netns", "exec", self.node.ns, ARGS.catsctl, "--server", self.api, *args],
+                   timeout=15, check_rc=check_rc)
+
+    def json(self, *args):
+        out = self.ctl(*args, "--json").stdout
+        return json.loads(out) if out.strip() else {}
+
+    def neighbor(self, address):
+        for n in self.json("show", "neighbors").get("neighbors", []):
+            if n["address"] == address:
+                return n
+        raise Failure(f"catsd {self.node.name}: no neighbor {address}")
+
+    def established(self, address):
+        return self.neighbor(address)["state"] == "established"
+
+    def rib(self, prefix):
+        return self.json("show", "rib", prefix).get("entries", [])
+
+    def paths(self, prefix):
+        return [p for e in self.rib(prefix) for p in e.get("paths", [])]
+
+    def has_prefix(self, prefix, peer=None):
+        return any(peer is None or p.get("peer") == peer for p in self.paths(prefix))
+
+    def candidates(self, prefix):
+        for s in self.json("show", "services").get("services", []):
+            if s.get("prefix") == prefix:
+                return s.get("candidates", [])
+        return []
+
+
+def catsd_nbr(address, asn, local, hold=None, families=None, **kw):
+    t = dict(FAST)
+    if hold:
+        t.update({"hold-time": hold, "keepalive": hold // 3})
+    n = {"address": address, "remote-as": asn, "local-address": local, "timers": t}
+    if families:
+        n["afi-safis"] = {"afi-safi": families}
+    n.update(kw)
+    return n
+
+
+def service(l2, host, v6=True):
+    return {"name": "llm-chat", "prefix": [SVC4] + ([SVC6] if v6 else []), "cs-id": 1001,
+            "metrics": {"l2-score": l2, "l1": {"compute": l2, "service": 9},
+                        "instance": [{"id": f"10.0.{host}.1", "l2-score": l2}]}}
+
+
+def catsd_global(asn, node, role):
+    return {"as": asn, "router-id": node.v4, "role": [role],
+            "listen": {"address": [node.v4, node.v6], "port": 179}}
+
+
+# ---------------------------------------------------------------- peers
+
+class FRR:
+    kind = "frr"
+
+    def __init__(self, lab, node):
+        self.lab, self.node, self.d = lab, node, os.path.join(node.dir, "frr")
+        os.makedirs(self.d)
+
+    def start(self, conf):
+        path = os.path.join(self.d, "bgpd.conf")
+        with open(path, "w") as f:
+            f.write(f"frr defaults traditional\nhostname frr-{self.node.name}\nlog file {self.d}/bgpd.log\n" + conf)
+        self.proc = self.lab.spawn("frr-bgpd", self.node.ns,
+                                   [FRR_BGPD, "-Z", "-S", "-f", path, "--vty_socket", self.d, "-i",
+                                    os.path.join(self.d, "bgpd.pid"), "-P", "0"],
+                                   os.path.join(self.d, "stdout.log"))
+        wait_for("FRR vty answers", lambda: self.vtysh("show bgp summary json", check_rc=False).returncode == 0, 15)
+        return self
+
+    def vtysh(self, cmd, check_rc=True):
+        return run(["vtysh", "--vty_socket", self.d, "-c", cmd], check_rc=check_rc)
+
+    def vjson(self, cmd):
+        return json.loads(self.vtysh(cmd).stdout or "{}")
+
+    def established(self, address):
+        return self.vjson(f"show bgp neighbors {address} json").get(address, {}).get("bgpState") == "Established"
+
+    def has_prefix(self, prefix):
+        fam = "ipv6" if ":" in prefix else "ipv4"
+        return bool(self.vjson(f"show bgp {fam} unicast {prefix} json").get("paths"))
+
+    @staticmethod
+    def version():
+        return run([FRR_BGPD, "--version"]).stdout.splitlines()[0]
+
+
+class Bird:
+    kind = "bird"
+
+    def __init__(self, lab, node):
+        self.lab, self.node, self.d = lab, node, os.path.join(node.dir, "bird")
+        os.makedirs(self.d)
+        self.ctl = os.path.join(self.d, "bird.ctl")
+
+    def start(self, conf):
+        path = os.path.join(self.d, "bird.conf")
+        with open(path, "w") as f:
+            f.write(f'log "{self.d}/bird.log" all;\nrouter id {self.node.v4};\nprotocol device {{ }}\n' + conf)
+        run(["bird", "-p", "-c", path])
+        self.proc = self.lab.spawn("bird", self.node.ns, ["bird", "-f", "-c", path, "-s", self.ctl, "-P",
+                                                          os.path.join(self.d, "bird.pid")],
+                                   os.path.join(self.d, "stdout.log"))
+        wait_for("BIRD control socket answers", lambda: self.birdc("show status", check_rc=False).returncode == 0, 15)
+        return self
+
+    def birdc(self, cmd, check_rc=True):
+        return run(["birdc", "-s", self.ctl] + cmd.split(), check_rc=check_rc)
+
+    def established(self, proto):
+        return "Established" in self.birdc(f"show protocols {proto}").stdout
+
+    def route_all(self, prefix):
+        table = "master6" if ":" in prefix else "master4"
+        return self.birdc(f"show route {prefix} table {table} all").stdout
+
+    def has_prefix(self, prefix):
+        return prefix in self.route_all(prefix)
+
+    @staticmethod
+    def version():
+        return run(["bird", "--version"]).stderr.strip() or run(["bird", "--version"]).stdout.strip()
+
+
+class GoBGP:
+    kind = "gobgp"
+
+    def __init__(self, lab, node):
+        self.lab, self.node, self.d = lab, node, os.path.join(node.dir, "gobgp")
+        os.makedirs(self.d)
+        self.sock = os.path.join(self.d, "gobgp.sock")
+
+    def start(self, conf):
+        path = os.path.join(self.d, "gobgpd.toml")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.proc = self.lab.spawn("gobgpd", self.node.ns,
+                                   ["gobgpd", "-f", path, "-p", "--pprof-disable", "--api-hosts", f"unix://{self.sock}"],
+                                   os.path.join(self.d, "gobgpd.log"))
+        wait_for("GoBGP API answers", lambda: self.gobgp("global", check_rc=False).returncode == 0, 15)
+        return self
+
+    def gobgp(self, *args, check_rc=True):
+        return run(["gobgp", "--target", f"unix://{self.sock}", *args], check_rc=check_rc)
+
+    def established(self, address):
+        j = json.loads(self.gobgp("neighbor", address, "-j").stdout)
+        return j.get("state", {}).get("session_state") in (6, "ESTABLISHED", "established")
+
+    def rib(self, prefix):
+        fam = "ipv6" if ":" in prefix else "ipv4"
+        out = self.gobgp("global", "rib", "-a", fam, prefix, "-j", check_rc=False).stdout
+        return json.loads(out) if out.strip().startswith("{") else {}
+
+    def has_prefix(self, prefix):
+        return bool(self.rib(prefix).get(prefix))
+
+    @staticmethod
+    def version():
+        return run(["gobgpd", "--version"]).stdout.strip()
+
+
+EXA_LOG_PY = """import sys
+out = open(sys.argv[1], "a", buffering=1)
+for line in sys.stdin:
+    out.write(line)
+"""
+
+
+class ExaBGP:
+    kind = "exabgp"
+
+    def __init__(self, lab, node):
+        self.lab, self.node, self.d = lab, node, os.path.join(node.dir, "exabgp")
+        os.makedirs(self.d)
+        self.received = os.path.join(self.d, "received.jsonl")
+
+    def start(self, neighbors):
+        logpy = os.path.join(self.d, "log.py")
+        with open(logpy, "w") as f:
+            f.write(EXA_LOG_PY)
+        path = os.path.join(self.d, "exabgp.conf")
+        with open(path, "w") as f:
+            f.write(f"process log {{ run {SYSPY} {logpy} {self.received}; encoder json; }}\n" + neighbors)
+        run(["env", "exabgp.daemon.user=root", "exabgp", "--validate", path])
+        env = {"exabgp.daemon.user": "root", "exabgp.api.cli": "false", "exabgp.log.destination": "stdout"}
+        self.proc = self.lab.spawn("exabgp", self.node.ns, ["exabgp", path], os.path.join(self.d, "exabgp.log"), env)
+        return self
+
+    def messages(self):
+        out = []
+        if os.path.exists(self.received):
+            with open(self.received) as f:
+                for line in f:
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError:
+                        pass
+        return out
+
+    def established(self, address):
+        state = None
+        for m in self.messages():
+            if m.get("type") == "state" and m.get("neighbor", {}).get("address", {}).get("peer") == address:
+                state = m["neighbor"].get("state")
+        return state == "up"
+
+    def has_prefix(self, prefix):
+        for m in self.messages():
+            if m.get("type") != "update":
+                continue
+            ann = m.get("neighbor", {}).get("message", {}).get("update", {}).get("announce", {})
+            for fam in ann.values():
+                for routes in fam.values():
+                    if any(r.get("nlri") == prefix for r in routes):
+                        return True
+        return False
+
+    @staticmethod
+    def version():
+        return run(["env", "exabgp.daemon.user=root", "exabgp", "--version"], check_rc=False).stdout.strip().splitlines()[0]
+
+
+class OpenBGPD:
+    kind = "openbgpd"
+
+    def __init__(self, lab, node):
+        self.lab, self.node, self.d = lab, node, os.path.join(node.dir, "openbgpd")
+        os.makedirs(self.d)
+        self.sock = os.path.join(self.d, "bgpd.sock")
+
+    def start(self, conf):
+        # bgpd chroots its engines into the home of user _openbgpd (/run/openbgpd), which systemd would create.
+        os.makedirs("/run/openbgpd", exist_ok=True)
+        path = os.path.join(self.d, "bgpd.conf")
+        with open(path, "w") as f:
+            f.write(f'socket "{self.sock}"\nfib-update no\n' + conf)
+        os.chmod(path, 0o600)
+        run(["bgpd", "-n", "-f", path])
+        self.proc = self.lab.spawn("openbgpd", self.node.ns, ["bgpd", "-d", "-f", path],
+                                   os.path.join(self.d, "bgpd.log"))
+        wait_for("bgpctl answers", lambda: self.bgpctl("show", "summary", check_rc=False).returncode == 0, 15)
+        return self
+
+    def bgpctl(self, *args, check_rc=True):
+        return run(["bgpctl", "-s", self.sock, *args], check_rc=check_rc)
+
+    def established(self, address):
+        return "BGP state = Established" in self.bgpctl("show", "neighbor", address).stdout
+
+    def has_prefix(self, prefix):
+        return prefix in self.bgpctl("show", "rib", prefix).stdout
+
+    @staticmethod
+    def version():
+        return "OpenBGPD " + run(["dpkg-query", "-W", "-f", "${Version}", "openbgpd"]).stdout.strip()
+
+
+# ---------------------------------------------------------------- scenario: sessions_<peer>
+
+PEER_HOLD = 9
+CATSD_HOLD = 15
+
+
+def frr_sessions_conf(p, c):
+    return f"""router bgp {PEER_AS}
+ bgp router-id {p.v4}
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ timers bgp 3 {PEER_HOLD}
+ neighbor {c.v4} remote-as {CATSD_AS}
+ neighbor {c.v4} timers connect 1
+ neighbor {c.v4} advertisement-interval 0
+ neighbor {c.v6} remote-as {CATSD_AS}
+ neighbor {c.v6} timers connect 1
+ neighbor {c.v6} advertisement-interval 0
+ address-family ipv4 unicast
+  network {PEER4}
+  no neighbor {c.v6} activate
+ exit-address-family
+ address-family ipv6 unicast
+  network {PEER6}
+  neighbor {c.v6} activate
+ exit-address-family
+"""
+
+
+def bird_sessions_conf(p, c):
+    return f"""protocol static s4 {{ ipv4; route {PEER4} blackhole; }}
+protocol static s6 {{ ipv6; route {PEER6} blackhole; }}
+template bgp peers {{
+  local as {PEER_AS};
+  hold time {PEER_HOLD}; keepalive time 3;
+  connect delay time 1; connect retry time 1; error wait time 1,2;
+}}
+protocol bgp catsd4 from peers {{ local {p.v4} as {PEER_AS}; neighbor {c.v4} as {CATSD_AS};
+  ipv4 {{ import all; export all; }}; }}
+protocol bgp catsd6 from peers {{ local {p.v6} as {PEER_AS}; neighbor {c.v6} as {CATSD_AS};
+  ipv6 {{ import all; export all; }}; }}
+"""
+
+
+def gobgp_nbr(addr, asn, fams, extra=""):
+    s = f"""[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "{addr}"
+    peer-as = {asn}
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = {PEER_HOLD}
+    keepalive-interval = 3
+    idle-hold-time-after-reset = 1
+{extra}"""
+    for fam, fextra in fams:
+        s += f"""  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "{fam}"
+{fextra}"""
+    return s
+
+
+def gobgp_sessions_conf(p, c):
+    return (f'[global.config]\n  as = {PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
+            f'  local-address-list = ["{p.v4}", "{p.v6}"]\n'
+            + gobgp_nbr(c.v4, CATSD_AS, [("ipv4-unicast", "")]) + gobgp_nbr(c.v6, CATSD_AS, [("ipv6-unicast", "")]))
+
+
+def exabgp_sessions_conf(p, c):
+    api = "api { processes [ log ]; neighbor-changes; receive { parsed; update; notification; } }"
+    return f"""neighbor {c.v4} {{
+  router-id {p.v4}; local-address {p.v4}; local-as {PEER_AS}; peer-as {CATSD_AS}; hold-time {PEER_HOLD};
+  group-updates false;
+  family {{ ipv4 unicast; }}
+  {api}
+  static {{ route {PEER4} next-hop self; }}
+}}
+neighbor {c.v6} {{
+  router-id {p.v4}; local-address {p.v6}; local-as {PEER_AS}; peer-as {CATSD_AS}; hold-time {PEER_HOLD};
+  group-updates false;
+  family {{ ipv6 unicast; }}
+  {api}
+  static {{ route {PEER6} next-hop self; }}
+}}
+"""
+
+
+def openbgpd_sessions_conf(p, c):
+    return f"""AS {PEER_AS}
+router-id {p.v4}
+listen on {p.v4}
+listen on {p.v6}
+holdtime {PEER_HOLD}
+holdtime min 3
+network {PEER4}
+network {PEER6}
+neighbor {c.v4} {{
+  remote-as {CATSD_AS}
+  local-address {p.v4}
+}}
+neighbor {c.v6} {{
+  remote-as {CATSD_AS}
+  local-address {p.v6}
+}}
+allow from any
+allow to any
+"""
+
+
+PEERS = {
+    "frr": (FRR, frr_sessions_conf, lambda c: (c.v4, c.v6)),
+    "bird": (Bird, bird_sessions_conf, lambda c: ("catsd4", "catsd6")),
+    "gobgp": (GoBGP, gobgp_sessions_conf, lambda c: (c.v4, c.v6)),
+    "exabgp": (ExaBGP, exabgp_sessions_conf, lambda c: (c.v4, c.v6)),
+    "openbgpd": (OpenBGPD, openbgpd_sessions_conf, lambda c: (c.v4, c.v6)),
+}
+
+
+def sessions(lab, kind):
+    cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
+    cls, conf, handles = PEERS[kind]
+    cats = {"send": True}
+    # ExaBGP never listens: catsd must wait for it (passive). Active catsd refuses its connections while Idle
+    # between its own failed attempts (RFC 4271 Connect -> Idle on TcpConnectionFails), so it would never come up.
+    extra = {"passive": True} if kind == "exabgp" else {}
+    cfg = {"global": catsd_global(CATSD_AS, cn, "edge"),
+           "neighbors": {"neighbor": [
+               catsd_nbr(pn.v4, PEER_AS, cn.v4, CATSD_HOLD, [{"name": "ipv4-unicast"}], cats=cats, **extra),
+               catsd_nbr(pn.v6, PEER_AS, cn.v6, CATSD_HOLD, [{"name": "ipv6-unicast"}], cats=cats, **extra)]},
+           "services": {"service": [service(6, 1)]}}
+    c = Catsd(lab, cn, cfg).start()
+    peer = cls(lab, pn).start(conf(pn, cn))
+    if kind == "gobgp":  # GoBGP has no static routes in its config file
+        peer.gobgp("global", "rib", "add", "-a", "ipv4", PEER4)
+        peer.gobgp("global", "rib", "add", "-a", "ipv6", PEER6)
+    h4, h6 = handles(cn)
+    for addr, handle in ((pn.v4, h4), (pn.v6, h6)):
+        wait_for(f"catsd: session to {kind} {addr} established", lambda: c.established(addr), 30)
+        wait_for(f"{kind}: session to catsd ({handle}) established", lambda: peer.established(handle), 15)
+        n = c.neighbor(addr)
+        check(n["hold_time"] == PEER_HOLD, f"{addr}: hold time negotiated {n['hold_time']} = min({CATSD_HOLD}, "
+              f"{PEER_HOLD})")
+        check(n["remote_as"] == PEER_AS if "remote_as" in n else True, f"{addr}: remote AS {PEER_AS} (2-octet)")
+    wait_for(f"catsd: {PEER4} from {kind} in its RIB", lambda: c.has_prefix(PEER4, pn.v4))
+    wait_for(f"catsd: {PEER6} from {kind} (IPv6 session) in its RIB", lambda: c.has_prefix(PEER6, pn.v6))
+    wait_for(f"{kind}: catsd's service {SVC4} in its RIB", lambda: peer.has_prefix(SVC4))
+    wait_for(f"{kind}: catsd's service {SVC6} (IPv6 session) in its RIB", lambda: peer.has_prefix(SVC6))
+    local = [p for p in c.paths(SVC4) if p.get("peer") == "local"]
+    check(len(local) == 1 and local[0].get("cats", {}).get("raw_hex"), f"catsd originates {SVC4} with CATS")
+    for addr in (pn.v4, pn.v6):
+        check(c.established(addr), f"session {addr} still established at the end")
+    return c, peer, cn, pn
+
+
+def make_sessions(kind):
+    def fn(lab):
+        sessions(lab, kind)
+    fn.__doc__ = f"eBGP v4+v6 sessions catsd (AS {CATSD_AS}) <-> {kind} (AS {PEER_AS}), prefixes both ways, hold time"
+    return fn
+
+
+SCENARIOS = {}
+for _k in PEERS:
+    SCENARIOS[f"sessions_{_k}"] = make_sessions(_k)
+
+
+# ---------------------------------------------------------------- main
+
+def versions():
+    out = {}
+    for cls in (FRR, Bird, GoBGP, ExaBGP, OpenBGPD):
+        try:
+            out[cls.kind] = cls.version()
+        except Exception as e:
+            out[cls.kind] = f"unknown ({e})"
+    return out
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--catsd")
+    ap.add_argument("--catsctl")
+    ap.add_argument("--scenario", action="append")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--keep-logs", metavar="DIR")
+    ap.add_argument("--versions", action="store_true")
+    ARGS = ap.parse_args()
+    if ARGS.list:
+        for name, fn in SCENARIOS.items():
+            print(f"{name:22} {fn.__doc__ or ''}")
+        return 0
+    if ARGS.versions:
+        print(json.dumps(versions(), indent=1))
+        return 0
+    if not ARGS.catsd or not ARGS.catsctl:
+        ap.error("--catsd and --catsctl are required")
+    ARGS.catsd, ARGS.catsctl = os.path.abspath(ARGS.catsd), os.path.abspath(ARGS.catsctl)
+    if os.geteuid() != 0:
+        print("lab.py needs root (network namespaces)", file=sys.stderr)
+        return 2
+    names = ARGS.scenario or list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        ap.error(f"unknown scenario(s): {', '.join(unknown)}; see --list")
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    failed = []
+    for name in names:
+        print(f"== {name}", flush=True)
+        t0 = time.monotonic()
+        ok, lab = False, None
+        try:
+            lab = Lab(name)
+            lab.setup()
+            SCENARIOS[name](lab)
+            ok = True
+        except Failure as e:
+            print(f"  FAIL: {e}")
+        except Interrupted as e:
+            print(f"  interrupted: {e}")
+            failed.append(name)
+            break
+        except Exception:
+            traceback.print_exc()
+        finally:
+            if lab is not None:
+                old = [signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)]
+                lab.close(not ok)
+                signal.signal(signal.SIGTERM, old[0])
+                signal.signal(signal.SIGINT, old[1])
+        print(f"  {'PASS' if ok else 'FAIL'} {name} in {time.monotonic() - t0:.1f}s", flush=True)
+        if not ok:
+            failed.append(name)
+    print(f"{len(names) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
