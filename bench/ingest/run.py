@@ -1,0 +1,677 @@
+#!/usr/bin/python3
+"""Ingest benchmark (issue 4): how fast catsd and other BGP daemons take in a big table.
+
+For each workload, run and router (alternating routers: catsd, bird, catsd, bird, ...), it builds two network
+namespaces joined by a veth pair (router 172.31.0.1, feeder 172.31.0.2-5), starts the router pinned to CPU 0
+and build/bin/ingest_feeder pinned to CPU 1, and measures from the feeder's first UPDATE to the full table:
+
+- cli_s: end of the first CLI poll that reports every path (resolution = the poll interval);
+- idle_s: start of the first period of >= 0.3 s in which the router's CPU (sum of its threads,
+  /proc/PID/task/*/schedstat, 50 ms samples) stays below 20 % of a core, at or after the start of the last
+  poll that still saw an incomplete table (the router's work ends there);
+- cpu_s: the router's CPU seconds from the first UPDATE to idle_s; peak RSS = VmHWM (summed over processes).
+
+Everything it starts is stopped by PID and the namespaces are removed, also on failure or Ctrl-C.
+
+    sudo bench/ingest/run.py --build build --routers catsd,bird --workloads A,B --runs 3
+    sudo bench/ingest/run.py --build build --smoke          # catsd, 1000 prefixes, one run
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+NS_RUT, NS_FEED = "ingb-rut", "ingb-feed"
+RUT, FEED = "172.31.0.1", "172.31.0.2"
+RUT_AS, FEED_AS = 65000, 65001
+ARGS = None
+
+
+def sh(*cmd, check=True, **kw):
+    return subprocess.run(list(cmd), check=check, capture_output=True, text=True, **kw)
+
+
+def in_ns(ns, *cmd):
+    return ["ip", "netns", "exec", ns, *cmd]
+
+
+# ---- namespaces -------------------------------------------------------------------------------------------
+
+def ns_down():
+    for ns in (NS_RUT, NS_FEED):
+        sh("ip", "netns", "del", ns, check=False)
+
+
+def ns_up():
+    ns_down()
+    for ns in (NS_RUT, NS_FEED):
+        sh("ip", "netns", "add", ns)
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+    sh("ip", "link", "add", "ingb0", "netns", NS_RUT, "type", "veth", "peer", "name", "ingb1", "netns", NS_FEED)
+    sh("ip", "-n", NS_RUT, "addr", "add", f"{RUT}/24", "dev", "ingb0")
+    for h in (2, 3, 4, 5):  # the feeder's address and the next hops of workload B's paths 2..4
+        sh("ip", "-n", NS_FEED, "addr", "add", f"172.31.0.{h}/24", "dev", "ingb1")
+    sh("ip", "-n", NS_RUT, "link", "set", "ingb0", "up")
+    sh("ip", "-n", NS_FEED, "link", "set", "ingb1", "up")
+
+
+# ---- process accounting -----------------------------------------------------------------------------------
+
+def cpu_ns(pids):
+    total = 0
+    for pid in pids:
+        try:
+            for t in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                    total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            pass
+    return total
+
+
+def status_kb(pids, key):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def children(pid):
+    """pid and all its descendants (from the parent field of /proc/*/stat)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += [c for c, pp in parent.items() if pp == p]
+    return out
+
+
+def stop_pid(pid, timeout=5.0):
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:  # not our child: poll /proc
+            if not os.path.exists(f"/proc/{pid}"):
+                return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def read_pidfile(path, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(path) as f:
+                pid = int(f.read().split()[0])
+            if os.path.exists(f"/proc/{pid}"):
+                return pid
+        except (FileNotFoundError, ValueError, IndexError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"no pid in {path}")
+
+
+# ---- routers ----------------------------------------------------------------------------------------------
+
+class Router:
+    name = "?"
+
+    def __init__(self, wd, workload):
+        self.wd, self.workload = wd, workload
+        self.procs = []      # Popen objects we started
+        self.pids = []       # the daemon's processes (for CPU and RSS)
+        self.extra_pids = []  # daemons that fork away from our Popen (stopped by pid)
+
+    def popen(self, cmd, log):
+        p = subprocess.Popen(in_ns(NS_RUT, "taskset", "-c", ARGS.router_cpu, *cmd), stdout=open(log, "w"),
+                             stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        return p
+
+    def cli(self, *cmd, timeout=30):
+        return sh(*in_ns(NS_RUT, "taskset", "-c", ARGS.feeder_cpu, *cmd), timeout=timeout, check=False)
+
+    def stop(self):
+        for pid in self.extra_pids:
+            stop_pid(pid)
+        for p in self.procs:
+            stop_pid(p.pid)
+
+    def daemon_pids(self):
+        return self.pids
+
+
+class Catsd(Router):
+    name = "catsd"
+
+    def version(self):
+        git = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD",
+                 check=False).stdout.strip()
+        return f"catsd (commit {git}, {ARGS.build_type})"
+
+    def start(self):
+        cfg = {"cats-bgp:bgp": {
+            "global": {"as": RUT_AS, "router-id": RUT, "role": ["ingress"],
+                       "listen": {"address": [RUT], "port": 179}},
+            "neighbors": {"neighbor": [{
+                "address": FEED, "remote-as": FEED_AS, "local-address": RUT, "passive": True,
+                "timers": {"hold-time": 180, "keepalive": 60, "connect-retry": 1, "idle-hold": 1},
+                "cats": {"receive": True},
+                "afi-safis": {"afi-safi": [{"name": "ipv4-unicast",
+                                            **({"add-path": "receive"} if self.workload == "B" else {})}]},
+                "policy": {"export": {"prefix-list": "none"}}}]},
+            "prefix-lists": {"prefix-list": [{"name": "none", "entry": [
+                {"seq": 10, "action": "deny", "prefix": "0.0.0.0/0", "le": 32}]}]},
+        }}
+        path = os.path.join(self.wd, "catsd.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f, indent=1)
+        p = self.popen([ARGS.catsd, "--config", path, "--api", "127.0.0.1:50051"], os.path.join(self.wd, "catsd.log"))
+        self.pids = [p.pid]
+        self._wait_cli()
+
+    def _wait_cli(self):
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            if self.cli(ARGS.catsctl, "--server", "127.0.0.1:50051", "show", "neighbors").returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("catsd API does not answer")
+
+    def count(self):
+        r = self.cli(ARGS.catsctl, "--server", "127.0.0.1:50051", "show", "neighbors", "--json")
+        if r.returncode != 0 or not r.stdout.strip():
+            return 0
+        for n in json.loads(r.stdout).get("neighbors", []):
+            if n.get("address") == FEED:
+                return sum(int(f.get("prefixes_received", 0)) for f in n.get("families", []))
+        return 0
+
+    def sample(self):
+        """One stored path, to show the CATS-EXP attribute arrived (not stripped)."""
+        r = self.cli(ARGS.catsctl, "--server", "127.0.0.1:50051", "show", "rib", "10.0.0.0/24", "--json")
+        try:
+            p = json.loads(r.stdout)["entries"][0]["paths"][0]
+            return {"prefix": "10.0.0.0/24", "as_path": p.get("as_path"), "next_hop": p.get("next_hop"),
+                    "cats_l2": (p.get("cats") or {}).get("l2")}
+        except (ValueError, KeyError, IndexError, TypeError):
+            return {"error": (r.stdout + r.stderr)[:300]}
+
+    def daemon_pids(self):
+        # catsd's Popen is `ip netns exec ... taskset ... catsd`: both exec, so the pid is catsd's.
+        return self.pids
+
+
+class Bird(Router):
+    name = "bird"
+
+    def version(self):
+        r = sh("bird", "--version", check=False)
+        return (r.stdout + r.stderr).strip() + f" (deb {deb_version('bird2')})"
+
+    def start(self):
+        conf = os.path.join(self.wd, "bird.conf")
+        with open(conf, "w") as f:
+            f.write(f"""log "{self.wd}/bird.log" {{ warning, error, fatal, bug }};
+router id {RUT};
+protocol device {{ scan time 60; }}
+protocol bgp feed {{
+  local {RUT} as {RUT_AS};
+  neighbor {FEED} as {FEED_AS};
+  passive on;
+  hold time 180; keepalive time 60;
+  connect delay time 1; connect retry time 1; error wait time 1,2;
+  ipv4 {{ import all; export none; {"add paths rx;" if self.workload == "B" else ""} }};
+}}
+""")
+        self.ctl = os.path.join(self.wd, "bird.ctl")
+        pidf = os.path.join(self.wd, "bird.pid")
+        p = self.popen(["bird", "-f", "-c", conf, "-s", self.ctl, "-P", pidf], os.path.join(self.wd, "bird.out"))
+        self.pids = [read_pidfile(pidf)]
+        assert self.pids[0] == p.pid or True
+
+    def count(self):
+        r = self.cli("birdc", "-s", self.ctl, "show", "protocols", "all", "feed")
+        m = re.search(r"Routes:\s+(\d+) imported", r.stdout)
+        return int(m.group(1)) if m else 0
+
+
+class Frr(Router):
+    name = "frr"
+
+    def version(self):
+        return f"FRR {deb_version('frr').split('-')[0]} (bgpd -Z -S, log critical; deb {deb_version('frr')})"
+
+    def start(self):
+        lib = os.path.dirname(sh("sh", "-c", "dpkg -L frr | grep -m1 '/bgpd$'").stdout.strip())
+        conf = os.path.join(self.wd, "bgpd.conf")
+        with open(conf, "w") as f:
+            f.write(f"""frr defaults traditional
+hostname rut
+log file {self.wd}/bgpd.log critical
+route-map BENCH-NONE deny 10
+exit
+router bgp {RUT_AS}
+ bgp router-id {RUT}
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ timers bgp 60 180
+ neighbor {FEED} remote-as {FEED_AS}
+ neighbor {FEED} passive
+ neighbor {FEED} timers connect 1
+ address-family ipv4 unicast
+  neighbor {FEED} activate
+  neighbor {FEED} route-map BENCH-NONE out
+ exit-address-family
+""")
+        pidf = os.path.join(self.wd, "bgpd.pid")
+        self.popen([os.path.join(lib, "bgpd"), "-Z", "-S", "-f", conf, "--vty_socket", self.wd, "-i", pidf,
+                    "-P", "0"], os.path.join(self.wd, "bgpd.out"))
+        self.pids = [read_pidfile(pidf)]
+
+    def count(self):
+        r = self.cli("vtysh", "--vty_socket", self.wd, "-d", "bgpd", "-c", "show bgp ipv4 unicast summary json")
+        try:
+            return int(json.loads(r.stdout)["peers"][FEED]["pfxRcd"])
+        except (ValueError, KeyError, TypeError):
+            return 0
+
+
+class Gobgp(Router):
+    name = "gobgp"
+
+    def version(self):
+        return sh("gobgpd", "--version").stdout.strip() + f" (deb {deb_version('gobgpd')})"
+
+    def start(self):
+        conf = os.path.join(self.wd, "gobgpd.toml")
+        addpath = "\n    [neighbors.afi-safis.add-paths.config]\n      receive = true" if self.workload == "B" else ""
+        with open(conf, "w") as f:
+            f.write(f"""[global.config]
+  as = {RUT_AS}
+  router-id = "{RUT}"
+  local-address-list = ["{RUT}"]
+[global.apply-policy.config]
+  default-import-policy = "accept-route"
+  default-export-policy = "reject-route"
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "{FEED}"
+    peer-as = {FEED_AS}
+  [neighbors.transport.config]
+    passive-mode = true
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 180
+    keepalive-interval = 60
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"{addpath}
+""")
+        self.sock = os.path.join(self.wd, "gobgp.sock")
+        p = self.popen(["gobgpd", "-f", conf, "-p", "--pprof-disable", "--api-hosts", f"unix://{self.sock}",
+                        "-l", "warn"], os.path.join(self.wd, "gobgpd.log"))
+        self.pids = [p.pid]
+        end = time.monotonic() + 10
+        while not os.path.exists(self.sock) and time.monotonic() < end:
+            time.sleep(0.05)
+
+    def count(self):
+        r = self.cli("gobgp", "--target", f"unix://{self.sock}", "neighbor", "-j")
+        try:
+            for n in json.loads(r.stdout):
+                for af in n.get("afi_safis", []):
+                    return int(af.get("state", {}).get("accepted", 0))
+        except (ValueError, TypeError):
+            pass
+        return 0
+
+
+class Openbgpd(Router):
+    name = "openbgpd"
+
+    def version(self):
+        return f"OpenBGPD {deb_version('openbgpd').split('-')[0]} (deb {deb_version('openbgpd')})"
+
+    def start(self):
+        home = sh("sh", "-c", "getent passwd _openbgpd | cut -d: -f6").stdout.strip()
+        if home:
+            os.makedirs(home, exist_ok=True)
+        conf = os.path.join(self.wd, "bgpd.conf")
+        self.sock = os.path.join(self.wd, "bgpd.sock")
+        with open(conf, "w") as f:
+            f.write(f"""AS {RUT_AS}
+router-id {RUT}
+listen on {RUT}
+fib-update no
+socket "{self.sock}"
+holdtime 180
+neighbor {FEED} {{
+  remote-as {FEED_AS}
+  descr "feeder"
+  passive
+  announce IPv4 unicast
+  {"announce add-path recv yes" if self.workload == "B" else ""}
+}}
+allow from {FEED}
+""")
+        os.chmod(conf, 0o600)
+        p = self.popen(["bgpd", "-d", "-f", conf], os.path.join(self.wd, "bgpd.log"))
+        time.sleep(1.0)
+        self.pids = children(p.pid)
+
+    def count(self):
+        r = self.cli("bgpctl", "-s", self.sock, "show")
+        for line in r.stdout.splitlines():
+            if line.startswith("feeder"):
+                try:
+                    return int(line.split()[-1])
+                except ValueError:
+                    return 0
+        return 0
+
+    def daemon_pids(self):
+        return children(self.procs[0].pid) if self.procs else []
+
+
+ROUTERS = {c.name: c for c in (Catsd, Bird, Frr, Gobgp, Openbgpd)}
+
+
+def deb_version(pkg):
+    return sh("dpkg-query", "-W", "-f", "${Version}", pkg, check=False).stdout.strip() or "?"
+
+
+# ---- one run ----------------------------------------------------------------------------------------------
+
+class Sampler(threading.Thread):
+    def __init__(self, pids_fn, period=0.05):
+        super().__init__(daemon=True)
+        self.pids_fn, self.period, self.samples, self.stop_flag = pids_fn, period, [], False
+
+    def run(self):
+        while not self.stop_flag:
+            self.samples.append((time.monotonic(), cpu_ns(self.pids_fn())))
+            time.sleep(self.period)
+
+
+def idle_start(samples, after, window=0.3, threshold=0.2):
+    """Start of the first period >= window from `after` on where CPU use stays below threshold."""
+    i = 0
+    while i < len(samples) and samples[i][0] < after:
+        i += 1
+    for s in range(i, len(samples) - 1):
+        t0, c0 = samples[s]
+        ok, e = True, s
+        while e + 1 < len(samples) and samples[e][0] - t0 < window:
+            t1, c1 = samples[e + 1]
+            if (c1 - samples[e][1]) / 1e9 > threshold * (t1 - samples[e][0]):
+                ok = False
+                break
+            e += 1
+        if ok and samples[e][0] - t0 >= window:
+            return t0, c0
+    return None
+
+
+def one_run(router_name, workload, run_idx):
+    wd = tempfile.mkdtemp(prefix=f"ingb-{router_name}-{workload}-", dir=ARGS.workdir)
+    os.chmod(wd, 0o755)
+    r = ROUTERS[router_name](wd, workload)
+    feeder = None
+    res = {"router": router_name, "workload": workload, "run": run_idx, "prefixes_arg": ARGS.prefixes, "ok": False}
+    try:
+        ns_up()
+        res["version"] = r.version()
+        r.start()
+        pids = r.daemon_pids()
+        res["rss_idle_kb"] = status_kb(pids, "VmRSS")
+        expected = ARGS.prefixes if workload == "A" else (ARGS.prefixes // 4) * 4
+        res["expected_paths"] = expected
+        sampler = Sampler(r.daemon_pids)
+        sampler.start()
+        fcmd = in_ns(NS_FEED, "taskset", "-c", ARGS.feeder_cpu, ARGS.feeder, "--target", f"{RUT}:179", "--bind", FEED,
+                     "--as", str(FEED_AS), "--peer-as", str(RUT_AS), "--router-id", FEED, "--workload", workload,
+                     "--prefixes", str(ARGS.prefixes), "--hold-open", str(ARGS.timeout + 30))
+        res["feeder_cmd"] = " ".join(fcmd)
+        feeder = subprocess.Popen(fcmd, stdout=subprocess.PIPE, stderr=open(os.path.join(wd, "feeder.err"), "w"),
+                                  text=True)
+        report = {}
+
+        def read_report():
+            line = feeder.stdout.readline()
+            if line.strip():
+                report.update(json.loads(line))
+
+        reader = threading.Thread(target=read_report, daemon=True)
+        reader.start()
+        t_start = time.monotonic()
+        last_incomplete_start = t_start
+        polls, count, t_cli = 0, 0, None
+        while time.monotonic() - t_start < ARGS.timeout:
+            p0 = time.monotonic()
+            count = r.count()
+            p1 = time.monotonic()
+            polls += 1
+            if count >= expected:
+                t_cli = p1
+                break
+            last_incomplete_start = p0
+            if feeder.poll() is not None and not reader.is_alive() and not report:
+                raise RuntimeError(f"feeder exited rc {feeder.returncode}: "
+                                   + open(os.path.join(wd, "feeder.err")).read().strip())
+            time.sleep(max(0.0, ARGS.poll - (time.monotonic() - p0)))
+        res["count"], res["polls"] = count, polls
+        if t_cli is None:
+            raise RuntimeError(f"timeout: {count} of {expected} paths after {ARGS.timeout} s")
+        reader.join(timeout=30)
+        if not report:
+            raise RuntimeError("no report from the feeder")
+        # Wait for the router to go idle, then read its peak memory.
+        end = time.monotonic() + 30
+        idle = None
+        while time.monotonic() < end:
+            time.sleep(0.2)
+            idle = idle_start(list(sampler.samples), max(last_incomplete_start, report["first_update_mono"]))
+            if idle:
+                break
+        sampler.stop_flag = True
+        sampler.join()
+        t0 = report["first_update_mono"]
+        c_first = next((c for t, c in sampler.samples if t >= t0), sampler.samples[-1][1])
+        c_before = [c for t, c in sampler.samples if t < t0]
+        c0 = c_before[-1] if c_before else c_first
+        res.update({
+            "cli_s": t_cli - t0,
+            "idle_s": (idle[0] - t0) if idle else None,
+            "cpu_s": (idle[1] - c0) / 1e9 if idle else None,
+            "peak_rss_kb": status_kb(r.daemon_pids(), "VmHWM"),
+            "feeder": report,
+            "send_s": report["send_s"],
+            "ok": True,
+        })
+        res["bytes_per_path"] = res["peak_rss_kb"] * 1024 / expected
+        if hasattr(r, "sample") and workload == "A":
+            res["sample"] = r.sample()
+    except Exception as e:  # noqa: BLE001 - recorded, the series goes on
+        res["error"] = str(e)
+        if ARGS.verbose:
+            import traceback
+            traceback.print_exc()
+    finally:
+        if feeder is not None:
+            stop_pid(feeder.pid)
+        r.stop()
+        ns_down()
+        if ARGS.keep:
+            res["workdir"] = wd
+        else:
+            shutil.rmtree(wd, ignore_errors=True)
+    return res
+
+
+# ---- the series -------------------------------------------------------------------------------------------
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return (statistics.median(vals), min(vals), max(vals)) if vals else (None, None, None)
+
+
+def fmt(m, digits=3):
+    if m[0] is None:
+        return "-"
+    return f"{m[0]:.{digits}f} ({m[1]:.{digits}f}–{m[2]:.{digits}f})"
+
+
+def summarise(results):
+    rows = []
+    for wl in ARGS.workloads:
+        base = None
+        for rn in ARGS.routers:
+            rs = [x for x in results if x["router"] == rn and x["workload"] == wl]
+            ok = [x for x in rs if x["ok"]]
+            row = {"router": rn, "workload": wl, "runs": f"{len(ok)}/{len(rs)}",
+                   "version": ok[0]["version"] if ok else (rs[0].get("version") if rs else "?"),
+                   "cli_s": med([x["cli_s"] for x in ok]), "idle_s": med([x["idle_s"] for x in ok]),
+                   "cpu_s": med([x["cpu_s"] for x in ok]), "send_s": med([x["send_s"] for x in ok]),
+                   "rss_mb": med([x["peak_rss_kb"] / 1024 for x in ok]),
+                   "bpp": med([x["bytes_per_path"] for x in ok]),
+                   "paths": ok[0]["expected_paths"] if ok else None,
+                   "updates": ok[0]["feeder"]["updates"] if ok else None,
+                   "bytes": ok[0]["feeder"]["bytes"] if ok else None,
+                   "errors": [x["error"] for x in rs if not x["ok"]]}
+            rows.append(row)
+            if rn == "bird":
+                base = row
+        for row in rows:
+            if row["workload"] != wl:
+                continue
+            for k in ("idle_s", "cli_s", "cpu_s", "bpp"):
+                ok = base and base[k][0] and row[k][0] is not None
+                row[f"{k}_vs_bird"] = row[k][0] / base[k][0] if ok else None
+    return rows
+
+
+def print_table(rows):
+    out = []
+    for wl in ARGS.workloads:
+        rs = [r for r in rows if r["workload"] == wl]
+        if not rs:
+            continue
+        r0 = next((r for r in rs if r["paths"]), rs[0])
+        out.append(f"\n### Workload {wl}: {r0['paths']} paths, {r0['updates']} UPDATEs, {r0['bytes']} bytes\n")
+        out.append("| router | version | full table s (CPU idle) | × BIRD | full table s (CLI poll) | × BIRD "
+                   "| router CPU s | feeder send s | peak RSS MB | bytes/path | × BIRD | runs |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in rs:
+            def ratio(k):
+                return f"{r[k]:.2f}" if r.get(k) is not None else "-"
+            out.append(f"| {r['router']} | {r['version']} | {fmt(r['idle_s'])} | {ratio('idle_s_vs_bird')} "
+                       f"| {fmt(r['cli_s'])} | {ratio('cli_s_vs_bird')} | {fmt(r['cpu_s'])} | {fmt(r['send_s'], 4)} "
+                       f"| {fmt(r['rss_mb'], 0)} | {fmt(r['bpp'], 0)} | {ratio('bpp_vs_bird')} | {r['runs']} |")
+            for e in r["errors"]:
+                out.append(f"<!-- {r['router']}: {e} -->")
+    text = "\n".join(out)
+    print(text)
+    return text
+
+
+def main():
+    global ARGS
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(here, "..", "..", "build"), help="CMake build directory")
+    ap.add_argument("--build-type", default="RelWithDebInfo", help="recorded in catsd's version string")
+    ap.add_argument("--routers", default="catsd,bird", help="comma list of " + ",".join(ROUTERS))
+    ap.add_argument("--workloads", default="A,B")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--prefixes", type=int, default=1_000_000, help="paths per run (B: prefixes = paths / 4)")
+    ap.add_argument("--poll", type=float, default=0.2, help="CLI poll interval, s")
+    ap.add_argument("--timeout", type=float, default=300.0, help="per run, s")
+    ap.add_argument("--router-cpu", default="0")
+    ap.add_argument("--feeder-cpu", default="1")
+    ap.add_argument("--out", default=None, help="JSON results file (default: results-<time>.json in --workdir)")
+    ap.add_argument("--workdir", default="/tmp")
+    ap.add_argument("--keep", action="store_true", help="keep each run's work dir (configs, logs)")
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--smoke", action="store_true", help="catsd only, workload A, 1000 prefixes, one run; exit 1 "
+                                                         "unless it completes")
+    ARGS = ap.parse_args()
+    if ARGS.smoke:
+        ARGS.routers, ARGS.workloads, ARGS.prefixes, ARGS.runs, ARGS.timeout = "catsd", "A", 1000, 1, 30
+    ARGS.routers = ARGS.routers.split(",")
+    ARGS.workloads = [w.upper() for w in ARGS.workloads.split(",")]
+    for rn in ARGS.routers:
+        if rn not in ROUTERS:
+            sys.exit(f"unknown router {rn}")
+    bindir = os.path.join(os.path.abspath(ARGS.build), "bin")
+    ARGS.catsd, ARGS.catsctl, ARGS.feeder = (os.path.join(bindir, n) for n in ("catsd", "catsctl", "ingest_feeder"))
+    for p in (ARGS.feeder,) + ((ARGS.catsd, ARGS.catsctl) if "catsd" in ARGS.routers else ()):
+        if not os.access(p, os.X_OK):
+            sys.exit(f"missing {p}")
+    if os.geteuid() != 0:
+        sys.exit("needs root (network namespaces)")
+
+    def on_term(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+
+    results = []
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    try:
+        for wl in ARGS.workloads:
+            for i in range(ARGS.runs):
+                for rn in ARGS.routers:  # alternate routers within each round
+                    res = one_run(rn, wl, i + 1)
+                    results.append(res)
+                    msg = (f"idle {res['idle_s']:.3f} s cli {res['cli_s']:.3f} s cpu {res['cpu_s'] or 0:.3f} s "
+                           f"send {res['send_s']:.4f} s rss {res['peak_rss_kb'] / 1024:.0f} MB" if res["ok"]
+                           else f"FAILED: {res['error']}")
+                    print(f"[{wl} run {i + 1}] {rn}: {msg}", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+    finally:
+        ns_down()
+    rows = summarise(results)
+    table = print_table(rows)
+    out = ARGS.out or os.path.join(ARGS.workdir, f"ingest-results-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    with open(out, "w") as f:
+        json.dump({"started": started, "command": " ".join(sys.argv), "prefixes": ARGS.prefixes,
+                   "runs": results, "summary": rows, "table": table}, f, indent=1)
+    print(f"\nresults: {out}", file=sys.stderr)
+    return 0 if results and all(r["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
