@@ -619,7 +619,7 @@ def sessions(lab, kind):
         n = c.neighbor(addr)
         check(n["hold_time"] == PEER_HOLD, f"{addr}: hold time negotiated {n['hold_time']} = min({CATSD_HOLD}, "
               f"{PEER_HOLD})")
-        check(n["remote_as"] == PEER_AS if "remote_as" in n else True, f"{addr}: remote AS {PEER_AS} (2-octet)")
+        check(n.get("remote_as") == PEER_AS, f"{addr}: remote AS {PEER_AS} (2-octet; catsd's own AS {CATSD_AS} is 4-octet)")
     wait_for(f"catsd: {PEER4} from {kind} in its RIB", lambda: c.has_prefix(PEER4, pn.v4))
     wait_for(f"catsd: {PEER6} from {kind} (IPv6 session) in its RIB", lambda: c.has_prefix(PEER6, pn.v6))
     wait_for(f"{kind}: catsd's service {SVC4} in its RIB", lambda: peer.has_prefix(SVC4))
@@ -643,7 +643,172 @@ for _k in PEERS:
     SCENARIOS[f"sessions_{_k}"] = make_sessions(_k)
 
 
+# ---------------------------------------------------------------- scenario: cats_via_<rr>
+
+EDGES = ((11, 7), (12, 4), (13, 2))   # host, L2 score of its site
+INGRESS = 20
+
+
+def frr_rr_conf(rr, edges, ing):
+    s = f"""router bgp {IBGP_AS}
+ bgp router-id {rr.v4}
+ bgp cluster-id {rr.v4}
+ no bgp ebgp-requires-policy
+ timers bgp 3 9
+"""
+    for n in edges + [ing]:
+        s += f" neighbor {n.v4} remote-as {IBGP_AS}\n neighbor {n.v4} timers connect 1\n" \
+             f" neighbor {n.v4} advertisement-interval 0\n"
+    s += " address-family ipv4 unicast\n"
+    for n in edges + [ing]:
+        s += f"  neighbor {n.v4} route-reflector-client\n"
+    s += f"  neighbor {ing.v4} addpath-tx-all-paths\n exit-address-family\n"
+    return s
+
+
+def bird_rr_conf(rr, edges, ing):
+    s = f"""template bgp peers {{
+  local {rr.v4} as {IBGP_AS};
+  hold time 9; keepalive time 3;
+  connect delay time 1; connect retry time 1; error wait time 1,2;
+  rr client; rr cluster id {rr.v4}; direct;
+}}
+"""
+    for n in edges:
+        s += f"protocol bgp e{n.host} from peers {{ neighbor {n.v4} as {IBGP_AS}; ipv4 {{ import all; export all; }}; }}\n"
+    s += (f"protocol bgp ing{ing.host} from peers {{ neighbor {ing.v4} as {IBGP_AS}; "
+          f"ipv4 {{ import all; export all; add paths tx; }}; }}\n")
+    return s
+
+
+def gobgp_rr_conf(rr, edges, ing):
+    rrc = (f'  [neighbors.route-reflector.config]\n    route-reflector-client = true\n'
+           f'    route-reflector-cluster-id = "{rr.v4}"\n')
+    s = (f'[global.config]\n  as = {IBGP_AS}\n  router-id = "{rr.v4}"\n  port = 179\n'
+         f'  local-address-list = ["{rr.v4}"]\n')
+    for n in edges:
+        s += gobgp_nbr(n.v4, IBGP_AS, [("ipv4-unicast", "")], rrc)
+    s += gobgp_nbr(ing.v4, IBGP_AS, [("ipv4-unicast", "    [neighbors.afi-safis.add-paths.config]\n"
+                                                      "      send-max = 8\n")], rrc)
+    return s
+
+
+RRS = {"frr": (FRR, frr_rr_conf, lambda n: n.v4), "bird": (Bird, bird_rr_conf, lambda n: f"e{n.host}"),
+       "gobgp": (GoBGP, gobgp_rr_conf, lambda n: n.v4)}
+
+
+def cats_via(lab, kind):
+    rn = lab.node(kind, 2)
+    en = [lab.node(f"edge{h}", h) for h, _ in EDGES]
+    ing_n = lab.node("ingress", INGRESS)
+    cls, conf, handle = RRS[kind]
+    rr = cls(lab, rn).start(conf(rn, en, ing_n))
+    fam4 = [{"name": "ipv4-unicast"}]
+    edges = []
+    for n, (h, l2) in zip(en, EDGES):
+        cfg = {"global": catsd_global(IBGP_AS, n, "edge"),
+               "neighbors": {"neighbor": [catsd_nbr(rn.v4, IBGP_AS, n.v4, families=fam4)]},
+               "services": {"service": [service(l2, h, v6=False)]}}
+        edges.append(Catsd(lab, n, cfg).start())
+    icfg = {"global": catsd_global(IBGP_AS, ing_n, "ingress"),
+            "neighbors": {"neighbor": [catsd_nbr(rn.v4, IBGP_AS, ing_n.v4,
+                                                 families=[{"name": "ipv4-unicast", "add-path": "receive"}])]}}
+    ing = Catsd(lab, ing_n, icfg).start()
+    for n, e in zip(en, edges):
+        wait_for(f"edge{n.host} <-> {kind} established", lambda: e.established(rn.v4) and rr.established(handle(n)), 30)
+    wait_for(f"ingress <-> {kind} established", lambda: ing.established(rn.v4), 30)
+    n = ing.neighbor(rn.v4)
+    fams = {f["name"]: f for f in n.get("families", [])}
+    check(fams.get("ipv4-unicast", {}).get("add_path_receive"), f"ingress: ADD-PATH receive negotiated with {kind}")
+    cands = wait_for(f"ingress: three candidates for {SVC4} via {kind}",
+                     lambda: (lambda c: c if len(c) == 3 else None)(ing.candidates(SVC4)), 30)
+    by_nh = {c["next_hop"]: c for c in cands}
+    check(set(by_nh) == {n.v4 for n in en}, f"candidates' next hops are the three edges: {sorted(by_nh)}")
+    for n, (h, l2) in zip(en, EDGES):
+        check(by_nh[n.v4].get("l2") == l2, f"edge{h}: L2 {l2} at the ingress")
+    at_ing = ing.paths(SVC4)
+    partial, raws = set(), set()
+    for n, e in zip(en, edges):
+        local = [p for p in e.paths(SVC4) if p.get("peer") == "local"]
+        check(len(local) == 1 and local[0].get("cats", {}).get("raw_hex"), f"edge{n.host} originates CATS")
+        raw = local[0]["cats"]["raw_hex"]
+        raws.add(raw)
+        mine = [p for p in at_ing if p.get("next_hop") == n.v4]
+        check(len(mine) == 1 and mine[0].get("cats", {}).get("raw_hex") == raw,
+              f"edge{n.host}: CATS bytes at the ingress equal the edge's ({len(raw) // 2} bytes, ...{raw[-24:]})")
+        partial.add(bool(mine[0].get("partial_cats")))
+    check(len(raws) == 3, "the three edges' CATS values differ from each other")
+    print(f"  partial_cats via {kind}: {sorted(partial)}")
+    RESULTS[f"partial_cats_{kind}"] = sorted(partial)
+    return partial
+
+
+RESULTS = {}
+
+
+def make_cats_via(kind):
+    def fn(lab):
+        cats_via(lab, kind)
+    fn.__doc__ = (f"3 catsd edges -> {kind} iBGP RR with ADD-PATH send -> catsd ingress: 3 candidates, L2s, "
+                  f"CATS bytes equal")
+    return fn
+
+
+for _k in RRS:
+    SCENARIOS[f"cats_via_{_k}"] = make_cats_via(_k)
+
+
+# ---------------------------------------------------------------- scenario: cats_seen_by_<peer>
+
+def cats_seen(lab, kind):
+    c, peer, cn, pn = sessions(lab, kind)
+    raw = [p for p in c.paths(SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
+    if kind == "bird":
+        def bird_bytes():
+            for line in peer.route_all(SVC4).splitlines():
+                line = line.strip()
+                if line.startswith(f"BGP.{CATS_TYPE:02x}"):
+                    return line.split(":", 1)[1].replace(" ", "").lower()
+            return None
+        got = wait_for(f"BIRD shows BGP.{CATS_TYPE:02x} for {SVC4}", bird_bytes, 10)
+        check(got == raw, f"BIRD's BGP.{CATS_TYPE:02x} bytes equal catsd's CATS value {raw}")
+        line = [l for l in peer.route_all(SVC4).splitlines() if l.strip().startswith(f"BGP.{CATS_TYPE:02x}")][0]
+        check("[t]" in line, "BIRD marks it transitive ([t])")
+    else:
+        def gobgp_attr():
+            for path in peer.rib(SVC4).get(SVC4, []):
+                for a in path.get("attrs", []):
+                    if a.get("type") == CATS_TYPE:
+                        return a
+            return None
+        a = wait_for(f"GoBGP shows attribute {CATS_TYPE} for {SVC4}", gobgp_attr, 10)
+        got = base64.b64decode(a["value"]).hex()
+        check(got == raw, f"GoBGP's attribute {CATS_TYPE} value (base64 {a['value']}) equals catsd's {raw}")
+        check(a.get("flags", 0) & 0xC0 == 0xC0, f"GoBGP: flags 0x{a.get('flags', 0):02x} optional transitive")
+
+
+def make_seen(kind):
+    def fn(lab):
+        cats_seen(lab, kind)
+    fn.__doc__ = f"catsd -> {kind} eBGP: {kind}'s CLI shows the CATS attribute bytes catsd sent"
+    return fn
+
+
+for _k in ("bird", "gobgp"):
+    SCENARIOS[f"cats_seen_by_{_k}"] = make_seen(_k)
+
+
 # ---------------------------------------------------------------- main
+
+SKIP = 77   # ctest SKIP_RETURN_CODE
+TOOLS = {"frr": [FRR_BGPD, "vtysh"], "bird": ["bird", "birdc"], "gobgp": ["gobgpd", "gobgp"], "exabgp": ["exabgp"],
+         "openbgpd": ["/usr/sbin/bgpd", "bgpctl"]}
+
+
+def needs(scenario):
+    peer = scenario.rsplit("_", 1)[1]
+    return ["ip", "tcpdump", SYSPY] + TOOLS[peer]
+
 
 def versions():
     out = {}
@@ -675,13 +840,17 @@ def main():
     if not ARGS.catsd or not ARGS.catsctl:
         ap.error("--catsd and --catsctl are required")
     ARGS.catsd, ARGS.catsctl = os.path.abspath(ARGS.catsd), os.path.abspath(ARGS.catsctl)
-    if os.geteuid() != 0:
-        print("lab.py needs root (network namespaces)", file=sys.stderr)
-        return 2
     names = ARGS.scenario or list(SCENARIOS)
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
         ap.error(f"unknown scenario(s): {', '.join(unknown)}; see --list")
+    if os.geteuid() != 0:
+        print("SKIP: lab.py needs root (network namespaces, port 179)", file=sys.stderr)
+        return SKIP
+    missing = sorted({b for n in names for b in needs(n) if not shutil.which(b)})
+    if missing:
+        print(f"SKIP: not installed: {', '.join(missing)}", file=sys.stderr)
+        return SKIP
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     failed = []
@@ -711,6 +880,8 @@ def main():
         print(f"  {'PASS' if ok else 'FAIL'} {name} in {time.monotonic() - t0:.1f}s", flush=True)
         if not ok:
             failed.append(name)
+    if RESULTS:
+        print("results: " + json.dumps(RESULTS))
     print(f"{len(names) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
