@@ -296,6 +296,10 @@ class FRR:
     def established(self, address):
         return self.vjson(f"show bgp neighbors {address} json").get(address, {}).get("bgpState") == "Established"
 
+    def view(self, address):
+        n = self.vjson(f"show bgp neighbors {address} json").get(address, {})
+        return n.get("remoteAs"), n.get("bgpTimerHoldTimeMsecs", 0) // 1000
+
     def has_prefix(self, prefix):
         fam = "ipv6" if ":" in prefix else "ipv4"
         return bool(self.vjson(f"show bgp {fam} unicast {prefix} json").get("paths"))
@@ -329,6 +333,13 @@ class Bird:
 
     def established(self, proto):
         return "Established" in self.birdc(f"show protocols {proto}").stdout
+
+    def view(self, proto):
+        import re
+        out = self.birdc(f"show protocols all {proto}").stdout
+        asn = re.search(r"Neighbor AS:\s+(\d+)", out)
+        hold = re.search(r"Hold timer:\s+[\d.]+/(\d+)", out)
+        return (int(asn.group(1)) if asn else None), (int(hold.group(1)) if hold else None)
 
     def route_all(self, prefix):
         table = "master6" if ":" in prefix else "master4"
@@ -366,6 +377,11 @@ class GoBGP:
     def established(self, address):
         j = json.loads(self.gobgp("neighbor", address, "-j").stdout)
         return j.get("state", {}).get("session_state") in (6, "ESTABLISHED", "established")
+
+    def view(self, address):
+        j = json.loads(self.gobgp("neighbor", address, "-j").stdout)
+        return (j.get("state", {}).get("peer_asn") or j.get("conf", {}).get("peer_asn"),
+                j.get("timers", {}).get("state", {}).get("negotiated_hold_time"))
 
     def rib(self, prefix):
         fam = "ipv6" if ":" in prefix else "ipv4"
@@ -425,6 +441,13 @@ class ExaBGP:
                 state = m["neighbor"].get("state")
         return state == "up"
 
+    def view(self, address):
+        asn = None
+        for m in self.messages():
+            if m.get("type") == "state" and m.get("neighbor", {}).get("address", {}).get("peer") == address:
+                asn = m["neighbor"].get("asn", {}).get("peer")
+        return asn, None   # the negotiated hold time is not in ExaBGP's API output
+
     def has_prefix(self, prefix):
         for m in self.messages():
             if m.get("type") != "update":
@@ -467,6 +490,13 @@ class OpenBGPD:
 
     def established(self, address):
         return "BGP state = Established" in self.bgpctl("show", "neighbor", address).stdout
+
+    def view(self, address):
+        import re
+        out = self.bgpctl("show", "neighbor", address).stdout
+        asn = re.search(r"remote AS (\d+)", out)
+        hold = re.search(r"holdtime (\d+)s", out)
+        return (int(asn.group(1)) if asn else None), (int(hold.group(1)) if hold else None)
 
     def has_prefix(self, prefix):
         return prefix in self.bgpctl("show", "rib", prefix).stdout
@@ -620,6 +650,9 @@ def sessions(lab, kind):
         check(n["hold_time"] == PEER_HOLD, f"{addr}: hold time negotiated {n['hold_time']} = min({CATSD_HOLD}, "
               f"{PEER_HOLD})")
         check(n.get("remote_as") == PEER_AS, f"{addr}: remote AS {PEER_AS} (2-octet; catsd's own AS {CATSD_AS} is 4-octet)")
+        asn, hold = peer.view(handle)
+        check(asn == CATSD_AS, f"{kind} sees catsd's 4-octet AS {asn}")
+        check(hold in (None, PEER_HOLD), f"{kind}: negotiated hold time {hold if hold is not None else 'not shown'}")
     wait_for(f"catsd: {PEER4} from {kind} in its RIB", lambda: c.has_prefix(PEER4, pn.v4))
     wait_for(f"catsd: {PEER6} from {kind} (IPv6 session) in its RIB", lambda: c.has_prefix(PEER6, pn.v6))
     wait_for(f"{kind}: catsd's service {SVC4} in its RIB", lambda: peer.has_prefix(SVC4))
@@ -629,6 +662,68 @@ def sessions(lab, kind):
     for addr in (pn.v4, pn.v6):
         check(c.established(addr), f"session {addr} still established at the end")
     return c, peer, cn, pn
+
+
+AS_TRANS = 23456
+
+
+def update_attributes(body):
+    """UPDATE body (after the 19-octet header) -> {type: (flags, value)}."""
+    wl = int.from_bytes(body[0:2], "big")
+    off = 2 + wl
+    al = int.from_bytes(body[off:off + 2], "big")
+    off += 2
+    end, out = off + al, {}
+    while off < end:
+        flags, typ = body[off], body[off + 1]
+        if flags & 0x10:
+            ln, off = int.from_bytes(body[off + 2:off + 4], "big"), off + 4
+        else:
+            ln, off = body[off + 2], off + 3
+        out[typ] = (flags, body[off:off + ln])
+        off += ln
+    return out
+
+
+def sessions_exabgp_as2(lab):
+    """catsd (4-octet AS) <-> ExaBGP without the 4-octet AS capability (a 2-octet-only speaker)."""
+    cn, pn = lab.node("catsd", 1), lab.node("exabgp", 2)
+    cfg = {"global": catsd_global(CATSD_AS, cn, "edge"),
+           "neighbors": {"neighbor": [catsd_nbr(pn.v4, PEER_AS, cn.v4, CATSD_HOLD, [{"name": "ipv4-unicast"}],
+                                                cats={"send": True}, passive=True)]},
+           "services": {"service": [service(6, 1, v6=False)]}}
+    c = Catsd(lab, cn, cfg).start()
+    api = "api { processes [ log ]; neighbor-changes; receive { parsed; packets; consolidate; update; notification; } }"
+    exa = ExaBGP(lab, pn).start(f"""neighbor {cn.v4} {{
+  router-id {pn.v4}; local-address {pn.v4}; local-as {PEER_AS}; peer-as {AS_TRANS}; hold-time {PEER_HOLD};
+  group-updates false;
+  capability {{ asn4 disable; }}
+  family {{ ipv4 unicast; }}
+  {api}
+  static {{ route {PEER4} next-hop self; }}
+}}
+""")
+    wait_for("catsd: session to the 2-octet-only ExaBGP established", lambda: c.established(pn.v4), 30)
+    wait_for("exabgp: session up", lambda: exa.established(cn.v4), 15)
+    n = c.neighbor(pn.v4)
+    check(n.get("remote_as") == PEER_AS and n["hold_time"] == PEER_HOLD, f"catsd: remote AS {PEER_AS}, hold 9")
+    p = wait_for(f"catsd: {PEER4} from the 2-octet speaker", lambda: [x for x in c.paths(PEER4)
+                                                                       if x.get("peer") == pn.v4], 15)
+    check(str(p[0].get("as_path", "")).split() == [str(PEER_AS)], f"catsd: AS_PATH of {PEER4} is {p[0].get('as_path')}")
+    wait_for(f"exabgp: catsd's {SVC4} received", lambda: exa.has_prefix(SVC4), 15)
+    attrs = [m["neighbor"]["message"]["update"].get("attribute", {}) for m in exa.messages()
+             if m.get("type") == "update" and SVC4 in json.dumps(m.get("neighbor", {}).get("message", {}))]
+    print(f"  exabgp attributes of {SVC4}: {json.dumps(attrs[-1])[:300]}")
+    body = [bytes.fromhex(m["body"][2:]) for m in exa.messages() if m.get("type") == "update"
+            and SVC4 in json.dumps(m.get("neighbor", {}).get("message", {}))][-1]
+    attrs_raw = update_attributes(body)
+    check(2 in attrs_raw and attrs_raw[2][1] == bytes.fromhex("02015ba0"),
+          f"on the wire: AS_PATH = [{AS_TRANS}] (2-octet encoding): {attrs_raw.get(2, (0, b''))[1].hex()}")
+    as4 = attrs_raw.get(17)
+    RESULTS["as4_path_to_2octet_peer"] = as4[1].hex() if as4 else None
+    check(as4 is not None and as4[1] == bytes([2, 1]) + CATSD_AS.to_bytes(4, "big"),
+          f"on the wire: AS4_PATH [{CATSD_AS}] present (RFC 6793 4.2.2): {as4[1].hex() if as4 else 'missing'}")
+    check(c.established(pn.v4), "session still established")
 
 
 def make_sessions(kind):
@@ -641,6 +736,7 @@ def make_sessions(kind):
 SCENARIOS = {}
 for _k in PEERS:
     SCENARIOS[f"sessions_{_k}"] = make_sessions(_k)
+SCENARIOS["sessions_exabgp_as2"] = sessions_exabgp_as2
 
 
 # ---------------------------------------------------------------- scenario: cats_via_<rr>
@@ -806,7 +902,7 @@ TOOLS = {"frr": [FRR_BGPD, "vtysh"], "bird": ["bird", "birdc"], "gobgp": ["gobgp
 
 
 def needs(scenario):
-    peer = scenario.rsplit("_", 1)[1]
+    peer = scenario.replace("_as2", "").rsplit("_", 1)[1]
     return ["ip", "tcpdump", SYSPY] + TOOLS[peer]
 
 
