@@ -198,9 +198,14 @@ class Catsd(Router):
         path = os.path.join(self.wd, "catsd.json")
         with open(path, "w") as f:
             json.dump(cfg, f, indent=1)
-        p = self.popen([ARGS.catsd, "--config", path, "--api", "127.0.0.1:50051"], os.path.join(self.wd, "catsd.log"))
+        cmd = [ARGS.catsd, "--config", path, "--api", "127.0.0.1:50051"]
+        if ARGS.perf:  # profile mode: perf record runs catsd as its child
+            cmd = ["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", ARGS.perf, "--"] + cmd
+        p = self.popen(cmd, os.path.join(self.wd, "catsd.log"))
         self.pids = [p.pid]
         self._wait_cli()
+        if ARGS.perf:
+            self.pids = [c for c in children(p.pid) if c != p.pid]
 
     def _wait_cli(self):
         end = time.monotonic() + 15
@@ -228,6 +233,17 @@ class Catsd(Router):
                     "cats_l2": (p.get("cats") or {}).get("l2")}
         except (ValueError, KeyError, IndexError, TypeError):
             return {"error": (r.stdout + r.stderr)[:300]}
+
+    def stop(self):
+        if ARGS.perf:  # stop catsd first; perf then writes its file and exits
+            for pid in self.pids:
+                stop_pid(pid)
+            for p in self.procs:
+                try:
+                    p.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    pass
+        super().stop()
 
     def daemon_pids(self):
         # catsd's Popen is `ip netns exec ... taskset ... catsd`: both exec, so the pid is catsd's.
@@ -625,6 +641,7 @@ def main():
     ap.add_argument("--workdir", default="/tmp")
     ap.add_argument("--keep", action="store_true", help="keep each run's work dir (configs, logs)")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--perf", default=None, help="catsd under `perf record --call-graph dwarf`, to this file")
     ap.add_argument("--smoke", action="store_true", help="catsd only, workload A, 1000 prefixes, one run; exit 1 "
                                                          "unless it completes")
     ARGS = ap.parse_args()
