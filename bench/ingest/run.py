@@ -15,6 +15,7 @@ Everything it starts is stopped by PID and the namespaces are removed, also on f
 
     sudo bench/ingest/run.py --build build --routers catsd,bird --workloads A,B --runs 3
     sudo bench/ingest/run.py --build build --smoke          # catsd, 1000 prefixes, one run
+    sudo bench/ingest/run.py --routers sink --workloads A   # the feeder's ceiling: a null receiver
 """
 import argparse
 import json
@@ -422,7 +423,54 @@ allow from {FEED}
         return children(self.procs[0].pid) if self.procs else []
 
 
-ROUTERS = {c.name: c for c in (Catsd, Bird, Frr, Gobgp, Openbgpd)}
+SINK_CODE = r"""
+import socket, struct, sys
+addr, workload, done = sys.argv[1], sys.argv[2], sys.argv[3]
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); ls.bind((addr, 179)); ls.listen(1)
+c, _ = ls.accept()
+caps = bytes([1, 4, 0, 1, 0, 1, 65, 4]) + struct.pack("!I", 65000)
+if workload == "B":
+    caps += bytes([69, 4, 0, 1, 1, 1])  # ADD-PATH IPv4 unicast receive
+opt = bytes([2, len(caps)]) + caps
+body = bytes([4]) + struct.pack("!HH4s", 65000, 180, socket.inet_aton(addr)) + bytes([len(opt)]) + opt
+c.sendall(b"\xff" * 16 + struct.pack("!HB", 19 + len(body), 1) + body)
+c.sendall(b"\xff" * 16 + struct.pack("!HB", 19, 4))
+buf, n = bytearray(), 0
+while True:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    buf += d
+    while len(buf) >= 19:
+        ln = (buf[16] << 8) | buf[17]
+        if len(buf) < ln:
+            break
+        typ = buf[18]
+        del buf[:ln]
+        n += 1
+        if typ == 2 and ln == 23:  # End-of-RIB: the whole stream is in
+            open(done, "w").write(str(n))
+"""
+
+
+class Sink(Router):
+    """Not a router: accepts the session and discards the bytes (the feeder's ceiling on the same path)."""
+    name = "sink"
+
+    def version(self):
+        return "null receiver (Python, discards bytes)"
+
+    def start(self):
+        self.done = os.path.join(self.wd, "sink.done")
+        p = self.popen([sys.executable, "-c", SINK_CODE, RUT, self.workload, self.done], os.path.join(self.wd, "sink.log"))
+        self.pids = [p.pid]
+        time.sleep(0.3)
+
+    def count(self):
+        return (ARGS.prefixes if self.workload == "A" else (ARGS.prefixes // 4) * 4) if os.path.exists(self.done) else 0
+
+
+ROUTERS = {c.name: c for c in (Catsd, Bird, Frr, Gobgp, Openbgpd, Sink)}
 
 
 def deb_version(pkg):
