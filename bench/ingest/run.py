@@ -180,7 +180,7 @@ class Catsd(Router):
     def version(self):
         git = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD",
                  check=False).stdout.strip()
-        return f"catsd (commit {git}, {ARGS.build_type})"
+        return f"catsd (source tree at {git} when run, {ARGS.build_type})"
 
     def start(self):
         cfg = {"cats-bgp:bgp": {
