@@ -592,7 +592,7 @@ void Engine::dispatch(const std::vector<rib::RibEvent>& events) {
       const bool add_path = n.ectx.add_path.for_afi(ev.key.prefix.afi);
       if (ev.kind == rib::RibEvent::Kind::kPathsChanged && !add_path) continue;
       if (n.session->family(afisafi(ev.key.family)) == nullptr) continue;
-      export_prefix(n, ev.key, loc_rib_.find(ev.key));
+      export_prefix(n, ev.key, ev.entry);
       touched = true;
     }
     if (touched) schedule_flush(n);

@@ -63,12 +63,13 @@ std::vector<RibEvent> LocRib::update(const AdjRibIn& peer, std::span<const Prefi
       ev.kind = RibEvent::Kind::kBestWithdrawn;
     else if (new_best != old_best)
       ev.kind = RibEvent::Kind::kBestChanged;
-    events.push_back(std::move(ev));
-
-    if (next.paths.empty())
+    if (next.paths.empty()) {
       entries_.erase(it);
-    else
+    } else {
       e = std::move(next);
+      ev.entry = &e;  // std::map: stays valid while other keys come and go
+    }
+    events.push_back(std::move(ev));
   }
   return events;
 }

@@ -48,6 +48,9 @@ struct RibEvent {
   Kind kind = Kind::kPathsChanged;
   std::optional<PathRef> old_best;
   std::optional<PathRef> new_best;  // events hold the sets they name: drop them after use
+  // The prefix's entry after the change (nullptr: no path left). Valid until
+  // the Loc-RIB changes again: saves the export a second lookup.
+  const RibEntry* entry = nullptr;
 };
 
 struct LocRibStats {
