@@ -625,13 +625,36 @@ PEERS = {
 }
 
 
-def sessions(lab, kind):
+MD5_KEY = "cats-lab-md5"
+
+
+def frr_md5(conf, c):
+    return conf.replace(" address-family ipv4 unicast\n",
+                        f" neighbor {c.v4} password {MD5_KEY}\n neighbor {c.v6} password {MD5_KEY}\n"
+                        " address-family ipv4 unicast\n", 1)
+
+
+def bird_md5(conf, c):
+    return conf.replace("  hold time ", f'  password "{MD5_KEY}";\n  hold time ', 1)
+
+
+MD5 = {"frr": frr_md5, "bird": bird_md5}
+
+
+def sessions(lab, kind, md5=False):
     cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
     cls, conf, handles = PEERS[kind]
+    if md5:
+        extra_md5 = {"md5-password": MD5_KEY}
+        base_conf = conf
+        conf = lambda p, c: MD5[kind](base_conf(p, c), c)
+    else:
+        extra_md5 = {}
     cats = {"send": True}
     # ExaBGP never listens: catsd must wait for it (passive). Active catsd refuses its connections while Idle
     # between its own failed attempts (RFC 4271 Connect -> Idle on TcpConnectionFails), so it would never come up.
     extra = {"passive": True} if kind == "exabgp" else {}
+    extra.update(extra_md5)
     cfg = {"global": catsd_global(CATSD_AS, cn, "edge"),
            "neighbors": {"neighbor": [
                catsd_nbr(pn.v4, PEER_AS, cn.v4, CATSD_HOLD, [{"name": "ipv4-unicast"}], cats=cats, **extra),
@@ -737,6 +760,26 @@ SCENARIOS = {}
 for _k in PEERS:
     SCENARIOS[f"sessions_{_k}"] = make_sessions(_k)
 SCENARIOS["sessions_exabgp_as2"] = sessions_exabgp_as2
+
+
+def md5(lab, kind):
+    sessions(lab, kind, md5=True)
+    out = run(["tcpdump", "-nn", "-v", "-r", lab.pcap, "tcp port 179"], check_rc=False).stdout
+    syns = [l for l in out.splitlines() if ".179" in l and "Flags [S" in l]
+    print("\n".join("    " + l.strip()[:150] for l in syns))
+    check(any("10.77.0." in l for l in syns) and any("fd77::" in l for l in syns) and all("md5" in l for l in syns),
+          f"every SYN/SYN-ACK on port 179 in the pcap carries the TCP MD5 option ({len(syns)} seen)")
+
+
+def make_md5(kind):
+    def fn(lab):
+        md5(lab, kind)
+    fn.__doc__ = f"as sessions_{kind}, with TCP MD5 (RFC 2385) on both sessions; pcap shows the option"
+    return fn
+
+
+for _k in MD5:
+    SCENARIOS[f"md5_{_k}"] = make_md5(_k)
 
 
 # ---------------------------------------------------------------- scenario: cats_via_<rr>
