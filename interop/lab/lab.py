@@ -641,7 +641,7 @@ def bird_md5(conf, c):
 MD5 = {"frr": frr_md5, "bird": bird_md5}
 
 
-def sessions(lab, kind, md5=False):
+def sessions(lab, kind, md5=False, nbr_extra=None):
     cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
     cls, conf, handles = PEERS[kind]
     if md5:
@@ -655,6 +655,7 @@ def sessions(lab, kind, md5=False):
     # between its own failed attempts (RFC 4271 Connect -> Idle on TcpConnectionFails), so it would never come up.
     extra = {"passive": True} if kind == "exabgp" else {}
     extra.update(extra_md5)
+    extra.update(nbr_extra or {})
     cfg = {"global": catsd_global(CATSD_AS, cn, "edge"),
            "neighbors": {"neighbor": [
                catsd_nbr(pn.v4, PEER_AS, cn.v4, CATSD_HOLD, [{"name": "ipv4-unicast"}], cats=cats, **extra),
@@ -780,6 +781,34 @@ def make_md5(kind):
 
 for _k in MD5:
     SCENARIOS[f"md5_{_k}"] = make_md5(_k)
+
+
+def route_refresh_frr(lab):
+    """Route refresh both ways with FRR: catsctl clear --soft-in, vtysh clear bgp soft in."""
+    # FRR 8.4 ignores a ROUTE-REFRESH that arrives before it has sent End-of-RIB ("rcvd route-refresh (REQUEST)
+    # for IPv4/unicast before EoR"), and it sends End-of-RIB only to a peer that advertised graceful restart:
+    # without GR on catsd's side FRR never answers a refresh. So catsd advertises GR here.
+    c, frr, cn, pn = sessions(lab, "frr", nbr_extra={"graceful-restart": {"enabled": True, "restart-time": 30}})
+    n = c.neighbor(pn.v4)
+    check(n.get("route_refresh"), "catsd: route refresh negotiated with FRR")
+    RESULTS["enhanced_route_refresh_frr"] = n.get("enhanced_route_refresh")
+
+    def stats():
+        return frr.vjson(f"show bgp neighbors {cn.v4} json")[cn.v4]["messageStats"]
+    before, upd_in = stats(), int(n["updates_in"])
+    c.ctl("clear", "neighbor", pn.v4, "--soft-in")
+    wait_for("FRR received catsd's ROUTE-REFRESH", lambda: stats()["routeRefreshRecv"] > before["routeRefreshRecv"], 10)
+    wait_for("FRR re-sent its routes (catsd updates_in grew)", lambda: int(c.neighbor(pn.v4)["updates_in"]) > upd_in, 10)
+    before, upd_out = stats(), int(c.neighbor(pn.v4)["updates_out"])
+    frr.vtysh(f"clear bgp ipv4 unicast {cn.v4} soft in")
+    wait_for("FRR sent a ROUTE-REFRESH", lambda: stats()["routeRefreshSent"] > before["routeRefreshSent"], 10)
+    wait_for("catsd re-sent its Adj-RIB-Out (updates_out grew)",
+             lambda: int(c.neighbor(pn.v4)["updates_out"]) > upd_out, 10)
+    check(c.established(pn.v4) and frr.established(cn.v4), "session stayed up through both refreshes")
+    check(frr.has_prefix(SVC4) and c.has_prefix(PEER4, pn.v4), "routes still present on both sides")
+
+
+SCENARIOS["route_refresh_frr"] = route_refresh_frr
 
 
 # ---------------------------------------------------------------- scenario: cats_via_<rr>
