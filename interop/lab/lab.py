@@ -98,7 +98,21 @@ class Proc:
     def alive(self):
         return self.popen.poll() is None
 
+    def kill9(self):
+        """Crash it: SIGKILL to the process and its group, reaped; later teardown leaves it alone."""
+        os.kill(self.pid, signal.SIGKILL)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.popen.wait(5)
+        self.stopped = True
+        self.log.close()
+
     def stop(self, bound=5.0):
+        if getattr(self, "stopped", False):
+            return
+        self.stopped = True
         if self.alive():
             try:
                 os.kill(self.pid, signal.SIGTERM)
@@ -272,9 +286,9 @@ def catsd_global(asn, node, role):
 class FRR:
     kind = "frr"
 
-    def __init__(self, lab, node):
+    def __init__(self, lab, node, fresh=True):
         self.lab, self.node, self.d = lab, node, os.path.join(node.dir, "frr")
-        os.makedirs(self.d)
+        os.makedirs(self.d, exist_ok=not fresh)
 
     def start(self, conf):
         path = os.path.join(self.d, "bgpd.conf")
@@ -809,6 +823,47 @@ def route_refresh_frr(lab):
 
 
 SCENARIOS["route_refresh_frr"] = route_refresh_frr
+
+
+GR_RESTART = 8
+
+
+def graceful_restart_frr(lab):
+    """FRR restarts (kill -9): catsd keeps its paths stale, refreshes them when FRR is back, sweeps them when not."""
+    gr = f" bgp graceful-restart\n bgp graceful-restart preserve-fw-state\n bgp graceful-restart restart-time {GR_RESTART}\n"
+    base = PEERS["frr"]
+    PEERS["frr"] = (base[0], lambda p, c: base[1](p, c).replace(" timers bgp 3", gr + " timers bgp 3", 1), base[2])
+    try:
+        c, frr, cn, pn = sessions(lab, "frr", nbr_extra={"graceful-restart": {"enabled": True, "restart-time": 30}})
+    finally:
+        PEERS["frr"] = base
+    conf = base[1](pn, cn).replace(" timers bgp 3", gr + " timers bgp 3", 1)
+    check(c.neighbor(pn.v4).get("graceful_restart"), "catsd: graceful restart negotiated with FRR")
+
+    def path():
+        ps = [p for p in c.paths(PEER4) if p.get("peer") == pn.v4]
+        return ps[0] if ps else None
+    check(path() and not path().get("stale"), f"{PEER4} from FRR present, not stale")
+    frr.proc.kill9()
+    wait_for(f"catsd: session down, {PEER4} kept and marked stale",
+             lambda: not c.established(pn.v4) and path() and path().get("stale"), 15)
+    frr = FRR(lab, pn, fresh=False).start(conf)
+    wait_for("FRR back: session re-established", lambda: c.established(pn.v4) and frr.established(cn.v4), 20)
+    wait_for(f"{PEER4} refreshed: no longer stale", lambda: path() and not path().get("stale"), 15)
+    check(frr.has_prefix(SVC4), f"FRR has catsd's {SVC4} again")
+    wait_for(f"{PEER6} (IPv6 session) back, not stale", lambda: [p for p in c.paths(PEER6)
+                                                               if p.get("peer") == pn.v6 and not p.get("stale")], 15)
+    t0 = time.monotonic()
+    frr.proc.kill9()
+    wait_for(f"second crash: {PEER4} stale", lambda: path() and path().get("stale"), 15)
+    wait_for(f"FRR stays down: stale {PEER4} swept after the restart time ({GR_RESTART} s)",
+             lambda: path() is None, GR_RESTART + 15)
+    took = time.monotonic() - t0
+    check(took >= GR_RESTART - 1, f"swept after {took:.1f}s, not before the restart time")
+    check(not c.has_prefix(PEER6, pn.v6), f"{PEER6} (IPv6 session) swept too")
+
+
+SCENARIOS["graceful_restart_frr"] = graceful_restart_frr
 
 
 # ---------------------------------------------------------------- scenario: cats_via_<rr>
