@@ -961,12 +961,42 @@ def cats_via(lab, kind):
               f"edge{n.host}: CATS bytes at the ingress equal the edge's ({len(raw) // 2} bytes, ...{raw[-24:]})")
         partial.add(bool(mine[0].get("partial_cats")))
     check(len(raws) == 3, "the three edges' CATS values differ from each other")
+    pcap_checks(lab, en, EDGES, kind)
     print(f"  partial_cats via {kind}: {sorted(partial)}")
     RESULTS[f"partial_cats_{kind}"] = sorted(partial)
     return partial
 
 
 RESULTS = {}
+LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wireshark", "cats_exp.lua")
+
+
+def pcap_checks(lab, edge_nodes, edges, kind):
+    """tshark on the LAN pcap: no malformed BGP at all; the project's Lua dissector decodes every edge's CATS."""
+    if not shutil.which("tshark") or not os.path.exists(LUA):
+        print("  (tshark or cats_exp.lua missing: pcap checks skipped)")
+        return
+    env = dict(os.environ, WIRESHARK_CONFIG_DIR=os.path.join(lab.dir, "wireshark-cfg"))
+    os.makedirs(env["WIRESHARK_CONFIG_DIR"], exist_ok=True)
+    time.sleep(0.3)   # let tcpdump flush the last segments (-U writes per packet)
+    r = run(["tshark", "-n", "-r", lab.pcap, "-Y", "bgp && (_ws.malformed || _ws.expert.severity >= 8388608)",
+             "-T", "fields", "-e", "frame.number", "-e", "ip.src", "-e", "_ws.expert.message"],
+            timeout=60, check_rc=False, env=env)
+    bad = [l for l in r.stdout.splitlines() if l.strip()]
+    check(r.returncode == 0 and not bad, f"tshark: no malformed BGP / expert errors in the pcap ({bad[:3]})")
+    r = run(["tshark", "-n", "-r", lab.pcap, "-X", f"lua_script:{LUA}", "-Y", "cats_exp.version",
+             "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "ip.src", "-e", "ip.dst", "-e", "cats_exp.site_score",
+             "-e", "_ws.expert.message"], timeout=60, check_rc=False, env=env)
+    check(r.returncode == 0 and "Lua: Error" not in r.stderr, f"tshark with cats_exp.lua runs ({r.stderr.strip()[:200]})")
+    rows = [l.split("\t") + [""] * 4 for l in r.stdout.splitlines() if l.strip()]
+    for n, (h, l2) in zip(edge_nodes, edges):
+        mine = [row for row in rows if row[0] == n.v4]
+        check(mine and all(set(row[2].split(",")) == {str(l2)} for row in mine),
+              f"cats_exp.lua decodes edge{h}'s UPDATEs: site score {l2} ({len(mine)} frame(s))")
+    reflected = [row for row in rows if row[0] == "10.77.0.2"]
+    scores = sorted({x for row in reflected for x in row[2].split(",") if x})
+    check(scores == sorted(str(l2) for _, l2 in edges),
+          f"cats_exp.lua decodes {kind}'s reflected UPDATEs: site scores {scores}")
 
 
 def make_cats_via(kind):
