@@ -1011,6 +1011,82 @@ for _k in RRS:
     SCENARIOS[f"cats_via_{_k}"] = make_cats_via(_k)
 
 
+# ---------------------------------------------------------------- scenario: cats_via_ebgp_<peer>
+
+EDGE_AS, ING_AS = 65011, 65020
+
+
+def frr_transit_conf(p, e, i):
+    s = f"router bgp {PEER_AS}\n bgp router-id {p.v4}\n no bgp ebgp-requires-policy\n timers bgp 3 9\n"
+    for n, asn in ((e, EDGE_AS), (i, ING_AS)):
+        s += f" neighbor {n.v4} remote-as {asn}\n neighbor {n.v4} timers connect 1\n" \
+             f" neighbor {n.v4} advertisement-interval 0\n"
+    return s
+
+
+def bird_transit_conf(p, e, i):
+    return f"""template bgp peers {{
+  local {p.v4} as {PEER_AS};
+  hold time 9; keepalive time 3;
+  connect delay time 1; connect retry time 1; error wait time 1,2;
+  ipv4 {{ import all; export all; }};
+}}
+protocol bgp edge from peers {{ neighbor {e.v4} as {EDGE_AS}; }}
+protocol bgp ingress from peers {{ neighbor {i.v4} as {ING_AS}; }}
+"""
+
+
+def gobgp_transit_conf(p, e, i):
+    return (f'[global.config]\n  as = {PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
+            f'  local-address-list = ["{p.v4}"]\n'
+            + gobgp_nbr(e.v4, EDGE_AS, [("ipv4-unicast", "")]) + gobgp_nbr(i.v4, ING_AS, [("ipv4-unicast", "")]))
+
+
+TRANSIT = {"frr": (FRR, frr_transit_conf, lambda n: n.v4), "bird": (Bird, bird_transit_conf, lambda n: n.name),
+           "gobgp": (GoBGP, gobgp_transit_conf, lambda n: n.v4)}
+
+
+def cats_via_ebgp(lab, kind):
+    pn, en, inn = lab.node(kind, 2), lab.node("edge", 11), lab.node("ingress", INGRESS)
+    cls, conf, handle = TRANSIT[kind]
+    peer = cls(lab, pn).start(conf(pn, en, inn))
+    fam4 = [{"name": "ipv4-unicast"}]
+    e = Catsd(lab, en, {"global": catsd_global(EDGE_AS, en, "edge"),
+                        "neighbors": {"neighbor": [catsd_nbr(pn.v4, PEER_AS, en.v4, families=fam4,
+                                                             cats={"send": True})]},
+                        "services": {"service": [service(7, 11, v6=False)]}}).start()
+    i = Catsd(lab, inn, {"global": catsd_global(ING_AS, inn, "ingress"),
+                         "neighbors": {"neighbor": [catsd_nbr(pn.v4, PEER_AS, inn.v4, families=fam4,
+                                                              cats={"receive": True})]}}).start()
+    for c, n in ((e, en), (i, inn)):
+        wait_for(f"{n.name} <-> {kind} established", lambda: c.established(pn.v4) and peer.established(handle(n)), 30)
+    cands = wait_for(f"ingress: one candidate for {SVC4} through {kind} (eBGP both sides)",
+                     lambda: (lambda c: c if len(c) == 1 else None)(i.candidates(SVC4)), 20)
+    # BIRD keeps the edge's address as a third-party next hop (same subnet, RFC 4271 5.1.3); FRR and GoBGP use their own.
+    check(cands[0].get("next_hop") in (pn.v4, en.v4) and cands[0].get("l2") == 7,
+          f"candidate via next hop {cands[0].get('next_hop')} with the edge's L2 7")
+    RESULTS[f"ebgp_next_hop_{kind}"] = cands[0].get("next_hop")
+    p = [p for p in i.paths(SVC4) if p.get("peer") == pn.v4]
+    check(len(p) == 1, f"the path at the ingress was learned from {kind} ({pn.v4})")
+    raw = [p for p in e.paths(SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"]
+    p = p[0]
+    check(p.get("cats", {}).get("raw_hex") == raw, f"CATS bytes at the ingress equal the edge's ({len(raw) // 2} bytes)")
+    check(str(p.get("as_path", "")).split() == [str(PEER_AS), str(EDGE_AS)], f"AS_PATH {p.get('as_path')}")
+    RESULTS[f"partial_cats_ebgp_{kind}"] = bool(p.get("partial_cats"))
+    print(f"  partial_cats through {kind} over eBGP: {bool(p.get('partial_cats'))}")
+
+
+def make_cats_via_ebgp(kind):
+    def fn(lab):
+        cats_via_ebgp(lab, kind)
+    fn.__doc__ = f"catsd edge -eBGP-> {kind} -eBGP-> catsd ingress: CATS bytes and L2 arrive unchanged"
+    return fn
+
+
+for _k in TRANSIT:
+    SCENARIOS[f"cats_via_ebgp_{_k}"] = make_cats_via_ebgp(_k)
+
+
 # ---------------------------------------------------------------- scenario: cats_seen_by_<peer>
 
 def cats_seen(lab, kind):
