@@ -1087,6 +1087,108 @@ for _k in TRANSIT:
     SCENARIOS[f"cats_via_ebgp_{_k}"] = make_cats_via_ebgp(_k)
 
 
+# ---------------------------------------------------------------- scenario: addpath_to_<peer>
+
+def frr_addpath_rx_conf(p, rr):
+    return (f"router bgp {IBGP_AS}\n bgp router-id {p.v4}\n no bgp ebgp-requires-policy\n timers bgp 3 9\n"
+            f" neighbor {rr.v4} remote-as {IBGP_AS}\n neighbor {rr.v4} timers connect 1\n"
+            f" neighbor {rr.v4} advertisement-interval 0\n")
+
+
+def bird_addpath_rx_conf(p, rr):
+    return f"""protocol bgp rrpeer {{
+  local {p.v4} as {IBGP_AS}; neighbor {rr.v4} as {IBGP_AS}; direct;
+  hold time 9; keepalive time 3;
+  connect delay time 1; connect retry time 1; error wait time 1,2;
+  ipv4 {{ import all; export none; add paths rx; }};
+}}
+"""
+
+
+def gobgp_addpath_rx_conf(p, rr):
+    return (f'[global.config]\n  as = {IBGP_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
+            f'  local-address-list = ["{p.v4}"]\n'
+            + gobgp_nbr(rr.v4, IBGP_AS, [("ipv4-unicast", "    [neighbors.afi-safis.add-paths.config]\n"
+                                                        "      receive = true\n")]))
+
+
+def frr_paths(peer):
+    return [{"next_hop": (p.get("nexthops") or [{}])[0].get("ip")}
+            for p in peer.vjson(f"show bgp ipv4 unicast {SVC4} json").get("paths", [])]
+
+
+def bird_paths(peer):
+    out, paths, cur = peer.route_all(SVC4), [], None
+    for line in out.splitlines():
+        t = line.strip()
+        if t.startswith("via "):
+            cur = {"next_hop": t.split()[1]}
+            paths.append(cur)
+        elif cur is not None and t.startswith(f"BGP.{CATS_TYPE:02x}"):
+            cur["cats"] = t.split(":", 1)[1].replace(" ", "").lower()
+    return paths
+
+
+def gobgp_paths(peer):
+    out = []
+    for p in peer.rib(SVC4).get(SVC4, []):
+        d = {}
+        for a in p.get("attrs", []):
+            if a.get("type") == 3:
+                d["next_hop"] = a.get("nexthop")
+            if a.get("type") == CATS_TYPE:
+                d["cats"] = base64.b64decode(a["value"]).hex()
+        out.append(d)
+    return out
+
+
+ADDPATH = {"frr": (FRR, frr_addpath_rx_conf, lambda n: n.v4, frr_paths),
+           "bird": (Bird, bird_addpath_rx_conf, lambda n: "rrpeer", bird_paths),
+           "gobgp": (GoBGP, gobgp_addpath_rx_conf, lambda n: n.v4, gobgp_paths)}
+
+
+def addpath_to(lab, kind):
+    rn = lab.node("catsd-rr", 3)
+    pn = lab.node(kind, 2)
+    en = [lab.node(f"edge{h}", h) for h, _ in EDGES]
+    cls, conf, handle, paths = ADDPATH[kind]
+    fam4 = [{"name": "ipv4-unicast"}]
+    nbrs = [catsd_nbr(n.v4, IBGP_AS, rn.v4, families=fam4, **{"route-reflector-client": True}) for n in en]
+    nbrs.append(catsd_nbr(pn.v4, IBGP_AS, rn.v4, families=[{"name": "ipv4-unicast", "add-path": "send"}],
+                          **{"route-reflector-client": True}))
+    rr = Catsd(lab, rn, {"global": catsd_global(IBGP_AS, rn, "reflector"), "neighbors": {"neighbor": nbrs}}).start()
+    peer = cls(lab, pn).start(conf(pn, rn))
+    edges = []
+    for n, (h, l2) in zip(en, EDGES):
+        edges.append(Catsd(lab, n, {"global": catsd_global(IBGP_AS, n, "edge"),
+                                    "neighbors": {"neighbor": [catsd_nbr(rn.v4, IBGP_AS, n.v4, families=fam4)]},
+                                    "services": {"service": [service(l2, h, v6=False)]}}).start())
+    wait_for(f"catsd reflector <-> {kind} established", lambda: rr.established(pn.v4) and peer.established(handle(rn)),
+             30)
+    fams = {f["name"]: f for f in rr.neighbor(pn.v4).get("families", [])}
+    check(fams.get("ipv4-unicast", {}).get("add_path_send"), f"catsd reflector: ADD-PATH send negotiated with {kind}")
+    got = wait_for(f"{kind} holds three paths for {SVC4} from the catsd reflector",
+                   lambda: (lambda p: p if len(p) == 3 else None)(paths(peer)), 30)
+    check(sorted(p.get("next_hop") for p in got) == sorted(n.v4 for n in en),
+          f"{kind}: the three paths' next hops are the edges: {sorted(p.get('next_hop') for p in got)}")
+    if kind != "frr":   # FRR never shows unknown attributes
+        raws = {n.v4: [p for p in e.paths(SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
+                for n, e in zip(en, edges)}
+        check(all(p.get("cats") == raws[p["next_hop"]] for p in got),
+              f"{kind}: each path carries its edge's CATS bytes")
+
+
+def make_addpath(kind):
+    def fn(lab):
+        addpath_to(lab, kind)
+    fn.__doc__ = f"3 catsd edges -> catsd reflector with ADD-PATH send -> {kind} (ADD-PATH receive): 3 paths"
+    return fn
+
+
+for _k in ADDPATH:
+    SCENARIOS[f"addpath_to_{_k}"] = make_addpath(_k)
+
+
 # ---------------------------------------------------------------- scenario: cats_seen_by_<peer>
 
 def cats_seen(lab, kind):
