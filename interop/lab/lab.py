@@ -1189,6 +1189,49 @@ for _k in ADDPATH:
     SCENARIOS[f"addpath_to_{_k}"] = make_addpath(_k)
 
 
+# ---------------------------------------------------------------- scenario: errors_from_exabgp
+
+GOOD_CATS, BAD_CATS = "010000000200050103810008", "010000000200090103810008"   # tests/data/vectors.json TV1 (ok), TV4 (malformed)
+GOOD_PFX, BAD_PFX = "203.0.113.10/32", "203.0.113.20/32"
+
+
+def errors_from_exabgp(lab):
+    """ExaBGP originates a well-formed and a malformed CATS attribute (RFC 7606 treat-as-withdraw) into catsd."""
+    cn, pn = lab.node("catsd", 1), lab.node("exabgp", 2)
+    c = Catsd(lab, cn, {"global": catsd_global(IBGP_AS, cn, "ingress"),
+                        "neighbors": {"neighbor": [catsd_nbr(pn.v4, IBGP_AS, cn.v4, families=[{"name": "ipv4-unicast"}],
+                                                             passive=True)]}}).start()
+    api = "api { processes [ log ]; neighbor-changes; receive { parsed; update; notification; } }"
+    exa = ExaBGP(lab, pn).start(f"""neighbor {cn.v4} {{
+  router-id {pn.v4}; local-address {pn.v4}; local-as {IBGP_AS}; peer-as {IBGP_AS}; hold-time {PEER_HOLD};
+  group-updates false;
+  family {{ ipv4 unicast; }}
+  {api}
+  static {{
+    route {GOOD_PFX} next-hop self local-preference 100 attribute [0xff 0xc0 0x{GOOD_CATS}];
+    route {BAD_PFX} next-hop self local-preference 100 attribute [0xff 0xc0 0x{BAD_CATS}];
+    route {PEER4} next-hop self local-preference 100;
+  }}
+}}
+""")
+    wait_for("catsd <-> ExaBGP established", lambda: c.established(pn.v4) and exa.established(cn.v4), 30)
+    wait_for(f"catsd: {PEER4} (no CATS) received", lambda: c.has_prefix(PEER4, pn.v4), 15)
+    p = wait_for(f"catsd: {GOOD_PFX} with the well-formed CATS (TV1) received",
+                 lambda: [x for x in c.paths(GOOD_PFX) if x.get("peer") == pn.v4], 15)
+    check(p[0].get("cats", {}).get("raw_hex", "").lower() == GOOD_CATS, f"its CATS bytes are {GOOD_CATS}")
+    time.sleep(1.0)
+    check(not c.paths(BAD_PFX), f"catsd: {BAD_PFX} with the malformed CATS (TV4) is not in the RIB (treat-as-withdraw)")
+    with open(c.log_path) as f:
+        log = [l for l in f if "treat-as-withdraw" in l]
+    print("  catsd log: " + (log[0].strip()[:200] if log else "(nothing)"))
+    check(len(log) == 1, "catsd logs one treat-as-withdraw (the malformed UPDATE only)")
+    check(c.established(pn.v4) and exa.established(cn.v4), "session stays up (treat-as-withdraw, no reset)")
+    check(not any(m.get("type") == "notification" for m in exa.messages()), "ExaBGP received no NOTIFICATION")
+
+
+SCENARIOS["errors_from_exabgp"] = errors_from_exabgp
+
+
 # ---------------------------------------------------------------- scenario: cats_seen_by_<peer>
 
 def cats_seen(lab, kind):
@@ -1297,7 +1340,7 @@ TOOLS = {"frr": [FRR_BGPD, "vtysh"], "bird": ["bird", "birdc"], "gobgp": ["gobgp
 
 
 def needs(scenario):
-    peer = scenario.replace("_as2", "").rsplit("_", 1)[1]
+    peer = scenario.replace("_as2", "").replace("errors_from_", "_").rsplit("_", 1)[1]
     return ["ip", "tcpdump", SYSPY] + TOOLS[peer]
 
 
