@@ -8,6 +8,48 @@ namespace cats::daemon {
 using wire::Afi;
 using wire::NlriEntry;
 
+namespace {
+
+// RFC 6793 §4.2.2: towards a 2-octet-AS peer, ASNs above 65535 go out as
+// AS_TRANS and the real path (confederation segments left out) and
+// aggregator travel in AS4_PATH / AS4_AGGREGATOR.
+void add_as4_attributes(wire::AttributeSet& attrs) {
+  bool changed = false;
+  if (const auto* p = attrs.get<wire::AsPath>(wire::attr::kAsPath)) {
+    wire::AsPath real;
+    bool wide = false;
+    for (const auto& seg : p->segments) {
+      if (seg.type == wire::SegmentType::kConfedSequence || seg.type == wire::SegmentType::kConfedSet) continue;
+      real.segments.push_back(seg);
+      for (auto a : seg.asns) wide = wide || a > 0xffff;
+    }
+    if (wide) {
+      wire::Attribute a;
+      a.flags = wire::attr::kOptional | wire::attr::kTransitive;
+      a.type = wire::attr::kAs4Path;
+      a.value = std::move(real);
+      attrs.set(std::move(a));
+      changed = true;
+    }
+  }
+  if (const auto* g = attrs.get<wire::Aggregator>(wire::attr::kAggregator); g != nullptr && g->asn > 0xffff) {
+    wire::Aggregator as4 = *g;
+    as4.four_octet = true;
+    wire::Attribute a;
+    a.flags = wire::attr::kOptional | wire::attr::kTransitive;
+    a.type = wire::attr::kAs4Aggregator;
+    a.value = as4;
+    attrs.set(std::move(a));
+    changed = true;
+  }
+  if (!changed) return;
+  auto& list = attrs.mutable_list();
+  std::stable_sort(list.begin(), list.end(), [](const auto& x, const auto& y) { return x.type < y.type; });
+  attrs.reindex();
+}
+
+}  // namespace
+
 void AdjRibOut::set(const rib::PrefixKey& k, std::vector<DesiredPath> desired, bool add_path) {
   auto it = table_.find(k);
   std::vector<OutPath> old;
@@ -102,6 +144,7 @@ std::vector<wire::Bytes> AdjRibOut::flush(const wire::EncodeContext& ctx) {
     wire::AttributeSet attrs = g.attrs->attrs();
     attrs.erase(wire::attr::kMpReach);
     if (g.afi == Afi::kIpv6) attrs.erase(wire::attr::kNextHop);
+    if (!ctx.as4) add_as4_attributes(attrs);
     auto packed = wire::pack_announcements(attrs, g.afi, g.attrs->next_hop(), g.prefixes, ctx);
     for (auto& m : packed.messages) out.push_back(std::move(m));
   }

@@ -137,7 +137,11 @@ void Engine::send(Neighbor& n, std::vector<wire::Bytes> messages) {
 std::vector<PeerRuntime> Engine::peer_runtime() const {
   std::vector<PeerRuntime> out;
   out.reserve(neighbors_.size());
-  for (const auto& n : neighbors_) out.push_back({n->peer->state(), n->peer->messages_in(), n->peer->messages_out()});
+  for (const auto& n : neighbors_) {
+    const auto& p = *n->peer;
+    out.push_back(
+        {p.state(), p.messages_in(), p.messages_out(), p.last_down(), p.last_down_at()});  // both steady_clock
+  }
   return out;
 }
 

@@ -85,6 +85,8 @@ struct PeerRuntime {
   session::State state = session::State::kIdle;
   std::uint64_t messages_in = 0;
   std::uint64_t messages_out = 0;
+  std::optional<session::SessionDown> last_down;  // any fall to Idle, before Established too
+  SteadyClock::time_point last_down_at{};
 };
 
 // One RIB change, for API watchers.

@@ -180,8 +180,11 @@ void show_neighbors(const Engine& e, const std::vector<PeerRuntime>& rt, const p
         fs->set_prefixes_accepted(n.rib_in->count(fam));
       }
     }
-    if (n.last_down) {
-      const auto& d = *n.last_down;
+    // The session thread's record covers falls before Established (an OPEN refused).
+    const auto& last = r.last_down ? r.last_down : n.last_down;
+    const auto last_at = r.last_down ? r.last_down_at : n.last_down_at;
+    if (last) {
+      const auto& d = *last;
       auto* le = o->mutable_last_error();
       const auto* notify = d.sent ? &*d.sent : d.received ? &*d.received : nullptr;
       std::string reason = session::down_reason_name(d.reason);
@@ -192,7 +195,7 @@ void show_neighbors(const Engine& e, const std::vector<PeerRuntime>& rt, const p
                   notify::subcode_name(notify->code, notify->subcode) + ")";
       }
       le->set_reason(reason);
-      le->set_at_s_ago(seconds_since(n.last_down_at));
+      le->set_at_s_ago(seconds_since(last_at));
     }
   }
 }

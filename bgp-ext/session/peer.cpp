@@ -391,6 +391,7 @@ void Peer::perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg
             [&](const SessionDown& down) {
               spdlog::info("[{}] down: {} (event {})", name_, down_reason_name(down.reason), event_name(down.event));
               last_down_ = down;
+              last_down_at_ = Clock::now();
               const bool report = down.was_established && c->session.has_value();
               c->session.reset();
               if (report) handler_.on_down(*this, down);

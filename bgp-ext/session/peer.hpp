@@ -104,7 +104,9 @@ class Peer {
   std::uint64_t collisions() const { return collisions_; }
   std::uint64_t messages_in() const { return messages_in_; }    // every connection, since start
   std::uint64_t messages_out() const { return messages_out_; }  // queued for sending
+  // Every fall to Idle, Established or not (a NOTIFICATION during OPEN too), and when.
   const std::optional<SessionDown>& last_down() const { return last_down_; }
+  TimePoint last_down_at() const { return last_down_at_; }
 
  private:
   struct Conn;
@@ -137,6 +139,7 @@ class Peer {
   std::uint64_t messages_out_ = 0;
   std::size_t max_queued_ = 0;
   std::optional<SessionDown> last_down_;
+  TimePoint last_down_at_{};
 };
 
 // Cease 6/2 with `text` to every peer (the daemon's SIGTERM path).

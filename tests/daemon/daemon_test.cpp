@@ -320,6 +320,35 @@ TEST(AdjRibOut, AddPathIdentifiersStayWithTheirSource) {
   EXPECT_EQ(out.count(rib::kIpv4Unicast), 0u);
 }
 
+// RFC 6793 §4.2.2: a 2-octet peer gets AS_TRANS in AS_PATH and the real path in AS4_PATH.
+TEST(AdjRibOut, As4PathTowardsTwoOctetPeer) {
+  rib::AttrStore store;
+  auto in = received(store, {.as_path = {4200000001u, 65010}});
+  auto a = export_path(*in, pfx("10.0.0.0/8"), {N::kExternal, 0}, target(N::kExternal), store).attrs;
+  ASSERT_NE(a, nullptr);
+  AdjRibOut out;
+  out.set(key("10.1.0.0/16"), {{{1, 0}, a}}, false);
+  EncodeContext ctx;
+  ctx.as4 = false;
+  auto msgs = out.flush(ctx);
+  ASSERT_EQ(msgs.size(), 1u);
+  auto d = decode_message(msgs[0], DecodeContext{.as4 = false});
+  ASSERT_EQ(d.action(), Action::kNone);
+  const auto& u = std::get<Update>(d.body);
+  EXPECT_EQ(as_path(u.attrs), "65000 23456 65010");  // ours prepended; the 4-octet ASN as AS_TRANS
+  const auto* as4 = u.attrs.get<AsPath>(attr::kAs4Path);
+  ASSERT_NE(as4, nullptr);
+  auto real = u.effective_as_path();
+  ASSERT_TRUE(real);
+  AttributeSet tmp;
+  tmp.add(make(attr::kTransitive, attr::kAsPath, *real));
+  EXPECT_EQ(as_path(tmp), "65000 4200000001 65010");
+  // A 4-octet session gets no AS4_PATH.
+  out.resend(rib::kIpv4Unicast);
+  auto d4 = decode_message(out.flush(EncodeContext{})[0], DecodeContext{.as4 = true});
+  EXPECT_EQ(std::get<Update>(d4.body).attrs.find(attr::kAs4Path), nullptr);
+}
+
 // ---- Origination -------------------------------------------------------------
 
 config::Service service() {
