@@ -1346,8 +1346,24 @@ TOOLS = {"frr": [FRR_BGPD, "vtysh"], "bird": ["bird", "birdc"], "gobgp": ["gobgp
 
 
 def needs(scenario):
-    peer = scenario.replace("_as2", "").replace("errors_from_", "_").rsplit("_", 1)[1]
-    return ["ip", "tcpdump", SYSPY] + TOOLS[peer]
+    """Binaries a scenario needs: its function's `peers` attribute, else the peer named last in its name."""
+    peers = getattr(SCENARIOS.get(scenario), "peers", None)
+    if peers is None:
+        peers = [scenario.replace("_as2", "").replace("errors_from_", "_").rsplit("_", 1)[1]]
+    return ["ip", "tcpdump", SYSPY] + [b for p in peers for b in TOOLS[p]]
+
+
+def load_plugins():
+    """Scenario modules next to lab.py (robustness.py, ...): each has register(lab_module)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    import importlib
+    for mod in PLUGINS:
+        if os.path.exists(os.path.join(here, mod + ".py")):
+            importlib.import_module(mod).register(sys.modules[__name__])
+
+
+PLUGINS = ("robustness", "coverage")
 
 
 def versions():
@@ -1369,7 +1385,13 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--keep-logs", metavar="DIR")
     ap.add_argument("--versions", action="store_true")
+    ap.add_argument("--ctest-list", action="store_true",
+                    help="names of the default scenarios whose binaries are installed, ';'-separated (for CMake)")
     ARGS = ap.parse_args()
+    load_plugins()
+    if ARGS.ctest_list:
+        print(";".join(n for n in SCENARIOS if n not in KNOWN_FAILING and all(shutil.which(b) for b in needs(n))))
+        return 0
     if ARGS.list:
         for name, fn in SCENARIOS.items():
             print(f"{name:22} {'[known catsd bug, not run by default] ' if name in KNOWN_FAILING else ''}{fn.__doc__ or ''}")
