@@ -1359,8 +1359,15 @@ def load_plugins():
     sys.path.insert(0, here)
     import importlib
     for mod in PLUGINS:
-        if os.path.exists(os.path.join(here, mod + ".py")):
-            importlib.import_module(mod).register(sys.modules[__name__])
+        if not os.path.exists(os.path.join(here, mod + ".py")):
+            continue
+        try:   # a broken or half-written plugin must not take the other scenarios down
+            m = importlib.import_module(mod)
+            if not hasattr(m, "register"):
+                raise AttributeError("no register(lab_module)")
+            m.register(sys.modules[__name__])
+        except Exception as e:
+            print(f"warning: plugin {mod}.py not loaded: {type(e).__name__}: {e}", file=sys.stderr)
 
 
 PLUGINS = ("robustness", "coverage")

@@ -1,0 +1,490 @@
+"""Interop lab plugin: coverage scenarios (BMP, unsupported capability, active/passive, IPv6 via RRs).
+
+lab.py's load_plugins() imports this module and calls register(lab), which adds the
+scenarios to lab.SCENARIOS. Every scenario runs real daemons in the lab's namespaces and
+asserts through their own CLIs, the pcap, `ss` or (cats_seen_by_frr_bmp) a BMP station.
+"""
+import glob
+import json
+import os
+import time
+
+L = None   # the lab module (lab.py), set by register()
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---------------------------------------------------------------- cats_seen_by_frr_bmp
+
+BMP_HOST, BMP_PORT = 30, 11019
+BMP_MODULE = ("/usr/lib/frr/modules/bgpd_bmp.so", "/usr/lib/*/frr/modules/bgpd_bmp.so")
+
+
+def bmp_module():
+    for pattern in BMP_MODULE:
+        hits = glob.glob(pattern)
+        if hits:
+            return hits[0]
+    return None
+
+
+class BmpStation:
+    """bmp_collector.py in its own lab namespace; messages() reads the JSON lines it wrote."""
+
+    def __init__(self, lab, node):
+        self.node, self.out = node, os.path.join(node.dir, "bmp.jsonl")
+        self.proc = lab.spawn("bmp-collector", node.ns, [L.SYSPY, os.path.join(HERE, "bmp_collector.py"), node.v4,
+                                                         str(BMP_PORT), self.out], os.path.join(node.dir, "bmp.log"))
+        L.wait_for("BMP station listening", lambda: any(m["type"] == "listening" for m in self.messages()), 10, 0.05)
+
+    def messages(self):
+        if not os.path.exists(self.out):
+            return []
+        with open(self.out) as f:
+            return [json.loads(line) for line in f if line.endswith("\n")]
+
+
+def frr_bmp_conf(station):
+    def conf(p, c):
+        s = L.frr_sessions_conf(p, c)
+        # soft-reconfiguration keeps the Adj-RIB-In, which FRR needs to send pre-policy Route Monitoring.
+        s = s.replace("  no neighbor", f"  neighbor {c.v4} soft-reconfiguration inbound\n  no neighbor", 1)
+        return s + (f" bmp targets lab\n  bmp connect {station.node.v4} port {BMP_PORT} min-retry 100 max-retry 1000\n"
+                    "  bmp monitor ipv4 unicast pre-policy\n  bmp monitor ipv4 unicast post-policy\n"
+                    "  bmp monitor ipv6 unicast post-policy\n exit\n")
+    return conf
+
+
+def wire_cats_flags(lab, src):
+    """Flags of the CATS attribute in the UPDATEs src sent (tshark on the LAN pcap); [] without tshark."""
+    if not L.shutil.which("tshark"):
+        return []
+    time.sleep(0.3)
+    r = L.run(["tshark", "-n", "-r", lab.pcap, "-Y", f"ip.src == {src} && bgp.update.path_attribute.type_code == "
+               f"{L.CATS_TYPE}", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
+               "-e", "bgp.update.path_attribute.type_code", "-e", "bgp.update.path_attribute.flags"],
+              timeout=60, check_rc=False, env=dict(os.environ, WIRESHARK_CONFIG_DIR=os.path.join(lab.dir, "ws")))
+    out = set()
+    for line in r.stdout.splitlines():
+        types, flags = (line.split("\t") + [""])[:2]
+        for t, f in zip(types.split(","), flags.split(",")):
+            if t == str(L.CATS_TYPE):
+                out.add(f"0x{int(f, 0):02x}")
+    return sorted(out)
+
+
+def cats_seen_by_frr_bmp(lab):
+    """catsd -> FRR (bgpd -M bmp) -> BMP station: Route Monitoring for the service prefix carries catsd's CATS bytes."""
+    if not bmp_module():
+        raise L.Failure(f"FRR's BMP module not found ({', '.join(BMP_MODULE)})")
+    station = BmpStation(lab, lab.node("bmp", BMP_HOST))
+
+    class FRRBmp(L.FRR):
+        def start(self, conf):
+            real = L.FRR_BGPD
+            # FRR.start runs FRR_BGPD with fixed arguments: run it through a wrapper that adds "-M bmp".
+            wrapper = os.path.join(self.d, "bgpd-bmp.sh")
+            with open(wrapper, "w") as f:
+                f.write(f'#!/bin/sh\nexec {real} -M bmp "$@"\n')
+            os.chmod(wrapper, 0o755)
+            L.FRR_BGPD = wrapper
+            try:
+                return super().start(conf)
+            finally:
+                L.FRR_BGPD = real
+
+    base = L.PEERS["frr"]
+    L.PEERS["frr"] = (FRRBmp, frr_bmp_conf(station), base[2])
+    try:
+        c, frr, cn, pn = L.sessions(lab, "frr")
+    finally:
+        L.PEERS["frr"] = base
+    raw = [p for p in c.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
+    ms = station.messages()
+    init = [m for m in ms if m["type"] == "initiation"]
+    check_init = init and "frr" in json.dumps(init[0].get("tlvs", {})).lower()
+    L.check(check_init, f"BMP Initiation from FRR: {init[0].get('tlvs') if init else None}")
+    up = L.wait_for(f"BMP Peer Up for catsd {cn.v4}", lambda: [m for m in station.messages()
+                                                               if m["type"] == "peer_up" and m["peer"] == cn.v4], 10)
+    L.check(up[0]["peer_as"] == L.CATSD_AS and up[0]["received_open_as"] == L.CATSD_AS,
+            f"Peer Up: peer AS {up[0]['peer_as']}, catsd's OPEN names AS {up[0]['received_open_as']}")
+
+    def monitored():
+        return [m for m in station.messages() if m["type"] == "route_monitoring" and m["peer"] == cn.v4
+                and L.SVC4 in m.get("nlri", []) and str(L.CATS_TYPE) in m.get("attrs", {})]
+    rm = L.wait_for(f"BMP Route Monitoring for {L.SVC4} from {cn.v4} with attribute {L.CATS_TYPE}", monitored, 15)
+    for m in rm:
+        a = m["attrs"][str(L.CATS_TYPE)]
+        L.check(a["hex"] == raw, f"{'post' if m['post_policy'] else 'pre'}-policy: attribute {L.CATS_TYPE} bytes "
+                                 f"equal catsd's CATS value {raw} (flags 0x{a['flags']:02x})")
+        L.check(a["flags"] & 0xC0 == 0xC0, "optional transitive")
+    flags = sorted({f"{'post' if m['post_policy'] else 'pre'}:0x{m['attrs'][str(L.CATS_TYPE)]['flags']:02x}" for m in rm})
+    L.RESULTS["bmp_frr_cats_flags"] = flags
+    L.RESULTS["bmp_frr_partial"] = sorted({bool(m["attrs"][str(L.CATS_TYPE)]["flags"] & 0x20) for m in rm})
+    L.RESULTS["bmp_frr_policies"] = sorted({"post" if m["post_policy"] else "pre" for m in rm})
+    print(f"  BMP: {len(ms)} messages; CATS flags seen: {flags}")
+    wire = wire_cats_flags(lab, cn.v4)
+    L.RESULTS["bmp_frr_catsd_wire_flags"] = wire
+    print(f"  flags catsd put on the wire (tshark): {wire}")
+    v6 = [m for m in station.messages() if m["type"] == "route_monitoring" and m["peer"] == cn.v6
+          and L.SVC6 in m.get("mp_reach", {}).get("nlri", [])]
+    L.RESULTS["bmp_frr_v6_cats"] = bool(v6 and str(L.CATS_TYPE) in v6[0]["attrs"])
+    L.check(station.proc.alive() and frr.proc.alive(), "BMP station and FRR still running")
+
+
+cats_seen_by_frr_bmp.peers = ["frr"]
+
+
+# ---------------------------------------------------------------- unsupported capability (RFC 5492 §3, 2/7)
+
+def catsd_log(c):
+    with open(c.log_path, errors="replace") as f:
+        return f.read()
+
+
+def frr_last_notification(frr, addr):
+    n = frr.vjson(f"show bgp neighbors {addr} json").get(addr, {})
+    return {k: v for k, v in n.items() if "last" in k.lower() or "notif" in k.lower() or k == "bgpState"}
+
+
+def peer_log(peer):
+    path = os.path.join(peer.d, "bgpd.log" if peer.kind == "frr" else "bird.log")
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def frr_logged(conf):
+    """FRR logs NOTIFICATIONs sent and received only with log-neighbor-changes (off in `traditional`)."""
+    return conf.replace(" no bgp ebgp-requires-policy\n", " bgp log-neighbor-changes\n no bgp ebgp-requires-policy\n", 1)
+
+
+def bird_protocol(bird, name):
+    return "\n".join(l.strip() for l in bird.birdc(f"show protocols all {name}").stdout.splitlines()
+                     if "error" in l.lower() or "state" in l.lower())
+
+
+def unsupported_capability_from_catsd(lab, kind):
+    """catsd requires the CATS capability the peer does not have: catsd sends 2/7, the peer shows it received it."""
+    cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
+    cls, conf, handles = L.PEERS[kind]
+    cats = {"send": True, "require-capability": True}
+    # With FRR catsd is passive: FRR records a NOTIFICATION only on its own connection, not on the doppelganger
+    # it accepts during a collision (see wrong_as_bird).
+    cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
+           "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, None, [{"name": "ipv4-unicast"}],
+                                                  cats=cats, passive=kind == "frr")]}}
+    c = L.Catsd(lab, cn, cfg).start()
+    if kind == "frr":
+        peer = cls(lab, pn).start(frr_logged(conf(pn, cn).replace(f" neighbor {cn.v6} remote-as {L.CATSD_AS}\n",
+                                                                  f" neighbor {cn.v6} remote-as {L.CATSD_AS}\n"
+                                                                  f" neighbor {cn.v6} shutdown\n")))
+    else:
+        peer = cls(lab, pn).start(conf(pn, cn).replace("protocol bgp catsd6 from peers {",
+                                                       "protocol bgp catsd6 from peers { disabled;"))
+    h4 = handles(cn)[0]
+    line = f"[{pn.v4}] sending NOTIFICATION 2/7 (OPEN Message Error, Unsupported Capability"
+    L.wait_for(f"catsd logs: {line}...", lambda: line in catsd_log(c), 20)
+    detail = [l for l in catsd_log(c).splitlines() if "2/7" in l or "CATS capability" in l]
+    print("  catsd log: " + (detail[0].strip()[:220] if detail else ""))
+    if kind == "bird":   # BIRD calls 2/7 "Required capability missing"
+        got = L.wait_for("BIRD shows the received 2/7: 'Last error: Received: Required capability missing'",
+                         lambda: (lambda t: t if "last error:       received: required capability missing" in t.lower()
+                                  else None)(bird_protocol(peer, h4)), 15)
+        # RFC 5492 §3: the data names the capability catsd requires, as catsd sends it (CATS, code 239, version 1).
+        L.wait_for("BIRD's log: the NOTIFICATION data is the CATS capability ef0101",
+                   lambda: "catsd4: Received: Required capability missing: ef0101" in peer_log(peer), 10)
+    else:
+        got = L.wait_for("FRR shows the received NOTIFICATION: lastErrorCodeSubcode 0207, reset due to it",
+                         lambda: (lambda d: d if d.get("lastErrorCodeSubcode") == "0207" and "received" in
+                                  d.get("lastResetDueTo", "") else None)(frr_last_notification(peer, cn.v4)), 15)
+        L.check("Unsupported Capability" in got.get("lastNotificationReason", ""),
+                f"FRR: lastNotificationReason {got.get('lastNotificationReason')!r}")
+        L.wait_for(f"FRR's log: NOTIFICATION received from {cn.v4} 2/7 with data ef0101",
+                   lambda: any(f"received from neighbor {cn.v4} 2/7" in l and "3 bytes ef 01 01" in l
+                               for l in peer_log(peer).splitlines()), 10)
+    print(f"  {kind}: {got!r}")
+    err = c.neighbor(pn.v4).get("last_error") or {}
+    L.RESULTS[f"unsupported_capability_from_catsd_{kind}"] = err
+    L.check(err.get("code") == 2 and err.get("subcode") == 7 and "sent" in err.get("reason", ""),
+            f"catsctl: last_error {err.get('code')}/{err.get('subcode')} {err.get('reason')}")
+    L.check(not c.established(pn.v4), "session not established")
+    L.check(c.proc.alive() and peer.proc.alive(), "catsd and the peer keep running")
+
+
+def bird_mandatory(p, c):
+    # BIRD 2.0.12 sends 2/7 when a channel marked `mandatory` is not negotiated: the IPv4 session gets an IPv6
+    # channel too, catsd offers IPv4 unicast only. (`require roles` would send 2/11 Role Mismatch instead.)
+    return L.bird_sessions_conf(p, c).replace("ipv4 { import all; export all; }; }",
+                                              "ipv4 { import all; export all; };\n"
+                                              "  ipv6 { import all; export all; mandatory on; }; }", 1) \
+        .replace("protocol bgp catsd6 from peers {", "protocol bgp catsd6 from peers { disabled;")
+
+
+def frr_strict(p, c):
+    # strict-capability-match: FRR refuses an OPEN whose address families differ from its own configured ones.
+    # FRR activates IPv4 and IPv6 unicast on the IPv4 session; catsd offers IPv4 unicast only.
+    s = L.frr_sessions_conf(p, c)
+    s = s.replace(f" neighbor {c.v6} remote-as {L.CATSD_AS}\n",
+                  f" neighbor {c.v6} remote-as {L.CATSD_AS}\n neighbor {c.v6} shutdown\n"
+                  f" neighbor {c.v4} strict-capability-match\n")
+    return frr_logged(s.replace(f"  neighbor {c.v6} activate\n", f"  neighbor {c.v6} activate\n  neighbor {c.v4} activate\n"))
+
+
+TO_CATSD = {"bird": bird_mandatory, "frr": frr_strict}
+
+
+def unsupported_capability_to_catsd(lab, kind):
+    """The peer requires a capability catsd does not offer: it sends 2/7; catsd logs and shows it (last_error)."""
+    cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
+    cls, _, handles = L.PEERS[kind]
+    cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
+           "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, None, [{"name": "ipv4-unicast"}],
+                                                  passive=kind == "frr")]}}
+    c = L.Catsd(lab, cn, cfg).start()
+    peer = cls(lab, pn).start(TO_CATSD[kind](pn, cn))
+    h4 = handles(cn)[0]
+    line = f"[{pn.v4}] received NOTIFICATION 2/7 (OPEN Message Error, Unsupported Capability"
+    L.wait_for(f"catsd logs: {line}...", lambda: line in catsd_log(c), 20)
+    detail = [l for l in catsd_log(c).splitlines() if "received NOTIFICATION 2/7" in l]
+    print("  catsd log: " + detail[0].strip()[:220])
+    if kind == "bird":
+        got = L.wait_for("BIRD shows the 2/7 it sent: 'Last error: BGP Error: Required capability missing'",
+                         lambda: (lambda t: t if "last error:       bgp error: required capability missing" in t.lower()
+                                  else None)(bird_protocol(peer, h4)), 15)
+    else:
+        got = L.wait_for("FRR shows the NOTIFICATION it sent: lastErrorCodeSubcode 0207, reset due to sending it",
+                         lambda: (lambda d: d if d.get("lastErrorCodeSubcode") == "0207" and "send" in
+                                  d.get("lastResetDueTo", "") else None)(frr_last_notification(peer, cn.v4)), 15)
+        L.wait_for(f"FRR's log: NOTIFICATION sent to {cn.v4} 2/7",
+                   lambda: f"sent to neighbor {cn.v4} 2/7" in peer_log(peer), 10)
+    print(f"  {kind}: {got!r}")
+    err = L.wait_for("catsctl show neighbors: last_error 2/7 received",
+                     lambda: (lambda e: e if e.get("code") == 2 and e.get("subcode") == 7 else None)(
+                         c.neighbor(pn.v4).get("last_error") or {}), 10)
+    L.RESULTS[f"unsupported_capability_to_catsd_{kind}"] = err
+    L.check("received" in err.get("reason", ""), f"catsctl: last_error reason {err.get('reason')!r}")
+    L.check(not c.established(pn.v4), "session not established")
+    L.check(c.proc.alive() and peer.proc.alive(), "catsd and the peer keep running")
+
+
+# ---------------------------------------------------------------- active_passive_<peer>
+
+def frr_v4(p, c, passive):
+    return (f"router bgp {L.PEER_AS}\n bgp router-id {p.v4}\n no bgp ebgp-requires-policy\n"
+            f" no bgp network import-check\n timers bgp 3 {L.PEER_HOLD}\n"
+            f" neighbor {c.v4} remote-as {L.CATSD_AS}\n neighbor {c.v4} timers connect 1\n"
+            + (f" neighbor {c.v4} passive\n" if passive else "")
+            + f" address-family ipv4 unicast\n  network {L.PEER4}\n exit-address-family\n")
+
+
+def bird_v4(p, c, passive):
+    return (f"protocol static s4 {{ ipv4; route {L.PEER4} blackhole; }}\n"
+            f"protocol bgp catsd4 {{ local {p.v4} as {L.PEER_AS}; neighbor {c.v4} as {L.CATSD_AS};\n"
+            f"  hold time {L.PEER_HOLD}; keepalive time 3; connect delay time 1; connect retry time 1;\n"
+            f"  error wait time 1,2; passive {'on' if passive else 'off'};\n"
+            f"  ipv4 {{ import all; export all; }}; }}\n")
+
+
+def gobgp_v4(p, c, passive):
+    extra = "  [neighbors.transport.config]\n    passive-mode = true\n" if passive else ""
+    return (f'[global.config]\n  as = {L.PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
+            f'  local-address-list = ["{p.v4}"]\n' + L.gobgp_nbr(c.v4, L.CATSD_AS, [("ipv4-unicast", "")], extra))
+
+
+def openbgpd_v4(p, c, passive):
+    return (f"AS {L.PEER_AS}\nrouter-id {p.v4}\nlisten on {p.v4}\nholdtime {L.PEER_HOLD}\nholdtime min 3\n"
+            f"network {L.PEER4}\nneighbor {c.v4} {{\n  remote-as {L.CATSD_AS}\n  local-address {p.v4}\n"
+            + ("  passive\n" if passive else "") + "}\nallow from any\nallow to any\n")
+
+
+def exabgp_v4(p, c, passive):
+    api = "api { processes [ log ]; neighbor-changes; receive { parsed; update; notification; } }"
+    return (f"neighbor {c.v4} {{\n  router-id {p.v4}; local-address {p.v4}; local-as {L.PEER_AS}; "
+            f"peer-as {L.CATSD_AS}; hold-time {L.PEER_HOLD};\n  family {{ ipv4 unicast; }}\n  {api}\n"
+            f"  static {{ route {L.PEER4} next-hop self; }}\n}}\n")
+
+
+ACTIVE_PASSIVE = {"frr": frr_v4, "bird": bird_v4, "gobgp": gobgp_v4, "openbgpd": openbgpd_v4, "exabgp": exabgp_v4}
+
+
+def tcp_179(ns):
+    """Established TCP connections on port 179 in a namespace: [(local, peer)] as 'addr:port' strings."""
+    out = L.run(["ip", "netns", "exec", ns, "ss", "-Htn", "state", "established"]).stdout
+    conns = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 4 and (f[2].endswith(":179") or f[3].endswith(":179")):
+            conns.append((f[2], f[3]))
+    return conns
+
+
+def syns(lab, a, b):
+    """Sources of the SYNs (without ACK) between hosts a and b in the LAN pcap."""
+    time.sleep(0.3)
+    out = L.run(["tcpdump", "-nn", "-r", lab.pcap, f"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and host {a} "
+                 f"and host {b}"], check_rc=False).stdout
+    return [l.split()[2].rsplit(".", 1)[0] for l in out.splitlines() if " > " in l]
+
+
+def active_passive(lab, kind):
+    """Pair A: catsd passive, the peer connects. Pair B (not ExaBGP): the peer passive, catsd connects."""
+    pairs = [("catsd passive", 1, 2, True)]
+    if kind != "exabgp":   # ExaBGP never listens
+        pairs.append(("peer passive", 3, 4, False))
+    cls, _, _ = L.PEERS[kind]
+    running = []
+    for label, ch, ph, catsd_passive in pairs:
+        cn, pn = lab.node(f"catsd{ch}", ch), lab.node(f"{kind}{ph}", ph)
+        cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
+               "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, None, [{"name": "ipv4-unicast"}],
+                                                      passive=catsd_passive)]}}
+        c = L.Catsd(lab, cn, cfg).start()
+        peer = cls(lab, pn)
+        conf = ACTIVE_PASSIVE[kind](pn, cn, not catsd_passive)
+        peer.start(conf)
+        if kind == "gobgp":
+            peer.gobgp("global", "rib", "add", "-a", "ipv4", L.PEER4)
+        running.append((label, cn, pn, c, peer, catsd_passive))
+    for label, cn, pn, c, peer, catsd_passive in running:
+        handle = "catsd4" if kind == "bird" else cn.v4
+        L.wait_for(f"{label}: catsd <-> {kind} established on both sides",
+                   lambda: c.established(pn.v4) and peer.established(handle), 30)
+        L.wait_for(f"{label}: catsd has {L.PEER4} from {kind}", lambda: c.has_prefix(L.PEER4, pn.v4), 15)
+        conns = tcp_179(cn.ns)
+        opener, listener = (pn.v4, cn.v4) if catsd_passive else (cn.v4, pn.v4)
+        L.check(len(conns) == 1 and conns[0][0 if catsd_passive else 1] == f"{listener}:179",
+                f"{label}: ss in catsd's namespace: one BGP connection {conns}, opened by {opener} "
+                f"({'catsd' if opener == cn.v4 else kind})")
+        src = set(syns(lab, cn.v4, pn.v4))
+        L.check(src == {opener}, f"{label}: every SYN in the pcap came from {opener}: {sorted(src)}")
+        L.RESULTS[f"active_passive_{kind}_{'catsd_passive' if catsd_passive else 'peer_passive'}"] = \
+            {"opened_by": "catsd" if opener == cn.v4 else kind, "syns": len(syns(lab, cn.v4, pn.v4))}
+    for label, cn, pn, c, peer, _ in running:
+        L.check(c.established(pn.v4), f"{label}: still established at the end")
+
+
+# ---------------------------------------------------------------- cats_via_v6_<rr>
+
+def frr_rr6_conf(rr, edges, ing):
+    s = (f"router bgp {L.IBGP_AS}\n bgp router-id {rr.v4}\n bgp cluster-id {rr.v4}\n no bgp ebgp-requires-policy\n"
+         " timers bgp 3 9\n")
+    for n in edges + [ing]:
+        s += (f" neighbor {n.v6} remote-as {L.IBGP_AS}\n neighbor {n.v6} timers connect 1\n"
+              f" neighbor {n.v6} advertisement-interval 0\n")
+    s += " address-family ipv4 unicast\n" + "".join(f"  no neighbor {n.v6} activate\n" for n in edges + [ing])
+    s += " exit-address-family\n address-family ipv6 unicast\n"
+    for n in edges + [ing]:
+        s += f"  neighbor {n.v6} activate\n  neighbor {n.v6} route-reflector-client\n"
+    return s + f"  neighbor {ing.v6} addpath-tx-all-paths\n exit-address-family\n"
+
+
+def bird_rr6_conf(rr, edges, ing):
+    s = f"""template bgp peers {{
+  local {rr.v6} as {L.IBGP_AS};
+  hold time 9; keepalive time 3;
+  connect delay time 1; connect retry time 1; error wait time 1,2;
+  rr client; rr cluster id {rr.v4}; direct;
+}}
+"""
+    for n in edges:
+        s += f"protocol bgp e{n.host} from peers {{ neighbor {n.v6} as {L.IBGP_AS}; ipv6 {{ import all; export all; }}; }}\n"
+    s += (f"protocol bgp ing{ing.host} from peers {{ neighbor {ing.v6} as {L.IBGP_AS}; "
+          f"ipv6 {{ import all; export all; add paths tx; }}; }}\n")
+    return s
+
+
+def gobgp_rr6_conf(rr, edges, ing):
+    rrc = (f'  [neighbors.route-reflector.config]\n    route-reflector-client = true\n'
+           f'    route-reflector-cluster-id = "{rr.v4}"\n')
+    s = (f'[global.config]\n  as = {L.IBGP_AS}\n  router-id = "{rr.v4}"\n  port = 179\n'
+         f'  local-address-list = ["{rr.v6}"]\n')
+    for n in edges:
+        s += L.gobgp_nbr(n.v6, L.IBGP_AS, [("ipv6-unicast", "")], rrc)
+    s += L.gobgp_nbr(ing.v6, L.IBGP_AS, [("ipv6-unicast", "    [neighbors.afi-safis.add-paths.config]\n"
+                                                           "      send-max = 8\n")], rrc)
+    return s
+
+
+RRS6 = {"frr": (lambda: L.FRR, frr_rr6_conf, lambda n: n.v6), "bird": (lambda: L.Bird, bird_rr6_conf, lambda n: f"e{n.host}"),
+        "gobgp": (lambda: L.GoBGP, gobgp_rr6_conf, lambda n: n.v6)}
+
+
+def cats_via_v6(lab, kind):
+    """3 catsd edges -IPv6 iBGP-> the peer as RR (ADD-PATH send) -> catsd ingress: the IPv6 service's CATS."""
+    rn = lab.node(kind, 2)
+    en = [lab.node(f"edge{h}", h) for h, _ in L.EDGES]
+    ing_n = lab.node("ingress", L.INGRESS)
+    cls, conf, handle = RRS6[kind]
+    rr = cls()(lab, rn).start(conf(rn, en, ing_n))
+    fam6 = [{"name": "ipv6-unicast"}]
+    edges = []
+    for n, (h, l2) in zip(en, L.EDGES):
+        cfg = {"global": L.catsd_global(L.IBGP_AS, n, "edge"),
+               "neighbors": {"neighbor": [L.catsd_nbr(rn.v6, L.IBGP_AS, n.v6, families=fam6)]},
+               "services": {"service": [L.service(l2, h)]}}
+        edges.append(L.Catsd(lab, n, cfg).start())
+    icfg = {"global": L.catsd_global(L.IBGP_AS, ing_n, "ingress"),
+            "neighbors": {"neighbor": [L.catsd_nbr(rn.v6, L.IBGP_AS, ing_n.v6,
+                                                   families=[{"name": "ipv6-unicast", "add-path": "receive"}])]}}
+    ing = L.Catsd(lab, ing_n, icfg).start()
+    for n, e in zip(en, edges):
+        L.wait_for(f"edge{n.host} <-> {kind} established over IPv6",
+                   lambda: e.established(rn.v6) and rr.established(handle(n)), 30)
+    L.wait_for(f"ingress <-> {kind} established over IPv6", lambda: ing.established(rn.v6), 30)
+    fams = {f["name"]: f for f in ing.neighbor(rn.v6).get("families", [])}
+    L.check(fams.get("ipv6-unicast", {}).get("add_path_receive"),
+            f"ingress: ADD-PATH receive negotiated for ipv6-unicast with {kind}")
+    cands = L.wait_for(f"ingress: three candidates for {L.SVC6} via {kind}",
+                       lambda: (lambda c: c if len(c) == 3 else None)(ing.candidates(L.SVC6)), 30)
+    by_nh = {c["next_hop"]: c for c in cands}
+    L.check(set(by_nh) == {n.v6 for n in en}, f"candidates' next hops are the three edges: {sorted(by_nh)}")
+    for n, (h, l2) in zip(en, L.EDGES):
+        L.check(by_nh[n.v6].get("l2") == l2, f"edge{h}: L2 {l2} at the ingress")
+    at_ing, raws, partial = ing.paths(L.SVC6), set(), set()
+    for n, e in zip(en, edges):
+        local = [p for p in e.paths(L.SVC6) if p.get("peer") == "local"]
+        L.check(len(local) == 1 and local[0].get("cats", {}).get("raw_hex"), f"edge{n.host} originates {L.SVC6} with CATS")
+        raw = local[0]["cats"]["raw_hex"]
+        raws.add(raw)
+        mine = [p for p in at_ing if p.get("next_hop") == n.v6]
+        L.check(len(mine) == 1 and mine[0].get("cats", {}).get("raw_hex") == raw,
+                f"edge{n.host}: IPv6 CATS bytes at the ingress equal the edge's ({len(raw) // 2} bytes)")
+        partial.add(bool(mine[0].get("partial_cats")))
+    L.check(len(raws) == 3, "the three edges' CATS values differ from each other")
+    L.check(not ing.candidates(L.SVC4), f"nothing for {L.SVC4} (IPv6-only sessions)")
+    L.RESULTS[f"partial_cats_v6_{kind}"] = sorted(partial)
+    print(f"  partial_cats via {kind} (IPv6): {sorted(partial)}")
+
+
+# ---------------------------------------------------------------- register
+
+def _make(fn, kind, doc, peers=None):
+    def scenario(lab):
+        fn(lab, kind)
+    scenario.__doc__ = doc
+    scenario.peers = peers or [kind]
+    return scenario
+
+
+def register(lab):
+    global L
+    L = lab
+    lab.SCENARIOS["cats_seen_by_frr_bmp"] = cats_seen_by_frr_bmp
+    for k in ("bird", "frr"):
+        lab.SCENARIOS[f"unsupported_capability_from_catsd_{k}"] = _make(
+            unsupported_capability_from_catsd, k,
+            f"catsd requires the CATS capability, {k} lacks it: catsd sends 2/7, {k} shows it, both keep running")
+    lab.SCENARIOS["unsupported_capability_to_catsd_bird"] = _make(
+        unsupported_capability_to_catsd, "bird",
+        "BIRD: an IPv6 channel `mandatory` on the IPv4 session, catsd offers IPv4 only: BIRD sends 2/7, catsd shows it")
+    lab.SCENARIOS["unsupported_capability_to_catsd_frr"] = _make(
+        unsupported_capability_to_catsd, "frr",
+        "FRR strict-capability-match, families differ: FRR sends 2/7, catsd logs and shows it")
+    for k in ACTIVE_PASSIVE:
+        lab.SCENARIOS[f"active_passive_{k}"] = _make(
+            active_passive, k,
+            f"catsd passive ({k} connects)" + ("" if k == "exabgp" else f" and {k} passive (catsd connects)")
+            + ": which side opened the TCP connection (ss, pcap SYNs)")
+    for k in RRS6:
+        lab.SCENARIOS[f"cats_via_v6_{k}"] = _make(
+            cats_via_v6, k, f"3 catsd edges -> {k} iBGP RR over IPv6 (ADD-PATH) -> catsd ingress: "
+                            f"3 candidates for {lab.SVC6}, CATS bytes equal")
