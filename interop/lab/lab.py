@@ -151,7 +151,9 @@ class Lab:
         run(["ip", "-n", self.lan, "link", "add", "br0", "type", "bridge"])
         run(["ip", "-n", self.lan, "link", "set", "br0", "up"])
         self.pcap = os.path.join(self.dir, "lan.pcap")
-        self.tcpdump = self.spawn("tcpdump", self.lan, ["tcpdump", "-i", "br0", "-U", "-s", "0", "-w", self.pcap,
+        # --immediate-mode: without it libpcap hands packets over per buffer block (up to 1 s late) and tcpdump
+        # loses what is still in the buffer when it is stopped, so a pcap read mid-scenario misses recent frames.
+        self.tcpdump = self.spawn("tcpdump", self.lan, ["tcpdump", "-i", "br0", "--immediate-mode", "-U", "-s", "0", "-w", self.pcap,
                                                         "tcp port 179"], os.path.join(self.dir, "tcpdump.log"))
         wait_for("tcpdump capturing on the LAN", lambda: os.path.exists(self.pcap) and os.path.getsize(self.pcap) > 0,
                  10, 0.05)
