@@ -107,7 +107,7 @@ Engine::Engine(asio::any_io_executor ex, asio::any_io_executor session_ex, confi
   self.asn = cfg_.global.as;
   self.local_asn = cfg_.global.as;
   self.type = rib::PeerType::kLocal;
-  local_ = std::make_unique<rib::AdjRibIn>(0, self, store_);
+  local_ = std::make_unique<rib::AdjRibIn>(0, self, store_, loc_rib_);
   cluster_id_ = cfg_.global.cluster_id.value_or(cfg_.global.router_id);
   reflector_ = cfg_.global.has_role(config::Role::kReflector) ||
                std::any_of(cfg_.neighbors.begin(), cfg_.neighbors.end(),
@@ -309,7 +309,7 @@ void Engine::session_up(Neighbor& nb, std::uint64_t gen, const session::Negotiat
   n->max_prefix_warned = false;
   const auto facts = facts_for(cfg_, *n, &s);
   if (!n->rib_in) {
-    n->rib_in = std::make_unique<rib::AdjRibIn>(n->id, facts, store_);
+    n->rib_in = std::make_unique<rib::AdjRibIn>(n->id, facts, store_, loc_rib_);
   } else {
     n->rib_in->set_facts(facts);
   }
@@ -388,7 +388,7 @@ void Engine::session_up(Neighbor& nb, std::uint64_t gen, const session::Negotiat
 }
 
 void Engine::initial_dump(Neighbor& n) {
-  for (const auto& [k, e] : loc_rib_.entries()) export_prefix(n, k, &e);
+  loc_rib_.for_each([&](const rib::RibEntry& e) { export_prefix(n, e.key, &e); });
   // RFC 4724 §2: End-of-RIB after the initial table, for every family.
   std::vector<wire::Bytes> eor;
   for (const auto& f : n.session->families) {

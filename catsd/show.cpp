@@ -105,16 +105,6 @@ std::string peer_text(const Engine& e, rib::PeerId id) {
   return n == nullptr ? "?" : n->cfg.address;
 }
 
-const rib::AdjRoute* adj_route(const Engine& e, const rib::PrefixKey& k, const rib::PathRef& p) {
-  const rib::AdjRibIn* in = &e.local_rib();
-  if (p.peer != 0) {
-    const auto* n = e.neighbor_by_id(p.peer);
-    if (n == nullptr || !n->rib_in) return nullptr;
-    in = n->rib_in.get();
-  }
-  return in->find(k, p.path_id);
-}
-
 bool matches(const rib::PrefixKey& k, const std::optional<Prefix>& prefix, const std::string& family) {
   if (prefix && k.prefix != *prefix) return false;
   return family.empty() || family == family_name(k.family);
@@ -200,9 +190,9 @@ void show_neighbors(const Engine& e, const std::vector<PeerRuntime>& rt, const p
   }
 }
 
-void fill_path(const Engine& e, const rib::PrefixKey& k, const rib::RibEntry& entry, std::size_t i, pb::RibPath* o) {
+void fill_path(const Engine& e, const rib::RibEntry& entry, std::size_t i, pb::RibPath* o) {
   const auto& p = entry.paths[i];
-  const auto& info = entry.infos[i];
+  const auto info = e.loc_rib().path_info(entry, i);
   const auto& a = p.attrs->attrs();
   o->set_peer(peer_text(e, p.peer));
   o->set_path_id(p.path_id);
@@ -219,7 +209,7 @@ void fill_path(const Engine& e, const rib::PrefixKey& k, const rib::RibEntry& en
   if (info.originator_id) o->set_originator_id(dotted(*info.originator_id));
   for (auto c : info.cluster_list) o->add_cluster_list(dotted(c));
   o->set_stale(info.stale);
-  if (const auto* r = adj_route(e, k, p)) o->set_age_s(seconds_since(r->arrival.time));
+  o->set_age_s(seconds_since(p.arrival.time));
   if (const auto* ca = a.find(e.cats_type())) {
     if (const auto* c = ca->as<CatsExp>()) fill_cats(*c, ca->raw, o->mutable_cats());
     o->set_partial_cats((ca->flags & attr::kPartial) != 0);
@@ -241,7 +231,7 @@ bool show_rib(const Engine& e, const pb::ShowRibRequest& req, pb::ShowRibReply* 
     o->set_reason(std::string(rib::step_name(entry.reason)));
     for (std::size_t i = 0; i < entry.paths.size(); ++i) {
       if (req.best_only() && !(entry.best && *entry.best == i)) continue;
-      fill_path(e, k, entry, i, o->add_paths());
+      fill_path(e, entry, i, o->add_paths());
     }
   };
   if (prefix) {
@@ -252,8 +242,8 @@ bool show_rib(const Engine& e, const pb::ShowRibRequest& req, pb::ShowRibReply* 
     }
     return true;
   }
-  for (const auto& [k, entry] : e.loc_rib().entries())
-    if (matches(k, prefix, req.family())) add(k, entry);
+  for (const auto* entry : e.loc_rib().sorted())
+    if (matches(entry->key, prefix, req.family())) add(entry->key, *entry);
   return true;
 }
 
@@ -292,9 +282,17 @@ void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::Show
   // Ingress view: every prefix with a CATS attribute on some path.
   const auto want_prefix = want.empty() ? std::nullopt : Prefix::parse(want);
   if (!want.empty() && !want_prefix) return;
-  for (const auto& [k, entry] : e.loc_rib().entries()) {
-    if (want_prefix && k.prefix != *want_prefix) continue;
-    const bool any = std::any_of(entry.paths.begin(), entry.paths.end(), [&](const rib::PathRef& p) {
+  std::vector<const rib::RibEntry*> entries;
+  if (want_prefix) {
+    for (Family f : {Family{1, 1}, Family{2, 1}})
+      if (const auto* entry = e.loc_rib().find({f, *want_prefix})) entries.push_back(entry);
+  } else {
+    entries = e.loc_rib().sorted();
+  }
+  for (const auto* ep : entries) {
+    const rib::RibEntry& entry = *ep;
+    const rib::PrefixKey& k = entry.key;
+    const bool any = std::any_of(entry.paths.begin(), entry.paths.end(), [&](const rib::AdjRoute& p) {
       return p.attrs->attrs().find(e.cats_type()) != nullptr;
     });
     if (!any) continue;
@@ -303,7 +301,7 @@ void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::Show
     v->set_family(family_name(k.family));
     for (std::size_t i = 0; i < entry.paths.size(); ++i) {
       const auto& p = entry.paths[i];
-      const auto& info = entry.infos[i];
+      const auto info = e.loc_rib().path_info(entry, i);
       auto* c = v->add_candidates();
       c->set_peer(peer_text(e, p.peer));
       c->set_next_hop(next_hop_text(*p.attrs));
@@ -321,7 +319,7 @@ void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::Show
           c->set_sequence(m.sequence());
         }
       }
-      if (const auto* r = adj_route(e, k, p)) c->set_age_s(seconds_since(r->arrival.time));
+      c->set_age_s(seconds_since(p.arrival.time));
       c->set_selected(entry.best && *entry.best == i);
       c->set_stale(info.stale);
     }

@@ -16,7 +16,7 @@ void show_neighbors(const Engine& e, const std::vector<PeerRuntime>& rt, const p
 bool show_rib(const Engine& e, const pb::ShowRibRequest& req, pb::ShowRibReply* out);
 void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::ShowServicesReply* out);
 // One path as the API shows it (show rib, watch).
-void fill_path(const Engine& e, const rib::PrefixKey& k, const rib::RibEntry& entry, std::size_t i, pb::RibPath* out);
+void fill_path(const Engine& e, const rib::RibEntry& entry, std::size_t i, pb::RibPath* out);
 const char* family_name(wire::Family f);  // "ipv4-unicast", "ipv6-unicast", "other"
 
 }  // namespace cats::daemon

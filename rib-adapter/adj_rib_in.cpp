@@ -2,12 +2,15 @@
 
 #include <algorithm>
 
+#include "loc_rib.hpp"
+
 namespace cats::rib {
 
 namespace {
 
+// Sorted and unique. NLRI usually arrive in order, so the sort is mostly a check.
 void finish(std::vector<PrefixKey>& keys) {
-  std::sort(keys.begin(), keys.end());
+  if (!std::is_sorted(keys.begin(), keys.end())) std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
@@ -20,56 +23,103 @@ std::optional<wire::Family> family_of(const Mp* mp) {
 
 }  // namespace
 
-AdjRibIn::FamilyTable& AdjRibIn::table(wire::Family f) {
+AdjRibIn::AdjRibIn(PeerId id, PeerFacts facts, AttrStore& store, LocRib& loc)
+    : id_(id), facts_(facts), store_(&store), table_(&loc.table()) {
+  table_->set_facts(id_, facts_);
+}
+
+AdjRibIn::AdjRibIn(PeerId id, PeerFacts facts, AttrStore& store)
+    : id_(id), facts_(facts), store_(&store), own_(std::make_unique<RibTable>()), table_(own_.get()) {
+  table_->set_facts(id_, facts_);
+}
+
+// Paths still in a shared table stay there: the owner clears a peer through
+// clear() and LocRib::update (which also decides), never by destroying it.
+AdjRibIn::~AdjRibIn() = default;
+
+void AdjRibIn::set_facts(const PeerFacts& f) {
+  facts_ = f;
+  table_->set_facts(id_, f);
+}
+
+AdjRibIn::FamilyCount& AdjRibIn::counter(wire::Family f) {
   for (auto& t : families_)
     if (t.family == f) return t;
-  families_.push_back({f, {}, std::nullopt});
+  families_.push_back({f, 0, std::nullopt});
   return families_.back();
 }
 
-const AdjRibIn::FamilyTable* AdjRibIn::find_table(wire::Family f) const {
+const AdjRibIn::FamilyCount* AdjRibIn::find_counter(wire::Family f) const {
   for (const auto& t : families_)
     if (t.family == f) return &t;
   return nullptr;
 }
 
-AdjRibIn::FamilyTable* AdjRibIn::find_table(wire::Family f) {
-  for (auto& t : families_)
-    if (t.family == f) return &t;
-  return nullptr;
+bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
+  for (std::size_t i = 0; i < e.paths.size(); ++i) {
+    if (e.paths[i].peer != id_ || e.paths[i].path_id != path_id) continue;
+    e.paths.erase(e.paths.begin() + static_cast<std::ptrdiff_t>(i));
+    if (e.best) {
+      if (*e.best == i) {
+        e.best.reset();
+        e.best_touched = true;
+      } else if (*e.best > i) {
+        --*e.best;
+      }
+    }
+    --counter(e.key.family).paths;
+    return true;
+  }
+  return false;
 }
 
 void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& attrs, Arrival at, ApplyResult& r) {
-  auto& routes = table(f).routes;
+  FamilyCount& count = counter(f);
   for (const auto& e : v) {
+    const PrefixKey key{f, e.prefix};
+    const std::uint32_t pid = e.path_id.value_or(0);
     if (hooks_.accept && !hooks_.accept(e.prefix)) {
       ++r.filtered;
-      if (routes.erase(Key{e.prefix, e.path_id.value_or(0)}) != 0) {
+      if (auto* entry = table_->find(key); entry != nullptr && remove(*entry, pid)) {
         ++r.withdrawn;
-        r.changed.push_back({f, e.prefix});
+        r.changed.push_back(key);
       }
       continue;
     }
-    auto [it, inserted] = routes.try_emplace(Key{e.prefix, e.path_id.value_or(0)});
-    AdjRoute& route = it->second;
-    // The same attributes again change nothing (and keep the arrival, which
-    // RFC 5004 compares); a stale path becoming fresh does change.
-    if (!inserted && route.attrs == attrs && !route.stale) continue;
-    route = AdjRoute{attrs, at, false};
+    RibEntry& entry = table_->get(key);
+    AdjRoute* route = nullptr;
+    std::size_t i = 0;
+    for (; i < entry.paths.size(); ++i) {
+      if (entry.paths[i].peer == id_ && entry.paths[i].path_id == pid) {
+        route = &entry.paths[i];
+        break;
+      }
+    }
+    if (route == nullptr) {
+      entry.paths.push_back(AdjRoute{id_, pid, attrs, at, false});
+      ++count.paths;
+    } else {
+      // The same attributes again change nothing (and keep the arrival, which
+      // RFC 5004 compares); a stale path becoming fresh does change.
+      if (route->attrs == attrs && !route->stale) continue;
+      *route = AdjRoute{id_, pid, attrs, at, false};
+      if (entry.best && *entry.best == i) entry.best_touched = true;
+    }
     ++r.installed;
-    r.changed.push_back({f, e.prefix});
+    r.changed.push_back(key);
   }
 }
 
 void AdjRibIn::withdraw(wire::Family f, const wire::NlriView& v, ApplyResult& r) {
-  auto& routes = table(f).routes;
   for (const auto& e : v) {
-    if (routes.erase(Key{e.prefix, e.path_id.value_or(0)}) == 0) {
+    const PrefixKey key{f, e.prefix};
+    auto* entry = table_->find(key);
+    if (entry == nullptr || !remove(*entry, e.path_id.value_or(0))) {
       ++r.unknown_withdraws;  // E30
       continue;
     }
     ++r.withdrawn;
-    r.changed.push_back({f, e.prefix});
+    r.changed.push_back(key);
   }
 }
 
@@ -114,34 +164,37 @@ ApplyResult AdjRibIn::apply(const wire::Update& u, wire::Action action, Arrival 
   }
   finish(r.changed);
   for (const auto& t : families_)
-    if (t.max && t.routes.size() > *t.max) r.over_limit.push_back(t.family);
+    if (t.max && t.paths > *t.max) r.over_limit.push_back(t.family);
   return r;
 }
 
-std::vector<PrefixKey> AdjRibIn::mark_stale(wire::Family f) {
+template <class Fn>
+std::vector<PrefixKey> AdjRibIn::walk(std::optional<wire::Family> f, Fn&& fn) {
   std::vector<PrefixKey> changed;
-  auto* t = find_table(f);
-  if (t == nullptr) return changed;
-  for (auto& [key, route] : t->routes) {
-    if (route.stale) continue;
-    route.stale = true;
-    changed.push_back({f, key.first});
-  }
+  if (size() == 0) return changed;
+  table_->for_each([&](RibEntry& e) {
+    if (f && e.key.family != *f) return;
+    bool touched = false;
+    // Backwards: fn may erase the path at i.
+    for (std::size_t i = e.paths.size(); i-- > 0;)
+      if (e.paths[i].peer == id_ && fn(e, i)) touched = true;
+    if (touched) changed.push_back(e.key);
+  });
   finish(changed);
   return changed;
 }
 
-std::vector<PrefixKey> AdjRibIn::sweep_stale(wire::Family f) {
-  std::vector<PrefixKey> changed;
-  auto* t = find_table(f);
-  if (t == nullptr) return changed;
-  std::erase_if(t->routes, [&](const auto& kv) {
-    if (!kv.second.stale) return false;
-    changed.push_back({f, kv.first.first});
+std::vector<PrefixKey> AdjRibIn::mark_stale(wire::Family f) {
+  return walk(f, [](RibEntry& e, std::size_t i) {
+    if (e.paths[i].stale) return false;
+    e.paths[i].stale = true;
+    if (e.best && *e.best == i) e.best_touched = true;
     return true;
   });
-  finish(changed);
-  return changed;
+}
+
+std::vector<PrefixKey> AdjRibIn::sweep_stale(wire::Family f) {
+  return walk(f, [this](RibEntry& e, std::size_t i) { return e.paths[i].stale && remove(e, e.paths[i].path_id); });
 }
 
 std::vector<PrefixKey> AdjRibIn::mark_stale_all() {
@@ -165,48 +218,44 @@ std::vector<PrefixKey> AdjRibIn::sweep_stale_all() {
 }
 
 std::vector<PrefixKey> AdjRibIn::clear() {
-  std::vector<PrefixKey> changed;
-  for (auto& t : families_) {
-    for (const auto& [key, route] : t.routes) changed.push_back({t.family, key.first});
-    t.routes.clear();
-  }
-  finish(changed);
-  return changed;
+  return walk(std::nullopt, [this](RibEntry& e, std::size_t i) { return remove(e, e.paths[i].path_id); });
 }
 
 void AdjRibIn::set_max_prefix(wire::Family f, std::optional<std::size_t> limit) {
-  table(f).max = limit;
+  counter(f).max = limit;
 }
 
 bool AdjRibIn::over_limit(wire::Family f) const {
-  const auto* t = find_table(f);
-  return t != nullptr && t->max && t->routes.size() > *t->max;
+  const auto* t = find_counter(f);
+  return t != nullptr && t->max && t->paths > *t->max;
 }
 
 std::vector<AdjRibIn::PathEntry> AdjRibIn::paths(const PrefixKey& k) const {
   std::vector<PathEntry> out;
-  const auto* t = find_table(k.family);
-  if (t == nullptr) return out;
-  for (auto it = t->routes.lower_bound(Key{k.prefix, 0}); it != t->routes.end() && it->first.first == k.prefix; ++it)
-    out.push_back({it->first.second, &it->second});
+  const auto* e = table_->find(k);
+  if (e == nullptr) return out;
+  for (const auto& p : e->paths)
+    if (p.peer == id_) out.push_back({p.path_id, &p});
+  std::sort(out.begin(), out.end(), [](const PathEntry& a, const PathEntry& b) { return a.path_id < b.path_id; });
   return out;
 }
 
 const AdjRoute* AdjRibIn::find(const PrefixKey& k, std::uint32_t path_id) const {
-  const auto* t = find_table(k.family);
-  if (t == nullptr) return nullptr;
-  auto it = t->routes.find(Key{k.prefix, path_id});
-  return it == t->routes.end() ? nullptr : &it->second;
+  const auto* e = table_->find(k);
+  if (e == nullptr) return nullptr;
+  for (const auto& p : e->paths)
+    if (p.peer == id_ && p.path_id == path_id) return &p;
+  return nullptr;
 }
 
 std::size_t AdjRibIn::count(wire::Family f) const {
-  const auto* t = find_table(f);
-  return t == nullptr ? 0 : t->routes.size();
+  const auto* t = find_counter(f);
+  return t == nullptr ? 0 : t->paths;
 }
 
 std::size_t AdjRibIn::size() const {
   std::size_t n = 0;
-  for (const auto& t : families_) n += t.routes.size();
+  for (const auto& t : families_) n += t.paths;
   return n;
 }
 

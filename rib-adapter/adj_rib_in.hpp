@@ -15,51 +15,45 @@
 //
 // Every mutator returns the (family, prefix) keys whose paths changed, sorted
 // and unique, for LocRib::update.
+// Adj-RIB-In of one peer: what the peer announced, after RFC 7606 handling,
+// with attributes interned. Owned by the route decision engine (one thread).
+// The paths live in the shared RibTable (rib_table.hpp), tagged with the
+// peer's id; this class is the peer's view and its bookkeeping (counts,
+// max-prefix, import hooks).
+//
+// apply() takes a decoded UPDATE and its strongest RFC 7606 action:
+//   none, attribute-discard: withdrawals (Withdrawn Routes, MP_UNREACH_NLRI)
+//     first, then the NLRI field and MP_REACH_NLRI are installed with the set
+//     minus the discarded attributes (RFC 4271 §4.3: a prefix in both is
+//     announced);
+//   treat-as-withdraw: every prefix of the UPDATE, in any of the four places,
+//     is removed;
+//   session reset: nothing; the session layer resets and then calls clear().
+// A withdraw of a path that is not there (E30: unknown ADD-PATH path id) is
+// ignored and counted. Only IPv4/IPv6 unicast NLRI are stored; MP_* of other
+// families are ignored.
+//
+// Every mutator returns the (family, prefix) keys whose paths changed, sorted
+// and unique, for LocRib::update, which runs the decision for them and frees
+// entries left without paths.
 #pragma once
 
 #include <chrono>
-#include <compare>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <memory>
 #include <optional>
 #include <span>
-#include <tuple>
 #include <vector>
 
 #include "attr_store.hpp"
 #include "path.hpp"
+#include "rib_table.hpp"
 #include "wire/message.hpp"
 
 namespace cats::rib {
 
-using PeerId = std::uint32_t;
-using Clock = std::chrono::steady_clock;
-
-struct PrefixKey {
-  wire::Family family;
-  wire::Prefix prefix;
-  bool operator==(const PrefixKey&) const = default;
-  std::strong_ordering operator<=>(const PrefixKey& o) const {
-    return std::tie(family.afi, family.safi, prefix) <=> std::tie(o.family.afi, o.family.safi, o.prefix);
-  }
-};
-
-inline constexpr wire::Family kIpv4Unicast{1, 1};
-inline constexpr wire::Family kIpv6Unicast{2, 1};
-
-// When an UPDATE arrived: the sequence orders paths across peers (RFC 5004
-// "oldest"), the time is for display (age).
-struct Arrival {
-  std::uint64_t seq = 0;
-  Clock::time_point time{};
-};
-
-struct AdjRoute {
-  AttrsRef attrs;
-  Arrival arrival;
-  bool stale = false;  // graceful restart or enhanced route refresh in progress
-};
+class LocRib;
 
 struct ApplyResult {
   std::vector<PrefixKey> changed;          // sorted, unique
@@ -83,12 +77,19 @@ struct ImportHooks {
 
 class AdjRibIn {
  public:
-  AdjRibIn(PeerId id, PeerFacts facts, AttrStore& store) : id_(id), facts_(facts), store_(&store) {}
+  // A peer of `loc`: its paths go into the Loc-RIB's table.
+  AdjRibIn(PeerId id, PeerFacts facts, AttrStore& store, LocRib& loc);
+  // Stand-alone (tests): a table of its own.
+  AdjRibIn(PeerId id, PeerFacts facts, AttrStore& store);
+  ~AdjRibIn();
+  AdjRibIn(const AdjRibIn&) = delete;
+  AdjRibIn& operator=(const AdjRibIn&) = delete;
 
   PeerId id() const { return id_; }
   const PeerFacts& facts() const { return facts_; }
-  void set_facts(const PeerFacts& f) { facts_ = f; }  // re-established after a graceful restart
+  void set_facts(const PeerFacts& f);  // re-established after a graceful restart
   void set_import(ImportHooks h) { hooks_ = std::move(h); }
+  const RibTable& table() const { return *table_; }
 
   ApplyResult apply(const wire::Update& u, wire::Action action, Arrival at);
   // The Update body and strongest action of a decoded message; other bodies do nothing.
@@ -121,24 +122,28 @@ class AdjRibIn {
   std::size_t size() const;
 
  private:
-  using Key = std::pair<wire::Prefix, std::uint32_t>;
-  using Table = std::map<Key, AdjRoute>;
-  struct FamilyTable {
+  struct FamilyCount {
     wire::Family family;
-    Table routes;
+    std::size_t paths = 0;
     std::optional<std::size_t> max;
   };
 
-  FamilyTable& table(wire::Family f);
-  const FamilyTable* find_table(wire::Family f) const;
-  FamilyTable* find_table(wire::Family f);
+  FamilyCount& counter(wire::Family f);
+  const FamilyCount* find_counter(wire::Family f) const;
   void install(wire::Family f, const wire::NlriView& v, const AttrsRef& attrs, Arrival at, ApplyResult& r);
   void withdraw(wire::Family f, const wire::NlriView& v, ApplyResult& r);
+  bool remove(RibEntry& e, std::uint32_t path_id);  // this peer's path; false if absent
+  // Walks this peer's paths of family f (all families if nullopt); fn(entry, index) returns
+  // true when it changed the entry (the key is reported).
+  template <class Fn>
+  std::vector<PrefixKey> walk(std::optional<wire::Family> f, Fn&& fn);
 
   PeerId id_;
   PeerFacts facts_;
-  AttrStore* store_;  // not owning: the engine's store outlives its Adj-RIB-Ins
-  std::vector<FamilyTable> families_;
+  AttrStore* store_;               // not owning: the engine's store outlives its Adj-RIB-Ins
+  std::unique_ptr<RibTable> own_;  // stand-alone only
+  RibTable* table_;                // the Loc-RIB's, or own_
+  std::vector<FamilyCount> families_;
   ImportHooks hooks_;
 };
 

@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "decision.hpp"
+
 namespace cats::rib {
 
 namespace {
@@ -26,6 +28,7 @@ StoredAttrs::StoredAttrs(wire::Bytes bytes, std::uint8_t cats_type) : bytes_(std
   std::vector<wire::DecodeError> errors;
   wire::decode_path_attributes(bytes_, ctx, attrs_, errors);
   valid_ = errors.empty();
+  keys_ = make_path_info(attrs_, PeerFacts{});
 }
 
 wire::ByteSpan StoredAttrs::next_hop() const {

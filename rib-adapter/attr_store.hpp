@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "path.hpp"
 #include "wire/path_attributes.hpp"
 
 namespace cats::rib {
@@ -48,10 +49,14 @@ class StoredAttrs {
   wire::ByteSpan next_hop() const;
   // False only if the canonical bytes did not decode cleanly (a codec bug).
   bool valid() const { return valid_; }
+  // The decision's keys from these attributes (make_path_info with no peer):
+  // computed once per set, not per path. Spans point into this set.
+  const PathInfo& keys() const { return keys_; }
 
  private:
   const wire::Bytes bytes_;
   wire::AttributeSet attrs_;
+  PathInfo keys_;
   bool valid_ = true;
 };
 

@@ -276,8 +276,9 @@ std::vector<std::size_t> select_multipath(std::span<const PathInfo> paths, const
   return set;
 }
 
-std::uint32_t neighbor_as(const wire::AsPath& path, PeerType type, std::uint32_t peer_asn, std::uint32_t local_asn) {
-  for (const auto& seg : path.segments) {
+std::uint32_t neighbor_as(std::span<const wire::AsSegment> path, PeerType type, std::uint32_t peer_asn,
+                          std::uint32_t local_asn) {
+  for (const auto& seg : path) {
     if (seg.type == wire::SegmentType::kConfedSequence || seg.type == wire::SegmentType::kConfedSet) continue;
     if (seg.type == wire::SegmentType::kSequence && !seg.asns.empty()) return seg.asns.front();
     break;  // an AS_SET first: an aggregate

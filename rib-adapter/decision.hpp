@@ -104,7 +104,12 @@ std::vector<std::size_t> select_multipath(std::span<const PathInfo> paths, const
 // AS_SEQUENCE, confederation segments skipped; a path without one (originated
 // here, or an aggregate starting with an AS_SET) has our AS when learned
 // internally and the peer's AS when learned from eBGP.
-std::uint32_t neighbor_as(const wire::AsPath& path, PeerType type, std::uint32_t peer_asn, std::uint32_t local_asn);
+std::uint32_t neighbor_as(std::span<const wire::AsSegment> path, PeerType type, std::uint32_t peer_asn,
+                          std::uint32_t local_asn);
+inline std::uint32_t neighbor_as(const wire::AsPath& path, PeerType type, std::uint32_t peer_asn,
+                                 std::uint32_t local_asn) {
+  return neighbor_as(path.segments, type, peer_asn, local_asn);
+}
 
 // Decision keys from the usable (not discarded, well-formed) attributes. The
 // AS_PATH must already be the RFC 6793 merge of AS_PATH and AS4_PATH on 2-octet

@@ -2,85 +2,73 @@
 
 namespace cats::rib {
 
-std::vector<RibEvent> LocRib::update(const AdjRibIn& peer, std::span<const PrefixKey> changed) {
+PathInfo LocRib::path_info(const RibEntry& e, std::size_t i) const {
+  const AdjRoute& r = e.paths[i];
+  PathInfo info = r.attrs->keys();
+  const PeerFacts& facts = table_.facts(r.peer);
+  info.peer = facts;
+  info.neighbor_as = neighbor_as(info.as_path, facts.type, facts.asn, facts.local_asn);
+  info.path_id = r.path_id;
+  info.received_seq = r.arrival.seq;
+  info.stale = r.stale;
+  return info;
+}
+
+void LocRib::decide(RibEntry& e) {
+  ++recomputed_;
+  e.best.reset();
+  e.reason = Step::kOnlyPath;
+  if (e.paths.empty()) return;
+  // One path: usable unless its next hop is unreachable, which nothing marks
+  // yet (no next-hop tracking), so no PathInfo is needed; select_best agrees.
+  if (e.paths.size() == 1) {
+    e.best = 0;
+    return;
+  }
+  scratch_.clear();
+  for (std::size_t i = 0; i < e.paths.size(); ++i) scratch_.push_back(path_info(e, i));
+  if (auto sel = select_best(scratch_, cfg_)) {
+    e.best = static_cast<std::uint16_t>(sel->index);
+    e.reason = sel->reason;
+  }
+}
+
+std::vector<RibEvent> LocRib::update(const AdjRibIn& /*peer*/, std::span<const PrefixKey> changed) {
   std::vector<RibEvent> events;
+  events.reserve(changed.size());
   for (const auto& key : changed) {
-    auto current = peer.paths(key);
-    auto it = entries_.find(key);
-    if (it == entries_.end()) {
-      if (current.empty()) continue;
-      it = entries_.emplace(key, RibEntry{}).first;
-    }
-    RibEntry& e = it->second;
-    std::optional<PathRef> old_best;
-    if (const auto* b = e.best_path()) old_best = *b;
+    RibEntry* e = table_.find(key);
+    if (e == nullptr) continue;
+    std::optional<std::pair<PeerId, std::uint32_t>> old_id;
+    if (const auto* b = e->best_path()) old_id.emplace(b->peer, b->path_id);
+    const bool had = e->had_best;
+    const bool touched = e->best_touched;
+    decide(*e);
+    e->best_touched = false;
+    e->had_best = e->best.has_value();
 
-    // Keep the other peers' paths; this peer's are replaced, reusing the
-    // PathInfo of a path whose attributes did not change.
-    RibEntry next;
-    next.paths.reserve(e.paths.size() + current.size());
-    next.infos.reserve(e.paths.size() + current.size());
-    std::vector<std::pair<PathRef, PathInfo>> mine;
-    for (std::size_t i = 0; i < e.paths.size(); ++i) {
-      if (e.paths[i].peer == peer.id()) {
-        mine.emplace_back(std::move(e.paths[i]), e.infos[i]);
-      } else {
-        next.paths.push_back(std::move(e.paths[i]));
-        next.infos.push_back(e.infos[i]);
-      }
-    }
-    paths_ -= mine.size();
-    for (const auto& p : current) {
-      const AdjRoute& r = *p.route;
-      PathInfo info;
-      bool cached = false;
-      for (const auto& [ref, old] : mine) {
-        if (ref.path_id == p.path_id && ref.attrs == r.attrs) {
-          info = old;
-          cached = true;
-          break;
-        }
-      }
-      if (!cached) info = make_path_info(r.attrs->attrs(), peer.facts());
-      info.path_id = p.path_id;
-      info.received_seq = r.arrival.seq;
-      info.stale = r.stale;
-      next.paths.push_back({peer.id(), p.path_id, r.attrs});
-      next.infos.push_back(info);
-    }
-    paths_ += current.size();
-
-    ++recomputed_;
-    if (auto sel = select_best(next.infos, cfg_)) {
-      next.best = sel->index;
-      next.reason = sel->reason;
-    }
-    std::optional<PathRef> new_best;
-    if (const auto* b = next.best_path()) new_best = *b;
-
-    RibEvent ev{key, RibEvent::Kind::kPathsChanged, old_best, new_best};
-    if (!new_best && old_best)
+    RibEvent ev{key, RibEvent::Kind::kPathsChanged, std::nullopt, nullptr};
+    if (const auto* b = e->best_path()) {
+      ev.new_best = PathRef{b->peer, b->path_id, b->attrs};
+      if (!had || touched || !old_id || *old_id != std::pair{b->peer, b->path_id})
+        ev.kind = RibEvent::Kind::kBestChanged;
+    } else if (had) {
       ev.kind = RibEvent::Kind::kBestWithdrawn;
-    else if (new_best != old_best)
-      ev.kind = RibEvent::Kind::kBestChanged;
-    if (next.paths.empty()) {
-      entries_.erase(it);
+    }
+    if (e->paths.empty()) {
+      table_.erase(*e);
     } else {
-      e = std::move(next);
-      ev.entry = &e;  // std::map: stays valid while other keys come and go
+      ev.entry = e;
     }
     events.push_back(std::move(ev));
   }
   return events;
 }
 
-const RibEntry* LocRib::find(const PrefixKey& k) const {
-  auto it = entries_.find(k);
-  return it == entries_.end() ? nullptr : &it->second;
-}
-
 LocRibStats LocRib::stats() const {
-  return {.prefixes = entries_.size(), .paths = paths_, .recomputed = recomputed_};
+  LocRibStats s{.prefixes = table_.size(), .paths = 0, .recomputed = recomputed_};
+  table_.for_each([&](const RibEntry& e) { s.paths += e.paths.size(); });
+  return s;
 }
 
 }  // namespace cats::rib

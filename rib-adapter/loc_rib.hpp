@@ -2,40 +2,24 @@
 // and the best one by the decision process (decision.hpp). Owned by the route
 // decision engine, one thread, like OpenBGPD's rde.
 //
-// The engine feeds it the keys an Adj-RIB-In reported changed; only those
-// prefixes are recomputed. Peer down is the same call after
-// AdjRibIn::clear() (paths gone) or mark_stale_all() (graceful restart).
-// Each candidate keeps its PathInfo, whose spans point into the candidate's
-// interned attributes, which the candidate holds.
+// The Loc-RIB owns the table the Adj-RIB-Ins store their paths in
+// (rib_table.hpp): a path is stored once. The engine feeds it the keys an
+// Adj-RIB-In reported changed; only those prefixes are recomputed. Peer down is
+// the same call after AdjRibIn::clear() (paths gone) or mark_stale_all()
+// (graceful restart). The decision's input (PathInfo) is assembled per run
+// from keys cached in each interned attribute set and the sending peer's facts.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "adj_rib_in.hpp"
 #include "decision.hpp"
+#include "rib_table.hpp"
 
 namespace cats::rib {
-
-// One path in the Loc-RIB: who sent it and with which attributes.
-struct PathRef {
-  PeerId peer = 0;
-  std::uint32_t path_id = 0;
-  AttrsRef attrs;
-  bool operator==(const PathRef&) const = default;
-};
-
-struct RibEntry {
-  std::vector<PathRef> paths;
-  std::vector<PathInfo> infos;      // parallel to paths: the decision's input, cached
-  std::optional<std::size_t> best;  // into paths; none when no path is usable
-  Step reason = Step::kOnlyPath;    // the step that decided
-
-  const PathRef* best_path() const { return best ? &paths[*best] : nullptr; }
-};
 
 // What changed for one prefix, for the Adj-RIB-Out and the CATS RIB.
 struct RibEvent {
@@ -46,10 +30,9 @@ struct RibEvent {
   };
   PrefixKey key;
   Kind kind = Kind::kPathsChanged;
-  std::optional<PathRef> old_best;
   std::optional<PathRef> new_best;  // events hold the sets they name: drop them after use
   // The prefix's entry after the change (nullptr: no path left). Valid until
-  // the Loc-RIB changes again: saves the export a second lookup.
+  // the entry is erased: saves the export a second lookup.
   const RibEntry* entry = nullptr;
 };
 
@@ -62,9 +45,11 @@ struct LocRibStats {
 class LocRib {
  public:
   explicit LocRib(DecisionConfig cfg = {}) : cfg_(cfg) {}
+  LocRib(const LocRib&) = delete;
+  LocRib& operator=(const LocRib&) = delete;
 
-  // Takes `peer`'s current paths for each key (replacing what it had there)
-  // and reruns the decision for those prefixes only.
+  // Reruns the decision for the prefixes `peer` changed (its paths are already
+  // in the table) and frees entries left without paths.
   std::vector<RibEvent> update(const AdjRibIn& peer, std::span<const PrefixKey> changed);
   // Session down: every path of the peer goes, or with graceful restart
   // (RFC 4724) stays as stale until AdjRibIn::sweep_stale.
@@ -73,16 +58,27 @@ class LocRib {
     return update(peer, changed);
   }
 
-  const RibEntry* find(const PrefixKey& k) const;
-  // Every prefix in order (the initial dump to a new session, show rib).
-  const std::map<PrefixKey, RibEntry>& entries() const { return entries_; }
+  const RibEntry* find(const PrefixKey& k) const { return table_.find(k); }
+  // Every prefix, unordered (the initial dump to a new session) or sorted (show rib).
+  template <class F>
+  void for_each(F&& f) const {
+    table_.for_each(f);
+  }
+  std::vector<const RibEntry*> sorted() const { return table_.sorted(); }
+  // The decision's view of path i of an entry (show commands).
+  PathInfo path_info(const RibEntry& e, std::size_t i) const;
   LocRibStats stats() const;
   const DecisionConfig& config() const { return cfg_; }
 
+  RibTable& table() { return table_; }
+  const RibTable& table() const { return table_; }
+
  private:
+  void decide(RibEntry& e);
+
   DecisionConfig cfg_;
-  std::map<PrefixKey, RibEntry> entries_;
-  std::size_t paths_ = 0;
+  RibTable table_;
+  std::vector<PathInfo> scratch_;  // decision input, reused
   std::uint64_t recomputed_ = 0;
 };
 

@@ -1,0 +1,147 @@
+// The one store of received paths, shared by every peer's Adj-RIB-In and the
+// Loc-RIB (BIRD's table, OpenBGPD's rib): per (family, prefix) one entry that
+// holds the paths of all peers and the decision's result. An Adj-RIB-In is a
+// view of the paths tagged with its peer id, so a path is stored once.
+//
+// Entries live in fixed-size chunks and never move: a pointer to an entry
+// stays valid until the entry is erased. The index is an open-addressing hash
+// set of entry numbers (4 octets a slot) looked up by prefix through the
+// entries themselves; prefixes are hashed and compared as integers.
+#pragma once
+
+#include <absl/container/flat_hash_set.h>
+#include <absl/container/inlined_vector.h>
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "attr_store.hpp"
+#include "decision.hpp"
+#include "wire/update.hpp"
+
+namespace cats::rib {
+
+using PeerId = std::uint32_t;
+using Clock = std::chrono::steady_clock;
+
+struct PrefixKey {
+  wire::Family family;
+  wire::Prefix prefix;
+  bool operator==(const PrefixKey&) const = default;
+  std::strong_ordering operator<=>(const PrefixKey& o) const {
+    return std::tie(family.afi, family.safi, prefix) <=> std::tie(o.family.afi, o.family.safi, o.prefix);
+  }
+};
+
+inline constexpr wire::Family kIpv4Unicast{1, 1};
+inline constexpr wire::Family kIpv6Unicast{2, 1};
+
+// When an UPDATE arrived: the sequence orders paths across peers (RFC 5004
+// "oldest"), the time is for display (age).
+struct Arrival {
+  std::uint64_t seq = 0;
+  Clock::time_point time{};
+};
+
+// One received path: who sent it, under which ADD-PATH id, with which
+// interned attributes.
+struct AdjRoute {
+  PeerId peer = 0;
+  std::uint32_t path_id = 0;  // 0 without ADD-PATH
+  AttrsRef attrs;
+  Arrival arrival;
+  bool stale = false;  // graceful restart or enhanced route refresh in progress
+};
+
+// A path named for an event: the peer, its path id and attributes.
+struct PathRef {
+  PeerId peer = 0;
+  std::uint32_t path_id = 0;
+  AttrsRef attrs;
+  bool operator==(const PathRef&) const = default;
+};
+
+struct RibEntry {
+  PrefixKey key;
+  absl::InlinedVector<AdjRoute, 1> paths;  // every peer's paths, in arrival order
+  std::optional<std::uint16_t> best;       // into paths; none when no path is usable
+  Step reason = Step::kOnlyPath;           // the step that decided
+  // Since the last decision: the best path was replaced or removed.
+  bool best_touched = false;
+  bool had_best = false;   // the last decision found a best path
+  bool live = false;       // slot in use (chunks hold free slots too)
+  std::uint32_t self = 0;  // slot number, for the index
+
+  const AdjRoute* best_path() const { return best ? &paths[*best] : nullptr; }
+};
+
+class RibTable {
+ public:
+  RibTable();
+  RibTable(const RibTable&) = delete;
+  RibTable& operator=(const RibTable&) = delete;
+
+  RibEntry* find(const PrefixKey& k);
+  const RibEntry* find(const PrefixKey& k) const;
+  // The entry for k, created empty if missing.
+  RibEntry& get(const PrefixKey& k);
+  // Frees an entry (its paths must be gone).
+  void erase(RibEntry& e);
+  std::size_t size() const { return index_.size(); }
+
+  // Every entry, in storage order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t c = 0; c < chunks_.size(); ++c)
+      for (std::size_t i = 0; i < kChunk && c * kChunk + i < used_; ++i)
+        if (chunks_[c][i].live) f(chunks_[c][i]);
+  }
+  template <class F>
+  void for_each(F&& f) {
+    for (std::size_t c = 0; c < chunks_.size(); ++c)
+      for (std::size_t i = 0; i < kChunk && c * kChunk + i < used_; ++i)
+        if (chunks_[c][i].live) f(chunks_[c][i]);
+  }
+  // Every entry sorted by key (show commands).
+  std::vector<const RibEntry*> sorted() const;
+
+  // Who sent the paths tagged with a peer id (the decision needs the session facts).
+  void set_facts(PeerId id, const PeerFacts& f);
+  const PeerFacts& facts(PeerId id) const;
+
+ private:
+  static constexpr std::size_t kChunk = 1024;
+  struct KeyHash {
+    using is_transparent = void;
+    const RibTable* t;
+    std::size_t operator()(std::uint32_t i) const { return (*this)(t->at(i).key); }
+    std::size_t operator()(const PrefixKey& k) const;
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    const RibTable* t;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+    bool operator()(std::uint32_t a, const PrefixKey& k) const { return same(t->at(a).key, k); }
+    bool operator()(const PrefixKey& k, std::uint32_t a) const { return same(t->at(a).key, k); }
+  };
+  static bool same(const PrefixKey& a, const PrefixKey& b) {
+    return a.prefix.length == b.prefix.length && std::memcmp(a.prefix.addr.data(), b.prefix.addr.data(), 16) == 0 &&
+           a.family.afi == b.family.afi && a.family.safi == b.family.safi;
+  }
+  RibEntry& at(std::uint32_t i) { return chunks_[i / kChunk][i % kChunk]; }
+  const RibEntry& at(std::uint32_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+
+  std::vector<std::unique_ptr<RibEntry[]>> chunks_;
+  std::size_t used_ = 0;             // slots ever handed out
+  std::vector<std::uint32_t> free_;  // erased slots, reused first
+  absl::flat_hash_set<std::uint32_t, KeyHash, KeyEq> index_;
+  std::vector<PeerFacts> facts_;
+};
+
+}  // namespace cats::rib
