@@ -1347,12 +1347,26 @@ TOOLS = {"frr": [FRR_BGPD, "vtysh"], "bird": ["bird", "birdc"], "gobgp": ["gobgp
          "openbgpd": ["/usr/sbin/bgpd", "bgpctl"]}
 
 
-def needs(scenario):
-    """Binaries a scenario needs: its function's `peers` attribute, else the peer named last in its name."""
+def peers_of(scenario):
+    """The peers a scenario runs: its function's `peers` attribute, else the peer named last in its name."""
     peers = getattr(SCENARIOS.get(scenario), "peers", None)
     if peers is None:
         peers = [scenario.replace("_as2", "").replace("errors_from_", "_").rsplit("_", 1)[1]]
-    return ["ip", "tcpdump", SYSPY] + [b for p in peers for b in TOOLS[p]]
+    return list(peers)
+
+
+def needs(scenario):
+    """Binaries a scenario needs (its peers' daemons and CLIs)."""
+    return ["ip", "tcpdump", SYSPY] + [b for p in peers_of(scenario) for b in TOOLS.get(p, [])]
+
+
+def write_matrix(path, meta, records):
+    """--matrix-json: the run's metadata and one record per scenario run, rewritten after every scenario."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(dict(meta, scenarios=records, total_seconds=round(sum(r["seconds"] for r in records), 1)), f,
+                  indent=1, default=str)
+    os.replace(tmp, path)
 
 
 def load_plugins():
@@ -1394,6 +1408,9 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--keep-logs", metavar="DIR")
     ap.add_argument("--versions", action="store_true")
+    ap.add_argument("--matrix-json", metavar="FILE",
+                    help="write one record per scenario run (name, passed, seconds, results, peer versions) to FILE; "
+                         "interop/lab/matrix.py FILE renders docs/INTEROP.md")
     ap.add_argument("--ctest-list", action="store_true",
                     help="names of the default scenarios whose binaries are installed, ';'-separated (for CMake)")
     ARGS = ap.parse_args()
@@ -1427,11 +1444,18 @@ def main():
         return SKIP
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    failed = []
+    failed, records = [], []
+    if ARGS.matrix_json:
+        vers = versions()
+        meta = {"command": " ".join(["/usr/bin/python3"] + sys.argv), "date": time.strftime("%Y-%m-%d %H:%M:%S UTC",
+                                                                                              time.gmtime()),
+                "versions": vers, "python": sys.version.split()[0], "tcpdump": run(["tcpdump", "--version"], check_rc=False).stdout.splitlines()[0]
+                if shutil.which("tcpdump") else None, "catsd": ARGS.catsd, "known_failing": sorted(KNOWN_FAILING)}
+    t_run = time.monotonic()
     for name in names:
         print(f"== {name}", flush=True)
         t0 = time.monotonic()
-        ok, lab = False, None
+        ok, lab, error, before = False, None, None, dict(RESULTS)
         try:
             lab = Lab(name)
             lab.setup()
@@ -1439,12 +1463,14 @@ def main():
             ok = True
         except Failure as e:
             print(f"  FAIL: {e}")
+            error = str(e)
         except Interrupted as e:
             print(f"  interrupted: {e}")
             failed.append(name)
             break
-        except Exception:
+        except Exception as e:
             traceback.print_exc()
+            error = f"{type(e).__name__}: {e}"
         finally:
             if lab is not None:
                 old = [signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)]
@@ -1454,6 +1480,13 @@ def main():
         print(f"  {'PASS' if ok else 'FAIL'} {name} in {time.monotonic() - t0:.1f}s", flush=True)
         if not ok:
             failed.append(name)
+        if ARGS.matrix_json:
+            peers = peers_of(name)
+            records.append({"name": name, "passed": ok, "seconds": round(time.monotonic() - t0, 1), "error": error,
+                            "peers": peers, "versions": {p: meta["versions"].get(p) for p in peers},
+                            "results": {k: v for k, v in RESULTS.items() if k not in before or before[k] != v}})
+            meta["wall_seconds"] = round(time.monotonic() - t_run, 1)
+            write_matrix(ARGS.matrix_json, meta, records)
     if RESULTS:
         print("results: " + json.dumps(RESULTS))
     print(f"{len(names) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ""))
