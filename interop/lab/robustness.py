@@ -1,0 +1,413 @@
+"""Robustness scenarios for the interop lab (plugin module; lab.py's load_plugins() calls register()).
+
+robust_kill_<peer>           the peer is killed (SIGKILL, its process group) while its large table is still
+                             streaming into catsd; catsd survives, drops the session and every path of it,
+                             and takes the full table again when the peer is back.
+robust_flap_<peer>           the peer's veth goes down for longer than the hold time (session and paths go,
+                             then come back, same catsd PID), and for less than it (reported).
+robust_withdraw_all_bird     BIRD feeds 1,000,000 prefixes, then withdraws them all: catsd's count goes
+                             to 0 and its RSS is measured (baseline, full, after, +5 s).
+
+Sizes can be scaled by environment variables (for slow, e.g. sanitizer, builds): CATS_LAB_WITHDRAW_N
+(default 1000000), CATS_LAB_KILL_SCALE (a factor on the kill table sizes, default 1).
+"""
+import json
+import os
+import re
+import time
+
+L = None   # lab.py's module, set by register()
+
+BASE = (20 << 24)                     # /24s from 20.0.0.0 upward (clear of the lab's 10.77.0.0/24)
+
+
+def pfx(i):
+    a = BASE + (i << 8)
+    return f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.0/24"
+
+
+def scaled(n):
+    return max(1000, int(n * float(os.environ.get("CATS_LAB_KILL_SCALE", "1"))))
+
+
+# ---------------------------------------------------------------- catsd side
+
+def catsd_one(lab, pn, cn, passive=False):
+    """catsd (AS CATSD_AS, edge) with one IPv4 eBGP neighbor: the peer."""
+    extra = {"passive": True} if passive else {}
+    cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
+           "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, L.CATSD_HOLD,
+                                                  [{"name": "ipv4-unicast"}], **extra)]}}
+    return L.Catsd(lab, cn, cfg).start()
+
+
+def received(c, addr):
+    """catsd's prefixes_received from the neighbor (ipv4-unicast); 0 when the session has no families."""
+    n = c.neighbor(addr)
+    return sum(int(f.get("prefixes_received", 0)) for f in n.get("families", []) if f.get("name") == "ipv4-unicast")
+
+
+def rib_paths_from(c, addr):
+    """Every path in catsd's IPv4 RIB learned from addr (a full `show rib --family ipv4` dump)."""
+    r = L.run(["ip", "netns", "exec", c.node.ns, L.ARGS.catsctl, "--server", c.api, "--timeout", "20",
+               "show", "rib", "--family", "ipv4", "--json"], timeout=25)
+    j = json.loads(r.stdout) if r.stdout.strip() else {}
+    return [(e.get("prefix"), p) for e in j.get("entries", []) for p in e.get("paths", []) if p.get("peer") == addr]
+
+
+def rss(pid):
+    """(VmRSS, VmHWM) of pid in kB."""
+    with open(f"/proc/{pid}/status") as f:
+        s = f.read()
+    return tuple(int(re.search(rf"^{k}:\s+(\d+) kB", s, re.M).group(1)) for k in ("VmRSS", "VmHWM"))
+
+
+def is_asan(path):
+    with open(path, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+# ---------------------------------------------------------------- peers with a large table (IPv4 session only)
+
+def frr_big(p, c, n, f=None):
+    """FRR with n `network` lines, or (f given) passing on what the feeder f sends."""
+    nets = "" if f else "".join(f"  network {pfx(i)}\n" for i in range(n))
+    feed = f" neighbor {f.v4} remote-as {FEED_AS}\n neighbor {f.v4} timers connect 1\n" if f else ""
+    return f"""router bgp {L.PEER_AS}
+ bgp router-id {p.v4}
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ timers bgp 3 {L.PEER_HOLD}
+ neighbor {c.v4} remote-as {L.CATSD_AS}
+ neighbor {c.v4} timers connect 1
+ neighbor {c.v4} advertisement-interval 0
+{feed} address-family ipv4 unicast
+{nets} exit-address-family
+"""
+
+
+def bird_big(p, c, n, disabled=False):
+    routes = "".join(f"  route {pfx(i)} blackhole;\n" for i in range(n))
+    return f"""protocol static big {{
+  ipv4;{" disabled;" if disabled else ""}
+{routes}}}
+protocol bgp catsd4 {{
+  local {p.v4} as {L.PEER_AS}; neighbor {c.v4} as {L.CATSD_AS};
+  hold time {L.PEER_HOLD}; keepalive time 3;
+  connect delay time 1; connect retry time 1; error wait time 1,2;
+  ipv4 {{ import none; export all; }};
+}}
+"""
+
+
+FEED_AS = 65003
+
+
+def feeder_conf(f, p, n):
+    """BIRD on the feeder node: n static /24s to the peer (which passes them on to catsd)."""
+    return bird_big(f, p, n).replace("catsd4", "peer").replace(f"as {L.PEER_AS}; neighbor {p.v4} as {L.CATSD_AS}",
+                                                               f"as {FEED_AS}; neighbor {p.v4} as {L.PEER_AS}")
+
+
+def gobgp_big(p, c, n, f):
+    return (f'[global.config]\n  as = {L.PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
+            f'  local-address-list = ["{p.v4}"]\n' + L.gobgp_nbr(c.v4, L.CATSD_AS, [("ipv4-unicast", "")])
+            + L.gobgp_nbr(f.v4, FEED_AS, [("ipv4-unicast", "")]))
+
+
+def openbgpd_big(p, c, n, f):
+    return f"""AS {L.PEER_AS}
+router-id {p.v4}
+listen on {p.v4}
+holdtime {L.PEER_HOLD}
+holdtime min 3
+neighbor {c.v4} {{
+  remote-as {L.CATSD_AS}
+  local-address {p.v4}
+}}
+neighbor {f.v4} {{
+  remote-as {FEED_AS}
+  local-address {p.v4}
+}}
+allow from any
+allow to any
+"""
+
+
+def exabgp_big(p, c, n):
+    routes = "".join(f"    route {pfx(i)} next-hop self;\n" for i in range(n))
+    return f"""neighbor {c.v4} {{
+  router-id {p.v4}; local-address {p.v4}; local-as {L.PEER_AS}; peer-as {L.CATSD_AS}; hold-time {L.PEER_HOLD};
+  group-updates false;
+  family {{ ipv4 unicast; }}
+  api {{ processes [ log ]; neighbor-changes; }}
+  static {{
+{routes}  }}
+}}
+"""
+
+
+# How each peer gets its large table. FRR: `network` lines; BIRD: a static protocol; ExaBGP: static routes, one
+# per UPDATE (`group-updates false`: ExaBGP's encoder paces the stream at ~25k prefixes/s). GoBGP and OpenBGPD
+# learn it from a BIRD feeder and pass it on (eBGP transit): GoBGP's config has no static routes, and measured
+# here `gobgp mrt inject` takes 8-14 s per 100k and loses a varying tail of every injection (99,004 and 99,324 of
+# 100,000, catsd held what GoBGP held); OpenBGPD 7.7 parses `network` lines in O(n^2) (20k: 2.5 s) and its RDE
+# takes >15 s for a 100k `network prefix-set`.
+BIG = {"frr": (frr_big, True), "bird": (bird_big, False), "exabgp": (exabgp_big, False),
+       "gobgp": (gobgp_big, True), "openbgpd": (openbgpd_big, True)}
+KILL_N = {"frr": 300000, "bird": 500000, "exabgp": 50000, "gobgp": 30000, "openbgpd": 500000}
+
+
+class Big:
+    """A peer (node .2) sending n prefixes to catsd (.1); GoBGP and OpenBGPD get them from a BIRD feeder (.3)."""
+
+    def __init__(self, lab, kind, pn, cn, n, fed=None):
+        self.lab, self.kind, self.pn, self.cn, self.n = lab, kind, pn, cn, n
+        conf, fed_default = BIG[kind]
+        fed = fed_default if fed is None else fed
+        self.peer = L.PEERS[kind][0](lab, pn)
+        self.feeder = None
+        if fed:
+            fn = lab.node("feeder", 3)
+            self.feeder = L.Bird(lab, fn).start(feeder_conf(fn, pn, n))
+            self.conf = conf(pn, cn, n, fn)
+        else:
+            self.conf = conf(pn, cn, n)
+
+    def start(self):
+        for f in ("gobgp.sock", "bgpd.sock"):        # a SIGKILLed daemon leaves its control socket behind
+            path = os.path.join(self.peer.d, f)
+            if os.path.exists(path):
+                os.unlink(path)
+        self.peer.start(self.conf)
+        return self
+
+    def established(self):
+        return self.peer.established("catsd4" if self.kind == "bird" else self.cn.v4)
+
+
+# ---------------------------------------------------------------- robust_kill_<peer>
+
+def wait_count(c, addr, n, timeout):
+    return L.wait_for(f"catsd: {n} prefixes received from {addr}", lambda: received(c, addr) == n, timeout, 0.5)
+
+
+def kill(lab, kind):
+    n = scaled(KILL_N[kind])
+    cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
+    c = catsd_one(lab, pn, cn, passive=(kind == "exabgp"))
+    pid = c.proc.pid
+    big = Big(lab, kind, pn, cn, n).start()
+    t0 = time.monotonic()
+    samples, deadline = [], t0 + 60
+    while True:
+        if time.monotonic() > deadline:
+            raise L.Failure(f"no prefix from {kind} within 60 s: {samples[-5:]}")
+        cnt = received(c, pn.v4)
+        samples.append((round(time.monotonic() - t0, 3), cnt))
+        if cnt >= n:
+            raise L.Failure(f"the whole table ({cnt}/{n}) reached catsd before the kill: not mid-stream; samples "
+                            f"{[s for s in samples if s[1]][:8]}")
+        if cnt > 0:
+            break
+        time.sleep(0.01)
+    big.peer.proc.kill9()
+    t_kill = time.monotonic()
+    L.check(0 < cnt < n, f"{kind} killed (SIGKILL, process group) mid-stream: catsd had {cnt} of {n} prefixes "
+            f"({100 * cnt / n:.1f} %), {t_kill - t0:.2f}s after start")
+    after = received(c, pn.v4)
+    print(f"  catsd count right after the kill: {after}; first samples > 0: {[s for s in samples if s[1]][:5]}")
+    L.wait_for(f"catsd: session to {kind} down", lambda: not c.established(pn.v4), 15)
+    t_down = time.monotonic()
+    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
+    L.wait_for(f"catsd: no path from {kind} left in its RIB (full `show rib --family ipv4`)",
+               lambda: received(c, pn.v4) == 0 and not rib_paths_from(c, pn.v4), 20)
+    t_clean = time.monotonic()
+    L.check(c.ctl("show", "neighbors", check_rc=False).returncode == 0, "catsd answers its API")
+    big.start()
+    t_restart = time.monotonic()
+    wait_count(c, pn.v4, n, 60)
+    t_full = time.monotonic()
+    L.check(c.established(pn.v4), f"session to {kind} re-established")
+    for i in (0, n // 2, n - 1):
+        ps = [p for p in c.paths(pfx(i)) if p.get("peer") == pn.v4]
+        L.check(len(ps) == 1 and not ps[0].get("stale"), f"{pfx(i)}: one path from {kind}, not stale")
+    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
+    L.RESULTS[f"robust_kill_{kind}"] = {
+        "n": n, "killed_at": cnt, "after_kill": after, "kill_after_s": round(t_kill - t0, 2),
+        "down_after_kill_s": round(t_down - t_kill, 2), "clean_after_kill_s": round(t_clean - t_kill, 2),
+        "full_again_s": round(t_full - t_restart, 2)}
+
+
+def make_kill(kind):
+    def fn(lab):
+        kill(lab, kind)
+    fn.__doc__ = (f"{kind} killed (SIGKILL) while its table streams into catsd (0 < received < full, asserted): "
+                  "catsd survives, session down, no path of it left; restarted: full table back, not stale")
+    fn.peers = [kind] + (["bird"] if BIG[kind][1] else [])
+    return fn
+
+
+def register(lab_module):
+    global L
+    L = lab_module
+    for kind in ("frr", "bird", "gobgp", "openbgpd", "exabgp"):
+        L.SCENARIOS[f"robust_kill_{kind}"] = make_kill(kind)
+    for kind in ("frr", "bird"):
+        L.SCENARIOS[f"robust_flap_{kind}"] = make_flap(kind)
+    L.SCENARIOS["robust_withdraw_all_bird"] = withdraw_all_bird
+
+
+# ---------------------------------------------------------------- robust_flap_<peer>
+
+FLAP_N = 10000
+SHORT = 3.0                 # a short flap: below the hold time (9 s) minus a keepalive interval
+
+
+def link(lab, node, state):
+    """The LAN end of the node's veth pair (in the LAN namespace): the node's eth0 loses its carrier."""
+    L.run(["ip", "-n", lab.lan, "link", "set", f"v{node.host}", state])
+
+
+def nbr_state(c, addr):
+    n = c.neighbor(addr)
+    return {"state": n.get("state"), "flaps": int(n.get("flaps", 0)), "up_s": n.get("established_for_s"),
+            "last_error": (n.get("last_error") or {}).get("reason")}
+
+
+def all_back(c, addr, n):
+    """Session up and exactly n paths from addr in catsd's RIB, one per prefix, none stale."""
+    if not c.established(addr) or received(c, addr) != n:
+        return False
+    ps = rib_paths_from(c, addr)
+    return len(ps) == n and len({p for p, _ in ps}) == n and not any(x.get("stale") for _, x in ps)
+
+
+def flap(lab, kind):
+    n = FLAP_N
+    cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
+    c = catsd_one(lab, pn, cn)
+    pid = c.proc.pid
+    big = Big(lab, kind, pn, cn, n, fed=False).start()
+    L.wait_for(f"catsd: session up, {n} paths from {kind}", lambda: all_back(c, pn.v4, n), 30, 0.5)
+    res = L.RESULTS[f"robust_flap_{kind}"] = {}
+
+    # Short flap (reported, not asserted beyond: the table ends up complete, catsd not restarted).
+    before = nbr_state(c, pn.v4)
+    link(lab, pn, "down")
+    time.sleep(1.0)
+    peer_said = None
+    if kind == "bird":
+        m = re.search(r"Last error:\s+(.*)", big.peer.birdc("show protocols all catsd4").stdout)
+        peer_said = m and m.group(1).strip()
+    elif kind == "frr":
+        peer_said = "state " + big.peer.vjson(f"show bgp neighbors {cn.v4} json").get(cn.v4, {}).get("bgpState", "?")
+    time.sleep(SHORT - 1.0)
+    link(lab, pn, "up")
+    t_up = time.monotonic()
+    L.wait_for(f"after a {SHORT:.0f} s flap: session up, {n} paths from {kind}, none stale",
+               lambda: all_back(c, pn.v4, n), 30, 0.5)
+    time.sleep(max(0.0, 3.0 - (time.monotonic() - t_up)))   # a reset triggered by the flap shows within a keepalive
+    L.wait_for("table complete", lambda: all_back(c, pn.v4, n), 30, 0.5)
+    after = nbr_state(c, pn.v4)
+    with open(c.log_path, errors="replace") as f:
+        lines = [l.strip()[11:] for l in f if "NOTIFICATION" in l or "down:" in l]
+    if peer_said:
+        lines.append(f"{kind} while the link was down: {peer_said}")
+    res["short"] = {"down_s": SHORT, "before": before, "after": after, "logs": lines[-8:],
+                    "session_survived": after["flaps"] == before["flaps"] and after["state"] == "established"}
+    print(f"  short flap ({SHORT:.0f} s): session {'survived' if res['short']['session_survived'] else 'was reset'}: "
+          f"flaps {before['flaps']} -> {after['flaps']}, last error {after['last_error']!r}")
+
+    # Long flap: longer than the hold time.
+    flaps0 = nbr_state(c, pn.v4)["flaps"]
+    link(lab, pn, "down")
+    t0 = time.monotonic()
+    L.wait_for(f"link down: catsd's session to {kind} goes down (hold time {L.PEER_HOLD} s)",
+               lambda: not c.established(pn.v4), L.PEER_HOLD + 6, 0.2)
+    t_down = time.monotonic() - t0
+    L.wait_for(f"catsd: no path from {kind} left in its RIB", lambda: received(c, pn.v4) == 0
+               and not rib_paths_from(c, pn.v4), 10, 0.5)
+    t_clean = time.monotonic() - t0
+    down = nbr_state(c, pn.v4)
+    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
+    time.sleep(max(0.0, L.PEER_HOLD + 2 - (time.monotonic() - t0)))
+    link(lab, pn, "up")
+    t1 = time.monotonic()
+    L.check(t1 - t0 > L.PEER_HOLD, f"link was down {t1 - t0:.1f} s (> hold time {L.PEER_HOLD} s)")
+    L.wait_for(f"link up: session re-established, {n} paths from {kind}, one per prefix, none stale",
+               lambda: all_back(c, pn.v4, n), 30, 0.5)
+    t_back = time.monotonic() - t1
+    L.check(big.established(), f"{kind} shows the session established")
+    L.check(nbr_state(c, pn.v4)["flaps"] > flaps0, "catsd counted the flap")
+    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
+    res["long"] = {"session_down_after_s": round(t_down, 1), "paths_gone_after_s": round(t_clean, 1),
+                   "last_error": down["last_error"], "link_down_s": round(t1 - t0, 1),
+                   "table_back_after_link_up_s": round(t_back, 1)}
+
+
+def make_flap(kind):
+    def fn(lab):
+        flap(lab, kind)
+    fn.__doc__ = (f"{kind}'s veth down > hold time: catsd's session down, its paths removed; link up: session back, "
+                  f"{FLAP_N} paths, none stale, same catsd PID. A {SHORT:.0f} s flap first (reported)")
+    fn.peers = [kind]
+    return fn
+
+
+# ---------------------------------------------------------------- robust_withdraw_all_bird
+
+WITHDRAW_N = int(os.environ.get("CATS_LAB_WITHDRAW_N", "1000000"))
+RSS_FRACTION = 0.25          # after withdrawing everything: RSS - baseline <= 0.25 x (full - baseline)
+
+
+def withdraw_all_bird(lab):
+    """BIRD feeds 1M prefixes, then withdraws them all: catsd's count 0, no path left, catsd up, RSS measured."""
+    n = WITHDRAW_N
+    cn, pn = lab.node("catsd", 1), lab.node("bird", 2)
+    c = catsd_one(lab, pn, cn)
+    pid = c.proc.pid
+    asan = is_asan(L.ARGS.catsd)
+    bird = L.Bird(lab, pn).start(bird_big(pn, cn, n, disabled=True))
+    L.wait_for("catsd: session to BIRD up, nothing received yet (static protocol disabled)",
+               lambda: c.established(pn.v4) and received(c, pn.v4) == 0, 30)
+    time.sleep(1.0)
+    base = rss(pid)
+    t0 = time.monotonic()
+    bird.birdc("enable big")
+    L.wait_for(f"catsd: all {n} prefixes from BIRD received", lambda: received(c, pn.v4) == n, 60, 0.5)
+    t_full = time.monotonic() - t0
+    full = rss(pid)
+    for i in (0, n // 2, n - 1):
+        L.check(c.has_prefix(pfx(i), pn.v4), f"{pfx(i)} from BIRD in catsd's RIB")
+    t1 = time.monotonic()
+    bird.birdc("disable big")
+    L.wait_for(f"BIRD withdrew everything: catsd's count from BIRD is 0", lambda: received(c, pn.v4) == 0, 60, 0.5)
+    t_gone = time.monotonic() - t1
+    after = rss(pid)
+    left = rib_paths_from(c, pn.v4)
+    L.check(not left, f"`catsctl show rib --family ipv4`: no path from BIRD ({len(left)})")
+    for i in (0, n // 2, n - 1):
+        L.check(not c.has_prefix(pfx(i)), f"{pfx(i)} gone")
+    L.check(c.established(pn.v4), "session to BIRD still established")
+    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
+    time.sleep(5.0)
+    after5 = rss(pid)
+    mb = lambda kb: round(kb / 1024, 1)
+    L.RESULTS["robust_withdraw_all_bird"] = r = {
+        "n": n, "asan": asan, "full_in_s": round(t_full, 1), "withdrawn_in_s": round(t_gone, 1),
+        "rss_mb": {"baseline": mb(base[0]), "full": mb(full[0]), "after_withdraw": mb(after[0]),
+                   "after_5s": mb(after5[0])}, "hwm_mb": mb(after5[1])}
+    print(f"  RSS MB: baseline {mb(base[0])}, full {mb(full[0])}, after withdraw {mb(after[0])}, +5 s {mb(after5[0])}; "
+          f"VmHWM {mb(after5[1])}; full table in {t_full:.1f}s, withdrawn in {t_gone:.1f}s")
+    if asan:
+        print("  memory: not asserted under ASan")
+        r["memory"] = "not asserted under ASan"
+        return
+    # Memory assertion: glibc may keep freed memory unless catsd trims it (malloc_trim) after a large withdrawal.
+    limit = base[0] + RSS_FRACTION * (full[0] - base[0])
+    L.check(after5[0] <= limit, f"memory: RSS 5 s after the withdrawal {mb(after5[0])} MB <= baseline + "
+            f"{RSS_FRACTION} x (full - baseline) = {mb(limit)} MB")
+
+
+withdraw_all_bird.peers = ["bird"]
