@@ -134,6 +134,72 @@ def cats_seen_by_frr_bmp(lab):
 cats_seen_by_frr_bmp.peers = ["frr"]
 
 
+def walk(j):
+    if isinstance(j, dict):
+        yield j
+        for v in j.values():
+            yield from walk(v)
+    elif isinstance(j, list):
+        for v in j:
+            yield from walk(v)
+
+
+def cats_seen_by_openbgpd(lab):
+    """catsd -> OpenBGPD eBGP: `bgpctl -j show rib detail PREFIX` has attribute #255 with catsd's bytes and flags."""
+    c, peer, cn, pn = L.sessions(lab, "openbgpd")
+    raw = [p for p in c.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
+
+    def attr():
+        j = json.loads(peer.bgpctl("-j", "show", "rib", "detail", L.SVC4).stdout or "{}")
+        return [a for a in walk(j) if a.get("type") == f"Unknown Attribute #{L.CATS_TYPE}"]
+    a = L.wait_for(f"OpenBGPD shows 'Unknown Attribute #{L.CATS_TYPE}' for {L.SVC4}", attr, 10)
+    L.check(len(a) == 1 and a[0].get("data", "").lower() == raw,
+            f"OpenBGPD's attribute #{L.CATS_TYPE} data equals catsd's CATS value ({a[0].get('length')} bytes)")
+    fl = a[0].get("flags", {})
+    L.check(fl.get("optional") and fl.get("transitive"), f"OpenBGPD: flags optional transitive ({fl})")
+    L.RESULTS["openbgpd_cats_partial_on_receipt"] = fl.get("partial")
+
+
+cats_seen_by_openbgpd.peers = ["openbgpd"]
+
+
+def cats_seen_by_exabgp(lab):
+    """catsd -> ExaBGP eBGP: the raw UPDATE ExaBGP received has attribute 255, flags 0xC0, catsd's bytes."""
+    cn, pn = lab.node("catsd", 1), lab.node("exabgp", 2)
+    cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
+           "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, L.CATSD_HOLD, [{"name": "ipv4-unicast"}],
+                                                  cats={"send": True}, passive=True)]},
+           "services": {"service": [L.service(6, 1, v6=False)]}}
+    c = L.Catsd(lab, cn, cfg).start()
+    api = "api { processes [ log ]; neighbor-changes; receive { parsed; packets; consolidate; update; } }"
+    exa = L.ExaBGP(lab, pn).start(f"""neighbor {cn.v4} {{
+  router-id {pn.v4}; local-address {pn.v4}; local-as {L.PEER_AS}; peer-as {L.CATSD_AS}; hold-time {L.PEER_HOLD};
+  family {{ ipv4 unicast; }}
+  {api}
+}}
+""")
+    L.wait_for("catsd <-> ExaBGP established", lambda: c.established(pn.v4) and exa.established(cn.v4), 30)
+    raw = [p for p in c.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
+
+    def updates():
+        return [m for m in exa.messages() if m.get("type") == "update"
+                and L.SVC4 in json.dumps(m.get("neighbor", {}).get("message", {}))]
+    ms = L.wait_for(f"ExaBGP received catsd's UPDATE for {L.SVC4}", updates, 15)
+    attrs = L.update_attributes(bytes.fromhex(ms[-1]["body"][2:] if ms[-1]["body"].startswith("0x") else ms[-1]["body"]))
+    a = attrs.get(L.CATS_TYPE)
+    L.check(a is not None and a[1].hex() == raw, f"raw UPDATE body: attribute {L.CATS_TYPE} bytes equal catsd's "
+                                                 f"CATS value ({len(raw) // 2} bytes)")
+    L.check(a[0] == 0xC0, f"on the wire: flags 0x{a[0]:02x} (optional transitive, Partial clear)")
+    parsed = ms[-1]["neighbor"]["message"]["update"].get("attribute", {})
+    keys = [k for k in parsed if k.lower().startswith(f"attribute-0x{L.CATS_TYPE:02x}")]
+    L.check(keys and parsed[keys[0]].lower().replace("0x", "") == raw,
+            f"ExaBGP's parsed JSON: {keys} with the same bytes")
+    L.RESULTS["exabgp_parsed_cats_key"] = keys[0] if keys else None
+
+
+cats_seen_by_exabgp.peers = ["exabgp"]
+
+
 # ---------------------------------------------------------------- unsupported capability (RFC 5492 §3, 2/7)
 
 def catsd_log(c):
@@ -469,6 +535,8 @@ def register(lab):
     global L
     L = lab
     lab.SCENARIOS["cats_seen_by_frr_bmp"] = cats_seen_by_frr_bmp
+    lab.SCENARIOS["cats_seen_by_openbgpd"] = cats_seen_by_openbgpd
+    lab.SCENARIOS["cats_seen_by_exabgp"] = cats_seen_by_exabgp
     for k in ("bird", "frr"):
         lab.SCENARIOS[f"unsupported_capability_from_catsd_{k}"] = _make(
             unsupported_capability_from_catsd, k,
