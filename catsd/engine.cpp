@@ -1,5 +1,6 @@
 #include "engine.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -578,6 +579,16 @@ void Engine::session_refresh(Neighbor& nb, std::uint64_t gen, const wire::RouteR
 void Engine::process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed) {
   if (changed.empty()) return;
   dispatch(loc_rib_.update(from, changed));
+  // After a large withdrawal (a full table gone, a peer down), give the
+  // memory back: emptied chunks, the index, then glibc's free pages.
+  auto& table = loc_rib_.table();
+  rib_peak_ = std::max(rib_peak_, table.size());
+  if (rib_peak_ - table.size() >= 65536 && table.size() < rib_peak_ / 2) {
+    const auto released = table.compact();
+    ::malloc_trim(0);
+    spdlog::debug("RIB shrank from {} to {} prefixes: {} octets of tables released", rib_peak_, table.size(), released);
+    rib_peak_ = table.size();
+  }
 }
 
 void Engine::dispatch(const std::vector<rib::RibEvent>& events) {

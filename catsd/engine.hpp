@@ -180,6 +180,7 @@ class Engine {
   config::Config cfg_;
   rib::AttrStore store_;
   rib::LocRib loc_rib_;
+  std::size_t rib_peak_ = 0;              // prefixes, since the last compaction
   std::unique_ptr<rib::AdjRibIn> local_;  // originated services, PeerId 0
   std::vector<std::unique_ptr<Neighbor>> neighbors_;
   std::vector<std::unique_ptr<session::Listener>> listeners_;

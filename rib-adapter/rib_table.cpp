@@ -1,57 +1,106 @@
 #include "rib_table.hpp"
 
-#include <absl/hash/hash.h>
-
 #include <algorithm>
 
 namespace cats::rib {
 
-std::size_t RibTable::KeyHash::operator()(const PrefixKey& k) const {
+// Multiply-xorshift over the address words and (afi, safi, length): cheap,
+// and the high bits Abseil uses for the probe position are well mixed.
+std::uint32_t RibTable::hash(const PrefixKey& k) {
   std::uint64_t hi = 0;
   std::uint64_t lo = 0;
   std::memcpy(&hi, k.prefix.addr.data(), 8);
   std::memcpy(&lo, k.prefix.addr.data() + 8, 8);
   const std::uint64_t tag = std::uint64_t{k.family.afi} << 16 | std::uint64_t{k.family.safi} << 8 | k.prefix.length;
-  return absl::Hash<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>>{}(std::make_tuple(hi, lo, tag));
+  std::uint64_t h = (hi ^ (tag << 56)) * 0x9e3779b97f4a7c15ULL;
+  h ^= (lo + tag) * 0xc2b2ae3d27d4eb4fULL;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 32;
+  return static_cast<std::uint32_t>(h);
 }
 
-RibTable::RibTable() : index_(0, KeyHash{this}, KeyEq{this}) {}
+RibTable::RibTable() : index_(0, KeyHash{}, KeyEq{this}) {}
 
 RibEntry* RibTable::find(const PrefixKey& k) {
   auto it = index_.find(k);
-  return it == index_.end() ? nullptr : &at(*it);
+  return it == index_.end() ? nullptr : &at(*it & 0xffffffff);
 }
 
 const RibEntry* RibTable::find(const PrefixKey& k) const {
   auto it = index_.find(k);
-  return it == index_.end() ? nullptr : &at(*it);
+  return it == index_.end() ? nullptr : &at(*it & 0xffffffff);
+}
+
+RibTable::~RibTable() {
+  for (std::size_t i = 0; i < used_; ++i)
+    if (chunks_[i / kChunk] != nullptr) at(static_cast<std::uint32_t>(i)).~RibEntry();
 }
 
 RibEntry& RibTable::get(const PrefixKey& k) {
-  if (auto* e = find(k)) return *e;
-  std::uint32_t n = 0;
-  if (!free_.empty()) {
-    n = free_.back();
-    free_.pop_back();
-  } else {
-    if (used_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<RibEntry[]>(kChunk));
-    n = static_cast<std::uint32_t>(used_++);
-  }
-  RibEntry& e = at(n);
-  e = RibEntry{};
-  e.key = k;
-  e.live = true;
-  e.self = n;
-  index_.insert(n);
-  return e;
+  // One probe: the slot is filled only when the prefix is new.
+  RibEntry* made = nullptr;
+  auto it = index_.lazy_emplace(k, [&](const auto& construct) {
+    std::uint32_t n = 0;
+    if (free_.empty() && !dead_.empty()) {  // revive a released chunk: its slots become free
+      const std::uint32_t c = dead_.back();
+      dead_.pop_back();
+      chunks_[c] = std::make_unique_for_overwrite<Chunk>();
+      for (std::size_t i = kChunk; i-- > 0;) {
+        new (&(*chunks_[c])[i]) RibEntry{};
+        free_.push_back(static_cast<std::uint32_t>(c * kChunk + i));
+      }
+    }
+    if (!free_.empty()) {
+      n = free_.back();
+      free_.pop_back();
+      made = &at(n);
+    } else {
+      if (used_ == chunks_.size() * kChunk) {
+        chunks_.push_back(std::make_unique_for_overwrite<Chunk>());
+        live_.push_back(0);
+      }
+      n = static_cast<std::uint32_t>(used_++);
+      made = new (&at(n)) RibEntry{};
+    }
+    made->key = k;
+    made->live = true;
+    made->self = n;
+    ++live_[n / kChunk];
+    construct(slot(*made));
+  });
+  return made != nullptr ? *made : at(*it & 0xffffffff);
 }
 
 void RibTable::erase(RibEntry& e) {
   if (!e.live) return;
-  index_.erase(e.self);
+  index_.erase(slot(e));
   const std::uint32_t n = e.self;
   e = RibEntry{};  // drops the attribute refs the vector may still hold
   free_.push_back(n);
+  --live_[n / kChunk];
+}
+
+std::size_t RibTable::compact() {
+  std::size_t released = 0;
+  std::vector<bool> gone(chunks_.size(), false);
+  for (std::size_t c = 0; c < chunks_.size(); ++c) {
+    // The last chunk may be partly handed out; only whole unused chunks go.
+    if (chunks_[c] == nullptr || live_[c] != 0 || (c + 1) * kChunk > used_) continue;
+    for (std::size_t i = 0; i < kChunk; ++i) (*chunks_[c])[i].~RibEntry();
+    chunks_[c].reset();
+    dead_.push_back(static_cast<std::uint32_t>(c));
+    gone[c] = true;
+    released += sizeof(Chunk);
+  }
+  if (released != 0) std::erase_if(free_, [&](std::uint32_t n) { return gone[n / kChunk]; });
+  // Shrink the index when it is at most a quarter full.
+  if (index_.bucket_count() > 64 && index_.size() * 4 < index_.bucket_count()) {
+    released += (index_.bucket_count() - index_.size()) * (sizeof(Slot) + 1);
+    index_.rehash(0);
+  }
+  free_.shrink_to_fit();
+  return released;
 }
 
 std::vector<const RibEntry*> RibTable::sorted() const {

@@ -5,8 +5,8 @@
 //
 // Entries live in fixed-size chunks and never move: a pointer to an entry
 // stays valid until the entry is erased. The index is an open-addressing hash
-// set of entry numbers (4 octets a slot) looked up by prefix through the
-// entries themselves; prefixes are hashed and compared as integers.
+// set (Abseil's Swiss table) of 8-octet elements, a 32-bit hash and an entry
+// number, looked up by prefix through the entries themselves.
 #pragma once
 
 #include <absl/container/flat_hash_set.h>
@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <vector>
@@ -84,6 +85,7 @@ struct RibEntry {
 class RibTable {
  public:
   RibTable();
+  ~RibTable();
   RibTable(const RibTable&) = delete;
   RibTable& operator=(const RibTable&) = delete;
 
@@ -100,14 +102,20 @@ class RibTable {
   void for_each(F&& f) const {
     for (std::size_t c = 0; c < chunks_.size(); ++c)
       for (std::size_t i = 0; i < kChunk && c * kChunk + i < used_; ++i)
-        if (chunks_[c][i].live) f(chunks_[c][i]);
+        if (chunks_[c] != nullptr && (*chunks_[c])[i].live) f((*chunks_[c])[i]);
   }
   template <class F>
   void for_each(F&& f) {
     for (std::size_t c = 0; c < chunks_.size(); ++c)
       for (std::size_t i = 0; i < kChunk && c * kChunk + i < used_; ++i)
-        if (chunks_[c][i].live) f(chunks_[c][i]);
+        if (chunks_[c] != nullptr && (*chunks_[c])[i].live) f((*chunks_[c])[i]);
   }
+  // Gives back the memory of chunks left without entries and shrinks the
+  // index when it is mostly empty (after a large withdrawal). Entries that
+  // remain do not move. Returns the octets released.
+  std::size_t compact();
+  std::size_t chunks() const { return chunks_.size() - dead_.size(); }
+
   // Every entry sorted by key (show commands).
   std::vector<const RibEntry*> sorted() const;
 
@@ -117,30 +125,45 @@ class RibTable {
 
  private:
   static constexpr std::size_t kChunk = 1024;
+  // An index element is (hash << 32 | entry number): growing the index
+  // rehashes from the element alone, without touching the entries.
+  using Slot = std::uint64_t;
+  static std::uint32_t hash(const PrefixKey& k);
+  static Slot slot(const RibEntry& e) { return std::uint64_t{hash(e.key)} << 32 | e.self; }
   struct KeyHash {
     using is_transparent = void;
-    const RibTable* t;
-    std::size_t operator()(std::uint32_t i) const { return (*this)(t->at(i).key); }
-    std::size_t operator()(const PrefixKey& k) const;
+    std::size_t operator()(Slot s) const { return s >> 32; }
+    std::size_t operator()(const PrefixKey& k) const { return hash(k); }
   };
   struct KeyEq {
     using is_transparent = void;
     const RibTable* t;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-    bool operator()(std::uint32_t a, const PrefixKey& k) const { return same(t->at(a).key, k); }
-    bool operator()(const PrefixKey& k, std::uint32_t a) const { return same(t->at(a).key, k); }
+    bool operator()(Slot a, Slot b) const { return a == b; }
+    bool operator()(Slot a, const PrefixKey& k) const { return same(t->at(a & 0xffffffff).key, k); }
+    bool operator()(const PrefixKey& k, Slot a) const { return same(t->at(a & 0xffffffff).key, k); }
   };
   static bool same(const PrefixKey& a, const PrefixKey& b) {
     return a.prefix.length == b.prefix.length && std::memcmp(a.prefix.addr.data(), b.prefix.addr.data(), 16) == 0 &&
            a.family.afi == b.family.afi && a.family.safi == b.family.safi;
   }
-  RibEntry& at(std::uint32_t i) { return chunks_[i / kChunk][i % kChunk]; }
-  const RibEntry& at(std::uint32_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+  // Chunks are raw storage: a slot is constructed when first handed out, so a
+  // new chunk costs no pass over its memory.
+  struct Chunk {
+    alignas(RibEntry) std::byte bytes[sizeof(RibEntry) * kChunk];
+    RibEntry& operator[](std::size_t i) { return *std::launder(reinterpret_cast<RibEntry*>(bytes) + i); }
+    const RibEntry& operator[](std::size_t i) const {
+      return *std::launder(reinterpret_cast<const RibEntry*>(bytes) + i);
+    }
+  };
+  RibEntry& at(std::uint32_t i) { return (*chunks_[i / kChunk])[i % kChunk]; }
+  const RibEntry& at(std::uint32_t i) const { return (*chunks_[i / kChunk])[i % kChunk]; }
 
-  std::vector<std::unique_ptr<RibEntry[]>> chunks_;
-  std::size_t used_ = 0;             // slots ever handed out
-  std::vector<std::uint32_t> free_;  // erased slots, reused first
-  absl::flat_hash_set<std::uint32_t, KeyHash, KeyEq> index_;
+  std::vector<std::unique_ptr<Chunk>> chunks_;  // nullptr: released by compact()
+  std::vector<std::uint32_t> live_;             // entries in use per chunk
+  std::vector<std::uint32_t> dead_;             // released chunks, revived before new ones
+  std::size_t used_ = 0;                        // slots ever handed out
+  std::vector<std::uint32_t> free_;             // erased slots, reused first
+  absl::flat_hash_set<Slot, KeyHash, KeyEq> index_;
   std::vector<PeerFacts> facts_;
 };
 

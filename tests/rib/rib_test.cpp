@@ -701,5 +701,37 @@ TEST(RibTable, AdjRibInAndLocRibShareThePath) {
   EXPECT_EQ(loc.path_info(*e, 1).local_pref, 200u);
 }
 
+// After a large withdrawal the emptied chunks go back; survivors stay put and
+// the table keeps working (released chunks are reused first).
+TEST(RibTable, CompactReleasesEmptiedChunksAndKeepsSurvivors) {
+  RibTable t;
+  const auto key = [](std::uint32_t i) {
+    wire::Prefix p;
+    p.length = 32;
+    p.addr[0] = 10;
+    p.addr[1] = static_cast<std::uint8_t>(i >> 16);
+    p.addr[2] = static_cast<std::uint8_t>(i >> 8);
+    p.addr[3] = static_cast<std::uint8_t>(i);
+    return PrefixKey{kIpv4Unicast, p};
+  };
+  for (std::uint32_t i = 0; i < 20000; ++i) t.get(key(i));
+  const std::size_t full = t.chunks();
+  const RibEntry* survivor = t.find(key(5));
+  for (std::uint32_t i = 0; i < 20000; ++i)
+    if (i != 5) t.erase(*t.find(key(i)));
+  EXPECT_GT(t.compact(), 0u);
+  EXPECT_EQ(t.chunks(), 2u);  // the survivor's chunk and the last, partly handed-out one
+  EXPECT_GT(full, 15u);
+  EXPECT_EQ(t.find(key(5)), survivor);
+  EXPECT_EQ(t.size(), 1u);
+  for (std::uint32_t i = 100000; i < 110000; ++i) t.get(key(i));
+  EXPECT_EQ(t.size(), 10001u);
+  EXPECT_EQ(t.find(key(109999))->key, key(109999));
+  EXPECT_EQ(t.find(key(5)), survivor);
+  std::size_t seen = 0;
+  t.for_each([&](const RibEntry&) { ++seen; });
+  EXPECT_EQ(seen, 10001u);
+}
+
 }  // namespace
 }  // namespace cats::rib
