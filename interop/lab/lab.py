@@ -654,7 +654,19 @@ def bird_md5(conf, c):
     return conf.replace("  hold time ", f'  password "{MD5_KEY}";\n  hold time ', 1)
 
 
-MD5 = {"frr": frr_md5, "bird": bird_md5}
+def gobgp_md5(conf, c):
+    return conf.replace(f"    peer-as = {CATSD_AS}\n", f'    peer-as = {CATSD_AS}\n    auth-password = "{MD5_KEY}"\n')
+
+
+def openbgpd_md5(conf, c):
+    return conf.replace(f"  remote-as {CATSD_AS}\n", f"  remote-as {CATSD_AS}\n  tcp md5sig password {MD5_KEY}\n")
+
+
+def exabgp_md5(conf, c):
+    return conf.replace(f"hold-time {PEER_HOLD};\n", f'hold-time {PEER_HOLD}; md5-password "{MD5_KEY}";\n')
+
+
+MD5 = {"frr": frr_md5, "bird": bird_md5, "gobgp": gobgp_md5, "openbgpd": openbgpd_md5, "exabgp": exabgp_md5}
 
 
 def sessions(lab, kind, md5=False, nbr_extra=None):

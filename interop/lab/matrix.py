@@ -52,11 +52,13 @@ for _p in ("frr", "bird", "gobgp"):
     SCENARIOS[f"addpath_to_{_p}"] = [(_p, ["addpath"])]
 SCENARIOS["addpath_to_bird"][0][1].append("cats_visible:birdc BGP.ff per ADD-PATH path")
 SCENARIOS["addpath_to_gobgp"][0][1].append("cats_visible:gobgp JSON per ADD-PATH path")
-for _p in ("frr", "bird"):
+for _p in PEERS:
     SCENARIOS[f"md5_{_p}"] = [(_p, ["md5"])]
+for _p in ("frr", "bird", "gobgp", "openbgpd"):
+    SCENARIOS[f"route_refresh_{_p}"] = [(_p, ["route_refresh"])]
+for _p in ("frr", "bird"):
     SCENARIOS[f"unsupported_capability_from_catsd_{_p}"] = [(_p, ["unsupported_cap"])]
     SCENARIOS[f"unsupported_capability_to_catsd_{_p}"] = [(_p, ["unsupported_cap"])]
-SCENARIOS["route_refresh_frr"] = [("frr", ["route_refresh"])]
 SCENARIOS["graceful_restart_frr"] = [("frr", ["gr"])]
 SCENARIOS["wrong_as_bird"] = [("bird", ["wrong_as"])]
 SCENARIOS["errors_from_exabgp"] = [("exabgp", ["errors"])]
@@ -78,13 +80,7 @@ NOT_APPLICABLE = {
     ("gobgp", "gr"): "not covered yet (GR scenario exists for FRR only)",
     ("exabgp", "gr"): "not covered yet (GR scenario exists for FRR only)",
     ("openbgpd", "gr"): "not covered yet (GR scenario exists for FRR only)",
-    ("gobgp", "md5"): "not covered yet (MD5 scenarios exist for FRR and BIRD)",
-    ("exabgp", "md5"): "not covered yet (MD5 scenarios exist for FRR and BIRD)",
-    ("openbgpd", "md5"): "not covered yet (MD5 scenarios exist for FRR and BIRD)",
-    ("bird", "route_refresh"): "not covered yet (route refresh scenario exists for FRR only)",
-    ("gobgp", "route_refresh"): "not covered yet (route refresh scenario exists for FRR only)",
-    ("exabgp", "route_refresh"): "not covered yet (route refresh scenario exists for FRR only)",
-    ("openbgpd", "route_refresh"): "not covered yet (route refresh scenario exists for FRR only)",
+    ("exabgp", "route_refresh"): "not covered yet (route refresh scenarios exist for FRR, BIRD, GoBGP, OpenBGPD)",
     ("frr", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
     ("bird", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
     ("gobgp", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
@@ -100,6 +96,10 @@ NOT_APPLICABLE = {
 }
 NOTES = {
     ("exabgp", "active_passive"): "passive only: ExaBGP never listens, so catsd must be passive",
+    ("frr", "route_refresh"): "catsd advertises graceful restart here: FRR 8.4 ignores ROUTE-REFRESH from a non-GR peer",
+    ("gobgp", "route_refresh"): "catsd -> GoBGP only: GoBGP has no command that sends a ROUTE-REFRESH",
+    ("openbgpd", "route_refresh"): "OpenBGPD -> catsd asserted; OpenBGPD 7.7 ignores every IPv4 ROUTE-REFRESH "
+                                    "(catsd's and FRR's alike, see findings), reported only",
 }
 
 
@@ -187,6 +187,14 @@ FINDINGS = """\
   unsupported-capability scenarios make catsd passive towards FRR. FRR logs NOTIFICATIONs only with `bgp
   log-neighbor-changes` (off in `frr defaults traditional`).
 * GoBGP takes about 4 s to open its first connection to a passive catsd even with `connect-retry = 1`.
+* **OpenBGPD 7.7 ignores ROUTE-REFRESH for IPv4 unicast**: it logs `neighbor 10.77.0.1: route refresh: AID IPv4
+  unicast not negotiated` and re-sends nothing, although `bgpctl show neighbor` lists IPv4 unicast under
+  "Negotiated capabilities" (both OPENs carry MP IPv4 unicast). The same happens with FRR 8.4 as the requester,
+  so it is not catsd's message (checked on the wire: `00 01 00 01`). Looks like an OpenBGPD bug; the other
+  direction (`bgpctl neighbor X refresh` -> catsd re-sends) works. `route_refresh_openbgpd` reports it.
+* GoBGP 3.10 has no command that sends a ROUTE-REFRESH (`gobgp neighbor X softresetin` re-applies policy to its
+  own Adj-RIB-In); it answers one (catsd's `clear neighbor --soft-in`).
+* OpenBGPD never sent End-of-RIB to catsd (no graceful restart on catsd's side), like FRR.
 * OpenBGPD needs `/run/openbgpd` (its engines chroot there; systemd normally creates it).
 * FRR logs `Resetting peer (null) due to change in addpath config` once at start-up with `addpath-tx-all-paths`
   (harmless).
