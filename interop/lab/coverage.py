@@ -276,6 +276,49 @@ def unsupported_capability_from_catsd(lab, kind):
     L.check(c.proc.alive() and peer.proc.alive(), "catsd and the peer keep running")
 
 
+def openbgpd_notifications_received(peer, addr):
+    import re
+    m = re.search(r"Notifications\s+(\d+)\s+(\d+)", peer.bgpctl("show", "neighbor", addr).stdout)
+    return int(m.group(2)) if m else 0
+
+
+def unsupported_capability_from_catsd_openbgpd(lab):
+    """catsd sends 2/7 to OpenBGPD: IPv4 (CATS required) and IPv6 (no address family in common); OpenBGPD's view."""
+    cn, pn = lab.node("catsd", 1), lab.node("openbgpd", 2)
+    cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
+           "neighbors": {"neighbor": [
+               L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, None, [{"name": "ipv4-unicast"}],
+                           cats={"send": True, "require-capability": True}),
+               # IPv6 session, catsd offers only IPv4 unicast; OpenBGPD offers IPv6 unicast: nothing in common
+               L.catsd_nbr(pn.v6, L.PEER_AS, cn.v6, None, [{"name": "ipv4-unicast"}])]}}
+    c = L.Catsd(lab, cn, cfg).start()
+    peer = L.OpenBGPD(lab, pn).start(L.openbgpd_sessions_conf(pn, cn))
+    for addr, why in ((pn.v4, "peer lacks the CATS capability"), (pn.v6, "no address family in common")):
+        line = f"[{addr}] sending NOTIFICATION 2/7 (OPEN Message Error, Unsupported Capability"
+        L.wait_for(f"catsd logs for {addr}: OPEN refused: {why}, {line}...",
+                   lambda: f"[{addr}] OPEN refused: {why}" in catsd_log(c) and line in catsd_log(c), 20)
+        L.wait_for(f"OpenBGPD logs: neighbor {cn.v4 if addr == pn.v4 else cn.v6}: received notification: error in "
+                   f"OPEN message, unsupported capability",
+                   lambda: f"neighbor {cn.v4 if addr == pn.v4 else cn.v6}: received notification: error in OPEN "
+                           f"message, unsupported capability" in open(peer.proc.log_path).read(), 10)
+        L.check(openbgpd_notifications_received(peer, cn.v4 if addr == pn.v4 else cn.v6) >= 1,
+                f"bgpctl show neighbor: Notifications received >= 1 on the {'IPv4' if addr == pn.v4 else 'IPv6'} "
+                "session")
+    err = c.neighbor(pn.v4).get("last_error") or {}
+    L.check(err.get("code") == 2 and err.get("subcode") == 7, f"catsctl {pn.v4}: last_error {err.get('reason')}")
+    L.check(not c.established(pn.v4), f"{pn.v4}: not established (OpenBGPD has no CATS capability to offer)")
+    # RFC 5492 §3 lets the peer retry without the capability: OpenBGPD drops its capabilities / MP and retries.
+    log = open(peer.proc.log_path).read()
+    L.RESULTS["openbgpd_after_2_7"] = {"v4_disables_capabilities": "disabling capability announcements" in log,
+                                      "v6_disables_multiprotocol": "disabling multiprotocol capability" in log,
+                                      "v6_established_after_fallback": c.established(pn.v6)}
+    print(f"  OpenBGPD after 2/7: {L.RESULTS['openbgpd_after_2_7']}")
+    L.check(c.proc.alive() and peer.proc.alive(), "catsd and OpenBGPD keep running")
+
+
+unsupported_capability_from_catsd_openbgpd.peers = ["openbgpd"]
+
+
 def bird_mandatory(p, c):
     # BIRD 2.0.12 sends 2/7 when a channel marked `mandatory` is not negotiated: the IPv4 session gets an IPv6
     # channel too, catsd offers IPv4 unicast only. (`require roles` would send 2/11 Role Mismatch instead.)
@@ -601,6 +644,7 @@ def register(lab):
         lab.SCENARIOS[f"unsupported_capability_from_catsd_{k}"] = _make(
             unsupported_capability_from_catsd, k,
             f"catsd requires the CATS capability, {k} lacks it: catsd sends 2/7, {k} shows it, both keep running")
+    lab.SCENARIOS["unsupported_capability_from_catsd_openbgpd"] = unsupported_capability_from_catsd_openbgpd
     lab.SCENARIOS["unsupported_capability_to_catsd_bird"] = _make(
         unsupported_capability_to_catsd, "bird",
         "BIRD: an IPv6 channel `mandatory` on the IPv4 session, catsd offers IPv4 only: BIRD sends 2/7, catsd shows it")

@@ -59,6 +59,7 @@ for _p in ("frr", "bird", "gobgp", "openbgpd"):
 for _p in ("frr", "bird"):
     SCENARIOS[f"unsupported_capability_from_catsd_{_p}"] = [(_p, ["unsupported_cap"])]
     SCENARIOS[f"unsupported_capability_to_catsd_{_p}"] = [(_p, ["unsupported_cap"])]
+SCENARIOS["unsupported_capability_from_catsd_openbgpd"] = [("openbgpd", ["unsupported_cap"])]
 SCENARIOS["graceful_restart_frr"] = [("frr", ["gr"])]
 SCENARIOS["wrong_as_bird"] = [("bird", ["wrong_as"])]
 SCENARIOS["errors_from_exabgp"] = [("exabgp", ["errors"])]
@@ -87,7 +88,6 @@ NOT_APPLICABLE = {
     ("openbgpd", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
     ("gobgp", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions)",
     ("exabgp", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions)",
-    ("openbgpd", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions)",
     ("frr", "wrong_as"): "FRR shows neither the NOTIFICATION it received (counted on its doppelganger connection) "
                          "nor the one it sent",
     ("gobgp", "wrong_as"): "not covered yet (BIRD covers both directions)",
@@ -95,6 +95,9 @@ NOT_APPLICABLE = {
     ("openbgpd", "wrong_as"): "not covered yet (BIRD covers both directions)",
 }
 NOTES = {
+    ("openbgpd", "unsupported_cap"): "catsd -> OpenBGPD only (CATS required; no address family in common): OpenBGPD "
+                                     "7.7 has no `enforce` option to make it send 2/7. After a 2/7 it retries without "
+                                     "capabilities / without MP (RFC 5492 §3 allows it)",
     ("exabgp", "active_passive"): "passive only: ExaBGP never listens, so catsd must be passive",
     ("frr", "route_refresh"): "catsd advertises graceful restart here: FRR 8.4 ignores ROUTE-REFRESH from a non-GR peer",
     ("gobgp", "route_refresh"): "catsd -> GoBGP only: GoBGP has no command that sends a ROUTE-REFRESH",
@@ -195,6 +198,10 @@ FINDINGS = """\
 * GoBGP 3.10 has no command that sends a ROUTE-REFRESH (`gobgp neighbor X softresetin` re-applies policy to its
   own Adj-RIB-In); it answers one (catsd's `clear neighbor --soft-in`).
 * OpenBGPD never sent End-of-RIB to catsd (no graceful restart on catsd's side), like FRR.
+* OpenBGPD reacts to a 2/7 by retrying without the offending capability: for catsd's unknown CATS capability
+  (239) in the NOTIFICATION data it logs `disabling capability announcements altogether`; for "no address family
+  in common" it logs `disabling multiprotocol capability` and reconnects without MP, which a catsd neighbor
+  configured for IPv4 unicast then accepts as a plain RFC 4271 speaker (IPv4 unicast over the IPv6 session).
 * OpenBGPD needs `/run/openbgpd` (its engines chroot there; systemd normally creates it).
 * FRR logs `Resetting peer (null) due to change in addpath config` once at start-up with `addpath-tx-all-paths`
   (harmless).
