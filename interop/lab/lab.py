@@ -1300,14 +1300,28 @@ def bird_last_error(peer, handle):
                      if "error" in l.lower() or "state" in l.lower())
 
 
+def openbgpd_wrong_as_conf(p, c):
+    return openbgpd_sessions_conf(p, c).replace(f"neighbor {c.v6} {{\n  remote-as {CATSD_AS}",
+                                                f"neighbor {c.v6} {{\n  remote-as {WRONG_AS}")
+
+
+def openbgpd_last_error(peer, addr):
+    return "\n".join(l.strip() for l in peer.bgpctl("show", "neighbor", addr).stdout.splitlines()
+                     if "error" in l.lower() or "state" in l.lower())
+
+
 # FRR is left out: it shows neither the NOTIFICATION it received (counted on its doppelganger connection) nor
 # the one it sent (its last-reset reason stays "No AFI/SAFI activated for peer").
-WRONG = {"bird": (Bird, bird_wrong_as_conf, bird_last_error)}
+# kind -> (class, config, last-error text, what it shows for the 2/2 it received, for the 2/2 it sent)
+WRONG = {"bird": (Bird, bird_wrong_as_conf, bird_last_error, "received: bad peer as", "bad peer as"),
+         "openbgpd": (OpenBGPD, openbgpd_wrong_as_conf, openbgpd_last_error,
+                      "last error received: error in open message, as unacceptable",
+                      "last error sent: error in open message, as unacceptable")}
 
 
 def wrong_as(lab, kind):
     cn, pn = lab.node("catsd", 1), lab.node(kind, 2)
-    cls, conf, last_error = WRONG[kind]
+    cls, conf, last_error, got_text, sent_text = WRONG[kind]
     cfg = {"global": catsd_global(CATSD_AS, cn, "edge"),
            "neighbors": {"neighbor": [
                catsd_nbr(pn.v4, WRONG_AS, cn.v4, None, [{"name": "ipv4-unicast"}]),
@@ -1323,10 +1337,10 @@ def wrong_as(lab, kind):
              lambda: logged(f"[{pn.v4}] sending NOTIFICATION 2/2 (OPEN Message Error, Bad Peer AS)"), 20)
     wait_for(f"{kind} refuses catsd's OPEN on {pn.v6} (it expects AS {WRONG_AS}): catsd receives NOTIFICATION 2/2",
              lambda: logged(f"[{pn.v6}] received NOTIFICATION 2/2 (OPEN Message Error, Bad Peer AS)"), 20)
-    p4 = wait_for(f"{kind} reports the Bad Peer AS NOTIFICATION it received",
-                  lambda: (lambda t: t if "received: bad peer as" in t.lower() else None)(last_error(peer, h4)), 15)
-    p6 = wait_for(f"{kind} reports the Bad Peer AS error it detected",
-                  lambda: (lambda t: t if "bad peer as" in t.lower() else None)(last_error(peer, h6)), 15)
+    p4 = wait_for(f"{kind} reports the Bad Peer AS NOTIFICATION it received ({got_text!r})",
+                  lambda: (lambda t: t if got_text in t.lower() else None)(last_error(peer, h4)), 15)
+    p6 = wait_for(f"{kind} reports the Bad Peer AS error it detected ({sent_text!r})",
+                  lambda: (lambda t: t if sent_text in t.lower() else None)(last_error(peer, h6)), 15)
     print(f"  {kind} on {h4}: {p4!r}\n  {kind} on {h6}: {p6!r}")
     # catsctl shows errors before Established too: sent on v4, received on v6, both 2/2.
     errs = {a: c.neighbor(a).get("last_error") or {} for a in (pn.v4, pn.v6)}

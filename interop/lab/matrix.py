@@ -62,6 +62,7 @@ for _p in ("frr", "bird"):
 SCENARIOS["unsupported_capability_from_catsd_openbgpd"] = [("openbgpd", ["unsupported_cap"])]
 SCENARIOS["graceful_restart_frr"] = [("frr", ["gr"])]
 SCENARIOS["wrong_as_bird"] = [("bird", ["wrong_as"])]
+SCENARIOS["wrong_as_openbgpd"] = [("openbgpd", ["wrong_as"])]
 SCENARIOS["errors_from_exabgp"] = [("exabgp", ["errors"])]
 SCENARIOS["cats_seen_by_bird"] = [("bird", ["cats_visible:birdc `BGP.ff [t]`"])]
 SCENARIOS["cats_seen_by_gobgp"] = [("gobgp", ["cats_visible:gobgp JSON type 255 (base64)"])]
@@ -90,9 +91,8 @@ NOT_APPLICABLE = {
     ("exabgp", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions)",
     ("frr", "wrong_as"): "FRR shows neither the NOTIFICATION it received (counted on its doppelganger connection) "
                          "nor the one it sent",
-    ("gobgp", "wrong_as"): "not covered yet (BIRD covers both directions)",
-    ("exabgp", "wrong_as"): "not covered yet (BIRD covers both directions)",
-    ("openbgpd", "wrong_as"): "not covered yet (BIRD covers both directions)",
+    ("gobgp", "wrong_as"): "not covered yet (BIRD and OpenBGPD cover both directions)",
+    ("exabgp", "wrong_as"): "not covered yet (BIRD and OpenBGPD cover both directions)",
 }
 NOTES = {
     ("openbgpd", "unsupported_cap"): "catsd -> OpenBGPD only (CATS required; no address family in common): OpenBGPD "
