@@ -624,6 +624,66 @@ def route_refresh(lab, kind):
     L.check(peer.has_prefix(L.SVC4) and c.has_prefix(L.PEER4, pn.v4), "routes still present on both sides")
 
 
+# ---------------------------------------------------------------- graceful_restart_<peer>
+
+def bird_gr_conf(p, c):
+    return L.bird_sessions_conf(p, c).replace(
+        "  hold time ", f"  graceful restart on; graceful restart time {L.GR_RESTART};\n  hold time ", 1)
+
+
+def gobgp_gr_conf(p, c):
+    gr = (f"  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-time = {L.GR_RESTART}\n")
+    fgr = "    [neighbors.afi-safis.mp-graceful-restart.config]\n      enabled = true\n"
+    return (f'[global.config]\n  as = {L.PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
+            f'  local-address-list = ["{p.v4}", "{p.v6}"]\n'
+            + L.gobgp_nbr(c.v4, L.CATSD_AS, [("ipv4-unicast", fgr)], gr)
+            + L.gobgp_nbr(c.v6, L.CATSD_AS, [("ipv6-unicast", fgr)], gr))
+
+
+GR_PEERS = {"bird": bird_gr_conf, "gobgp": gobgp_gr_conf}
+
+
+def graceful_restart_peer(lab, kind):
+    """The peer (GR on) is killed with SIGKILL: catsd keeps its paths stale; restarted: fresh; left down: swept."""
+    conf = GR_PEERS[kind]
+    base = L.PEERS[kind]
+    L.PEERS[kind] = (base[0], conf, base[2])
+    try:
+        c, peer, cn, pn = L.sessions(lab, kind, nbr_extra={"graceful-restart": {"enabled": True, "restart-time": 30}})
+    finally:
+        L.PEERS[kind] = base
+    check_gr = c.neighbor(pn.v4).get("graceful_restart")
+    L.check(check_gr, f"catsd: graceful restart negotiated with {kind}")
+    h4 = base[2](cn)[0]
+
+    def path():
+        ps = [p for p in c.paths(L.PEER4) if p.get("peer") == pn.v4]
+        return ps[0] if ps else None
+    L.check(path() and not path().get("stale"), f"{L.PEER4} from {kind} present, not stale")
+    peer.proc.kill9()
+    L.wait_for(f"catsd: session down, {L.PEER4} kept and marked stale",
+               lambda: not c.established(pn.v4) and path() and path().get("stale"), 15)
+    for leftover in ("gobgp.sock", "bird.ctl"):
+        if os.path.exists(os.path.join(peer.d, leftover)):
+            os.unlink(os.path.join(peer.d, leftover))
+    peer.start(conf(pn, cn))
+    if kind == "gobgp":
+        peer.gobgp("global", "rib", "add", "-a", "ipv4", L.PEER4)
+        peer.gobgp("global", "rib", "add", "-a", "ipv6", L.PEER6)
+    L.wait_for(f"{kind} back: session re-established", lambda: c.established(pn.v4) and peer.established(h4), 20)
+    L.wait_for(f"{L.PEER4} refreshed: no longer stale", lambda: path() and not path().get("stale"), 15)
+    L.wait_for(f"{kind} has catsd's {L.SVC4} again", lambda: peer.has_prefix(L.SVC4), 15)
+    t0 = time.monotonic()
+    peer.proc.kill9()
+    L.wait_for(f"second crash: {L.PEER4} stale", lambda: path() and path().get("stale"), 15)
+    L.wait_for(f"{kind} stays down: stale {L.PEER4} swept after the restart time ({L.GR_RESTART} s)",
+               lambda: path() is None, L.GR_RESTART + 15)
+    took = time.monotonic() - t0
+    L.check(took >= L.GR_RESTART - 1, f"swept after {took:.1f}s, not before the restart time")
+    L.check(not c.has_prefix(L.PEER6, pn.v6), f"{L.PEER6} (IPv6 session) swept too")
+    L.RESULTS[f"gr_{kind}_swept_after_s"] = round(took, 1)
+
+
 # ---------------------------------------------------------------- register
 
 def _make(fn, kind, doc, peers=None):
@@ -656,6 +716,10 @@ def register(lab):
             active_passive, k,
             f"catsd passive ({k} connects)" + ("" if k == "exabgp" else f" and {k} passive (catsd connects)")
             + ": which side opened the TCP connection (ss, pcap SYNs)")
+    for k in GR_PEERS:
+        lab.SCENARIOS[f"graceful_restart_{k}"] = _make(
+            graceful_restart_peer, k, f"{k} (GR on) killed: catsd keeps its paths stale, refreshes them when {k} is "
+                                      f"back, sweeps them after the restart time when not")
     for k in REFRESH_CMD:
         lab.SCENARIOS[f"route_refresh_{k}"] = _make(
             route_refresh, k, f"route refresh with {k}: catsctl clear --soft-in -> {k} re-sends"
