@@ -444,6 +444,7 @@ void Engine::on_update(Neighbor& nb, const wire::Decoded& d) {
   n->counters.withdraws_in += r.withdrawn;
   n->counters.filtered_in += r.filtered;
   n->counters.unknown_withdraws += r.unknown_withdraws;
+  bool swept_too = false;
   if (r.end_of_rib) {
     spdlog::info("[{}] End-of-RIB {}", n->cfg.address, session::to_string(afisafi(*r.end_of_rib)));
     auto it = std::find(n->stale_families.begin(), n->stale_families.end(), *r.end_of_rib);
@@ -453,10 +454,15 @@ void Engine::on_update(Neighbor& nb, const wire::Decoded& d) {
       r.changed.insert(r.changed.end(), swept.begin(), swept.end());
       std::sort(r.changed.begin(), r.changed.end());
       r.changed.erase(std::unique(r.changed.begin(), r.changed.end()), r.changed.end());
+      swept_too = true;
       if (n->stale_families.empty()) n->gr_timer->cancel();
     }
   }
-  process(*n->rib_in, r.changed);
+  if (swept_too) {
+    process(*n->rib_in, r.changed);
+  } else if (!r.entries.empty()) {
+    after_update(loc_rib_.update_entries(r.entries));  // the common case: no second lookup
+  }
   if (!r.over_limit.empty()) max_prefix(*n, r.over_limit);
 }
 
@@ -578,7 +584,11 @@ void Engine::session_refresh(Neighbor& nb, std::uint64_t gen, const wire::RouteR
 
 void Engine::process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed) {
   if (changed.empty()) return;
-  dispatch(loc_rib_.update(from, changed));
+  after_update(loc_rib_.update(from, changed));
+}
+
+void Engine::after_update(const std::vector<rib::RibEvent>& events) {
+  dispatch(events);
   // After a large withdrawal (a full table gone, a peer down), give the
   // memory back: emptied chunks, the index, then glibc's free pages.
   auto& table = loc_rib_.table();

@@ -93,7 +93,7 @@ struct PeerRuntime {
 struct RibChangeNote {
   rib::RibEvent::Kind kind;
   rib::PrefixKey key;
-  std::optional<rib::PathRef> best;
+  std::optional<rib::PathKey> best;
 };
 
 struct OriginatedService {
@@ -164,6 +164,7 @@ class Engine {
   void to_peer(Neighbor& n, F f);
   rib::Arrival next_arrival();
   void process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed);
+  void after_update(const std::vector<rib::RibEvent>& events);
   void dispatch(const std::vector<rib::RibEvent>& events);
   void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e);
   void schedule_flush(Neighbor& n);

@@ -42,6 +42,12 @@ void AdjRibIn::set_facts(const PeerFacts& f) {
   table_->set_facts(id_, f);
 }
 
+void AdjRibIn::touched(RibEntry& e, ApplyResult& r) {
+  if (e.queued) return;
+  e.queued = true;
+  r.entries.push_back(&e);
+}
+
 AdjRibIn::FamilyCount& AdjRibIn::counter(wire::Family f) {
   for (auto& t : families_)
     if (t.family == f) return t;
@@ -73,16 +79,26 @@ bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
   return false;
 }
 
+// How many prefixes ahead the index slots are prefetched: enough to overlap
+// the misses of a large table, few enough to stay in L1.
+constexpr int kPrefetchAhead = 8;
+
 void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& attrs, Arrival at, ApplyResult& r) {
   FamilyCount& count = counter(f);
+  auto ahead = v.begin();
+  for (int i = 0; i < kPrefetchAhead && ahead != v.end(); ++i, ++ahead) table_->prefetch({f, (*ahead).prefix});
   for (const auto& e : v) {
+    if (ahead != v.end()) {
+      table_->prefetch({f, (*ahead).prefix});
+      ++ahead;
+    }
     const PrefixKey key{f, e.prefix};
     const std::uint32_t pid = e.path_id.value_or(0);
     if (hooks_.accept && !hooks_.accept(e.prefix)) {
       ++r.filtered;
       if (auto* entry = table_->find(key); entry != nullptr && remove(*entry, pid)) {
         ++r.withdrawn;
-        r.changed.push_back(key);
+        touched(*entry, r);
       }
       continue;
     }
@@ -106,12 +122,18 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
       if (entry.best && *entry.best == i) entry.best_touched = true;
     }
     ++r.installed;
-    r.changed.push_back(key);
+    touched(entry, r);
   }
 }
 
 void AdjRibIn::withdraw(wire::Family f, const wire::NlriView& v, ApplyResult& r) {
+  auto ahead = v.begin();
+  for (int i = 0; i < kPrefetchAhead && ahead != v.end(); ++i, ++ahead) table_->prefetch({f, (*ahead).prefix});
   for (const auto& e : v) {
+    if (ahead != v.end()) {
+      table_->prefetch({f, (*ahead).prefix});
+      ++ahead;
+    }
     const PrefixKey key{f, e.prefix};
     auto* entry = table_->find(key);
     if (entry == nullptr || !remove(*entry, e.path_id.value_or(0))) {
@@ -119,7 +141,7 @@ void AdjRibIn::withdraw(wire::Family f, const wire::NlriView& v, ApplyResult& r)
       continue;
     }
     ++r.withdrawn;
-    r.changed.push_back(key);
+    touched(*entry, r);
   }
 }
 
@@ -161,6 +183,11 @@ ApplyResult AdjRibIn::apply(const wire::Update& u, wire::Action action, Arrival 
     };
     announce(kIpv4Unicast, u.nlri, NextHopIn::kNextHopAttribute);
     if (reach) announce(*reach, u.mp_reach()->entries(), NextHopIn::kMpReach);
+  }
+  r.changed.reserve(r.entries.size());
+  for (auto* e : r.entries) {
+    e->queued = false;
+    r.changed.push_back(e->key);
   }
   finish(r.changed);
   for (const auto& t : families_)

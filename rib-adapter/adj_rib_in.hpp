@@ -57,6 +57,7 @@ class LocRib;
 
 struct ApplyResult {
   std::vector<PrefixKey> changed;          // sorted, unique
+  std::vector<RibEntry*> entries;          // the same prefixes' entries, unique, for LocRib::update_entries
   bool applied = true;                     // false: session reset, nothing done
   std::size_t installed = 0;               // paths added or replaced
   std::size_t withdrawn = 0;               // paths removed
@@ -133,6 +134,7 @@ class AdjRibIn {
   void install(wire::Family f, const wire::NlriView& v, const AttrsRef& attrs, Arrival at, ApplyResult& r);
   void withdraw(wire::Family f, const wire::NlriView& v, ApplyResult& r);
   bool remove(RibEntry& e, std::uint32_t path_id);  // this peer's path; false if absent
+  static void touched(RibEntry& e, ApplyResult& r);
   // Walks this peer's paths of family f (all families if nullopt); fn(entry, index) returns
   // true when it changed the entry (the key is reported).
   template <class Fn>

@@ -33,35 +33,43 @@ void LocRib::decide(RibEntry& e) {
   }
 }
 
+RibEvent LocRib::decide_event(RibEntry& e) {
+  std::optional<PathKey> old_id;
+  if (const auto* b = e.best_path()) old_id = PathKey{b->peer, b->path_id};
+  const bool had = e.had_best;
+  const bool touched = e.best_touched;
+  decide(e);
+  e.best_touched = false;
+  e.had_best = e.best.has_value();
+
+  RibEvent ev{e.key, RibEvent::Kind::kPathsChanged, std::nullopt, nullptr};
+  if (const auto* b = e.best_path()) {
+    ev.new_best = PathKey{b->peer, b->path_id};
+    if (!had || touched || old_id != ev.new_best) ev.kind = RibEvent::Kind::kBestChanged;
+  } else if (had) {
+    ev.kind = RibEvent::Kind::kBestWithdrawn;
+  }
+  if (e.paths.empty()) {
+    table_.erase(e);
+  } else {
+    ev.entry = &e;
+  }
+  return ev;
+}
+
 std::vector<RibEvent> LocRib::update(const AdjRibIn& /*peer*/, std::span<const PrefixKey> changed) {
   std::vector<RibEvent> events;
   events.reserve(changed.size());
-  for (const auto& key : changed) {
-    RibEntry* e = table_.find(key);
-    if (e == nullptr) continue;
-    std::optional<std::pair<PeerId, std::uint32_t>> old_id;
-    if (const auto* b = e->best_path()) old_id.emplace(b->peer, b->path_id);
-    const bool had = e->had_best;
-    const bool touched = e->best_touched;
-    decide(*e);
-    e->best_touched = false;
-    e->had_best = e->best.has_value();
+  for (const auto& key : changed)
+    if (RibEntry* e = table_.find(key)) events.push_back(decide_event(*e));
+  return events;
+}
 
-    RibEvent ev{key, RibEvent::Kind::kPathsChanged, std::nullopt, nullptr};
-    if (const auto* b = e->best_path()) {
-      ev.new_best = PathRef{b->peer, b->path_id, b->attrs};
-      if (!had || touched || !old_id || *old_id != std::pair{b->peer, b->path_id})
-        ev.kind = RibEvent::Kind::kBestChanged;
-    } else if (had) {
-      ev.kind = RibEvent::Kind::kBestWithdrawn;
-    }
-    if (e->paths.empty()) {
-      table_.erase(*e);
-    } else {
-      ev.entry = e;
-    }
-    events.push_back(std::move(ev));
-  }
+std::vector<RibEvent> LocRib::update_entries(std::span<RibEntry* const> entries) {
+  std::vector<RibEvent> events;
+  events.reserve(entries.size());
+  for (RibEntry* e : entries)
+    if (e->live) events.push_back(decide_event(*e));
   return events;
 }
 

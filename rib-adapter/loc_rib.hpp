@@ -30,7 +30,7 @@ struct RibEvent {
   };
   PrefixKey key;
   Kind kind = Kind::kPathsChanged;
-  std::optional<PathRef> new_best;  // events hold the sets they name: drop them after use
+  std::optional<PathKey> new_best;  // its attributes: entry->best_path()
   // The prefix's entry after the change (nullptr: no path left). Valid until
   // the entry is erased: saves the export a second lookup.
   const RibEntry* entry = nullptr;
@@ -51,6 +51,9 @@ class LocRib {
   // Reruns the decision for the prefixes `peer` changed (its paths are already
   // in the table) and frees entries left without paths.
   std::vector<RibEvent> update(const AdjRibIn& peer, std::span<const PrefixKey> changed);
+  // The same for ApplyResult::entries (no lookups); valid only until the next
+  // update of any kind, which may free entries.
+  std::vector<RibEvent> update_entries(std::span<RibEntry* const> entries);
   // Session down: every path of the peer goes, or with graceful restart
   // (RFC 4724) stays as stale until AdjRibIn::sweep_stale.
   std::vector<RibEvent> peer_down(AdjRibIn& peer, bool graceful) {
@@ -75,6 +78,7 @@ class LocRib {
 
  private:
   void decide(RibEntry& e);
+  RibEvent decide_event(RibEntry& e);
 
   DecisionConfig cfg_;
   RibTable table_;

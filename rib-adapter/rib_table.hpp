@@ -60,7 +60,14 @@ struct AdjRoute {
   bool stale = false;  // graceful restart or enhanced route refresh in progress
 };
 
-// A path named for an event: the peer, its path id and attributes.
+// A path named by its source: the peer and its path id there.
+struct PathKey {
+  PeerId peer = 0;
+  std::uint32_t path_id = 0;
+  bool operator==(const PathKey&) const = default;
+};
+
+// A path with its attributes (held).
 struct PathRef {
   PeerId peer = 0;
   std::uint32_t path_id = 0;
@@ -77,6 +84,7 @@ struct RibEntry {
   bool best_touched = false;
   bool had_best = false;   // the last decision found a best path
   bool live = false;       // slot in use (chunks hold free slots too)
+  bool queued = false;     // already in the ApplyResult being built (dedup)
   std::uint32_t self = 0;  // slot number, for the index
 
   const AdjRoute* best_path() const { return best ? &paths[*best] : nullptr; }
@@ -93,6 +101,9 @@ class RibTable {
   const RibEntry* find(const PrefixKey& k) const;
   // The entry for k, created empty if missing.
   RibEntry& get(const PrefixKey& k);
+  // Starts loading the index slot k would use: callers walking many prefixes
+  // prefetch a few ahead, so the cache misses overlap.
+  void prefetch(const PrefixKey& k) const { index_.prefetch(k); }
   // Frees an entry (its paths must be gone).
   void erase(RibEntry& e);
   std::size_t size() const { return index_.size(); }

@@ -1,0 +1,72 @@
+// The RIB part of ingest, without sockets or the engine: the ingest
+// benchmark's workloads (bench/ingest/workload.hpp) decoded and applied to an
+// Adj-RIB-In and run through the Loc-RIB's decision, as catsd does per
+// UPDATE. Reports paths/s and the heap held per path once the table is full
+// (glibc mallinfo2: in-use bytes after minus before, over the paths).
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include "ingest/workload.hpp"
+#include "rib-adapter/adj_rib_in.hpp"
+#include "rib-adapter/loc_rib.hpp"
+#include "wire/message.hpp"
+
+namespace {
+
+using namespace cats;
+
+const bench::Stream& stream(char workload) {
+  static const bench::Stream a = bench::build_stream('A', 1'000'000, 65001, {172, 31, 0, 2});
+  static const bench::Stream b = bench::build_stream('B', 1'000'000, 65001, {172, 31, 0, 2});
+  return workload == 'A' ? a : b;
+}
+
+void BM_RibIngest(benchmark::State& state) {
+  const char workload = state.range(0) == 0 ? 'A' : 'B';
+  const auto& s = stream(workload);
+  wire::DecodeContext ctx;
+  ctx.as4 = true;
+  ctx.ebgp = true;
+  ctx.multiprotocol = true;
+  ctx.add_path.ipv4 = workload == 'B';
+  rib::PeerFacts facts;
+  facts.type = rib::PeerType::kExternal;
+  facts.asn = 65001;
+  facts.local_asn = 65000;
+  facts.router_id = 0x0aff0002;
+  double heap_per_path = 0;
+  std::size_t paths = 0;
+  for (auto _ : state) {
+    const auto before = mallinfo2().uordblks;
+    auto store = std::make_unique<rib::AttrStore>();
+    auto loc = std::make_unique<rib::LocRib>();
+    auto in = std::make_unique<rib::AdjRibIn>(1, facts, *store, *loc);
+    std::size_t start = 0;
+    std::uint64_t seq = 0;
+    for (auto end : s.message_ends) {
+      const auto d = wire::decode_message(wire::ByteSpan(s.bytes).subspan(start, end - start), ctx);
+      start = end;
+      auto r = in->apply(d, rib::Arrival{++seq, {}});
+      auto events = loc->update_entries(r.entries);
+      benchmark::DoNotOptimize(events.data());
+    }
+    paths = in->size();
+    state.PauseTiming();
+    heap_per_path = static_cast<double>(mallinfo2().uordblks - before) / static_cast<double>(paths);
+    loc->update(*in, in->clear());
+    in.reset();
+    loc.reset();
+    store.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * paths));
+  state.counters["paths"] = static_cast<double>(paths);
+  state.counters["heap_B_per_path"] = heap_per_path;
+  state.counters["ns_per_path"] = benchmark::Counter(static_cast<double>(paths) * state.iterations(),
+                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_RibIngest)->ArgName("B")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();
