@@ -200,6 +200,40 @@ def cats_seen_by_exabgp(lab):
 cats_seen_by_exabgp.peers = ["exabgp"]
 
 
+def cats_type255_via_openbgpd(lab):
+    """catsd edge -eBGP-> OpenBGPD -eBGP-> catsd ingress with CATS type 255: OpenBGPD stores it; passed on? (reported)"""
+    pn, en, inn = lab.node("openbgpd", 2), lab.node("edge", 11), lab.node("ingress", L.INGRESS)
+    peer = L.OpenBGPD(lab, pn).start(L.openbgpd_transit_conf(pn, en, inn))
+    fam4 = [{"name": "ipv4-unicast"}]
+    e = L.Catsd(lab, en, {"global": L.catsd_global(L.EDGE_AS, en, "edge"),
+                          "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, en.v4, families=fam4,
+                                                                 cats={"send": True})]},
+                          "services": {"service": [L.service(7, 11, v6=False)]}}).start()
+    i = L.Catsd(lab, inn, {"global": L.catsd_global(L.ING_AS, inn, "ingress"),
+                           "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, inn.v4, families=fam4,
+                                                                  cats={"receive": True})]}}).start()
+    for c, n in ((e, en), (i, inn)):
+        L.wait_for(f"{n.name} <-> openbgpd established", lambda: c.established(pn.v4) and peer.established(n.v4), 30)
+    raw = [p for p in e.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
+
+    def stored():
+        j = json.loads(peer.bgpctl("-j", "show", "rib", "detail", L.SVC4).stdout or "{}")
+        return [a for a in walk(j) if a.get("type") == f"Unknown Attribute #{L.CATS_TYPE}"]
+    a = L.wait_for(f"OpenBGPD stored attribute #{L.CATS_TYPE} from the edge", stored, 15)
+    L.check(a[0].get("data", "").lower() == raw, "with the edge's bytes")
+    p = L.wait_for(f"ingress: {L.SVC4} learned from openbgpd",
+                   lambda: [x for x in i.paths(L.SVC4) if x.get("peer") == pn.v4], 15)
+    time.sleep(0.5)
+    passed = bool(p[0].get("cats", {}).get("raw_hex"))
+    L.RESULTS["openbgpd_passes_cats_type_255"] = passed
+    print(f"  OpenBGPD passed attribute {L.CATS_TYPE} on to the ingress: {passed} "
+          f"(ingress path attributes {p[0].get('attributes_hex')})")
+    L.check(i.established(pn.v4) and e.established(pn.v4), "both sessions stay up")
+
+
+cats_type255_via_openbgpd.peers = ["openbgpd"]
+
+
 # ---------------------------------------------------------------- unsupported capability (RFC 5492 §3, 2/7)
 
 def catsd_log(c):
@@ -700,6 +734,7 @@ def register(lab):
     lab.SCENARIOS["cats_seen_by_frr_bmp"] = cats_seen_by_frr_bmp
     lab.SCENARIOS["cats_seen_by_openbgpd"] = cats_seen_by_openbgpd
     lab.SCENARIOS["cats_seen_by_exabgp"] = cats_seen_by_exabgp
+    lab.SCENARIOS["cats_type255_via_openbgpd"] = cats_type255_via_openbgpd
     for k in ("bird", "frr"):
         lab.SCENARIOS[f"unsupported_capability_from_catsd_{k}"] = _make(
             unsupported_capability_from_catsd, k,

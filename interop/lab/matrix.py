@@ -45,9 +45,10 @@ for _p in PEERS:
     SCENARIOS[f"sessions_{_p}"] = [(_p, SESSIONS)]
     SCENARIOS[f"active_passive_{_p}"] = [(_p, ["active_passive", "v4_transport"])]
 SCENARIOS["sessions_exabgp_as2"] = [("exabgp", ["as4"])]
-for _p in ("frr", "bird", "gobgp"):
+for _p in ("frr", "bird", "gobgp", "openbgpd"):
     SCENARIOS[f"cats_via_{_p}"] = [(_p, ["rr", "addpath", "v4_unicast"])]
-    SCENARIOS[f"cats_via_v6_{_p}"] = [(_p, ["rr", "addpath", "v6_unicast", "v6_transport"])]
+    if _p != "openbgpd":
+        SCENARIOS[f"cats_via_v6_{_p}"] = [(_p, ["rr", "addpath", "v6_unicast", "v6_transport"])]
     SCENARIOS[f"cats_via_ebgp_{_p}"] = [(_p, ["ebgp_transit", "v4_unicast"])]
     SCENARIOS[f"addpath_to_{_p}"] = [(_p, ["addpath"])]
 SCENARIOS["addpath_to_bird"][0][1].append("cats_visible:birdc BGP.ff per ADD-PATH path")
@@ -64,6 +65,7 @@ for _p in ("frr", "bird", "gobgp"):
     SCENARIOS[f"graceful_restart_{_p}"] = [(_p, ["gr"])]
 SCENARIOS["wrong_as_bird"] = [("bird", ["wrong_as"])]
 SCENARIOS["wrong_as_openbgpd"] = [("openbgpd", ["wrong_as"])]
+SCENARIOS["cats_type255_via_openbgpd"] = [("openbgpd", ["ebgp_transit"])]
 SCENARIOS["errors_from_exabgp"] = [("exabgp", ["errors"])]
 SCENARIOS["cats_seen_by_bird"] = [("bird", ["cats_visible:birdc `BGP.ff [t]`"])]
 SCENARIOS["cats_seen_by_gobgp"] = [("gobgp", ["cats_visible:gobgp JSON type 255 (base64)"])]
@@ -79,9 +81,6 @@ NOT_APPLICABLE = {
     ("exabgp", "addpath"): "not covered yet (ADD-PATH scenarios use FRR, BIRD and GoBGP)",
     ("exabgp", "rr"): "not applicable: ExaBGP does not reflect routes (no RIB)",
     ("exabgp", "ebgp_transit"): "not applicable: ExaBGP does not forward routes",
-    ("openbgpd", "addpath"): "not covered yet (no OpenBGPD ADD-PATH scenario)",
-    ("openbgpd", "rr"): "not covered yet (no OpenBGPD route-reflector scenario)",
-    ("openbgpd", "ebgp_transit"): "not covered yet (no OpenBGPD transit scenario)",
     ("exabgp", "route_refresh"): "not covered yet (route refresh scenarios exist for FRR, BIRD, GoBGP, OpenBGPD)",
     ("frr", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
     ("bird", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
@@ -95,6 +94,9 @@ NOT_APPLICABLE = {
     ("exabgp", "wrong_as"): "not covered yet (BIRD and OpenBGPD cover both directions)",
 }
 NOTES = {
+    ("openbgpd", "rr"): "with catsd's CATS type set to 245: OpenBGPD 7.7 does not pass type 255 on (findings)",
+    ("openbgpd", "ebgp_transit"): "with catsd's CATS type set to 245: OpenBGPD 7.7 does not pass type 255 on "
+                                  "(`cats_type255_via_openbgpd`, findings)",
     ("openbgpd", "unsupported_cap"): "catsd -> OpenBGPD only (CATS required; no address family in common): OpenBGPD "
                                      "7.7 has no `enforce` option to make it send 2/7. After a 2/7 it retries without "
                                      "capabilities / without MP (RFC 5492 §3 allows it)",
@@ -190,6 +192,15 @@ FINDINGS = """\
   unsupported-capability scenarios make catsd passive towards FRR. FRR logs NOTIFICATIONs only with `bgp
   log-neighbor-changes` (off in `frr defaults traditional`).
 * GoBGP takes about 4 s to open its first connection to a passive catsd even with `connect-retry = 1`.
+* **OpenBGPD 7.7 does not pass on an unknown optional transitive attribute of type 255** (catsd's default CATS
+  type code): it stores it (`bgpctl -j show rib detail` shows `Unknown Attribute #255` with the bytes) but the
+  UPDATE it sends on has ORIGIN, AS_PATH and NEXT_HOP only. The same attribute with type 245 is passed on, Partial
+  set (`0xe0`). RFC 4271 §5 wants unrecognised optional transitive attributes passed on; 255 is "reserved for
+  development" (RFC 2042), which does not exempt it. Looks like an OpenBGPD bug (an attribute-type loop that stops
+  before 255?). The lab runs catsd with `attribute-type-code 245` in `cats_via_openbgpd` and
+  `cats_via_ebgp_openbgpd`; `cats_type255_via_openbgpd` reports the type 255 behaviour. A deployment with OpenBGPD
+  in the path must configure a CATS type code other than 255.
+* OpenBGPD keeps a third-party next hop over eBGP on a shared subnet (the edge's address), like BIRD.
 * **OpenBGPD 7.7 ignores ROUTE-REFRESH for IPv4 unicast**: it logs `neighbor 10.77.0.1: route refresh: AID IPv4
   unicast not negotiated` and re-sends nothing, although `bgpctl show neighbor` lists IPv4 unicast under
   "Negotiated capabilities" (both OPENs carry MP IPv4 unicast). The same happens with FRR 8.4 as the requester,
