@@ -53,6 +53,7 @@ for _p in ("frr", "bird", "gobgp", "openbgpd"):
     SCENARIOS[f"addpath_to_{_p}"] = [(_p, ["addpath"])]
 SCENARIOS["addpath_to_bird"][0][1].append("cats_visible:birdc BGP.ff per ADD-PATH path")
 SCENARIOS["addpath_to_gobgp"][0][1].append("cats_visible:gobgp JSON per ADD-PATH path")
+SCENARIOS["addpath_to_openbgpd"][0][1].append("cats_visible:bgpctl -j per ADD-PATH path")
 for _p in PEERS:
     SCENARIOS[f"md5_{_p}"] = [(_p, ["md5"])]
 for _p in ("frr", "bird", "gobgp", "openbgpd"):
