@@ -322,7 +322,7 @@ def flap(lab, kind):
     t_up = time.monotonic()
     L.wait_for(f"after a {SHORT:.0f} s flap: session up, {n} paths from {kind}, none stale",
                lambda: all_back(c, pn.v4, n), 30, 0.5)
-    time.sleep(max(0.0, 3.0 - (time.monotonic() - t_up)))   # a reset triggered by the flap shows within a keepalive
+    time.sleep(max(0.0, 6.0 - (time.monotonic() - t_up)))   # a reset caused by the flap shows within 2 keepalives
     L.wait_for("table complete", lambda: all_back(c, pn.v4, n), 30, 0.5)
     after = nbr_state(c, pn.v4)
     with open(c.log_path, errors="replace") as f:
