@@ -119,7 +119,7 @@ def open_as(pdu):
     if len(pdu) < 29 or pdu[18] != 1:
         return None
     my_as = int.from_bytes(pdu[20:22], "big")
-    opl, off, end = pdu[28], 29, 29 + pdu[28]
+    off, end = 29, 29 + pdu[28]
     while off + 2 <= end:
         pt, pl = pdu[off], pdu[off + 1]
         if pt == 2:

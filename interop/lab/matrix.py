@@ -79,7 +79,7 @@ NOT_APPLICABLE = {
     ("openbgpd", "gr"): "OpenBGPD 7.7 announces graceful restart as a helper only (its capability lists no address "
                         "family, seen in the pcap), so a restarting OpenBGPD has no paths catsd may keep",
     ("exabgp", "gr"): "not covered yet (GR scenarios exist for FRR, BIRD and GoBGP)",
-    ("exabgp", "addpath"): "not covered yet (ADD-PATH scenarios use FRR, BIRD and GoBGP)",
+    ("exabgp", "addpath"): "not covered yet (ADD-PATH scenarios use FRR, BIRD, GoBGP and OpenBGPD)",
     ("exabgp", "rr"): "not applicable: ExaBGP does not reflect routes (no RIB)",
     ("exabgp", "ebgp_transit"): "not applicable: ExaBGP does not forward routes",
     ("exabgp", "route_refresh"): "not covered yet (route refresh scenarios exist for FRR, BIRD, GoBGP, OpenBGPD)",
@@ -87,8 +87,8 @@ NOT_APPLICABLE = {
     ("bird", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
     ("gobgp", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
     ("openbgpd", "errors"): "not applicable: only ExaBGP can originate a malformed CATS attribute",
-    ("gobgp", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions)",
-    ("exabgp", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions)",
+    ("gobgp", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions, OpenBGPD one)",
+    ("exabgp", "unsupported_cap"): "not covered yet (BIRD and FRR cover both directions, OpenBGPD one)",
     ("frr", "wrong_as"): "FRR shows neither the NOTIFICATION it received (counted on its doppelganger connection) "
                          "nor the one it sent",
     ("gobgp", "wrong_as"): "not covered yet (BIRD and OpenBGPD cover both directions)",
@@ -263,7 +263,7 @@ def render(data):
                      f"{r['seconds']} |")
     unmapped = [r["name"] for r in records if not features_of(r["name"])]
     if unmapped:
-        lines.append(f"\nNot in the feature table (add them to `SCENARIOS` in matrix.py): "
+        lines.append("\nNot in the feature table (add them to `SCENARIOS` in matrix.py): "
                      + ", ".join(f"`{n}`" for n in unmapped) + "\n")
     lines.append("\n## Reported, not asserted (`results:`)\n")
     for r in records:
