@@ -209,7 +209,7 @@ void fill_path(const Engine& e, const rib::RibEntry& entry, std::size_t i, pb::R
   if (info.originator_id) o->set_originator_id(dotted(*info.originator_id));
   for (auto c : info.cluster_list) o->add_cluster_list(dotted(c));
   o->set_stale(info.stale);
-  o->set_age_s(seconds_since(p.arrival.time));
+  o->set_age_s(seconds_since(p.arrived()));
   if (const auto* ca = a.find(e.cats_type())) {
     if (const auto* c = ca->as<CatsExp>()) fill_cats(*c, ca->raw, o->mutable_cats());
     o->set_partial_cats((ca->flags & attr::kPartial) != 0);
@@ -319,7 +319,7 @@ void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::Show
           c->set_sequence(m.sequence());
         }
       }
-      c->set_age_s(seconds_since(p.arrival.time));
+      c->set_age_s(seconds_since(p.arrived()));
       c->set_selected(entry.best && *entry.best == i);
       c->set_stale(info.stale);
     }

@@ -112,13 +112,13 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
       }
     }
     if (route == nullptr) {
-      entry.paths.push_back(AdjRoute{id_, pid, attrs, at, false});
+      entry.paths.emplace_back(id_, pid, attrs, at);
       ++count.paths;
     } else {
       // The same attributes again change nothing (and keep the arrival, which
       // RFC 5004 compares); a stale path becoming fresh does change.
       if (route->attrs == attrs && !route->stale) continue;
-      *route = AdjRoute{id_, pid, attrs, at, false};
+      *route = AdjRoute(id_, pid, attrs, at);
       if (entry.best && *entry.best == i) entry.best_touched = true;
     }
     ++r.installed;

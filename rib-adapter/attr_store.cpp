@@ -40,7 +40,7 @@ wire::ByteSpan StoredAttrs::next_hop() const {
 struct AttrStore::Table {
   // Keys view the StoredAttrs' own bytes. The refs own the sets; an entry is
   // erased by the deleter of its set, before the bytes go.
-  std::unordered_map<std::string_view, std::weak_ptr<const StoredAttrs>> sets;
+  std::unordered_map<std::string_view, const StoredAttrs*> sets;
   std::size_t bytes = 0;
   std::uint64_t hits = 0;
   std::uint64_t misses = 0;
@@ -113,33 +113,31 @@ wire::Bytes AttrStore::canonical_bytes(const wire::AttributeSet& received, NextH
 AttrsRef AttrStore::intern(const wire::AttributeSet& received, NextHopIn nh) {
   wire::Bytes bytes = canonical_bytes(received, nh);
   Table& t = *table_;
+  // Single thread: a set leaves the table in the call that drops its last ref.
   if (auto it = t.sets.find(key_of(bytes)); it != t.sets.end()) {
-    // Single thread: a set's entry goes in the same call that drops its last ref.
-    if (auto ref = it->second.lock()) {
-      ++t.hits;
-      return ref;
-    }
-    t.bytes -= it->first.size();
-    t.sets.erase(it);
+    ++t.hits;
+    return AttrsRef(it->second);
   }
   auto owned = std::make_unique<StoredAttrs>(std::move(bytes), cats_type_);
   if (!owned->valid()) {
     ++t.rejected;
     return nullptr;
   }
-  const std::size_t size = owned->bytes().size();
-  std::weak_ptr<Table> weak = table_;
-  // The deleter unlinks the set if the store still exists (refs may outlive it).
-  AttrsRef ref(owned.release(), [weak, size](const StoredAttrs* s) {
-    if (auto table = weak.lock()) {
-      if (table->sets.erase(key_of(s->bytes())) != 0) table->bytes -= size;
-    }
-    std::default_delete<const StoredAttrs>{}(s);
-  });
-  t.sets.emplace(key_of(ref->bytes()), ref);
-  t.bytes += size;
+  owned->table_ = std::static_pointer_cast<void>(table_);
+  const StoredAttrs* s = owned.release();
+  t.sets.emplace(key_of(s->bytes()), s);
+  t.bytes += s->bytes().size();
   ++t.misses;
-  return ref;
+  return AttrsRef(s);
+}
+
+// The last reference went: unlink the set if its store still exists (refs may
+// outlive it), then free it.
+void StoredAttrs::destroy(const StoredAttrs* s) {
+  if (auto table = std::static_pointer_cast<AttrStore::Table>(s->table_.lock())) {
+    if (table->sets.erase(key_of(s->bytes())) != 0) table->bytes -= s->bytes().size();
+  }
+  delete s;
 }
 
 AttrStoreStats AttrStore::stats() const {

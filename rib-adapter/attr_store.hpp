@@ -19,9 +19,11 @@
 //    gives two sets. That keeps reflection byte-exact and costs little.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "path.hpp"
 #include "wire/path_attributes.hpp"
@@ -32,6 +34,46 @@ namespace cats::rib {
 enum class NextHopIn : std::uint8_t {
   kNextHopAttribute,  // IPv4 routes from the NLRI field
   kMpReach,           // routes from MP_REACH_NLRI
+};
+
+class StoredAttrs;
+
+// A counted reference to an interned set. Intrusive (8 octets: one per stored
+// path, so it matters), counted atomically like shared_ptr. The set leaves
+// its store's table and is freed when the last reference goes.
+class AttrsRef {
+ public:
+  AttrsRef() = default;
+  AttrsRef(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): like a pointer
+  AttrsRef(const AttrsRef& o) : p_(o.p_) { acquire(); }
+  AttrsRef(AttrsRef&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  AttrsRef& operator=(const AttrsRef& o) {
+    AttrsRef copy(o);
+    std::swap(p_, copy.p_);
+    return *this;
+  }
+  AttrsRef& operator=(AttrsRef&& o) noexcept {
+    AttrsRef moved(std::move(o));
+    std::swap(p_, moved.p_);
+    return *this;
+  }
+  ~AttrsRef() { release(); }
+
+  void reset() { release(); }
+  const StoredAttrs* get() const { return p_; }
+  const StoredAttrs* operator->() const { return p_; }
+  const StoredAttrs& operator*() const { return *p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  friend bool operator==(const AttrsRef& a, const AttrsRef& b) { return a.p_ == b.p_; }
+  friend bool operator==(const AttrsRef& a, std::nullptr_t) { return a.p_ == nullptr; }
+
+ private:
+  friend class AttrStore;
+  explicit AttrsRef(const StoredAttrs* p) : p_(p) { acquire(); }
+  inline void acquire() const;
+  inline void release();
+
+  const StoredAttrs* p_ = nullptr;
 };
 
 // One interned attribute set: owns its canonical bytes and a decoded
@@ -58,9 +100,22 @@ class StoredAttrs {
   wire::AttributeSet attrs_;
   PathInfo keys_;
   bool valid_ = true;
+
+  friend class AttrsRef;
+  friend class AttrStore;
+  mutable std::atomic<std::uint32_t> refs_{0};
+  std::weak_ptr<void> table_;  // the store's table, which the set leaves when freed
+  static void destroy(const StoredAttrs* s);
 };
 
-using AttrsRef = std::shared_ptr<const StoredAttrs>;
+void AttrsRef::acquire() const {
+  if (p_ != nullptr) p_->refs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void AttrsRef::release() {
+  if (p_ != nullptr && p_->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) StoredAttrs::destroy(p_);
+  p_ = nullptr;
+}
 
 struct AttrStoreStats {
   std::size_t sets = 0;        // distinct sets held now
@@ -90,6 +145,7 @@ class AttrStore {
   std::uint8_t cats_type() const { return cats_type_; }
 
  private:
+  friend class StoredAttrs;  // a freed set leaves the table
   struct Table;
   std::uint8_t cats_type_;
   std::shared_ptr<Table> table_;  // shared with the refs' deleters (weakly)

@@ -9,7 +9,7 @@ PathInfo LocRib::path_info(const RibEntry& e, std::size_t i) const {
   info.peer = facts;
   info.neighbor_as = neighbor_as(info.as_path, facts.type, facts.asn, facts.local_asn);
   info.path_id = r.path_id;
-  info.received_seq = r.arrival.seq;
+  info.received_seq = r.seq;
   info.stale = r.stale;
   return info;
 }

@@ -51,13 +51,29 @@ struct Arrival {
 };
 
 // One received path: who sent it, under which ADD-PATH id, with which
-// interned attributes.
+// interned attributes, and when. 32 octets: one per stored path.
 struct AdjRoute {
   PeerId peer = 0;
   std::uint32_t path_id = 0;  // 0 without ADD-PATH
   AttrsRef attrs;
-  Arrival arrival;
-  bool stale = false;  // graceful restart or enhanced route refresh in progress
+  std::uint64_t seq = 0;     // Arrival::seq
+  std::uint32_t time_s = 0;  // Arrival::time, in seconds since the RIB's epoch
+  bool stale = false;        // graceful restart or enhanced route refresh in progress
+
+  AdjRoute() = default;
+  AdjRoute(PeerId p, std::uint32_t id, AttrsRef a, Arrival at)
+      : peer(p), path_id(id), attrs(std::move(a)), seq(at.seq), time_s(seconds(at.time)) {}
+  Clock::time_point arrived() const { return epoch() + std::chrono::seconds{time_s}; }
+
+  // The first time any RIB asked; times before it count as the epoch.
+  static Clock::time_point epoch() {
+    static const Clock::time_point e = Clock::now();
+    return e;
+  }
+  static std::uint32_t seconds(Clock::time_point t) {
+    const auto s = std::chrono::duration_cast<std::chrono::seconds>(t - epoch()).count();
+    return s <= 0 ? 0 : static_cast<std::uint32_t>(s);
+  }
 };
 
 // A path named by its source: the peer and its path id there.
@@ -75,20 +91,41 @@ struct PathRef {
   bool operator==(const PathRef&) const = default;
 };
 
+// An optional index into RibEntry::paths in two octets (0xffff: none), with
+// the part of std::optional's interface the RIB uses.
+class BestIndex {
+ public:
+  BestIndex() = default;
+  BestIndex& operator=(std::uint16_t i) {
+    v_ = i;
+    return *this;
+  }
+  bool has_value() const { return v_ != kNone; }
+  explicit operator bool() const { return has_value(); }
+  std::uint16_t operator*() const { return v_; }
+  std::uint16_t& operator*() { return v_; }
+  void reset() { v_ = kNone; }
+
+ private:
+  static constexpr std::uint16_t kNone = 0xffff;
+  std::uint16_t v_ = kNone;
+};
+
+// 72 octets with one path inline: the per-prefix cost of the table.
 struct RibEntry {
   PrefixKey key;
   absl::InlinedVector<AdjRoute, 1> paths;  // every peer's paths, in arrival order
-  std::optional<std::uint16_t> best;       // into paths; none when no path is usable
+  std::uint32_t self : 28 = 0;             // slot number, for the index
+  std::uint32_t best_touched : 1 = 0;      // since the last decision: the best path was replaced or removed
+  std::uint32_t had_best : 1 = 0;          // the last decision found a best path
+  std::uint32_t live : 1 = 0;              // slot in use (chunks hold free slots too)
+  std::uint32_t queued : 1 = 0;            // already in the ApplyResult being built (dedup)
+  BestIndex best;                          // into paths; none when no path is usable
   Step reason = Step::kOnlyPath;           // the step that decided
-  // Since the last decision: the best path was replaced or removed.
-  bool best_touched = false;
-  bool had_best = false;   // the last decision found a best path
-  bool live = false;       // slot in use (chunks hold free slots too)
-  bool queued = false;     // already in the ApplyResult being built (dedup)
-  std::uint32_t self = 0;  // slot number, for the index
 
   const AdjRoute* best_path() const { return best ? &paths[*best] : nullptr; }
 };
+static_assert(sizeof(RibEntry) <= 72, "RibEntry grew: it is stored once per prefix");
 
 class RibTable {
  public:
