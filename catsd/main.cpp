@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(level));
+  // Every info line reaches the log at once (stdout is a file under a
+  // supervisor): the last lines before a crash are the ones that matter.
+  spdlog::flush_on(spdlog::level::info);
 
   auto loaded =
       yang_dir.empty() ? cats::config::load_config(config_file) : cats::config::load_config(config_file, yang_dir);

@@ -120,18 +120,20 @@ bool Peer::send(wire::Bytes message) {
 }
 
 bool Peer::enqueue(const ConnPtr& c, wire::Bytes message) {
-  if (!c->link) return false;
-  if (c->link->send(std::move(message))) {
+  // A reference of our own: nothing below may find the Conn's link gone.
+  const std::shared_ptr<Link> link = c->link;
+  if (!link) return false;
+  if (link->send(std::move(message))) {
     ++messages_out_;
-    max_queued_ = std::max(max_queued_, c->link->queued_bytes());
+    max_queued_ = std::max(max_queued_, link->queued_bytes());
     return true;
   }
   if (c->overflowed) return false;
   // The peer stopped reading: free the queue and stop the session. Posted,
   // as we may be inside an FSM step.
   c->overflowed = true;
-  spdlog::warn("[{}] output queue full ({} octets): dropping with Cease 6/8", name_, c->link->queued_bytes());
-  c->link->drop_pending();
+  spdlog::warn("[{}] output queue full ({} octets): dropping with Cease 6/8", name_, link->queued_bytes());
+  link->drop_pending();
   asio::post(ex_, [c] {
     if (c->peer == nullptr) return;
     Event e{EventType::kAutomaticStop};
