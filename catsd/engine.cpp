@@ -582,6 +582,9 @@ void Engine::session_refresh(Neighbor& nb, std::uint64_t gen, const wire::RouteR
 
 // ---- Loc-RIB to Adj-RIB-Out ------------------------------------------------
 
+// Below this many prefixes a table is compacted as it drains, not by halvings.
+constexpr std::size_t kCompactFloor = 1024;
+
 void Engine::process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed) {
   if (changed.empty()) return;
   after_update(loc_rib_.update(from, changed));
@@ -590,10 +593,14 @@ void Engine::process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& cha
 void Engine::after_update(const std::vector<rib::RibEvent>& events) {
   dispatch(events);
   // After a large withdrawal (a full table gone, a peer down), give the
-  // memory back: emptied chunks, the index, then glibc's free pages.
+  // memory back: emptied chunks, the index, then glibc's free pages. Once per
+  // halving since the last compaction, and while a table withdrawn in random
+  // order drains its last chunks (they empty only at the very end).
   auto& table = loc_rib_.table();
   rib_peak_ = std::max(rib_peak_, table.size());
-  if (rib_peak_ - table.size() >= 65536 && table.size() < rib_peak_ / 2) {
+  const bool halved = rib_peak_ >= kCompactFloor && table.size() <= rib_peak_ / 2;
+  const bool draining = table.size() < kCompactFloor && table.size() < rib_peak_ && table.chunks() > 2;
+  if (halved || draining) {
     const auto released = table.compact();
     ::malloc_trim(0);
     spdlog::debug("RIB shrank from {} to {} prefixes: {} octets of tables released", rib_peak_, table.size(), released);

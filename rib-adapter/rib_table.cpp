@@ -1,6 +1,9 @@
 #include "rib_table.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <new>
 
 namespace cats::rib {
 
@@ -32,6 +35,16 @@ const RibEntry* RibTable::find(const PrefixKey& k) const {
   return it == index_.end() ? nullptr : &at(*it & 0xffffffff);
 }
 
+RibTable::ChunkPtr RibTable::map_chunk() {
+  void* p = ::mmap(nullptr, sizeof(Chunk), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return ChunkPtr(static_cast<Chunk*>(p));
+}
+
+void RibTable::Unmap::operator()(Chunk* c) const {
+  ::munmap(c, sizeof(Chunk));
+}
+
 RibTable::~RibTable() {
   for (std::size_t i = 0; i < used_; ++i)
     if (chunks_[i / kChunk] != nullptr) at(static_cast<std::uint32_t>(i)).~RibEntry();
@@ -45,7 +58,7 @@ RibEntry& RibTable::get(const PrefixKey& k) {
     if (free_.empty() && !dead_.empty()) {  // revive a released chunk: its slots become free
       const std::uint32_t c = dead_.back();
       dead_.pop_back();
-      chunks_[c] = std::make_unique_for_overwrite<Chunk>();
+      chunks_[c] = map_chunk();
       for (std::size_t i = kChunk; i-- > 0;) {
         new (&(*chunks_[c])[i]) RibEntry{};
         free_.push_back(static_cast<std::uint32_t>(c * kChunk + i));
@@ -57,7 +70,7 @@ RibEntry& RibTable::get(const PrefixKey& k) {
       made = &at(n);
     } else {
       if (used_ == chunks_.size() * kChunk) {
-        chunks_.push_back(std::make_unique_for_overwrite<Chunk>());
+        chunks_.push_back(map_chunk());
         live_.push_back(0);
       }
       n = static_cast<std::uint32_t>(used_++);

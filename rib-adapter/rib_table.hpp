@@ -206,11 +206,18 @@ class RibTable {
   RibEntry& at(std::uint32_t i) { return (*chunks_[i / kChunk])[i % kChunk]; }
   const RibEntry& at(std::uint32_t i) const { return (*chunks_[i / kChunk])[i % kChunk]; }
 
-  std::vector<std::unique_ptr<Chunk>> chunks_;  // nullptr: released by compact()
-  std::vector<std::uint32_t> live_;             // entries in use per chunk
-  std::vector<std::uint32_t> dead_;             // released chunks, revived before new ones
-  std::size_t used_ = 0;                        // slots ever handed out
-  std::vector<std::uint32_t> free_;             // erased slots, reused first
+  // Chunks are mapped directly (mmap), not taken from malloc: a released one
+  // goes back to the kernel at once, whatever the heap around it holds.
+  struct Unmap {
+    void operator()(Chunk* c) const;
+  };
+  using ChunkPtr = std::unique_ptr<Chunk, Unmap>;
+  static ChunkPtr map_chunk();
+  std::vector<ChunkPtr> chunks_;     // nullptr: released by compact()
+  std::vector<std::uint32_t> live_;  // entries in use per chunk
+  std::vector<std::uint32_t> dead_;  // released chunks, revived before new ones
+  std::size_t used_ = 0;             // slots ever handed out
+  std::vector<std::uint32_t> free_;  // erased slots, reused first
   absl::flat_hash_set<Slot, KeyHash, KeyEq> index_;
   std::vector<PeerFacts> facts_;
 };
