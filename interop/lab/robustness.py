@@ -78,6 +78,19 @@ def slow():
     return 3 if is_asan(L.ARGS.catsd) else 1
 
 
+SANITIZER = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer")
+
+
+def finish(c):
+    """catsd stops on SIGTERM with status 0 and its log has no sanitizer report (ASan/LSan/UBSan)."""
+    c.proc.stop(bound=10.0 * slow())
+    rc = c.proc.popen.returncode
+    with open(c.log_path, errors="replace") as f:
+        bad = [line.strip() for line in f if any(m in line for m in SANITIZER)]
+    L.check(rc == 0 and not bad, f"catsd exits 0 on SIGTERM (rc {rc}), no sanitizer report in its log"
+            + (f": {bad[:3]}" if bad else ""))
+
+
 # ---------------------------------------------------------------- peers with a large table (IPv4 session only)
 
 def frr_big(p, c, n, f=None):
@@ -256,6 +269,7 @@ def kill(lab, kind):
         ps = [p for p in c.paths(pfx(i)) if p.get("peer") == pn.v4]
         L.check(len(ps) == 1 and not ps[0].get("stale"), f"{pfx(i)}: one path from {kind}, not stale")
     L.check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
+    finish(c)
     L.RESULTS[f"robust_kill_{kind}"] = {
         "n": n, "killed_at": cnt, "after_kill": after, "kill_after_s": round(t_kill - t0, 2),
         "down_after_kill_s": round(t_down - t_kill, 2), "clean_after_kill_s": round(t_clean - t_kill, 2),
@@ -366,6 +380,7 @@ def flap(lab, kind):
     L.check(big.established(), f"{kind} shows the session established")
     L.check(nbr_state(c, pn.v4)["flaps"] > flaps0, "catsd counted the flap")
     L.check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
+    finish(c)
     res["long"] = {"session_down_after_s": round(t_down, 1), "paths_gone_after_s": round(t_clean, 1),
                    "last_error": down["last_error"], "link_down_s": round(t1 - t0, 1),
                    "table_back_after_link_up_s": round(t_back, 1)}
@@ -430,6 +445,7 @@ def withdraw_all_bird(lab):
                    "after_5s": mb(after5[0])}, "hwm_mb": mb(after5[1])}
     print(f"  RSS MB: baseline {mb(base[0])}, full {mb(full[0])}, after withdraw {mb(after[0])}, +5 s {mb(after5[0])}; "
           f"VmHWM {mb(after5[1])}; full table in {t_full:.1f}s, withdrawn in {t_gone:.1f}s")
+    finish(c)
     if asan:
         print("  memory: not asserted under ASan")
         r["memory"] = "not asserted under ASan"
