@@ -189,7 +189,9 @@ std::optional<std::string> Engine::start() {
     boost::system::error_code ec;
     const auto ip = asio::ip::make_address(a, ec);
     if (ec) return "listen address " + a + ": not an address";
-    auto l = std::make_unique<session::Listener>(ex_, [this](const asio::ip::address& from) -> Peer* {
+    // On the session thread, like the peers: an accepted connection's I/O must
+    // complete where its Peer runs (on ex_ it raced with the session thread).
+    auto l = std::make_unique<session::Listener>(session_ex_, [this](const asio::ip::address& from) -> Peer* {
       auto* n = find_address(from);
       return n == nullptr ? nullptr : n->peer.get();
     });
