@@ -61,18 +61,37 @@ wire::Bytes max_prefix_data(Family f, std::uint32_t limit) {
 
 // The session thread's side of one neighbor: PeerHandler calls become posts
 // to the RIB thread. `gen` counts Established sessions (session thread only).
+//
+// Flow control: UPDATE octets posted to the RIB thread and not yet processed
+// are counted; above kPauseAt the peer's connection is not read any more (TCP
+// pushes back on the sender) until the RIB thread is down to kResumeAt. A
+// peer faster than the RIB costs at most that much memory, not its table.
 class SessionBridge : public session::PeerHandler {
  public:
-  SessionBridge(Engine& e, Neighbor& n, asio::any_io_executor rib) : engine_(e), n_(n), rib_(std::move(rib)) {}
+  static constexpr std::size_t kPauseAt = 1u << 20;
+  static constexpr std::size_t kResumeAt = 256u << 10;
+
+  SessionBridge(Engine& e, Neighbor& n, asio::any_io_executor rib, asio::any_io_executor sessions)
+      : engine_(e), n_(n), rib_(std::move(rib)), sessions_(std::move(sessions)) {}
 
   void on_established(Peer& peer, const session::Negotiated& s) override {
     const auto g = ++gen;
+    in_flight_ = 0;
+    paused_ = false;
     asio::post(rib_, [this, g, s, la = peer.local_address()] { engine_.session_up(n_, g, s, la); });
   }
   void on_update(Peer&, const wire::Decoded&) override {}  // on_update_message is the one called
-  void on_update_message(Peer&, wire::ByteSpan raw, const wire::DecodeContext& ctx, const wire::Decoded&) override {
-    asio::post(rib_, [this, g = gen, bytes = wire::Bytes(raw.begin(), raw.end()), ctx] {
+  void on_update_message(Peer& peer, wire::ByteSpan raw, const wire::DecodeContext& ctx,
+                         const wire::Decoded&) override {
+    in_flight_ += raw.size();
+    if (!paused_ && in_flight_ >= kPauseAt) {
+      paused_ = true;
+      ++pauses;
+      peer.pause_input();
+    }
+    asio::post(rib_, [this, &peer, g = gen, bytes = wire::Bytes(raw.begin(), raw.end()), ctx] {
       engine_.session_update(n_, g, bytes, ctx);
+      asio::post(sessions_, [this, &peer, g, size = bytes.size()] { processed(peer, g, size); });
     });
   }
   void on_down(Peer&, const session::SessionDown& why) override {
@@ -83,11 +102,24 @@ class SessionBridge : public session::PeerHandler {
   }
 
   std::uint64_t gen = 0;
+  std::uint64_t pauses = 0;  // times the input was paused (session thread)
 
  private:
+  void processed(Peer& peer, std::uint64_t g, std::size_t size) {
+    if (g != gen) return;  // a session that is gone: its counts went with it
+    in_flight_ -= std::min(size, in_flight_);
+    if (paused_ && in_flight_ <= kResumeAt) {
+      paused_ = false;
+      peer.resume_input();
+    }
+  }
+
   Engine& engine_;
   Neighbor& n_;
   asio::any_io_executor rib_;
+  asio::any_io_executor sessions_;
+  std::size_t in_flight_ = 0;  // session thread
+  bool paused_ = false;
 };
 
 Neighbor::Neighbor() = default;
@@ -176,7 +208,7 @@ std::optional<std::string> Engine::start() {
     pc.md5_key = nc.md5_password;
     pc.gtsm = nc.ttl_security.enabled;
     pc.gtsm_hops = nc.ttl_security.hops;
-    n->bridge = std::make_unique<SessionBridge>(*this, *n, ex_);
+    n->bridge = std::make_unique<SessionBridge>(*this, *n, ex_, session_ex_);
     n->peer = std::make_unique<Peer>(session_ex_, std::move(pc), *n->bridge);
     n->gr_timer = std::make_unique<asio::steady_timer>(ex_);
     n->mrai_timer = std::make_unique<asio::steady_timer>(ex_);

@@ -119,6 +119,20 @@ bool Peer::send(wire::Bytes message) {
   return enqueue(c, std::move(message));
 }
 
+void Peer::pause_input() {
+  for (const auto* c : {&main_, &second_})
+    if (*c && (*c)->link) (*c)->link->pause_reading();
+}
+
+void Peer::resume_input() {
+  // Copies: delivering buffered messages may change main_ and second_.
+  for (ConnPtr c : {main_, second_})
+    if (c && c->link) {
+      const std::shared_ptr<Link> link = c->link;
+      link->resume_reading();
+    }
+}
+
 bool Peer::enqueue(const ConnPtr& c, wire::Bytes message) {
   // A reference of our own: nothing below may find the Conn's link gone.
   const std::shared_ptr<Link> link = c->link;

@@ -92,6 +92,10 @@ class Peer {
   // False when not sent: not Established, or the output queue is full, in
   // which case the session is dropped with Cease 6/8.
   bool send(wire::Bytes message);
+  // Flow control from the handler (a RIB that lags): stop reading the
+  // connections, and start again. Messages already read are delivered on resume.
+  void pause_input();
+  void resume_input();
 
   State state() const;
   const PeerConfig& config() const { return cfg_; }

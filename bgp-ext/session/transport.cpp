@@ -74,12 +74,27 @@ void Link::on_read(const boost::system::error_code& ec, std::size_t n) {
     rlen_ = 0;
     return read_some();
   }
-  if (!stopped_) read_some();
+  if (!stopped_ && !paused_) read_some();
+}
+
+void Link::resume_reading() {
+  if (!paused_) return;
+  paused_ = false;
+  if (!reading_ || read_pending_ || stopped_ || draining_) return;
+  // As in on_read: a close from inside a callback leaves the next read to us.
+  read_pending_ = true;
+  frame();
+  read_pending_ = false;
+  if (draining_) {
+    rlen_ = 0;
+    return read_some();
+  }
+  if (!stopped_ && !paused_) read_some();
 }
 
 void Link::frame() {
   std::size_t pos = 0;
-  while (!stopped_ && rlen_ - pos >= wire::kHeaderSize) {
+  while (!stopped_ && !paused_ && rlen_ - pos >= wire::kHeaderSize) {
     const wire::ByteSpan head(rbuf_.data() + pos, wire::kHeaderSize);
     const bool marker_ok =
         std::all_of(head.begin(), head.begin() + 16, [](std::byte b) { return b == std::byte{0xff}; });

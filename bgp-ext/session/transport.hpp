@@ -60,6 +60,12 @@ class Link : public std::enable_shared_from_this<Link> {
   void set_max_message(std::size_t n) { max_message_ = n; }
 
   void start_reading();
+  // Flow control: while paused no message is delivered and the socket is not
+  // read, so TCP's window pushes back on the peer; resuming delivers what is
+  // already buffered first.
+  void pause_reading() { paused_ = true; }
+  void resume_reading();
+  bool paused() const { return paused_; }
   bool send(wire::Bytes msg);  // false: the queue is full, nothing queued
   void send_last(wire::Bytes msg);
   void drop_pending() { out_.drop_pending(writing_); }
@@ -89,6 +95,7 @@ class Link : public std::enable_shared_from_this<Link> {
   std::size_t max_message_ = 4096;
   bool reading_ = false;
   bool read_pending_ = false;
+  bool paused_ = false;
   bool draining_ = false;  // half-closed after the last message; reading to EOF
   bool stopped_ = false;   // a framing error or close: nothing more is delivered
   OutQueue out_;

@@ -148,6 +148,35 @@ TEST(SessionIo, ActivePassiveIpv4ExchangesUpdate) {
   EXPECT_TRUE(p.b.rec.downs.empty());
 }
 
+// Flow control: a paused peer delivers nothing more (the rest waits in its
+// buffer and TCP), resuming delivers everything in order, the session stays up.
+TEST(SessionIo, PausedInputDeliversNothingUntilResumed) {
+  Pair p;
+  auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 0x01010101);
+  auto cb = make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 0x02020202);
+  cb.passive = true;
+  p.a.make_peer(p.io_a, ca);
+  p.b.make_peer(p.io_b, cb);
+  p.b.peer->start();
+  p.a.peer->start();
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.a.up() && p.b.up(); }));
+
+  ASSERT_TRUE(p.a.peer->send(one_update(*p.a.peer->negotiated(), 1)));
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.b.rec.update_prefixes.size() == 1; }));
+  p.b.peer->pause_input();
+  for (std::size_t n = 2; n <= 4; ++n) ASSERT_TRUE(p.a.peer->send(one_update(*p.a.peer->negotiated(), n)));
+  // Long enough for the three UPDATEs to reach b's socket (they would be delivered in ms).
+  run_until(
+      {&p.io_a, &p.io_b}, [] { return false; }, 300ms);
+  EXPECT_EQ(p.b.rec.update_prefixes.size(), 1u);
+
+  p.b.peer->resume_input();
+  ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.b.rec.update_prefixes.size() == 4; }));
+  EXPECT_EQ(p.b.rec.update_prefixes, (std::vector<std::size_t>{1, 2, 3, 4}));
+  EXPECT_TRUE(p.a.up() && p.b.up());
+  EXPECT_TRUE(p.b.rec.downs.empty());
+}
+
 TEST(SessionIo, BothActiveIpv6CollisionLeavesOneSession) {
   asio::io_context io;
   Side a{io, "::1"}, b{io, "::1"};
