@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
   boost::asio::io_context io{1};
   boost::asio::io_context sessions{1};
   auto keep = boost::asio::make_work_guard(sessions);
+  // The RIB thread runs until the shutdown's drain calls io.stop(), even when
+  // it has nothing queued meanwhile (the sessions' work is on the other thread).
+  auto keep_io = boost::asio::make_work_guard(io);
   cats::daemon::Engine engine(io.get_executor(), sessions.get_executor(), std::move(cfg));
   if (auto err = engine.start()) {
     spdlog::critical("{}", *err);
