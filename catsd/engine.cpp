@@ -633,7 +633,8 @@ void Engine::after_update(const std::vector<rib::RibEvent>& events) {
   auto& table = loc_rib_.table();
   rib_peak_ = std::max(rib_peak_, table.size());
   const bool halved = rib_peak_ >= kCompactFloor && table.size() <= rib_peak_ / 2;
-  const bool draining = table.size() < kCompactFloor && table.size() < rib_peak_ && table.chunks() > 2;
+  const bool draining =
+      table.size() < kCompactFloor && table.size() < rib_peak_ && table.chunks() > 2 && table.emptied() > 0;
   if (halved || draining) {
     const auto released = table.compact();
     ::malloc_trim(0);

@@ -79,6 +79,10 @@ bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
   return false;
 }
 
+// Paths one prefix may hold (all peers, all ADD-PATH ids): the best index is
+// two octets, 0xffff meaning none.
+constexpr std::size_t kMaxPathsPerPrefix = 0xfffe;
+
 // How many prefixes ahead the index slots are prefetched: enough to overlap
 // the misses of a large table, few enough to stay in L1.
 constexpr int kPrefetchAhead = 8;
@@ -102,6 +106,12 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
       }
       continue;
     }
+    // Past the table's limits a new path is refused (counted as filtered):
+    // entry numbers have 28 bits, a prefix's best index two octets.
+    if (table_->full() && table_->find(key) == nullptr) {
+      ++r.filtered;
+      continue;
+    }
     RibEntry& entry = table_->get(key);
     AdjRoute* route = nullptr;
     std::size_t i = 0;
@@ -112,6 +122,10 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
       }
     }
     if (route == nullptr) {
+      if (entry.paths.size() >= kMaxPathsPerPrefix) {
+        ++r.filtered;
+        continue;
+      }
       entry.paths.emplace_back(id_, pid, attrs, at);
       ++count.paths;
     } else {

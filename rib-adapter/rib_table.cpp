@@ -51,28 +51,30 @@ RibTable::~RibTable() {
 }
 
 RibEntry& RibTable::get(const PrefixKey& k) {
+  // A free slot first (mapping may throw; not inside lazy_emplace's callback):
+  // a released chunk is revived before a new one is mapped.
+  if (free_.empty() && !dead_.empty()) {
+    const std::uint32_t c = dead_.back();
+    chunks_[c] = map_chunk();
+    dead_.pop_back();
+    for (std::size_t i = kChunk; i-- > 0;) {
+      new (&(*chunks_[c])[i]) RibEntry{};
+      free_.push_back(static_cast<std::uint32_t>(c * kChunk + i));
+    }
+  }
+  if (free_.empty() && used_ == chunks_.size() * kChunk) {
+    chunks_.push_back(map_chunk());
+    live_.push_back(0);
+  }
   // One probe: the slot is filled only when the prefix is new.
   RibEntry* made = nullptr;
   auto it = index_.lazy_emplace(k, [&](const auto& construct) {
     std::uint32_t n = 0;
-    if (free_.empty() && !dead_.empty()) {  // revive a released chunk: its slots become free
-      const std::uint32_t c = dead_.back();
-      dead_.pop_back();
-      chunks_[c] = map_chunk();
-      for (std::size_t i = kChunk; i-- > 0;) {
-        new (&(*chunks_[c])[i]) RibEntry{};
-        free_.push_back(static_cast<std::uint32_t>(c * kChunk + i));
-      }
-    }
     if (!free_.empty()) {
       n = free_.back();
       free_.pop_back();
       made = &at(n);
     } else {
-      if (used_ == chunks_.size() * kChunk) {
-        chunks_.push_back(map_chunk());
-        live_.push_back(0);
-      }
       n = static_cast<std::uint32_t>(used_++);
       made = new (&at(n)) RibEntry{};
     }
@@ -91,7 +93,7 @@ void RibTable::erase(RibEntry& e) {
   const std::uint32_t n = e.self;
   e = RibEntry{};  // drops the attribute refs the vector may still hold
   free_.push_back(n);
-  --live_[n / kChunk];
+  if (--live_[n / kChunk] == 0) ++emptied_;
 }
 
 std::size_t RibTable::compact() {
@@ -113,6 +115,7 @@ std::size_t RibTable::compact() {
     index_.rehash(0);
   }
   free_.shrink_to_fit();
+  emptied_ = 0;
   return released;
 }
 

@@ -163,6 +163,11 @@ class RibTable {
   // remain do not move. Returns the octets released.
   std::size_t compact();
   std::size_t chunks() const { return chunks_.size() - dead_.size(); }
+  // Chunks emptied since the last compact(): whether one could release anything.
+  std::size_t emptied() const { return emptied_; }
+  // Entry numbers are 28 bits (RibEntry::self): no more prefixes than this.
+  static constexpr std::size_t kMaxEntries = (std::size_t{1} << 28) - 1;
+  bool full() const { return size() >= kMaxEntries; }
 
   // Every entry sorted by key (show commands).
   std::vector<const RibEntry*> sorted() const;
@@ -216,6 +221,7 @@ class RibTable {
   std::vector<ChunkPtr> chunks_;     // nullptr: released by compact()
   std::vector<std::uint32_t> live_;  // entries in use per chunk
   std::vector<std::uint32_t> dead_;  // released chunks, revived before new ones
+  std::size_t emptied_ = 0;          // chunks emptied since the last compact()
   std::size_t used_ = 0;             // slots ever handed out
   std::vector<std::uint32_t> free_;  // erased slots, reused first
   absl::flat_hash_set<Slot, KeyHash, KeyEq> index_;

@@ -120,8 +120,9 @@ bool Peer::send(wire::Bytes message) {
 }
 
 void Peer::pause_input() {
-  for (const auto* c : {&main_, &second_})
-    if (*c && (*c)->link) (*c)->link->pause_reading();
+  // Only the connection that carries UPDATEs: a second one still in OPEN
+  // exchange or collision handling keeps reading.
+  if (const auto& c = lead(); c && c->link && c->fsm.state() == State::kEstablished) c->link->pause_reading();
 }
 
 void Peer::resume_input() {
@@ -448,6 +449,13 @@ void Peer::arm(const ConnPtr& c) {
   c->timer.async_wait([c, gen](const boost::system::error_code& ec) {
     if (ec || c->peer == nullptr || gen != c->timer_gen) return;
     Peer& p = *c->peer;
+    // Input we paused ourselves (the RIB lags) counts as traffic: the peer's
+    // KEEPALIVEs wait unread behind its UPDATEs, so our hold timer must not
+    // run out meanwhile (FRR does the same with a non-empty input queue).
+    if (c->link && c->link->paused() && c->fsm.state() == State::kEstablished) {
+      p.perform(c, c->fsm.handle(bare(EventType::kKeepAliveMsg), Clock::now()), nullptr);
+      if (c->peer == nullptr) return;
+    }
     p.perform(c, c->fsm.expire(Clock::now()), nullptr);
   });
 }

@@ -719,7 +719,9 @@ TEST(RibTable, CompactReleasesEmptiedChunksAndKeepsSurvivors) {
   const RibEntry* survivor = t.find(key(5));
   for (std::uint32_t i = 0; i < 20000; ++i)
     if (i != 5) t.erase(*t.find(key(i)));
+  EXPECT_GT(t.emptied(), 15u);  // chunks left with no entry: compact() has work
   EXPECT_GT(t.compact(), 0u);
+  EXPECT_EQ(t.emptied(), 0u);
   EXPECT_EQ(t.chunks(), 2u);  // the survivor's chunk and the last, partly handed-out one
   EXPECT_GT(full, 15u);
   EXPECT_EQ(t.find(key(5)), survivor);
@@ -731,6 +733,21 @@ TEST(RibTable, CompactReleasesEmptiedChunksAndKeepsSurvivors) {
   std::size_t seen = 0;
   t.for_each([&](const RibEntry&) { ++seen; });
   EXPECT_EQ(seen, 10001u);
+}
+
+// A prefix holds at most 0xfffe paths (its best index is two octets): one
+// more is refused and counted, the others stay.
+TEST(AdjRibIn, PathsPerPrefixAreCapped) {
+  AttrStore store;
+  AdjRibIn rr(1, ibgp_peer("10.0.0.9", 9), store);
+  const std::string_view p[] = {"203.0.113.10/32"};
+  std::vector<wire::NlriEntry> many;
+  for (std::uint32_t id = 1; id <= 0xfffe + 1; ++id) many.push_back({pfx(p[0]), id});
+  const auto r = announce(rr, ibgp_attrs(1, 100), many, true);
+  EXPECT_EQ(r.installed, 0xfffeu);
+  EXPECT_EQ(rr.count(kIpv4Unicast), 0xfffeu);
+  EXPECT_EQ(rr.find(v4(p[0]), 0xffff), nullptr);
+  EXPECT_NE(rr.find(v4(p[0]), 0xfffe), nullptr);
 }
 
 }  // namespace

@@ -149,7 +149,8 @@ TEST(SessionIo, ActivePassiveIpv4ExchangesUpdate) {
 }
 
 // Flow control: a paused peer delivers nothing more (the rest waits in its
-// buffer and TCP), resuming delivers everything in order, the session stays up.
+// buffer and TCP), its hold timer does not run out while paused, resuming
+// delivers everything in order, the session stays up.
 TEST(SessionIo, PausedInputDeliversNothingUntilResumed) {
   Pair p;
   auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 0x01010101);
@@ -165,10 +166,13 @@ TEST(SessionIo, PausedInputDeliversNothingUntilResumed) {
   ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.b.rec.update_prefixes.size() == 1; }));
   p.b.peer->pause_input();
   for (std::size_t n = 2; n <= 4; ++n) ASSERT_TRUE(p.a.peer->send(one_update(*p.a.peer->negotiated(), n)));
-  // Long enough for the three UPDATEs to reach b's socket (they would be delivered in ms).
+  // Longer than the hold time (3 s): b reads none of a's KEEPALIVEs meanwhile,
+  // and must not blame the peer for its own pause.
   run_until(
-      {&p.io_a, &p.io_b}, [] { return false; }, 300ms);
+      {&p.io_a, &p.io_b}, [] { return false; }, 4500ms);
   EXPECT_EQ(p.b.rec.update_prefixes.size(), 1u);
+  EXPECT_TRUE(p.b.rec.downs.empty());
+  EXPECT_TRUE(p.a.up() && p.b.up());
 
   p.b.peer->resume_input();
   ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.b.rec.update_prefixes.size() == 4; }));
