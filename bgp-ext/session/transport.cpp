@@ -66,8 +66,13 @@ void Link::on_read(const boost::system::error_code& ec, std::size_t n) {
     return;
   }
   rlen_ += n;
-  // read_pending_ stays set while messages are delivered: a close from inside
-  // a callback (finish_close) leaves the next read to us, not to a second one.
+  deliver_and_read_on();
+}
+
+// read_pending_ stays set while messages are delivered: a close from inside a
+// callback (finish_close) leaves the next read to us, not to a second one.
+void Link::deliver_and_read_on() {
+  read_pending_ = true;
   frame();
   read_pending_ = false;
   if (draining_) {
@@ -81,15 +86,7 @@ void Link::resume_reading() {
   if (!paused_) return;
   paused_ = false;
   if (!reading_ || read_pending_ || stopped_ || draining_) return;
-  // As in on_read: a close from inside a callback leaves the next read to us.
-  read_pending_ = true;
-  frame();
-  read_pending_ = false;
-  if (draining_) {
-    rlen_ = 0;
-    return read_some();
-  }
-  if (!stopped_ && !paused_) read_some();
+  deliver_and_read_on();  // what was buffered while paused first
 }
 
 void Link::frame() {

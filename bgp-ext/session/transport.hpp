@@ -82,6 +82,7 @@ class Link : public std::enable_shared_from_this<Link> {
   void read_some();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void frame();
+  void deliver_and_read_on();  // frame() the buffer, then read again unless stopped, paused or draining
   void finish_close();
   void write_next();
   void fail(const boost::system::error_code& ec);

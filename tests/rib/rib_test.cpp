@@ -645,19 +645,22 @@ TEST(Memory, HundredThousandPrefixesShareElevenSets) {
   EXPECT_EQ(store.stats().bytes, 0u);
 }
 
+// 10.x.y.z/32 for i = x.y.z, as a table key.
+PrefixKey host_key(std::uint32_t i) {
+  wire::Prefix p;
+  p.length = 32;
+  p.addr[0] = 10;
+  p.addr[1] = static_cast<std::uint8_t>(i >> 16);
+  p.addr[2] = static_cast<std::uint8_t>(i >> 8);
+  p.addr[3] = static_cast<std::uint8_t>(i);
+  return PrefixKey{kIpv4Unicast, p};
+}
+
 // The shared table: entries never move (events and exports keep pointers to
 // them while the index grows), erased slots are reused, sorted() orders by key.
 TEST(RibTable, EntriesStayPutWhileTheIndexGrowsAndSlotsAreReused) {
   RibTable t;
-  const auto key = [](std::uint32_t i) {
-    wire::Prefix p;
-    p.length = 32;
-    p.addr[0] = 10;
-    p.addr[1] = static_cast<std::uint8_t>(i >> 16);
-    p.addr[2] = static_cast<std::uint8_t>(i >> 8);
-    p.addr[3] = static_cast<std::uint8_t>(i);
-    return PrefixKey{kIpv4Unicast, p};
-  };
+  const auto key = host_key;
   RibEntry* first = &t.get(key(0));
   for (std::uint32_t i = 1; i < 50000; ++i) t.get(key(i));
   EXPECT_EQ(t.size(), 50000u);
@@ -705,15 +708,7 @@ TEST(RibTable, AdjRibInAndLocRibShareThePath) {
 // the table keeps working (released chunks are reused first).
 TEST(RibTable, CompactReleasesEmptiedChunksAndKeepsSurvivors) {
   RibTable t;
-  const auto key = [](std::uint32_t i) {
-    wire::Prefix p;
-    p.length = 32;
-    p.addr[0] = 10;
-    p.addr[1] = static_cast<std::uint8_t>(i >> 16);
-    p.addr[2] = static_cast<std::uint8_t>(i >> 8);
-    p.addr[3] = static_cast<std::uint8_t>(i);
-    return PrefixKey{kIpv4Unicast, p};
-  };
+  const auto key = host_key;
   for (std::uint32_t i = 0; i < 20000; ++i) t.get(key(i));
   const std::size_t full = t.chunks();
   const RibEntry* survivor = t.find(key(5));

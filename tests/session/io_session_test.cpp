@@ -122,19 +122,24 @@ wire::Bytes one_update(const Negotiated& n, std::size_t prefixes, std::uint8_t o
 struct Pair {
   asio::io_context io_a, io_b;  // two contexts so that one side can be paused
   Side a{io_a, "127.0.0.1"}, b{io_b, "127.0.0.2"};
+
+  // a (AS 65001) connects, b (AS 65002) is passive; both started.
+  void start_active_passive() {
+    auto ca = make_config("127.0.0.1", "127.0.0.2", b.port(), 65001, 65002, 0x01010101);
+    auto cb = make_config("127.0.0.2", "127.0.0.1", a.port(), 65002, 65001, 0x02020202);
+    cb.passive = true;
+    a.make_peer(io_a, ca);
+    b.make_peer(io_b, cb);
+    b.peer->start();
+    a.peer->start();
+  }
 };
 
 // ---- two Peers --------------------------------------------------------------
 
 TEST(SessionIo, ActivePassiveIpv4ExchangesUpdate) {
   Pair p;
-  auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 0x01010101);
-  auto cb = make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 0x02020202);
-  cb.passive = true;
-  p.a.make_peer(p.io_a, ca);
-  p.b.make_peer(p.io_b, cb);
-  p.b.peer->start();
-  p.a.peer->start();
+  p.start_active_passive();
   ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.a.up() && p.b.up(); }));
   EXPECT_EQ(p.a.rec.established, 1);
   EXPECT_EQ(p.b.rec.established, 1);
@@ -153,13 +158,7 @@ TEST(SessionIo, ActivePassiveIpv4ExchangesUpdate) {
 // delivers everything in order, the session stays up.
 TEST(SessionIo, PausedInputDeliversNothingUntilResumed) {
   Pair p;
-  auto ca = make_config("127.0.0.1", "127.0.0.2", p.b.port(), 65001, 65002, 0x01010101);
-  auto cb = make_config("127.0.0.2", "127.0.0.1", p.a.port(), 65002, 65001, 0x02020202);
-  cb.passive = true;
-  p.a.make_peer(p.io_a, ca);
-  p.b.make_peer(p.io_b, cb);
-  p.b.peer->start();
-  p.a.peer->start();
+  p.start_active_passive();
   ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.a.up() && p.b.up(); }));
 
   ASSERT_TRUE(p.a.peer->send(one_update(*p.a.peer->negotiated(), 1)));
