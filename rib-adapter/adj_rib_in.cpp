@@ -79,10 +79,6 @@ bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
   return false;
 }
 
-// Paths one prefix may hold (all peers, all ADD-PATH ids): the best index is
-// two octets, 0xffff meaning none.
-constexpr std::size_t kMaxPathsPerPrefix = 0xfffe;
-
 // How many prefixes ahead the index slots are prefetched: enough to overlap
 // the misses of a large table, few enough to stay in L1.
 constexpr int kPrefetchAhead = 8;
@@ -122,7 +118,7 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
       }
     }
     if (route == nullptr) {
-      if (entry.paths.size() >= kMaxPathsPerPrefix) {
+      if (entry.paths.size() >= table_->path_limit()) {
         ++r.filtered;
         continue;
       }

@@ -1,22 +1,5 @@
 // Adj-RIB-In of one peer: what the peer announced, after RFC 7606 handling,
 // with attributes interned. Owned by the route decision engine (one thread).
-//
-// apply() takes a decoded UPDATE and its strongest RFC 7606 action:
-//   none, attribute-discard: withdrawals (Withdrawn Routes, MP_UNREACH_NLRI)
-//     first, then the NLRI field and MP_REACH_NLRI are installed with the set
-//     minus the discarded attributes (RFC 4271 §4.3: a prefix in both is
-//     announced);
-//   treat-as-withdraw: every prefix of the UPDATE, in any of the four places,
-//     is removed;
-//   session reset: nothing; the session layer resets and then calls clear().
-// A withdraw of a path that is not there (E30: unknown ADD-PATH path id) is
-// ignored and counted. Only IPv4/IPv6 unicast NLRI are stored; MP_* of other
-// families are ignored.
-//
-// Every mutator returns the (family, prefix) keys whose paths changed, sorted
-// and unique, for LocRib::update.
-// Adj-RIB-In of one peer: what the peer announced, after RFC 7606 handling,
-// with attributes interned. Owned by the route decision engine (one thread).
 // The paths live in the shared RibTable (rib_table.hpp), tagged with the
 // peer's id; this class is the peer's view and its bookkeeping (counts,
 // max-prefix, import hooks).

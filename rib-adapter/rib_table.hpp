@@ -12,6 +12,7 @@
 #include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 
+#include <algorithm>
 #include <chrono>
 #include <compare>
 #include <cstdint>
@@ -105,9 +106,9 @@ class BestIndex {
   std::uint16_t operator*() const { return v_; }
   std::uint16_t& operator*() { return v_; }
   void reset() { v_ = kNone; }
+  static constexpr std::uint16_t kNone = 0xffff;
 
  private:
-  static constexpr std::uint16_t kNone = 0xffff;
   std::uint16_t v_ = kNone;
 };
 
@@ -168,6 +169,11 @@ class RibTable {
   // Entry numbers are 28 bits (RibEntry::self): no more prefixes than this.
   static constexpr std::size_t kMaxEntries = (std::size_t{1} << 28) - 1;
   bool full() const { return size() >= kMaxEntries; }
+  // Paths one prefix may hold (all peers, all ADD-PATH ids): the best index
+  // is two octets, 0xffff meaning none. Lower limits are for tests.
+  static constexpr std::size_t kMaxPathsPerPrefix = 0xfffe;
+  std::size_t path_limit() const { return path_limit_; }
+  void set_path_limit(std::size_t n) { path_limit_ = std::min(n, kMaxPathsPerPrefix); }
 
   // Every entry sorted by key (show commands).
   std::vector<const RibEntry*> sorted() const;
@@ -226,6 +232,8 @@ class RibTable {
   std::vector<std::uint32_t> free_;  // erased slots, reused first
   absl::flat_hash_set<Slot, KeyHash, KeyEq> index_;
   std::vector<PeerFacts> facts_;
+  std::size_t path_limit_ = kMaxPathsPerPrefix;
 };
+static_assert(RibTable::kMaxPathsPerPrefix <= BestIndex::kNone, "every path index must fit a BestIndex");
 
 }  // namespace cats::rib

@@ -138,6 +138,7 @@ ApplyResult announce(AdjRibIn& rib, const wire::AttributeSet& attrs, std::span<c
     EXPECT_TRUE(r.applied);
     all.changed.insert(all.changed.end(), r.changed.begin(), r.changed.end());
     all.installed += r.installed;
+    all.filtered += r.filtered;
     all.over_limit = r.over_limit;
   }
   return all;
@@ -733,16 +734,41 @@ TEST(RibTable, CompactReleasesEmptiedChunksAndKeepsSurvivors) {
 // A prefix holds at most 0xfffe paths (its best index is two octets): one
 // more is refused and counted, the others stay.
 TEST(AdjRibIn, PathsPerPrefixAreCapped) {
+  // The limit counts every peer's paths; replacing a held path is always
+  // allowed, and a withdrawal makes room. (The real limit, 0xfffe, is checked
+  // against BestIndex at compile time; filling it takes seconds per prefix.)
   AttrStore store;
-  AdjRibIn rr(1, ibgp_peer("10.0.0.9", 9), store);
-  const std::string_view p[] = {"203.0.113.10/32"};
-  std::vector<wire::NlriEntry> many;
-  for (std::uint32_t id = 1; id <= 0xfffe + 1; ++id) many.push_back({pfx(p[0]), id});
-  const auto r = announce(rr, ibgp_attrs(1, 100), many, true);
-  EXPECT_EQ(r.installed, 0xfffeu);
-  EXPECT_EQ(rr.count(kIpv4Unicast), 0xfffeu);
-  EXPECT_EQ(rr.find(v4(p[0]), 0xffff), nullptr);
-  EXPECT_NE(rr.find(v4(p[0]), 0xfffe), nullptr);
+  LocRib loc;
+  EXPECT_EQ(loc.table().path_limit(), RibTable::kMaxPathsPerPrefix);
+  loc.table().set_path_limit(3);
+  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store, loc);
+  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store, loc);
+  const wire::NlriEntry a12[] = {{pfx("203.0.113.10/32"), 1}, {pfx("203.0.113.10/32"), 2}};
+  const wire::NlriEntry b12[] = {{pfx("203.0.113.10/32"), 1}, {pfx("203.0.113.10/32"), 2}};
+  auto r = announce(a, ibgp_attrs(1, 100), a12, true);
+  EXPECT_EQ(r.installed, 2u);
+  r = announce(b, ibgp_attrs(2, 100), b12, true);
+  EXPECT_EQ(r.installed, 1u);
+  EXPECT_EQ(r.filtered, 1u);
+  EXPECT_NE(b.find(v4("203.0.113.10/32"), 1), nullptr);
+  EXPECT_EQ(b.find(v4("203.0.113.10/32"), 2), nullptr);
+  EXPECT_EQ(loc.find(v4("203.0.113.10/32"))->paths.size(), 3u);
+
+  // At the limit, a held path takes new attributes.
+  r = announce(a, ibgp_attrs(1, 200), std::span(a12).first(1), true);
+  EXPECT_EQ(r.installed, 1u);
+  EXPECT_EQ(r.filtered, 0u);
+  // Room after a withdrawal.
+  EXPECT_EQ(withdraw(a, std::span(a12).last(1), true).withdrawn, 1u);
+  r = announce(b, ibgp_attrs(2, 100), std::span(b12).last(1), true);
+  EXPECT_EQ(r.installed, 1u);
+  EXPECT_NE(b.find(v4("203.0.113.10/32"), 2), nullptr);
+  // Other prefixes have their own room.
+  const wire::NlriEntry other[] = {{pfx("203.0.113.11/32"), 7}};
+  EXPECT_EQ(announce(a, ibgp_attrs(1, 100), other, true).installed, 1u);
+  // The limit cannot be raised past what a BestIndex holds.
+  loc.table().set_path_limit(1u << 20);
+  EXPECT_EQ(loc.table().path_limit(), RibTable::kMaxPathsPerPrefix);
 }
 
 }  // namespace
