@@ -8,8 +8,8 @@
 namespace cats::rib {
 
 // Multiply-xorshift over the address words and (afi, safi, length): cheap,
-// and the high bits Abseil uses for the probe position are well mixed.
-std::uint32_t RibTable::hash(const PrefixKey& k) {
+// and both ends are well mixed (the low bits place a slot, the top four tag it).
+std::uint64_t RibTable::hash(const PrefixKey& k) {
   std::uint64_t hi = 0;
   std::uint64_t lo = 0;
   std::memcpy(&hi, k.prefix.addr.data(), 8);
@@ -20,19 +20,23 @@ std::uint32_t RibTable::hash(const PrefixKey& k) {
   h ^= h >> 29;
   h *= 0xbf58476d1ce4e5b9ULL;
   h ^= h >> 32;
-  return static_cast<std::uint32_t>(h);
+  return h;
 }
 
-RibTable::RibTable() : index_(0, KeyHash{}, KeyEq{this}) {}
+RibTable::RibTable() = default;
 
 RibEntry* RibTable::find(const PrefixKey& k) {
-  auto it = index_.find(k);
-  return it == index_.end() ? nullptr : &at(*it & 0xffffffff);
+  const std::uint32_t n = index_.find(hash(k), key_is(k));
+  return n == PrefixIndex::kNone ? nullptr : &at(n);
 }
 
 const RibEntry* RibTable::find(const PrefixKey& k) const {
-  auto it = index_.find(k);
-  return it == index_.end() ? nullptr : &at(*it & 0xffffffff);
+  const std::uint32_t n = index_.find(hash(k), key_is(k));
+  return n == PrefixIndex::kNone ? nullptr : &at(n);
+}
+
+void RibTable::rebuild_index() {
+  index_.rebuild(size(), [this](auto add) { for_each([&](const RibEntry& e) { add(hash(e.key), e.self); }); });
 }
 
 RibTable::ChunkPtr RibTable::map_chunk() {
@@ -51,7 +55,7 @@ RibTable::~RibTable() {
 }
 
 RibEntry& RibTable::get(const PrefixKey& k) {
-  // A free slot first (mapping may throw; not inside lazy_emplace's callback):
+  // A free slot first (mapping may throw: not inside the index's callback):
   // a released chunk is revived before a new one is mapped.
   if (free_.empty() && !dead_.empty()) {
     const std::uint32_t c = dead_.back();
@@ -66,31 +70,34 @@ RibEntry& RibTable::get(const PrefixKey& k) {
     chunks_.push_back(map_chunk());
     live_.push_back(0);
   }
+  if (!index_.has_room()) rebuild_index();
   // One probe: the slot is filled only when the prefix is new.
-  RibEntry* made = nullptr;
-  auto it = index_.lazy_emplace(k, [&](const auto& construct) {
-    std::uint32_t n = 0;
-    if (!free_.empty()) {
-      n = free_.back();
-      free_.pop_back();
-      made = &at(n);
-    } else {
-      n = static_cast<std::uint32_t>(used_++);
-      made = new (&at(n)) RibEntry{};
-    }
-    made->key = k;
-    made->live = true;
-    made->self = n;
-    ++live_[n / kChunk];
-    construct(slot(*made));
-  });
-  return made != nullptr ? *made : at(*it & 0xffffffff);
+  const std::uint32_t n = index_
+                              .find_or_insert(hash(k), key_is(k),
+                                              [&] {
+                                                std::uint32_t m = 0;
+                                                if (!free_.empty()) {
+                                                  m = free_.back();
+                                                  free_.pop_back();
+                                                } else {
+                                                  m = static_cast<std::uint32_t>(used_++);
+                                                  new (&at(m)) RibEntry{};
+                                                }
+                                                RibEntry& e = at(m);
+                                                e.key = k;
+                                                e.live = true;
+                                                e.self = m;
+                                                ++live_[m / kChunk];
+                                                return m;
+                                              })
+                              .first;
+  return at(n);
 }
 
 void RibTable::erase(RibEntry& e) {
   if (!e.live) return;
-  index_.erase(slot(e));
   const std::uint32_t n = e.self;
+  index_.erase(hash(e.key), n);
   e = RibEntry{};  // drops the attribute refs the vector may still hold
   free_.push_back(n);
   if (--live_[n / kChunk] == 0) ++emptied_;
@@ -109,10 +116,11 @@ std::size_t RibTable::compact() {
     released += sizeof(Chunk);
   }
   if (released != 0) std::erase_if(free_, [&](std::uint32_t n) { return gone[n / kChunk]; });
-  // Shrink the index when it is at most a quarter full.
-  if (index_.bucket_count() > 64 && index_.size() * 4 < index_.bucket_count()) {
-    released += (index_.bucket_count() - index_.size()) * (sizeof(Slot) + 1);
-    index_.rehash(0);
+  // Shrink the index when it is mostly empty (this also clears its tombstones).
+  if (index_.oversized()) {
+    const std::size_t before = index_.bytes();
+    rebuild_index();
+    released += before - std::min(before, index_.bytes());
   }
   free_.shrink_to_fit();
   emptied_ = 0;

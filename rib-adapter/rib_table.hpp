@@ -4,12 +4,11 @@
 // view of the paths tagged with its peer id, so a path is stored once.
 //
 // Entries live in fixed-size chunks and never move: a pointer to an entry
-// stays valid until the entry is erased. The index is an open-addressing hash
-// set (Abseil's Swiss table) of 8-octet elements, a 32-bit hash and an entry
-// number, looked up by prefix through the entries themselves.
+// stays valid until the entry is erased. The index (prefix_index.hpp) maps a
+// prefix to its entry number in four octets per slot, comparing keys through
+// the entries themselves.
 #pragma once
 
-#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 
 #include <algorithm>
@@ -25,6 +24,7 @@
 
 #include "attr_store.hpp"
 #include "decision.hpp"
+#include "prefix_index.hpp"
 #include "wire/update.hpp"
 
 namespace cats::rib {
@@ -141,10 +141,11 @@ class RibTable {
   RibEntry& get(const PrefixKey& k);
   // Starts loading the index slot k would use: callers walking many prefixes
   // prefetch a few ahead, so the cache misses overlap.
-  void prefetch(const PrefixKey& k) const { index_.prefetch(k); }
+  void prefetch(const PrefixKey& k) const { index_.prefetch(hash(k)); }
   // Frees an entry (its paths must be gone).
   void erase(RibEntry& e);
   std::size_t size() const { return index_.size(); }
+  std::size_t index_bytes() const { return index_.bytes(); }
 
   // Every entry, in storage order.
   template <class F>
@@ -167,7 +168,7 @@ class RibTable {
   // Chunks emptied since the last compact(): whether one could release anything.
   std::size_t emptied() const { return emptied_; }
   // Entry numbers are 28 bits (RibEntry::self): no more prefixes than this.
-  static constexpr std::size_t kMaxEntries = (std::size_t{1} << 28) - 1;
+  static constexpr std::size_t kMaxEntries = PrefixIndex::kEntryLimit;
   bool full() const { return size() >= kMaxEntries; }
   // Paths one prefix may hold (all peers, all ADD-PATH ids): the best index
   // is two octets, 0xffff meaning none. Lower limits are for tests.
@@ -184,27 +185,15 @@ class RibTable {
 
  private:
   static constexpr std::size_t kChunk = 1024;
-  // An index element is (hash << 32 | entry number): growing the index
-  // rehashes from the element alone, without touching the entries.
-  using Slot = std::uint64_t;
-  static std::uint32_t hash(const PrefixKey& k);
-  static Slot slot(const RibEntry& e) { return std::uint64_t{hash(e.key)} << 32 | e.self; }
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(Slot s) const { return s >> 32; }
-    std::size_t operator()(const PrefixKey& k) const { return hash(k); }
-  };
-  struct KeyEq {
-    using is_transparent = void;
-    const RibTable* t;
-    bool operator()(Slot a, Slot b) const { return a == b; }
-    bool operator()(Slot a, const PrefixKey& k) const { return same(t->at(a & 0xffffffff).key, k); }
-    bool operator()(const PrefixKey& k, Slot a) const { return same(t->at(a & 0xffffffff).key, k); }
-  };
+  static std::uint64_t hash(const PrefixKey& k);
   static bool same(const PrefixKey& a, const PrefixKey& b) {
     return a.prefix.length == b.prefix.length && std::memcmp(a.prefix.addr.data(), b.prefix.addr.data(), 16) == 0 &&
            a.family.afi == b.family.afi && a.family.safi == b.family.safi;
   }
+  auto key_is(const PrefixKey& k) const {
+    return [this, &k](std::uint32_t n) { return same(at(n).key, k); };
+  }
+  void rebuild_index();
   // Chunks are raw storage: a slot is constructed when first handed out, so a
   // new chunk costs no pass over its memory.
   struct Chunk {
@@ -230,7 +219,7 @@ class RibTable {
   std::size_t emptied_ = 0;          // chunks emptied since the last compact()
   std::size_t used_ = 0;             // slots ever handed out
   std::vector<std::uint32_t> free_;  // erased slots, reused first
-  absl::flat_hash_set<Slot, KeyHash, KeyEq> index_;
+  PrefixIndex index_;
   std::vector<PeerFacts> facts_;
   std::size_t path_limit_ = kMaxPathsPerPrefix;
 };

@@ -683,6 +683,65 @@ TEST(RibTable, EntriesStayPutWhileTheIndexGrowsAndSlotsAreReused) {
                              [](const RibEntry* a, const RibEntry* b) { return a->key < b->key; }));
 }
 
+// Many keys on one hash: every probe compares through the entries; erased
+// slots are reused before the index grows, and a rebuild keeps the rest.
+TEST(PrefixIndex, CollidingHashesTombstonesAndRebuild) {
+  PrefixIndex idx;
+  std::vector<std::uint64_t> keys;  // entry number -> key
+  auto eq = [&](std::uint64_t k) { return [&keys, k](std::uint32_t n) { return keys[n] == k; }; };
+  auto rebuild = [&] {
+    idx.rebuild(idx.size(), [&](auto add) {
+      for (std::uint32_t n = 0; n < keys.size(); ++n)
+        if (keys[n] != 0) add(42, n);
+    });
+  };
+  auto insert = [&](std::uint64_t k) {
+    if (!idx.has_room()) rebuild();
+    return idx.find_or_insert(42, eq(k), [&] {
+      keys.push_back(k);
+      return static_cast<std::uint32_t>(keys.size() - 1);
+    });
+  };
+  for (std::uint64_t k = 1; k <= 20; ++k) EXPECT_TRUE(insert(k).second);
+  EXPECT_FALSE(insert(7).second);
+  EXPECT_EQ(insert(7).first, 6u);
+  const std::size_t cap = idx.capacity();
+  for (std::uint32_t n = 0; n < 20; n += 2) {
+    EXPECT_TRUE(idx.erase(42, n));
+    keys[n] = 0;
+  }
+  EXPECT_FALSE(idx.erase(42, 0));
+  EXPECT_EQ(idx.size(), 10u);
+  for (std::uint64_t k = 1; k <= 20; ++k) EXPECT_EQ(idx.find(42, eq(k)), k % 2 == 0 ? k - 1 : PrefixIndex::kNone) << k;
+  for (std::uint64_t k = 101; k <= 110; ++k) EXPECT_TRUE(insert(k).second);
+  EXPECT_EQ(idx.capacity(), cap);  // the tombstones took them
+  rebuild();
+  EXPECT_EQ(idx.size(), 20u);
+  EXPECT_EQ(idx.find(42, eq(105)), 24u);
+  EXPECT_EQ(idx.find(42, eq(4)), 3u);
+  EXPECT_EQ(idx.find(42, eq(3)), PrefixIndex::kNone);
+}
+
+// Withdraw-and-announce churn at a steady size: the index does not grow.
+TEST(RibTable, ChurnAtSteadySizeKeepsTheIndexSize) {
+  RibTable t;
+  const auto key = host_key;
+  for (std::uint32_t i = 0; i < 1000; ++i) t.get(key(i));
+  const std::size_t bytes = t.index_bytes();
+  EXPECT_LE(bytes, 4096u * 4);
+  std::uint32_t next = 1000;
+  for (int round = 0; round < 200; ++round) {
+    for (std::uint32_t i = next - 1000; i < next - 500; ++i) t.erase(*t.find(key(i)));
+    for (std::uint32_t i = 0; i < 500; ++i) t.get(key(next + i));
+    next += 500;
+  }
+  EXPECT_EQ(t.size(), 1000u);
+  EXPECT_LE(t.index_bytes(), bytes * 2);
+  for (std::uint32_t i = next - 1000; i < next; ++i) ASSERT_NE(t.find(key(i)), nullptr) << i;
+  EXPECT_EQ(t.find(key(next - 1001)), nullptr);
+  EXPECT_EQ(t.find(key(0)), nullptr);
+}
+
 // A path is stored once: the Adj-RIB-In's view and the Loc-RIB's entry are the same object.
 TEST(RibTable, AdjRibInAndLocRibShareThePath) {
   AttrStore store;
