@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <utility>
 
 namespace cats::rib {
 
@@ -229,17 +230,65 @@ std::optional<Step> run_rules(std::span<const PathInfo> paths, Candidates& c, co
   return std::nullopt;
 }
 
+// The rules unrolled with direct calls (the table's function pointers are
+// constants here): the pairwise comparison is the decision's inner loop.
+template <std::size_t I>
+bool decide_at(const PathInfo& a, const PathInfo& b, const Cfg& cfg, Comparison& c) {
+  constexpr Rule kRule = kRules[I];
+  const int p = kRule.prefer(a, b, cfg);
+  if (p == 0) return false;
+  c = {p < 0 ? Better::kFirst : Better::kSecond, kRule.step};
+  return true;
+}
+template <std::size_t... I>
+Comparison compare_rules(const PathInfo& a, const PathInfo& b, const Cfg& cfg, std::index_sequence<I...>) {
+  Comparison c;
+  (void)(decide_at<I>(a, b, cfg, c) || ...);
+  return c;
+}
+Comparison compare_all(const PathInfo& a, const PathInfo& b, const Cfg& cfg) {
+  return compare_rules(a, b, cfg, std::make_index_sequence<kRules.size()>{});
+}
+
+// Every step orders these paths totally when their MEDs are all comparable
+// and their IGP costs all known or all unknown (the eBGP-only age step only
+// meets pairs of one kind: the step before it separates eBGP from the rest).
+// Then the steps as eliminations keep exactly the lexicographic maxima, and a
+// single pass with compare() finds the same path.
+bool totally_ordered(std::span<const PathInfo> paths, const Cfg& cfg) {
+  const PathInfo& first = paths.front();
+  for (const PathInfo& p : paths) {
+    if (p.igp_cost.has_value() != first.igp_cost.has_value()) return false;
+    if (!cfg.always_compare_med && p.neighbor_as != first.neighbor_as) return false;
+  }
+  return true;
+}
+
+// The same answer as the eliminations for a totally ordered set: the first of
+// the maxima, and as the reason the last step at which a rival falls (each
+// rival falls at the first step where it differs from the best).
+Selection select_by_comparison(std::span<const PathInfo> paths, const Cfg& cfg) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < paths.size(); ++i)
+    if (compare_all(paths[i], paths[best], cfg).better == Better::kFirst) best = i;
+  Step reason = Step::kOnlyPath;
+  bool first = true;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (i == best) continue;
+    const Step s = compare_all(paths[best], paths[i], cfg).step;
+    if (first || s > reason) reason = s;
+    first = false;
+  }
+  return {best, reason};
+}
+
 }  // namespace
 
 Comparison compare(const PathInfo& a, const PathInfo& b, const DecisionConfig& cfg) {
-  for (const Rule& rule : kRules) {
-    const int p = rule.prefer(a, b, cfg);
-    if (p != 0) return {p < 0 ? Better::kFirst : Better::kSecond, rule.step};
-  }
-  return {Better::kNeither, Step::kEqual};
+  return compare_all(a, b, cfg);
 }
 
-std::optional<Selection> select_best(std::span<const PathInfo> paths, const DecisionConfig& cfg) {
+std::optional<Selection> select_best_by_elimination(std::span<const PathInfo> paths, const DecisionConfig& cfg) {
   if (paths.empty()) return std::nullopt;
   Candidates c(paths.size());
   const std::optional<Step> decided = run_rules(paths, c, cfg, kRules.size());
@@ -249,6 +298,13 @@ std::optional<Selection> select_best(std::span<const PathInfo> paths, const Deci
   if (!paths[best].next_hop_reachable) return std::nullopt;  // RFC 4271 §9.1.2.1
   if (paths.size() == 1) return Selection{best, Step::kOnlyPath};
   return Selection{best, decided.value_or(Step::kEqual)};
+}
+
+std::optional<Selection> select_best(std::span<const PathInfo> paths, const DecisionConfig& cfg) {
+  if (paths.size() < 2 || !totally_ordered(paths, cfg)) return select_best_by_elimination(paths, cfg);
+  const Selection sel = select_by_comparison(paths, cfg);
+  if (!paths[sel.index].next_hop_reachable) return std::nullopt;
+  return sel;
 }
 
 std::vector<std::size_t> select_multipath(std::span<const PathInfo> paths, const DecisionConfig& cfg) {

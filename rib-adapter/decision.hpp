@@ -19,9 +19,12 @@
 // there is no separate mode for it. An unknown IGP cost is equal to any cost:
 // such a path neither removes nor is removed at that step.
 //
-// Cost: one pass per step, and a pass over pairs for the three steps that are
-// not total orders (MED, IGP cost, oldest eBGP), among the paths still left.
-// No allocation up to 16 paths.
+// Cost: when every step is a total order on the set (one neighbor AS or
+// always-compare-med; IGP costs all known or all unknown), one pass of
+// pairwise comparisons, which give the same answer there. Otherwise one pass
+// per step, and a pass over pairs for the three steps that are not total
+// orders (MED, IGP cost, oldest eBGP), among the paths still left. No
+// allocation up to 16 paths.
 #pragma once
 
 #include <cstddef>
@@ -92,8 +95,12 @@ struct Selection {
   bool operator==(const Selection&) const = default;
 };
 
-// The best path, or nullopt when no path has a reachable next hop.
+// The best path, or nullopt when no path has a reachable next hop. When every
+// step orders the paths totally (MEDs comparable, IGP costs all known or all
+// unknown) one pass of compare() gives the eliminations' answer, and is used.
 std::optional<Selection> select_best(std::span<const PathInfo> paths, const DecisionConfig& cfg);
+// The eliminations always (tests check select_best against it).
+std::optional<Selection> select_best_by_elimination(std::span<const PathInfo> paths, const DecisionConfig& cfg);
 
 // The multipath set: the best path first, then the paths equal to it up to and
 // including the IGP cost step (same AS_PATH unless as_path_relax), in decision

@@ -455,6 +455,66 @@ TEST(OrderIndependence, RandomSetsMatchDeterministicMedInEveryOrder) {
   EXPECT_GT(decided_by_med, 10);
 }
 
+// select_best takes one pass of compare() when every step is a total order
+// on the set; index and reason must be the eliminations' in every case,
+// ties, unreachable and stale paths included.
+TEST(OrderIndependence, ComparisonPassAgreesWithEliminations) {
+  std::mt19937 rng(424242);
+  auto pick = [&](auto... v) {
+    const std::array<std::common_type_t<decltype(v)...>, sizeof...(v)> values{v...};
+    return values[std::uniform_int_distribution<std::size_t>(0, values.size() - 1)(rng)];
+  };
+  int total = 0, ties = 0, none = 0;
+  std::set<Step> reasons;
+  for (int round = 0; round < 3000; ++round) {
+    DecisionConfig cfg;
+    cfg.always_compare_med = pick(false, true);
+    cfg.med_missing_as_worst = pick(false, true);
+    cfg.aigp = pick(false, true);
+    cfg.prefer_oldest_ebgp = pick(false, true);
+    const bool one_as = pick(true, true, false);
+    const bool igp_known = pick(true, false);
+    const std::size_t n = pick(2, 3, 4, 6);
+    std::vector<PathInfo> paths;
+    for (std::size_t i = 0; i < n; ++i) {
+      PathInfo p = base();
+      p.path_id = pick(1u, 2u);  // ties on purpose
+      p.received_seq = pick(1u, 2u, 3u);
+      p.next_hop_reachable = pick(true, true, true, false);
+      p.stale = pick(false, false, true);
+      if (pick(false, true)) p.local_pref = pick(100u, 200u);
+      if (pick(false, true)) p.aigp = pick(10u, 20u);
+      p.as_path_length = pick(1u, 2u);
+      p.origin = pick(0, 1);
+      if (pick(false, true)) p.med = pick(0u, 10u);
+      p.neighbor_as = one_as ? 65001u : pick(65001u, 65002u);
+      p.peer.type = pick(PeerType::kInternal, PeerType::kExternal, PeerType::kConfedExternal, PeerType::kLocal);
+      if (igp_known) p.igp_cost = pick(5u, 10u);
+      p.peer.router_id = pick(1u, 2u);
+      if (pick(false, true)) p.cluster_list = kOneCluster;
+      p.peer.address = pick(addr("192.0.2.1"), addr("192.0.2.2"));
+      paths.push_back(p);
+    }
+    // A duplicate now and then: identical on every step.
+    if (pick(false, false, false, true)) paths.push_back(paths.front());
+    const auto slow = select_best_by_elimination(paths, cfg);
+    const auto fast = select_best(paths, cfg);
+    ASSERT_EQ(fast, slow) << "round " << round;
+    if (!slow) {
+      ++none;
+      continue;
+    }
+    ++total;
+    reasons.insert(slow->reason);
+    if (slow->reason == Step::kEqual) ++ties;
+  }
+  // The generator reaches ties, sets without a best and most steps.
+  EXPECT_GT(total, 2000);
+  EXPECT_GT(ties, 50);
+  EXPECT_GT(none, 10);
+  EXPECT_GE(reasons.size(), 12u);
+}
+
 TEST(OrderIndependence, PairsAgreeWithCompare) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> coin(0, 1);
