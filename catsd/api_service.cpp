@@ -204,8 +204,8 @@ ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibS
                                                                     : "paths-changed");
       c.set_prefix(note.key.prefix.to_string());
       c.set_family(family_name(note.key.family));
-      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && entry->best)
-        fill_path(engine_, *entry, *entry->best, c.mutable_best());
+      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && entry->best())
+        fill_path(engine_, *entry, *entry->best(), c.mutable_best());
       c.set_timestamp_ms(static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
               .count()));

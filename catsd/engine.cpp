@@ -671,16 +671,16 @@ void Engine::export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibE
   const bool add_path = n.ectx.add_path.for_afi(k.prefix.afi);
   std::vector<DesiredPath> desired;
   auto consider = [&](std::size_t i) {
-    const auto& p = e->paths[i];
+    const auto& p = e->paths()[i];
     if (p.peer == n.id) return;  // never back to the peer it came from
     auto r = export_path(*p.attrs, k.prefix, source_of(p.peer), n.target, store_);
     if (r.attrs) desired.push_back({{p.peer, p.path_id}, std::move(r.attrs)});
   };
-  if (e != nullptr && e->best) {
-    consider(*e->best);
+  if (e != nullptr && e->best()) {
+    consider(*e->best());
     if (add_path)
-      for (std::size_t i = 0; i < e->paths.size(); ++i)
-        if (i != *e->best) consider(i);
+      for (std::size_t i = 0; i < e->paths().size(); ++i)
+        if (i != *e->best()) consider(i);
   }
   n.rib_out.set(k, std::move(desired), add_path);
 }

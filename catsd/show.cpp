@@ -191,12 +191,12 @@ void show_neighbors(const Engine& e, const std::vector<PeerRuntime>& rt, const p
 }
 
 void fill_path(const Engine& e, const rib::RibEntry& entry, std::size_t i, pb::RibPath* o) {
-  const auto& p = entry.paths[i];
+  const auto& p = entry.paths()[i];
   const auto info = e.loc_rib().path_info(entry, i);
   const auto& a = p.attrs->attrs();
   o->set_peer(peer_text(e, p.peer));
   o->set_path_id(p.path_id);
-  o->set_best(entry.best && *entry.best == i);
+  o->set_best(entry.best() && *entry.best() == i);
   o->set_next_hop(next_hop_text(*p.attrs));
   if (const auto* ap = a.get<AsPath>(attr::kAsPath)) o->set_as_path(as_path_text(*ap));
   static constexpr const char* kOrigin[] = {"igp", "egp", "incomplete"};
@@ -228,9 +228,9 @@ bool show_rib(const Engine& e, const pb::ShowRibRequest& req, pb::ShowRibReply* 
     auto* o = out->add_entries();
     o->set_prefix(k.prefix.to_string());
     o->set_family(family_name(k.family));
-    o->set_reason(std::string(rib::step_name(entry.reason)));
-    for (std::size_t i = 0; i < entry.paths.size(); ++i) {
-      if (req.best_only() && !(entry.best && *entry.best == i)) continue;
+    o->set_reason(std::string(rib::step_name(entry.reason())));
+    for (std::size_t i = 0; i < entry.paths().size(); ++i) {
+      if (req.best_only() && !(entry.best() && *entry.best() == i)) continue;
       fill_path(e, entry, i, o->add_paths());
     }
   };
@@ -292,15 +292,15 @@ void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::Show
   for (const auto* ep : entries) {
     const rib::RibEntry& entry = *ep;
     const rib::PrefixKey& k = entry.key;
-    const bool any = std::any_of(entry.paths.begin(), entry.paths.end(), [&](const rib::AdjRoute& p) {
+    const bool any = std::any_of(entry.paths().begin(), entry.paths().end(), [&](const rib::AdjRoute& p) {
       return p.attrs->attrs().find(e.cats_type()) != nullptr;
     });
     if (!any) continue;
     auto* v = out->add_services();
     v->set_prefix(k.prefix.to_string());
     v->set_family(family_name(k.family));
-    for (std::size_t i = 0; i < entry.paths.size(); ++i) {
-      const auto& p = entry.paths[i];
+    for (std::size_t i = 0; i < entry.paths().size(); ++i) {
+      const auto& p = entry.paths()[i];
       const auto info = e.loc_rib().path_info(entry, i);
       auto* c = v->add_candidates();
       c->set_peer(peer_text(e, p.peer));
@@ -320,7 +320,7 @@ void show_services(const Engine& e, const pb::ShowServicesRequest& req, pb::Show
         }
       }
       c->set_age_s(seconds_since(p.arrived()));
-      c->set_selected(entry.best && *entry.best == i);
+      c->set_selected(entry.best() && *entry.best() == i);
       c->set_stale(info.stale);
     }
   }

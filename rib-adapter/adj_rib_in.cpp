@@ -62,15 +62,15 @@ const AdjRibIn::FamilyCount* AdjRibIn::find_counter(wire::Family f) const {
 }
 
 bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
-  for (std::size_t i = 0; i < e.paths.size(); ++i) {
-    if (e.paths[i].peer != id_ || e.paths[i].path_id != path_id) continue;
-    e.paths.erase(e.paths.begin() + static_cast<std::ptrdiff_t>(i));
-    if (e.best) {
-      if (*e.best == i) {
-        e.best.reset();
+  for (std::size_t i = 0; i < e.paths().size(); ++i) {
+    if (e.paths()[i].peer != id_ || e.paths()[i].path_id != path_id) continue;
+    e.erase_path(i);
+    if (const BestIndex b = e.best()) {
+      if (*b == i) {
+        e.clear_best();
         e.best_touched = true;
-      } else if (*e.best > i) {
-        --*e.best;
+      } else if (*b > i) {
+        e.set_best(*b - 1);
       }
     }
     --counter(e.key.family).paths;
@@ -111,25 +111,25 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
     RibEntry& entry = table_->get(key);
     AdjRoute* route = nullptr;
     std::size_t i = 0;
-    for (; i < entry.paths.size(); ++i) {
-      if (entry.paths[i].peer == id_ && entry.paths[i].path_id == pid) {
-        route = &entry.paths[i];
+    for (; i < entry.paths().size(); ++i) {
+      if (entry.paths()[i].peer == id_ && entry.paths()[i].path_id == pid) {
+        route = &entry.paths()[i];
         break;
       }
     }
     if (route == nullptr) {
-      if (entry.paths.size() >= table_->path_limit()) {
+      if (entry.paths().size() >= table_->path_limit()) {
         ++r.filtered;
         continue;
       }
-      entry.paths.emplace_back(id_, pid, attrs, at);
+      entry.add_path(AdjRoute(id_, pid, attrs, at));
       ++count.paths;
     } else {
       // The same attributes again change nothing (and keep the arrival, which
       // RFC 5004 compares); a stale path becoming fresh does change.
       if (route->attrs == attrs && !route->stale) continue;
       *route = AdjRoute(id_, pid, attrs, at);
-      if (entry.best && *entry.best == i) entry.best_touched = true;
+      if (entry.best() && *entry.best() == i) entry.best_touched = true;
     }
     ++r.installed;
     touched(entry, r);
@@ -213,8 +213,8 @@ std::vector<PrefixKey> AdjRibIn::walk(std::optional<wire::Family> f, Fn&& fn) {
     if (f && e.key.family != *f) return;
     bool touched = false;
     // Backwards: fn may erase the path at i.
-    for (std::size_t i = e.paths.size(); i-- > 0;)
-      if (e.paths[i].peer == id_ && fn(e, i)) touched = true;
+    for (std::size_t i = e.paths().size(); i-- > 0;)
+      if (e.paths()[i].peer == id_ && fn(e, i)) touched = true;
     if (touched) changed.push_back(e.key);
   });
   finish(changed);
@@ -223,15 +223,15 @@ std::vector<PrefixKey> AdjRibIn::walk(std::optional<wire::Family> f, Fn&& fn) {
 
 std::vector<PrefixKey> AdjRibIn::mark_stale(wire::Family f) {
   return walk(f, [](RibEntry& e, std::size_t i) {
-    if (e.paths[i].stale) return false;
-    e.paths[i].stale = true;
-    if (e.best && *e.best == i) e.best_touched = true;
+    if (e.paths()[i].stale) return false;
+    e.paths()[i].stale = true;
+    if (e.best() && *e.best() == i) e.best_touched = true;
     return true;
   });
 }
 
 std::vector<PrefixKey> AdjRibIn::sweep_stale(wire::Family f) {
-  return walk(f, [this](RibEntry& e, std::size_t i) { return e.paths[i].stale && remove(e, e.paths[i].path_id); });
+  return walk(f, [this](RibEntry& e, std::size_t i) { return e.paths()[i].stale && remove(e, e.paths()[i].path_id); });
 }
 
 std::vector<PrefixKey> AdjRibIn::mark_stale_all() {
@@ -255,7 +255,7 @@ std::vector<PrefixKey> AdjRibIn::sweep_stale_all() {
 }
 
 std::vector<PrefixKey> AdjRibIn::clear() {
-  return walk(std::nullopt, [this](RibEntry& e, std::size_t i) { return remove(e, e.paths[i].path_id); });
+  return walk(std::nullopt, [this](RibEntry& e, std::size_t i) { return remove(e, e.paths()[i].path_id); });
 }
 
 void AdjRibIn::set_max_prefix(wire::Family f, std::optional<std::size_t> limit) {
@@ -271,7 +271,7 @@ std::vector<AdjRibIn::PathEntry> AdjRibIn::paths(const PrefixKey& k) const {
   std::vector<PathEntry> out;
   const auto* e = table_->find(k);
   if (e == nullptr) return out;
-  for (const auto& p : e->paths)
+  for (const auto& p : e->paths())
     if (p.peer == id_) out.push_back({p.path_id, &p});
   std::sort(out.begin(), out.end(), [](const PathEntry& a, const PathEntry& b) { return a.path_id < b.path_id; });
   return out;
@@ -280,7 +280,7 @@ std::vector<AdjRibIn::PathEntry> AdjRibIn::paths(const PrefixKey& k) const {
 const AdjRoute* AdjRibIn::find(const PrefixKey& k, std::uint32_t path_id) const {
   const auto* e = table_->find(k);
   if (e == nullptr) return nullptr;
-  for (const auto& p : e->paths)
+  for (const auto& p : e->paths())
     if (p.peer == id_ && p.path_id == path_id) return &p;
   return nullptr;
 }

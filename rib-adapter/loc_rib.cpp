@@ -3,7 +3,7 @@
 namespace cats::rib {
 
 PathInfo LocRib::path_info(const RibEntry& e, std::size_t i) const {
-  const AdjRoute& r = e.paths[i];
+  const AdjRoute& r = e.paths()[i];
   PathInfo info = r.attrs->keys();
   const PeerFacts& facts = table_.facts(r.peer);
   info.peer = facts;
@@ -16,20 +16,20 @@ PathInfo LocRib::path_info(const RibEntry& e, std::size_t i) const {
 
 void LocRib::decide(RibEntry& e) {
   ++recomputed_;
-  e.best.reset();
-  e.reason = Step::kOnlyPath;
-  if (e.paths.empty()) return;
+  e.clear_best();
+  e.set_reason(Step::kOnlyPath);
+  if (e.paths().empty()) return;
   // One path: usable unless its next hop is unreachable, which nothing marks
   // yet (no next-hop tracking), so no PathInfo is needed; select_best agrees.
-  if (e.paths.size() == 1) {
-    e.best = 0;
+  if (e.paths().size() == 1) {
+    e.set_best(0);
     return;
   }
   scratch_.clear();
-  for (std::size_t i = 0; i < e.paths.size(); ++i) scratch_.push_back(path_info(e, i));
+  for (std::size_t i = 0; i < e.paths().size(); ++i) scratch_.push_back(path_info(e, i));
   if (auto sel = select_best(scratch_, cfg_)) {
-    e.best = static_cast<std::uint16_t>(sel->index);
-    e.reason = sel->reason;
+    e.set_best(sel->index);
+    e.set_reason(sel->reason);
   }
 }
 
@@ -40,7 +40,7 @@ RibEvent LocRib::decide_event(RibEntry& e) {
   const bool touched = e.best_touched;
   decide(e);
   e.best_touched = false;
-  e.had_best = e.best.has_value();
+  e.had_best = e.best().has_value();
 
   RibEvent ev{e.key, RibEvent::Kind::kPathsChanged, std::nullopt, nullptr};
   if (const auto* b = e.best_path()) {
@@ -49,7 +49,7 @@ RibEvent LocRib::decide_event(RibEntry& e) {
   } else if (had) {
     ev.kind = RibEvent::Kind::kBestWithdrawn;
   }
-  if (e.paths.empty()) {
+  if (e.paths().empty()) {
     table_.erase(e);
   } else {
     ev.entry = &e;
@@ -75,7 +75,7 @@ std::vector<RibEvent> LocRib::update_entries(std::span<RibEntry* const> entries)
 
 LocRibStats LocRib::stats() const {
   LocRibStats s{.prefixes = table_.size(), .paths = 0, .recomputed = recomputed_};
-  table_.for_each([&](const RibEntry& e) { s.paths += e.paths.size(); });
+  table_.for_each([&](const RibEntry& e) { s.paths += e.paths().size(); });
   return s;
 }
 

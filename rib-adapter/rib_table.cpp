@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
 #include <new>
 
 namespace cats::rib {
@@ -21,6 +22,68 @@ std::uint64_t RibTable::hash(const PrefixKey& k) {
   h *= 0xbf58476d1ce4e5b9ULL;
   h ^= h >> 32;
   return h;
+}
+
+namespace {
+AdjRoute* allocate_paths(std::size_t n) {
+  return static_cast<AdjRoute*>(::operator new(n * sizeof(AdjRoute)));
+}
+// Moves src[0, n) except index `skip` to dst, ending their lifetimes in src.
+void relocate(AdjRoute* src, std::size_t n, AdjRoute* dst, std::size_t skip = ~std::size_t{0}) {
+  for (std::size_t i = 0, j = 0; i < n; ++i) {
+    if (i != skip) new (&dst[j++]) AdjRoute(std::move(src[i]));
+    src[i].~AdjRoute();
+  }
+}
+}  // namespace
+
+// Two or more paths live in a heap array of exactly bit_ceil(count) paths,
+// so the count says when it is full, and a prefix that loses paths gives the
+// memory back.
+void RibEntry::add_path(AdjRoute r) {
+  const std::size_t n = count_;
+  if (n == 0) {
+    new (&store_.one) AdjRoute(std::move(r));
+  } else if (n == 1 || std::has_single_bit(n)) {
+    AdjRoute* grown = allocate_paths(n * 2);
+    relocate(data(), n, grown);
+    if (n > 1) ::operator delete(store_.many);
+    new (&grown[n]) AdjRoute(std::move(r));
+    store_.many = grown;
+  } else {
+    new (&store_.many[n]) AdjRoute(std::move(r));
+  }
+  ++count_;
+}
+
+void RibEntry::erase_path(std::size_t i) {
+  const std::size_t n = count_;
+  AdjRoute* d = data();
+  if (n == 2) {
+    AdjRoute keep(std::move(d[1 - i]));
+    d[0].~AdjRoute();
+    d[1].~AdjRoute();
+    ::operator delete(d);
+    new (&store_.one) AdjRoute(std::move(keep));
+  } else if (n > 2 && std::has_single_bit(n - 1)) {
+    AdjRoute* shrunk = allocate_paths(n - 1);
+    relocate(d, n, shrunk, i);
+    ::operator delete(d);
+    store_.many = shrunk;
+  } else {
+    for (std::size_t k = i; k + 1 < n; ++k) d[k] = std::move(d[k + 1]);
+    d[n - 1].~AdjRoute();
+  }
+  --count_;
+}
+
+void RibEntry::clear_paths() {
+  const std::size_t n = count_;
+  AdjRoute* d = data();
+  for (std::size_t i = 0; i < n; ++i) d[i].~AdjRoute();
+  if (n > 1) ::operator delete(d);
+  count_ = 0;
+  clear_best();
 }
 
 RibTable::RibTable() = default;
@@ -98,7 +161,8 @@ void RibTable::erase(RibEntry& e) {
   if (!e.live) return;
   const std::uint32_t n = e.self;
   index_.erase(hash(e.key), n);
-  e = RibEntry{};  // drops the attribute refs the vector may still hold
+  e.~RibEntry();  // drops the attribute refs it may still hold
+  new (&e) RibEntry{};
   free_.push_back(n);
   if (--live_[n / kChunk] == 0) ++emptied_;
 }

@@ -9,8 +9,6 @@
 // the entries themselves.
 #pragma once
 
-#include <absl/container/inlined_vector.h>
-
 #include <algorithm>
 #include <chrono>
 #include <compare>
@@ -19,6 +17,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <vector>
 
@@ -92,41 +91,75 @@ struct PathRef {
   bool operator==(const PathRef&) const = default;
 };
 
-// An optional index into RibEntry::paths in two octets (0xffff: none), with
-// the part of std::optional's interface the RIB uses.
+// An optional index into a prefix's paths (none: kNone), with the part of
+// std::optional's interface the RIB uses.
 class BestIndex {
  public:
+  static constexpr std::uint16_t kNone = 0x1fff;  // 13 bits in RibEntry
   BestIndex() = default;
-  BestIndex& operator=(std::uint16_t i) {
-    v_ = i;
-    return *this;
-  }
+  explicit BestIndex(std::uint16_t v) : v_(v) {}
   bool has_value() const { return v_ != kNone; }
   explicit operator bool() const { return has_value(); }
   std::uint16_t operator*() const { return v_; }
-  std::uint16_t& operator*() { return v_; }
-  void reset() { v_ = kNone; }
-  static constexpr std::uint16_t kNone = 0xffff;
 
  private:
   std::uint16_t v_ = kNone;
 };
 
-// 72 octets with one path inline: the per-prefix cost of the table.
-struct RibEntry {
-  PrefixKey key;
-  absl::InlinedVector<AdjRoute, 1> paths;  // every peer's paths, in arrival order
-  std::uint32_t self : 28 = 0;             // slot number, for the index
-  std::uint32_t best_touched : 1 = 0;      // since the last decision: the best path was replaced or removed
-  std::uint32_t had_best : 1 = 0;          // the last decision found a best path
-  std::uint32_t live : 1 = 0;              // slot in use (chunks hold free slots too)
-  std::uint32_t queued : 1 = 0;            // already in the ApplyResult being built (dedup)
-  BestIndex best;                          // into paths; none when no path is usable
-  Step reason = Step::kOnlyPath;           // the step that decided
+// One prefix in 64 octets, a cache line: the key, the first path inline (more
+// go to the heap, in an array of the next power of two), the decision's
+// result and the table's bookkeeping in bit fields. Stored once per prefix.
+class RibEntry {
+ public:
+  // Paths one entry can hold (13-bit count and best index, kNone kept).
+  static constexpr std::size_t kMaxPaths = BestIndex::kNone - 1;
 
-  const AdjRoute* best_path() const { return best ? &paths[*best] : nullptr; }
+  RibEntry() {}
+  ~RibEntry() { clear_paths(); }
+  RibEntry(const RibEntry&) = delete;
+  RibEntry& operator=(const RibEntry&) = delete;
+
+  PrefixKey key;
+
+  // Every peer's paths, in arrival order.
+  std::span<AdjRoute> paths() { return {data(), count_}; }
+  std::span<const AdjRoute> paths() const { return {data(), count_}; }
+  void add_path(AdjRoute r);
+  void erase_path(std::size_t i);
+  void clear_paths();
+
+  BestIndex best() const { return BestIndex(static_cast<std::uint16_t>(best_)); }
+  void set_best(std::size_t i) { best_ = static_cast<std::uint32_t>(i) & BestIndex::kNone; }
+  void clear_best() { best_ = BestIndex::kNone; }
+  const AdjRoute* best_path() const { return best_ != BestIndex::kNone ? &data()[best_] : nullptr; }
+  Step reason() const { return static_cast<Step>(reason_); }  // the step that decided
+  void set_reason(Step s) { reason_ = static_cast<std::uint32_t>(s); }
+
+ private:
+  union Store {
+    Store() {}
+    ~Store() {}
+    AdjRoute one;
+    AdjRoute* many;
+  };
+  AdjRoute* data() { return count_ > 1 ? store_.many : &store_.one; }
+  const AdjRoute* data() const { return count_ > 1 ? store_.many : &store_.one; }
+
+  Store store_;
+
+ public:
+  std::uint32_t self : 28 = 0;         // entry number, for the index
+  std::uint32_t best_touched : 1 = 0;  // since the last decision: the best path was replaced or removed
+  std::uint32_t had_best : 1 = 0;      // the last decision found a best path
+  std::uint32_t live : 1 = 0;          // slot in use (chunks hold free slots too)
+  std::uint32_t queued : 1 = 0;        // already in the ApplyResult being built (dedup)
+
+ private:
+  std::uint32_t count_ : 13 = 0;
+  std::uint32_t best_ : 13 = BestIndex::kNone;
+  std::uint32_t reason_ : 6 = static_cast<std::uint32_t>(Step::kOnlyPath);
 };
-static_assert(sizeof(RibEntry) <= 72, "RibEntry grew: it is stored once per prefix");
+static_assert(sizeof(RibEntry) <= 64, "RibEntry grew past a cache line: it is stored once per prefix");
 
 class RibTable {
  public:
@@ -170,9 +203,9 @@ class RibTable {
   // Entry numbers are 28 bits (RibEntry::self): no more prefixes than this.
   static constexpr std::size_t kMaxEntries = PrefixIndex::kEntryLimit;
   bool full() const { return size() >= kMaxEntries; }
-  // Paths one prefix may hold (all peers, all ADD-PATH ids): the best index
-  // is two octets, 0xffff meaning none. Lower limits are for tests.
-  static constexpr std::size_t kMaxPathsPerPrefix = 0xfffe;
+  // Paths one prefix may hold (all peers, all ADD-PATH ids). Lower limits
+  // are for tests.
+  static constexpr std::size_t kMaxPathsPerPrefix = RibEntry::kMaxPaths;
   std::size_t path_limit() const { return path_limit_; }
   void set_path_limit(std::size_t n) { path_limit_ = std::min(n, kMaxPathsPerPrefix); }
 
@@ -223,6 +256,5 @@ class RibTable {
   std::vector<PeerFacts> facts_;
   std::size_t path_limit_ = kMaxPathsPerPrefix;
 };
-static_assert(RibTable::kMaxPathsPerPrefix <= BestIndex::kNone, "every path index must fit a BestIndex");
 
 }  // namespace cats::rib

@@ -307,7 +307,7 @@ TEST(Rfc7606, Tv1AndTv3GiveTwoCandidatesFromTwoEgresses) {
   loc.update(e2, r3.changed);
   const auto* e = loc.find(v4("203.0.113.10/32"));
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(e->paths.size(), 2u);
+  EXPECT_EQ(e->paths().size(), 2u);
   // TV3's CATS-EXP keeps its unknown TLV and metric byte for byte in the store.
   const auto* r = e2.find(v4("203.0.113.10/32"), 0);
   const auto* cats = r->attrs->attrs().find(wire::kDefaultCatsType);
@@ -424,7 +424,7 @@ TEST(Rfc7606, Tv9WithdrawsPathId1AndLeavesPathId2) {
   EXPECT_NE(rr.find(key, 2), nullptr);
   loc.update(rr, r.changed);
   ASSERT_NE(loc.find(key), nullptr);
-  ASSERT_EQ(loc.find(key)->paths.size(), 1u);
+  ASSERT_EQ(loc.find(key)->paths().size(), 1u);
   EXPECT_EQ(loc.find(key)->best_path()->path_id, 2u);
 
   // E30: the same withdraw again names an unknown path id: ignored.
@@ -472,10 +472,10 @@ TEST(AddPath, ThreeSitesOfOneAnycastPrefixAreAllKept) {
   EXPECT_EQ(store.stats().sets, 3u);
   const auto* e = loc.find(key);
   ASSERT_NE(e, nullptr);
-  ASSERT_EQ(e->paths.size(), 3u);
+  ASSERT_EQ(e->paths().size(), 3u);
   // Equal on every other step: the lowest path id wins.
   EXPECT_EQ(e->best_path()->path_id, 1u);
-  EXPECT_EQ(e->reason, Step::kPathId);
+  EXPECT_EQ(e->reason(), Step::kPathId);
   EXPECT_EQ(next_hop_of(e->best_path()->attrs), "192.0.2.1");
 }
 
@@ -495,7 +495,7 @@ TEST(LocRib, LocalPrefDecidesAndBestChangesWhenItsPeerGoesDown) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, RibEvent::Kind::kBestChanged);
   EXPECT_EQ(ev[0].new_best->peer, 2u);
-  EXPECT_EQ(loc.find(key)->reason, Step::kLocalPref);
+  EXPECT_EQ(loc.find(key)->reason(), Step::kLocalPref);
   EXPECT_EQ(best_next_hop(loc, key), "192.0.2.2");
 
   // A lower-preference change at the loser: same best, candidates changed.
@@ -557,7 +557,7 @@ TEST(GracefulRestart, StaleKeptRefreshedBecomeFreshSweepRemovesTheRest) {
   EXPECT_EQ(loc.peer_down(a, true).size(), 3u);
   EXPECT_TRUE(a.find(v4(ps[1]), 0)->stale);
   EXPECT_EQ(best_next_hop(loc, v4(first[0])), "192.0.2.2");
-  EXPECT_EQ(loc.find(v4(first[0]))->reason, Step::kStale);
+  EXPECT_EQ(loc.find(v4(first[0]))->reason(), Step::kStale);
   EXPECT_EQ(best_next_hop(loc, v4(ps[1])), "192.0.2.1");  // stale is still used when alone
 
   // a comes back and re-advertises one prefix with the same attributes.
@@ -722,6 +722,39 @@ TEST(PrefixIndex, CollidingHashesTombstonesAndRebuild) {
   EXPECT_EQ(idx.find(42, eq(3)), PrefixIndex::kNone);
 }
 
+// A prefix's paths: one inline, then a heap array of bit_ceil(count) that
+// grows and shrinks with them (ASan checks the moves and frees); arrival
+// order is kept through erasures.
+TEST(RibEntry, PathsGrowAndShrinkKeepingOrder) {
+  static_assert(sizeof(RibEntry) == 64);
+  RibEntry e;
+  std::vector<std::uint32_t> want;
+  auto ids = [&] {
+    std::vector<std::uint32_t> got;
+    for (const auto& p : e.paths()) got.push_back(p.path_id);
+    return got;
+  };
+  for (std::uint32_t id = 1; id <= 9; ++id) {
+    e.add_path(AdjRoute(1, id, {}, Arrival{id, {}}));
+    want.push_back(id);
+    ASSERT_EQ(ids(), want);
+  }
+  for (std::size_t at : {8u, 0u, 3u, 2u, 1u, 0u, 1u, 0u, 0u}) {
+    e.erase_path(at);
+    want.erase(want.begin() + static_cast<std::ptrdiff_t>(at));
+    ASSERT_EQ(ids(), want);
+    for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(e.paths()[i].seq, want[i]);
+  }
+  EXPECT_TRUE(e.paths().empty());
+  e.add_path(AdjRoute(2, 7, {}, Arrival{7, {}}));
+  e.add_path(AdjRoute(2, 8, {}, Arrival{8, {}}));
+  e.set_best(1);
+  EXPECT_EQ(e.best_path()->path_id, 8u);
+  e.clear_paths();
+  EXPECT_FALSE(e.best());
+  EXPECT_EQ(e.best_path(), nullptr);
+}
+
 // Withdraw-and-announce churn at a steady size: the index does not grow.
 TEST(RibTable, ChurnAtSteadySizeKeepsTheIndexSize) {
   RibTable t;
@@ -754,9 +787,9 @@ TEST(RibTable, AdjRibInAndLocRibShareThePath) {
   loc.update(b, announce(b, ibgp_attrs(2, 200), entries(p)).changed);
   const RibEntry* e = loc.find(key);
   ASSERT_NE(e, nullptr);
-  ASSERT_EQ(e->paths.size(), 2u);
-  EXPECT_EQ(a.find(key, 0), &e->paths[0]);
-  EXPECT_EQ(b.find(key, 0), &e->paths[1]);
+  ASSERT_EQ(e->paths().size(), 2u);
+  EXPECT_EQ(a.find(key, 0), &e->paths()[0]);
+  EXPECT_EQ(b.find(key, 0), &e->paths()[1]);
   EXPECT_EQ(a.count(kIpv4Unicast), 1u);
   EXPECT_EQ(loc.stats().paths, 2u);
   // The decision's view carries the sending peer's facts.
@@ -811,7 +844,7 @@ TEST(AdjRibIn, PathsPerPrefixAreCapped) {
   EXPECT_EQ(r.filtered, 1u);
   EXPECT_NE(b.find(v4("203.0.113.10/32"), 1), nullptr);
   EXPECT_EQ(b.find(v4("203.0.113.10/32"), 2), nullptr);
-  EXPECT_EQ(loc.find(v4("203.0.113.10/32"))->paths.size(), 3u);
+  EXPECT_EQ(loc.find(v4("203.0.113.10/32"))->paths().size(), 3u);
 
   // At the limit, a held path takes new attributes.
   r = announce(a, ibgp_attrs(1, 200), std::span(a12).first(1), true);
