@@ -9,7 +9,7 @@ scenario's temp dir, is started inside its namespace and stopped by PID (SIGTERM
 then SIGKILL of its process group after a bound). Namespaces and processes are
 removed in a `finally`, also on SIGINT/SIGTERM. A pcap of the LAN bridge (which
 carries every catsd link) is written per scenario; with --keep-logs DIR the whole
-scenario dir (configs, logs, pcap) is copied to DIR/<scenario> when it fails.
+scenario dir (configs, logs, pcap) is copied to DIR/<scenario> when it fails (always with --keep-all).
 
     /usr/bin/python3 interop/lab/lab.py --catsd BIN --catsctl BIN [--scenario NAME ...] [--list] [--keep-logs DIR]
 
@@ -196,12 +196,12 @@ class Lab:
                         print(f"---- {os.path.relpath(path, self.dir)} (last 25 lines) ----")
                         with open(path, errors="replace") as fh:
                             print("".join(fh.readlines()[-25:]), end="")
-            if ARGS.keep_logs:
-                dst = os.path.join(ARGS.keep_logs, self.scenario)
-                shutil.rmtree(dst, ignore_errors=True)
-                shutil.copytree(self.dir, dst, ignore_dangling_symlinks=True,
-                                ignore=shutil.ignore_patterns("*.sock", "*.ctl", "*.vty"))
-                print(f"  logs and pcap kept in {dst}")
+        if ARGS.keep_logs and (failed or ARGS.keep_all):
+            dst = os.path.join(ARGS.keep_logs, self.scenario)
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(self.dir, dst, ignore_dangling_symlinks=True,
+                            ignore=shutil.ignore_patterns("*.sock", "*.ctl", "*.vty"))
+            print(f"  logs and pcap kept in {dst}")
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -1485,6 +1485,7 @@ def main():
     ap.add_argument("--scenario", action="append")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--keep-logs", metavar="DIR")
+    ap.add_argument("--keep-all", action="store_true", help="with --keep-logs: keep passing scenarios' too")
     ap.add_argument("--versions", action="store_true")
     ap.add_argument("--matrix-json", metavar="FILE",
                     help="write one record per scenario run (name, passed, seconds, results, peer versions) to FILE; "
