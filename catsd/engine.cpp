@@ -180,6 +180,8 @@ std::vector<PeerRuntime> Engine::peer_runtime() const {
 
 std::optional<std::string> Engine::start() {
   rib::PeerId next_id = 1;
+  if (cfg_.neighbors.size() >= rib::AdjRoute::kMaxPeer)
+    return "more than " + std::to_string(rib::AdjRoute::kMaxPeer - 1) + " neighbors";
   for (const auto& nc : cfg_.neighbors) {
     auto n = std::make_unique<Neighbor>();
     n->id = next_id++;

@@ -51,18 +51,21 @@ struct Arrival {
 };
 
 // One received path: who sent it, under which ADD-PATH id, with which
-// interned attributes, and when. 32 octets: one per stored path.
+// interned attributes, and when. 24 octets: one per stored path.
 struct AdjRoute {
-  PeerId peer = 0;
-  std::uint32_t path_id = 0;  // 0 without ADD-PATH
+  static constexpr PeerId kMaxPeer = (PeerId{1} << 19) - 1;
+  static constexpr std::uint64_t kSeqMask = (std::uint64_t{1} << 44) - 1;  // 5 years at 100,000 UPDATEs/s
+
   AttrsRef attrs;
-  std::uint64_t seq = 0;     // Arrival::seq
-  std::uint32_t time_s = 0;  // Arrival::time, in seconds since the RIB's epoch
-  bool stale = false;        // graceful restart or enhanced route refresh in progress
+  std::uint32_t path_id = 0;   // 0 without ADD-PATH
+  std::uint32_t time_s = 0;    // Arrival::time, in seconds since the RIB's epoch
+  std::uint64_t seq : 44 = 0;  // Arrival::seq
+  PeerId peer : 19 = 0;        // at most kMaxPeer
+  bool stale : 1 = false;      // graceful restart or enhanced route refresh in progress
 
   AdjRoute() = default;
   AdjRoute(PeerId p, std::uint32_t id, AttrsRef a, Arrival at)
-      : peer(p), path_id(id), attrs(std::move(a)), seq(at.seq), time_s(seconds(at.time)) {}
+      : attrs(std::move(a)), path_id(id), time_s(seconds(at.time)), seq(at.seq & kSeqMask), peer(p & kMaxPeer) {}
   Clock::time_point arrived() const { return epoch() + std::chrono::seconds{time_s}; }
 
   // The first time any RIB asked; times before it count as the epoch.
@@ -106,7 +109,7 @@ class BestIndex {
   std::uint16_t v_ = kNone;
 };
 
-// One prefix in 64 octets, a cache line: the key, the first path inline (more
+// One prefix in 56 octets: the key, the first path inline (more
 // go to the heap, in an array of the next power of two), the decision's
 // result and the table's bookkeeping in bit fields. Stored once per prefix.
 class RibEntry {
@@ -159,7 +162,8 @@ class RibEntry {
   std::uint32_t best_ : 13 = BestIndex::kNone;
   std::uint32_t reason_ : 6 = static_cast<std::uint32_t>(Step::kOnlyPath);
 };
-static_assert(sizeof(RibEntry) <= 64, "RibEntry grew past a cache line: it is stored once per prefix");
+static_assert(sizeof(AdjRoute) == 24, "AdjRoute grew: it is stored once per path");
+static_assert(sizeof(RibEntry) <= 56, "RibEntry grew: it is stored once per prefix");
 
 class RibTable {
  public:

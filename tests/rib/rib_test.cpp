@@ -726,7 +726,7 @@ TEST(PrefixIndex, CollidingHashesTombstonesAndRebuild) {
 // grows and shrinks with them (ASan checks the moves and frees); arrival
 // order is kept through erasures.
 TEST(RibEntry, PathsGrowAndShrinkKeepingOrder) {
-  static_assert(sizeof(RibEntry) == 64);
+  static_assert(sizeof(RibEntry) == 56);
   RibEntry e;
   std::vector<std::uint32_t> want;
   auto ids = [&] {
@@ -753,6 +753,20 @@ TEST(RibEntry, PathsGrowAndShrinkKeepingOrder) {
   e.clear_paths();
   EXPECT_FALSE(e.best());
   EXPECT_EQ(e.best_path(), nullptr);
+}
+
+// A path in 24 octets: the peer id and arrival sequence share a word.
+TEST(AdjRoute, FieldsKeepTheirValuesInTheirBits) {
+  const AdjRoute r(AdjRoute::kMaxPeer, 0xffffffff, {}, Arrival{AdjRoute::kSeqMask, {}});
+  EXPECT_EQ(r.peer, AdjRoute::kMaxPeer);
+  EXPECT_EQ(r.path_id, 0xffffffffu);
+  EXPECT_EQ(r.seq, AdjRoute::kSeqMask);
+  EXPECT_FALSE(r.stale);
+  AdjRoute s(7, 1, {}, Arrival{12345, {}});
+  s.stale = true;
+  EXPECT_EQ(s.peer, 7u);
+  EXPECT_EQ(s.seq, 12345u);
+  EXPECT_TRUE(s.stale);
 }
 
 // Withdraw-and-announce churn at a steady size: the index does not grow.
