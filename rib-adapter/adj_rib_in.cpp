@@ -1,6 +1,7 @@
 #include "adj_rib_in.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "loc_rib.hpp"
 
@@ -81,34 +82,48 @@ bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
 
 // How many prefixes ahead the index slots are prefetched: enough to overlap
 // the misses of a large table, few enough to stay in L1.
-constexpr int kPrefetchAhead = 8;
+constexpr std::size_t kPrefetchAhead = 8;
+
+// Calls fn(nlri entry, key, key's hash) for each prefix of v, with the index
+// slots of the next kPrefetchAhead prefixes already loading; each key is
+// hashed once.
+template <class Fn>
+void for_each_prefetched(const RibTable& t, wire::Family f, const wire::NlriView& v, Fn&& fn) {
+  std::array<std::uint64_t, kPrefetchAhead> hashes{};
+  auto ahead = v.begin();
+  for (std::size_t i = 0; i < kPrefetchAhead && ahead != v.end(); ++i, ++ahead)
+    hashes[i] = t.prefetch({f, (*ahead).prefix});
+  std::size_t pos = 0;
+  for (const auto& e : v) {
+    std::uint64_t& slot = hashes[pos++ % kPrefetchAhead];
+    const std::uint64_t h = slot;
+    if (ahead != v.end()) {
+      slot = t.prefetch({f, (*ahead).prefix});
+      ++ahead;
+    }
+    fn(e, PrefixKey{f, e.prefix}, h);
+  }
+}
 
 void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& attrs, Arrival at, ApplyResult& r) {
   FamilyCount& count = counter(f);
-  auto ahead = v.begin();
-  for (int i = 0; i < kPrefetchAhead && ahead != v.end(); ++i, ++ahead) table_->prefetch({f, (*ahead).prefix});
-  for (const auto& e : v) {
-    if (ahead != v.end()) {
-      table_->prefetch({f, (*ahead).prefix});
-      ++ahead;
-    }
-    const PrefixKey key{f, e.prefix};
+  for_each_prefetched(*table_, f, v, [&](const wire::NlriEntry& e, const PrefixKey& key, std::uint64_t h) {
     const std::uint32_t pid = e.path_id.value_or(0);
     if (hooks_.accept && !hooks_.accept(e.prefix)) {
       ++r.filtered;
-      if (auto* entry = table_->find(key); entry != nullptr && remove(*entry, pid)) {
+      if (auto* entry = table_->find(key, h); entry != nullptr && remove(*entry, pid)) {
         ++r.withdrawn;
         touched(*entry, r);
       }
-      continue;
+      return;
     }
     // Past the table's limits a new path is refused (counted as filtered):
-    // entry numbers have 28 bits, a prefix's best index two octets.
-    if (table_->full() && table_->find(key) == nullptr) {
+    // entry numbers have 28 bits.
+    if (table_->full() && table_->find(key, h) == nullptr) {
       ++r.filtered;
-      continue;
+      return;
     }
-    RibEntry& entry = table_->get(key);
+    RibEntry& entry = table_->get(key, h);
     AdjRoute* route = nullptr;
     std::size_t i = 0;
     for (; i < entry.paths().size(); ++i) {
@@ -120,39 +135,32 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
     if (route == nullptr) {
       if (entry.paths().size() >= table_->path_limit()) {
         ++r.filtered;
-        continue;
+        return;
       }
       entry.add_path(AdjRoute(id_, pid, attrs, at));
       ++count.paths;
     } else {
       // The same attributes again change nothing (and keep the arrival, which
       // RFC 5004 compares); a stale path becoming fresh does change.
-      if (route->attrs == attrs && !route->stale) continue;
+      if (route->attrs == attrs && !route->stale) return;
       *route = AdjRoute(id_, pid, attrs, at);
       if (entry.best() && *entry.best() == i) entry.best_touched = true;
     }
     ++r.installed;
     touched(entry, r);
-  }
+  });
 }
 
 void AdjRibIn::withdraw(wire::Family f, const wire::NlriView& v, ApplyResult& r) {
-  auto ahead = v.begin();
-  for (int i = 0; i < kPrefetchAhead && ahead != v.end(); ++i, ++ahead) table_->prefetch({f, (*ahead).prefix});
-  for (const auto& e : v) {
-    if (ahead != v.end()) {
-      table_->prefetch({f, (*ahead).prefix});
-      ++ahead;
-    }
-    const PrefixKey key{f, e.prefix};
-    auto* entry = table_->find(key);
+  for_each_prefetched(*table_, f, v, [&](const wire::NlriEntry& e, const PrefixKey& key, std::uint64_t h) {
+    auto* entry = table_->find(key, h);
     if (entry == nullptr || !remove(*entry, e.path_id.value_or(0))) {
       ++r.unknown_withdraws;  // E30
-      continue;
+      return;
     }
     ++r.withdrawn;
     touched(*entry, r);
-  }
+  });
 }
 
 ApplyResult AdjRibIn::apply(const wire::Decoded& d, Arrival at) {

@@ -88,13 +88,13 @@ void RibEntry::clear_paths() {
 
 RibTable::RibTable() = default;
 
-RibEntry* RibTable::find(const PrefixKey& k) {
-  const std::uint32_t n = index_.find(hash(k), key_is(k));
+RibEntry* RibTable::find(const PrefixKey& k, std::uint64_t h) {
+  const std::uint32_t n = index_.find(h, key_is(k));
   return n == PrefixIndex::kNone ? nullptr : &at(n);
 }
 
-const RibEntry* RibTable::find(const PrefixKey& k) const {
-  const std::uint32_t n = index_.find(hash(k), key_is(k));
+const RibEntry* RibTable::find(const PrefixKey& k, std::uint64_t h) const {
+  const std::uint32_t n = index_.find(h, key_is(k));
   return n == PrefixIndex::kNone ? nullptr : &at(n);
 }
 
@@ -117,7 +117,7 @@ RibTable::~RibTable() {
     if (chunks_[i / kChunk] != nullptr) at(static_cast<std::uint32_t>(i)).~RibEntry();
 }
 
-RibEntry& RibTable::get(const PrefixKey& k) {
+RibEntry& RibTable::get(const PrefixKey& k, std::uint64_t h) {
   // A free slot first (mapping may throw: not inside the index's callback):
   // a released chunk is revived before a new one is mapped.
   if (free_.empty() && !dead_.empty()) {
@@ -136,7 +136,7 @@ RibEntry& RibTable::get(const PrefixKey& k) {
   if (!index_.has_room()) rebuild_index();
   // One probe: the slot is filled only when the prefix is new.
   const std::uint32_t n = index_
-                              .find_or_insert(hash(k), key_is(k),
+                              .find_or_insert(h, key_is(k),
                                               [&] {
                                                 std::uint32_t m = 0;
                                                 if (!free_.empty()) {

@@ -172,13 +172,21 @@ class RibTable {
   RibTable(const RibTable&) = delete;
   RibTable& operator=(const RibTable&) = delete;
 
-  RibEntry* find(const PrefixKey& k);
-  const RibEntry* find(const PrefixKey& k) const;
+  RibEntry* find(const PrefixKey& k) { return find(k, hash(k)); }
+  const RibEntry* find(const PrefixKey& k) const { return find(k, hash(k)); }
+  // The same with the key's hash already known (from prefetch()).
+  RibEntry* find(const PrefixKey& k, std::uint64_t h);
+  const RibEntry* find(const PrefixKey& k, std::uint64_t h) const;
   // The entry for k, created empty if missing.
-  RibEntry& get(const PrefixKey& k);
+  RibEntry& get(const PrefixKey& k) { return get(k, hash(k)); }
+  RibEntry& get(const PrefixKey& k, std::uint64_t h);
   // Starts loading the index slot k would use: callers walking many prefixes
-  // prefetch a few ahead, so the cache misses overlap.
-  void prefetch(const PrefixKey& k) const { index_.prefetch(hash(k)); }
+  // prefetch a few ahead, so the cache misses overlap. Returns k's hash.
+  std::uint64_t prefetch(const PrefixKey& k) const {
+    const std::uint64_t h = hash(k);
+    index_.prefetch(h);
+    return h;
+  }
   // Frees an entry (its paths must be gone).
   void erase(RibEntry& e);
   std::size_t size() const { return index_.size(); }
