@@ -2,9 +2,12 @@
 // benchmark's workloads (bench/ingest/workload.hpp) decoded and applied to an
 // Adj-RIB-In and run through the Loc-RIB's decision, as catsd does per
 // UPDATE. Reports paths/s and the heap held per path once the table is full
-// (glibc mallinfo2: in-use bytes after minus before, over the paths).
+// (glibc mallinfo2: in-use bytes after minus before, over the paths), and,
+// untimed by the framework, what the peer going down then costs per path.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+
+#include <chrono>
 
 #include "ingest/workload.hpp"
 #include "rib-adapter/adj_rib_in.hpp"
@@ -35,6 +38,7 @@ void BM_RibIngest(benchmark::State& state) {
   facts.local_asn = 65000;
   facts.router_id = 0x0aff0002;
   double heap_per_path = 0;
+  double down_ns = 0;
   std::size_t paths = 0;
   for (auto _ : state) {
     const auto before = mallinfo2().uordblks;
@@ -53,7 +57,11 @@ void BM_RibIngest(benchmark::State& state) {
     paths = in->size();
     state.PauseTiming();
     heap_per_path = static_cast<double>(mallinfo2().uordblks - before) / static_cast<double>(paths);
-    loc->update(*in, in->clear());
+    // The peer going down: every path withdrawn and decided (timed apart).
+    const auto t0 = std::chrono::steady_clock::now();
+    auto gone = loc->update(*in, in->clear());
+    down_ns += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    benchmark::DoNotOptimize(gone.data());
     in.reset();
     loc.reset();
     store.reset();
@@ -62,6 +70,8 @@ void BM_RibIngest(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * paths));
   state.counters["paths"] = static_cast<double>(paths);
   state.counters["heap_B_per_path"] = heap_per_path;
+  state.counters["peer_down_ns_per_path"] =
+      down_ns / static_cast<double>(paths) / static_cast<double>(state.iterations());
   state.counters["ns_per_path"] = benchmark::Counter(static_cast<double>(paths) * state.iterations(),
                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
