@@ -1,6 +1,8 @@
 // The RIB table's index: prefix → entry number, four octets per slot.
 //
-// Open addressing with linear probing, at most half full. A slot holds the
+// Open addressing with linear probing, at most 70 % full (slots in use plus
+// tombstones); a rebuild leaves it at most half full, so at least a fifth of
+// the slots are taken between two rebuilds whatever the churn. A slot holds the
 // entry number + 1 in its low 28 bits (0: empty) and 4 bits of the prefix's
 // hash, so that a probe reads an entry to compare keys only when those bits
 // match (1 in 16 of the others). The index keeps no keys: the table compares
@@ -50,7 +52,7 @@ class PrefixIndex {
   }
 
   // Room for one more: false when the caller must rebuild() first.
-  bool has_room() const { return slots_ && (live_ + dead_ + 1) * 2 <= mask_ + 1; }
+  bool has_room() const { return slots_ && (live_ + dead_ + 1) * 10 <= (mask_ + 1) * 7; }
 
   // The entry eq accepts, or a new one from make() (which returns its
   // number). Requires has_room(). Returns the number and whether it is new.
@@ -93,9 +95,8 @@ class PrefixIndex {
     }
   }
 
-  // Rebuilds for `live` entries (with room to grow to twice as many before
-  // the next rebuild): frees the slots, then each(add) must call add(h, n)
-  // for every entry.
+  // Rebuilds for `live` entries, at most half full afterwards: frees the
+  // slots, then each(add) must call add(h, n) for every entry.
   template <class Each>
   void rebuild(std::size_t live, Each&& each) {
     const std::size_t cap = std::max<std::size_t>(kMinCapacity, std::bit_ceil((live + 1) * 2));
@@ -104,6 +105,7 @@ class PrefixIndex {
     mask_ = cap - 1;
     live_ = 0;
     dead_ = 0;
+    ++rebuilds_;
     each([this](std::uint64_t h, std::uint32_t n) {
       std::size_t i = h & mask_;
       while (slots_[i] != kEmpty) i = (i + 1) & mask_;
@@ -111,6 +113,8 @@ class PrefixIndex {
       ++live_;
     });
   }
+
+  std::size_t rebuilds() const { return rebuilds_; }
 
   // Whether a rebuild would give back at least three quarters of the slots.
   bool oversized() const { return capacity() > kMinCapacity && (live_ + 1) * 16 <= capacity(); }
@@ -128,6 +132,7 @@ class PrefixIndex {
   std::size_t mask_ = 0;
   std::size_t live_ = 0;
   std::size_t dead_ = 0;
+  std::size_t rebuilds_ = 0;
 };
 
 }  // namespace cats::rib

@@ -5,16 +5,34 @@
 #include <algorithm>
 #include <bit>
 #include <new>
+#include <random>
 
 namespace cats::rib {
 
-// Multiply-xorshift over the address words and (afi, safi, length): cheap,
-// and both ends are well mixed (the low bits place a slot, the top four tag it).
+namespace {
+// Per process, so that a peer cannot choose prefixes that all land on one
+// probe sequence (the mixing below is invertible: without a secret, colliding
+// prefixes are easy to compute).
+std::uint64_t process_seed() {
+  static const std::uint64_t seed = [] {
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32) ^ rd();
+  }();
+  return seed;
+}
+}  // namespace
+
+// Multiply-xorshift over the seeded address words and (afi, safi, length):
+// cheap, and both ends are well mixed (the low bits place a slot, the top four
+// tag it).
 std::uint64_t RibTable::hash(const PrefixKey& k) {
+  static const std::uint64_t seed = process_seed();
   std::uint64_t hi = 0;
   std::uint64_t lo = 0;
   std::memcpy(&hi, k.prefix.addr.data(), 8);
   std::memcpy(&lo, k.prefix.addr.data() + 8, 8);
+  hi ^= seed;
+  lo ^= seed * 0x94d049bb133111ebULL;
   const std::uint64_t tag = std::uint64_t{k.family.afi} << 16 | std::uint64_t{k.family.safi} << 8 | k.prefix.length;
   std::uint64_t h = (hi ^ (tag << 56)) * 0x9e3779b97f4a7c15ULL;
   h ^= (lo + tag) * 0xc2b2ae3d27d4eb4fULL;

@@ -769,6 +769,57 @@ TEST(AdjRoute, FieldsKeepTheirValuesInTheirBits) {
   EXPECT_TRUE(s.stale);
 }
 
+// Churn at any size, also just under a rebuild's threshold: withdraw one,
+// announce another, forever. Each rebuild costs the whole table, so they must
+// stay rare (at least a fifth of the slots are taken between two).
+TEST(PrefixIndex, ChurnNearTheThresholdRebuildsRarely) {
+  auto mix = [](std::uint64_t x) {  // splitmix64
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  for (std::size_t size : {1023u, 1024u, 1433u, 1434u, 2047u, 4000u}) {
+    PrefixIndex idx;
+    std::vector<std::uint64_t> keys;   // entry number -> key (0: erased)
+    std::vector<std::uint32_t> order;  // live entry numbers, oldest first
+    auto rebuild = [&] {
+      idx.rebuild(idx.size(), [&](auto add) {
+        for (std::uint32_t n = 0; n < keys.size(); ++n)
+          if (keys[n] != 0) add(mix(keys[n]), n);
+      });
+    };
+    std::uint64_t next = 1;
+    auto insert = [&] {
+      if (!idx.has_room()) rebuild();
+      const std::uint64_t k = next++;
+      const auto r = idx.find_or_insert(
+          mix(k), [&](std::uint32_t n) { return keys[n] == k; },
+          [&] {
+            keys.push_back(k);
+            return static_cast<std::uint32_t>(keys.size() - 1);
+          });
+      ASSERT_TRUE(r.second);
+      order.push_back(r.first);
+    };
+    for (std::size_t i = 0; i < size; ++i) insert();
+    const std::size_t before = idx.rebuilds();
+    constexpr std::size_t kCycles = 20000;
+    for (std::size_t c = 0; c < kCycles; ++c) {
+      const std::uint32_t gone = order[c];
+      ASSERT_TRUE(idx.erase(mix(keys[gone]), gone));
+      keys[gone] = 0;
+      insert();
+    }
+    EXPECT_EQ(idx.size(), size);
+    EXPECT_LE(idx.rebuilds() - before, kCycles * 5 / idx.capacity() + 2) << size;
+    for (std::size_t i = kCycles; i < order.size(); ++i) {
+      const std::uint64_t k = keys[order[i]];
+      EXPECT_EQ(idx.find(mix(k), [&](std::uint32_t n) { return keys[n] == k; }), order[i]);
+    }
+  }
+}
+
 // Withdraw-and-announce churn at a steady size: the index does not grow.
 TEST(RibTable, ChurnAtSteadySizeKeepsTheIndexSize) {
   RibTable t;
