@@ -1,13 +1,17 @@
 #include "adj_rib_in.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "loc_rib.hpp"
 
 namespace cats::rib {
 
 namespace {
+
+// An NLRI entry's key in family f.
+auto key_in(wire::Family f) {
+  return [f](const wire::NlriEntry& e) { return PrefixKey{f, e.prefix}; };
+}
 
 // Sorted and unique. NLRI usually arrive in order, so the sort is mostly a check.
 void finish(std::vector<PrefixKey>& keys) {
@@ -80,34 +84,9 @@ bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
   return false;
 }
 
-// How many prefixes ahead the index slots are prefetched: enough to overlap
-// the misses of a large table, few enough to stay in L1.
-constexpr std::size_t kPrefetchAhead = 8;
-
-// Calls fn(nlri entry, key, key's hash) for each prefix of v, with the index
-// slots of the next kPrefetchAhead prefixes already loading; each key is
-// hashed once.
-template <class Fn>
-void for_each_prefetched(const RibTable& t, wire::Family f, const wire::NlriView& v, Fn&& fn) {
-  std::array<std::uint64_t, kPrefetchAhead> hashes{};
-  auto ahead = v.begin();
-  for (std::size_t i = 0; i < kPrefetchAhead && ahead != v.end(); ++i, ++ahead)
-    hashes[i] = t.prefetch({f, (*ahead).prefix});
-  std::size_t pos = 0;
-  for (const auto& e : v) {
-    std::uint64_t& slot = hashes[pos++ % kPrefetchAhead];
-    const std::uint64_t h = slot;
-    if (ahead != v.end()) {
-      slot = t.prefetch({f, (*ahead).prefix});
-      ++ahead;
-    }
-    fn(e, PrefixKey{f, e.prefix}, h);
-  }
-}
-
 void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& attrs, Arrival at, ApplyResult& r) {
   FamilyCount& count = counter(f);
-  for_each_prefetched(*table_, f, v, [&](const wire::NlriEntry& e, const PrefixKey& key, std::uint64_t h) {
+  table_->for_each_prefetched(v, key_in(f), [&](const wire::NlriEntry& e, const PrefixKey& key, std::uint64_t h) {
     const std::uint32_t pid = e.path_id.value_or(0);
     if (hooks_.accept && !hooks_.accept(e.prefix)) {
       ++r.filtered;
@@ -152,7 +131,7 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
 }
 
 void AdjRibIn::withdraw(wire::Family f, const wire::NlriView& v, ApplyResult& r) {
-  for_each_prefetched(*table_, f, v, [&](const wire::NlriEntry& e, const PrefixKey& key, std::uint64_t h) {
+  table_->for_each_prefetched(v, key_in(f), [&](const wire::NlriEntry& e, const PrefixKey& key, std::uint64_t h) {
     auto* entry = table_->find(key, h);
     if (entry == nullptr || !remove(*entry, e.path_id.value_or(0))) {
       ++r.unknown_withdraws;  // E30

@@ -266,19 +266,15 @@ bool totally_ordered(std::span<const PathInfo> paths, const Cfg& cfg) {
 
 // The same answer as the eliminations for a totally ordered set: the first of
 // the maxima, and as the reason the last step at which a rival falls (each
-// rival falls at the first step where it differs from the best).
+// rival falls at the first step where it differs from the best). Two paths or
+// more.
 Selection select_by_comparison(std::span<const PathInfo> paths, const Cfg& cfg) {
   std::size_t best = 0;
   for (std::size_t i = 1; i < paths.size(); ++i)
     if (compare_all(paths[i], paths[best], cfg).better == Better::kFirst) best = i;
-  Step reason = Step::kOnlyPath;
-  bool first = true;
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (i == best) continue;
-    const Step s = compare_all(paths[best], paths[i], cfg).step;
-    if (first || s > reason) reason = s;
-    first = false;
-  }
+  Step reason = Step::kUnreachable;  // the first step: any rival's is at least this
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    if (i != best) reason = std::max(reason, compare_all(paths[best], paths[i], cfg).step);
   return {best, reason};
 }
 

@@ -1,8 +1,5 @@
 #include "loc_rib.hpp"
 
-#include <algorithm>
-#include <array>
-
 namespace cats::rib {
 
 PathInfo LocRib::path_info(const RibEntry& e, std::size_t i) const {
@@ -61,20 +58,15 @@ RibEvent LocRib::decide_event(RibEntry& e) {
 }
 
 std::vector<RibEvent> LocRib::update(const AdjRibIn& /*peer*/, std::span<const PrefixKey> changed) {
-  // Index slots prefetched a few keys ahead: after a peer goes down this
-  // walks its whole table, one cache miss per key otherwise.
-  constexpr std::size_t kAhead = 8;
-  std::array<std::uint64_t, kAhead> hashes{};
-  const std::size_t n = changed.size();
-  for (std::size_t i = 0; i < std::min(kAhead, n); ++i) hashes[i] = table_.prefetch(changed[i]);
+  // After a peer goes down this walks its whole table: prefetched, the
+  // index's cache misses overlap.
   std::vector<RibEvent> events;
-  events.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint64_t& slot = hashes[i % kAhead];
-    const std::uint64_t h = slot;
-    if (i + kAhead < n) slot = table_.prefetch(changed[i + kAhead]);
-    if (RibEntry* e = table_.find(changed[i], h)) events.push_back(decide_event(*e));
-  }
+  events.reserve(changed.size());
+  table_.for_each_prefetched(
+      changed, [](const PrefixKey& k) -> const PrefixKey& { return k; },
+      [&](const PrefixKey&, const PrefixKey& key, std::uint64_t h) {
+        if (RibEntry* e = table_.find(key, h)) events.push_back(decide_event(*e));
+      });
   return events;
 }
 

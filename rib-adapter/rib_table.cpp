@@ -12,27 +12,23 @@ namespace cats::rib {
 namespace {
 // Per process, so that a peer cannot choose prefixes that all land on one
 // probe sequence (the mixing below is invertible: without a secret, colliding
-// prefixes are easy to compute).
-std::uint64_t process_seed() {
-  static const std::uint64_t seed = [] {
-    std::random_device rd;
-    return (std::uint64_t{rd()} << 32) ^ rd();
-  }();
-  return seed;
-}
+// prefixes are easy to compute). Set before main: no guard on the hot path.
+const std::uint64_t kSeed = [] {
+  std::random_device rd;
+  return (std::uint64_t{rd()} << 32) ^ rd();
+}();
 }  // namespace
 
 // Multiply-xorshift over the seeded address words and (afi, safi, length):
 // cheap, and both ends are well mixed (the low bits place a slot, the top four
 // tag it).
 std::uint64_t RibTable::hash(const PrefixKey& k) {
-  static const std::uint64_t seed = process_seed();
   std::uint64_t hi = 0;
   std::uint64_t lo = 0;
   std::memcpy(&hi, k.prefix.addr.data(), 8);
   std::memcpy(&lo, k.prefix.addr.data() + 8, 8);
-  hi ^= seed;
-  lo ^= seed * 0x94d049bb133111ebULL;
+  hi ^= kSeed;
+  lo ^= kSeed * 0x94d049bb133111ebULL;
   const std::uint64_t tag = std::uint64_t{k.family.afi} << 16 | std::uint64_t{k.family.safi} << 8 | k.prefix.length;
   std::uint64_t h = (hi ^ (tag << 56)) * 0x9e3779b97f4a7c15ULL;
   h ^= (lo + tag) * 0xc2b2ae3d27d4eb4fULL;
@@ -153,26 +149,23 @@ RibEntry& RibTable::get(const PrefixKey& k, std::uint64_t h) {
   }
   if (!index_.has_room()) rebuild_index();
   // One probe: the slot is filled only when the prefix is new.
-  const std::uint32_t n = index_
-                              .find_or_insert(h, key_is(k),
-                                              [&] {
-                                                std::uint32_t m = 0;
-                                                if (!free_.empty()) {
-                                                  m = free_.back();
-                                                  free_.pop_back();
-                                                } else {
-                                                  m = static_cast<std::uint32_t>(used_++);
-                                                  new (&at(m)) RibEntry{};
-                                                }
-                                                RibEntry& e = at(m);
-                                                e.key = k;
-                                                e.live = true;
-                                                e.self = m;
-                                                ++live_[m / kChunk];
-                                                return m;
-                                              })
-                              .first;
-  return at(n);
+  auto make = [&] {
+    std::uint32_t m = 0;
+    if (!free_.empty()) {
+      m = free_.back();
+      free_.pop_back();
+    } else {
+      m = static_cast<std::uint32_t>(used_++);
+      new (&at(m)) RibEntry{};
+    }
+    RibEntry& e = at(m);
+    e.key = k;
+    e.live = true;
+    e.self = m;
+    ++live_[m / kChunk];
+    return m;
+  };
+  return at(index_.find_or_insert(h, key_is(k), make).first);
 }
 
 void RibTable::erase(RibEntry& e) {

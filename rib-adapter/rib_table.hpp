@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <compare>
 #include <cstdint>
@@ -186,6 +187,27 @@ class RibTable {
     const std::uint64_t h = hash(k);
     index_.prefetch(h);
     return h;
+  }
+  // Calls fn(item, key_of(item), hash) for each item of a range, with the
+  // index slots of the next kPrefetchAhead keys already loading (their cache
+  // misses overlap); each key is hashed once.
+  static constexpr std::size_t kPrefetchAhead = 8;
+  template <class Range, class KeyOf, class Fn>
+  void for_each_prefetched(const Range& items, KeyOf&& key_of, Fn&& fn) const {
+    std::array<std::uint64_t, kPrefetchAhead> hashes{};
+    auto ahead = std::begin(items);
+    const auto end = std::end(items);
+    for (std::size_t i = 0; i < kPrefetchAhead && ahead != end; ++i, ++ahead) hashes[i] = prefetch(key_of(*ahead));
+    std::size_t pos = 0;
+    for (const auto& item : items) {
+      std::uint64_t& slot = hashes[pos++ % kPrefetchAhead];
+      const std::uint64_t h = slot;
+      if (ahead != end) {
+        slot = prefetch(key_of(*ahead));
+        ++ahead;
+      }
+      fn(item, key_of(item), h);
+    }
   }
   // Frees an entry (its paths must be gone).
   void erase(RibEntry& e);
