@@ -52,6 +52,7 @@ void add_as4_attributes(wire::AttributeSet& attrs) {
 
 void AdjRibOut::set(const rib::PrefixKey& k, std::vector<DesiredPath> desired, bool add_path) {
   auto it = table_.find(k);
+  if (it == table_.end() && desired.empty()) return;  // nothing was, nothing is (a path it sent, a denied one)
   std::vector<OutPath> old;
   if (it != table_.end()) old = std::move(it->second);
   std::vector<OutPath> next;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <memory>
+#include <mutex>
 
 #include "config/session_config.hpp"
 #include "wire/message.hpp"
@@ -62,6 +64,11 @@ wire::Bytes max_prefix_data(Family f, std::uint32_t limit) {
 // The session thread's side of one neighbor: PeerHandler calls become posts
 // to the RIB thread. `gen` counts Established sessions (session thread only).
 //
+// UPDATEs are batched: while the RIB thread has not taken the open batch,
+// further UPDATEs join it, so one post carries what arrived meanwhile (on one
+// core, not one thread switch per UPDATE) and the RIB decides each prefix once
+// per batch. Any other event closes the batch first, so order is kept.
+//
 // Flow control: UPDATE octets posted to the RIB thread and not yet processed
 // are counted; above kPauseAt the peer's connection is not read any more (TCP
 // pushes back on the sender) until the RIB thread is down to kResumeAt. A
@@ -75,6 +82,7 @@ class SessionBridge : public session::PeerHandler {
       : engine_(e), n_(n), rib_(std::move(rib)), sessions_(std::move(sessions)) {}
 
   void on_established(Peer& peer, const session::Negotiated& s) override {
+    close_batch();
     const auto g = ++gen;
     in_flight_ = 0;
     paused_ = false;
@@ -89,15 +97,21 @@ class SessionBridge : public session::PeerHandler {
       ++pauses;
       peer.pause_input();
     }
-    asio::post(rib_, [this, &peer, g = gen, bytes = wire::Bytes(raw.begin(), raw.end()), ctx] {
-      engine_.session_update(n_, g, bytes, ctx);
-      asio::post(sessions_, [this, &peer, g, size = bytes.size()] { processed(peer, g, size); });
-    });
+    std::lock_guard lock(mutex_);
+    if (!open_) {
+      open_ = std::make_shared<UpdateBatch>();
+      open_->gen = gen;
+      asio::post(rib_, [this, &peer, b = open_] { run_batch(peer, b); });
+    }
+    open_->bytes.insert(open_->bytes.end(), raw.begin(), raw.end());
+    open_->messages.push_back({open_->bytes.size(), ctx});
   }
   void on_down(Peer&, const session::SessionDown& why) override {
+    close_batch();
     asio::post(rib_, [this, g = gen, why] { engine_.session_down(n_, g, why); });
   }
   void on_route_refresh(Peer&, const wire::RouteRefresh& rr) override {
+    close_batch();
     asio::post(rib_, [this, g = gen, rr] { engine_.session_refresh(n_, g, rr); });
   }
 
@@ -105,6 +119,20 @@ class SessionBridge : public session::PeerHandler {
   std::uint64_t pauses = 0;  // times the input was paused (session thread)
 
  private:
+  // Session thread: what comes next goes into a new batch, posted after this event.
+  void close_batch() {
+    std::lock_guard lock(mutex_);
+    open_.reset();
+  }
+  // RIB thread: the batch is taken (closed), then processed.
+  void run_batch(Peer& peer, const std::shared_ptr<UpdateBatch>& b) {
+    {
+      std::lock_guard lock(mutex_);
+      if (open_ == b) open_.reset();
+    }
+    engine_.session_updates(n_, *b);
+    asio::post(sessions_, [this, &peer, g = b->gen, size = b->bytes.size()] { processed(peer, g, size); });
+  }
   void processed(Peer& peer, std::uint64_t g, std::size_t size) {
     if (g != gen) return;  // a session that is gone: its counts went with it
     in_flight_ -= std::min(size, in_flight_);
@@ -120,6 +148,8 @@ class SessionBridge : public session::PeerHandler {
   asio::any_io_executor sessions_;
   std::size_t in_flight_ = 0;  // session thread
   bool paused_ = false;
+  std::mutex mutex_;  // guards open_: appended by the session thread, taken by the RIB thread
+  std::shared_ptr<UpdateBatch> open_;
 };
 
 Neighbor::Neighbor() = default;
@@ -453,12 +483,31 @@ bool looped(const Engine& e, const Neighbor& n, const wire::Update& u) {
   return false;
 }
 
-void Engine::session_update(Neighbor& n, std::uint64_t gen, wire::ByteSpan raw, const wire::DecodeContext& ctx) {
-  if (gen != n.gen || !n.established()) return;  // from a session already gone
-  on_update(n, wire::decode_message(raw, ctx));
+// Prefixes a batch collects before they are decided: large enough that the
+// paths of one prefix in consecutive UPDATEs are decided together, small
+// enough that the events stay in cache.
+constexpr std::size_t kDecideAt = 16384;
+
+void Engine::session_updates(Neighbor& n, const UpdateBatch& batch) {
+  if (batch.gen != n.gen || !n.established()) return;  // from a session already gone
+  rib::ApplyResult pending;
+  std::size_t start = 0;
+  for (const auto& m : batch.messages) {
+    on_update(n, wire::decode_message(wire::ByteSpan(batch.bytes).subspan(start, m.end - start), m.ctx), pending);
+    start = m.end;
+    // Bounded: the decision's events for a batch are held at once.
+    if (pending.entries.size() >= kDecideAt) decide_pending(pending);
+  }
+  decide_pending(pending);
 }
 
-void Engine::on_update(Neighbor& nb, const wire::Decoded& d) {
+void Engine::decide_pending(rib::ApplyResult& pending) {
+  if (pending.entries.empty()) return;
+  after_update(loc_rib_.update_entries(pending.entries));
+  pending.entries.clear();
+}
+
+void Engine::on_update(Neighbor& nb, const wire::Decoded& d, rib::ApplyResult& r) {
   Neighbor* n = &nb;
   if (!n->rib_in) return;
   const auto* u = std::get_if<wire::Update>(&d.body);
@@ -476,28 +525,20 @@ void Engine::on_update(Neighbor& nb, const wire::Decoded& d) {
     ++n->counters.filtered_in;
     spdlog::debug("[{}] UPDATE ignored: routing loop (AS_PATH, ORIGINATOR_ID or CLUSTER_LIST)", n->cfg.address);
   }
-  auto r = n->rib_in->apply(*u, action, next_arrival());
+  r.withdrawn = r.filtered = r.unknown_withdraws = 0;
+  n->rib_in->apply_to(*u, action, next_arrival(), r);
   n->counters.withdraws_in += r.withdrawn;
   n->counters.filtered_in += r.filtered;
   n->counters.unknown_withdraws += r.unknown_withdraws;
-  bool swept_too = false;
   if (r.end_of_rib) {
     spdlog::info("[{}] End-of-RIB {}", n->cfg.address, session::to_string(afisafi(*r.end_of_rib)));
     auto it = std::find(n->stale_families.begin(), n->stale_families.end(), *r.end_of_rib);
     if (it != n->stale_families.end()) {
       n->stale_families.erase(it);
-      auto swept = n->rib_in->sweep_stale(*r.end_of_rib);
-      r.changed.insert(r.changed.end(), swept.begin(), swept.end());
-      std::sort(r.changed.begin(), r.changed.end());
-      r.changed.erase(std::unique(r.changed.begin(), r.changed.end()), r.changed.end());
-      swept_too = true;
+      decide_pending(r);  // what came before the marker, then the sweep
+      process(*n->rib_in, n->rib_in->sweep_stale(*r.end_of_rib));
       if (n->stale_families.empty()) n->gr_timer->cancel();
     }
-  }
-  if (swept_too) {
-    process(*n->rib_in, r.changed);
-  } else if (!r.entries.empty()) {
-    after_update(loc_rib_.update_entries(r.entries));  // the common case: no second lookup
   }
   if (!r.over_limit.empty()) max_prefix(*n, r.over_limit);
 }
@@ -657,11 +698,17 @@ void Engine::dispatch(const std::vector<rib::RibEvent>& events) {
     Neighbor& n = *np;
     if (!n.established()) continue;
     bool touched = false;
+    std::optional<Family> family;  // the last event's, and whether the session has it
+    bool negotiated = false;
     for (const auto& ev : events) {
       const bool add_path = n.ectx.add_path.for_afi(ev.key.prefix.afi);
       if (ev.kind == rib::RibEvent::Kind::kPathsChanged && !add_path) continue;
-      if (n.session->family(afisafi(ev.key.family)) == nullptr) continue;
-      export_prefix(n, ev.key, ev.entry);
+      if (family != ev.key.family) {
+        family = ev.key.family;
+        negotiated = n.session->family(afisafi(ev.key.family)) != nullptr;
+      }
+      if (!negotiated) continue;
+      export_prefix(n, ev.key, ev.entry, add_path);
       touched = true;
     }
     if (touched) schedule_flush(n);
@@ -670,7 +717,10 @@ void Engine::dispatch(const std::vector<rib::RibEvent>& events) {
 
 void Engine::export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e) {
   if (n.session->family(afisafi(k.family)) == nullptr) return;
-  const bool add_path = n.ectx.add_path.for_afi(k.prefix.afi);
+  export_prefix(n, k, e, n.ectx.add_path.for_afi(k.prefix.afi));
+}
+
+void Engine::export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e, bool add_path) {
   std::vector<DesiredPath> desired;
   auto consider = [&](std::size_t i) {
     const auto& p = e->paths()[i];

@@ -48,6 +48,18 @@ struct NeighborCounters {
 
 class SessionBridge;
 
+// UPDATEs of one session, in arrival order, handed from the session thread to
+// the RIB thread together: the RIB decides each prefix they touch once.
+struct UpdateBatch {
+  struct Message {
+    std::size_t end;  // offset past the message in `bytes`
+    wire::DecodeContext ctx;
+  };
+  std::uint64_t gen = 0;
+  wire::Bytes bytes;
+  std::vector<Message> messages;
+};
+
 struct Neighbor {
   Neighbor();
   ~Neighbor();
@@ -117,7 +129,7 @@ class Engine {
   // Session events, on the RIB thread (posted by the SessionBridge).
   void session_up(Neighbor& n, std::uint64_t gen, const session::Negotiated& s,
                   std::optional<boost::asio::ip::address> local);
-  void session_update(Neighbor& n, std::uint64_t gen, wire::ByteSpan raw, const wire::DecodeContext& ctx);
+  void session_updates(Neighbor& n, const UpdateBatch& batch);
   void session_down(Neighbor& n, std::uint64_t gen, const session::SessionDown& why);
   void session_refresh(Neighbor& n, std::uint64_t gen, const wire::RouteRefresh& rr);
 
@@ -157,7 +169,9 @@ class Engine {
 
  private:
   Neighbor* find_address(const boost::asio::ip::address& a);
-  void on_update(Neighbor& n, const wire::Decoded& d);
+  // One UPDATE of a batch into `pending` (entries decided by decide_pending).
+  void on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& pending);
+  void decide_pending(rib::ApplyResult& pending);
   // To the session thread: the messages go out on session `n.gen` only.
   void send(Neighbor& n, std::vector<wire::Bytes> messages);
   template <class F>
@@ -167,6 +181,8 @@ class Engine {
   void after_update(const std::vector<rib::RibEvent>& events);
   void dispatch(const std::vector<rib::RibEvent>& events);
   void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e);
+  // The same once the session is known to have k's family.
+  void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e, bool add_path);
   void schedule_flush(Neighbor& n);
   void flush(Neighbor& n, std::vector<wire::Bytes> before = {}, std::vector<wire::Bytes> after = {});
   void initial_dump(Neighbor& n);

@@ -69,7 +69,7 @@ const AdjRibIn::FamilyCount* AdjRibIn::find_counter(wire::Family f) const {
 bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
   for (std::size_t i = 0; i < e.paths().size(); ++i) {
     if (e.paths()[i].peer != id_ || e.paths()[i].path_id != path_id) continue;
-    e.erase_path(i);
+    e.erase_path(i, table_->arrays());
     if (const BestIndex b = e.best()) {
       if (*b == i) {
         e.clear_best();
@@ -116,7 +116,7 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
         ++r.filtered;
         return;
       }
-      entry.add_path(AdjRoute(id_, pid, attrs, at));
+      entry.add_path(AdjRoute(id_, pid, attrs, at), table_->arrays());
       ++count.paths;
     } else {
       // The same attributes again change nothing (and keep the arrival, which
@@ -151,10 +151,24 @@ ApplyResult AdjRibIn::apply(const wire::Decoded& d, Arrival at) {
 
 ApplyResult AdjRibIn::apply(const wire::Update& u, wire::Action action, Arrival at) {
   ApplyResult r;
+  apply_to(u, action, at, r);
+  r.changed.reserve(r.entries.size());
+  for (auto* e : r.entries) {
+    e->queued = false;
+    r.changed.push_back(e->key);
+  }
+  finish(r.changed);
+  return r;
+}
+
+void AdjRibIn::apply_to(const wire::Update& u, wire::Action action, Arrival at, ApplyResult& r) {
+  r.end_of_rib.reset();
+  r.over_limit.clear();
   if (action == wire::Action::kSessionReset) {
     r.applied = false;
-    return r;
+    return;
   }
+  r.applied = true;
   const auto reach = family_of(u.mp_reach());
   const auto unreach = family_of(u.mp_unreach());
 
@@ -181,15 +195,8 @@ ApplyResult AdjRibIn::apply(const wire::Update& u, wire::Action action, Arrival 
     announce(kIpv4Unicast, u.nlri, NextHopIn::kNextHopAttribute);
     if (reach) announce(*reach, u.mp_reach()->entries(), NextHopIn::kMpReach);
   }
-  r.changed.reserve(r.entries.size());
-  for (auto* e : r.entries) {
-    e->queued = false;
-    r.changed.push_back(e->key);
-  }
-  finish(r.changed);
   for (const auto& t : families_)
     if (t.max && t.paths > *t.max) r.over_limit.push_back(t.family);
-  return r;
 }
 
 template <class Fn>

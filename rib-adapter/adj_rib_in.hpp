@@ -76,6 +76,11 @@ class AdjRibIn {
   const RibTable& table() const { return *table_; }
 
   ApplyResult apply(const wire::Update& u, wire::Action action, Arrival at);
+  // The same, adding to `r` (several UPDATEs decided once: the engine's batch).
+  // Only `entries` and the counts accumulate; `changed` is not built and the
+  // entries stay queued until LocRib::update_entries decides them. end_of_rib
+  // and over_limit are this UPDATE's.
+  void apply_to(const wire::Update& u, wire::Action action, Arrival at, ApplyResult& r);
   // The Update body and strongest action of a decoded message; other bodies do nothing.
   ApplyResult apply(const wire::Decoded& d, Arrival at);
 

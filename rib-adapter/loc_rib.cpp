@@ -73,8 +73,10 @@ std::vector<RibEvent> LocRib::update(const AdjRibIn& /*peer*/, std::span<const P
 std::vector<RibEvent> LocRib::update_entries(std::span<RibEntry* const> entries) {
   std::vector<RibEvent> events;
   events.reserve(entries.size());
-  for (RibEntry* e : entries)
+  for (RibEntry* e : entries) {
+    e->queued = false;
     if (e->live) events.push_back(decide_event(*e));
+  }
   return events;
 }
 

@@ -51,8 +51,8 @@ class LocRib {
   // Reruns the decision for the prefixes `peer` changed (its paths are already
   // in the table) and frees entries left without paths.
   std::vector<RibEvent> update(const AdjRibIn& peer, std::span<const PrefixKey> changed);
-  // The same for ApplyResult::entries (no lookups); valid only until the next
-  // update of any kind, which may free entries.
+  // The same for ApplyResult::entries (no lookups), which it takes off the
+  // queue; valid only until the next update of any kind, which may free entries.
   std::vector<RibEvent> update_entries(std::span<RibEntry* const> entries);
   // Session down: every path of the peer goes, or with graceful restart
   // (RFC 4724) stays as stale until AdjRibIn::sweep_stale.

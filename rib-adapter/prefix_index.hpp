@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -106,12 +107,25 @@ class PrefixIndex {
     live_ = 0;
     dead_ = 0;
     ++rebuilds_;
-    each([this](std::uint64_t h, std::uint32_t n) {
+    // The entries come in storage order, their slots at random: each slot is
+    // prefetched kAhead entries before it is written, so the misses overlap.
+    constexpr std::size_t kAhead = 16;
+    std::array<std::pair<std::uint64_t, std::uint32_t>, kAhead> ring;
+    std::size_t queued = 0;
+    auto place = [this](std::uint64_t h, std::uint32_t n) {
       std::size_t i = h & mask_;
       while (slots_[i] != kEmpty) i = (i + 1) & mask_;
       slots_[i] = tag(h) | (n + 1);
       ++live_;
+    };
+    each([&](std::uint64_t h, std::uint32_t n) {
+      prefetch(h);
+      auto& r = ring[queued++ % kAhead];
+      if (queued > kAhead) place(r.first, r.second);
+      r = {h, n};
     });
+    for (std::size_t k = queued > kAhead ? queued - kAhead : 0; k < queued; ++k)
+      place(ring[k % kAhead].first, ring[k % kAhead].second);
   }
 
   std::size_t rebuilds() const { return rebuilds_; }

@@ -39,8 +39,8 @@ std::uint64_t RibTable::hash(const PrefixKey& k) {
 }
 
 namespace {
-AdjRoute* allocate_paths(std::size_t n) {
-  return static_cast<AdjRoute*>(::operator new(n * sizeof(AdjRoute)));
+AdjRoute* allocate_paths(PathArrays& arrays, std::size_t n) {
+  return static_cast<AdjRoute*>(arrays.allocate(n));
 }
 // Moves src[0, n) except index `skip` to dst, ending their lifetimes in src.
 void relocate(AdjRoute* src, std::size_t n, AdjRoute* dst, std::size_t skip = ~std::size_t{0}) {
@@ -51,17 +51,17 @@ void relocate(AdjRoute* src, std::size_t n, AdjRoute* dst, std::size_t skip = ~s
 }
 }  // namespace
 
-// Two or more paths live in a heap array of exactly bit_ceil(count) paths,
-// so the count says when it is full, and a prefix that loses paths gives the
-// memory back.
-void RibEntry::add_path(AdjRoute r) {
+// Two or more paths live in an array of exactly bit_ceil(count) paths, so the
+// count says when it is full, and a prefix that loses paths gives the memory
+// back.
+void RibEntry::add_path(AdjRoute r, PathArrays& arrays) {
   const std::size_t n = count_;
   if (n == 0) {
     new (&store_.one) AdjRoute(std::move(r));
   } else if (n == 1 || std::has_single_bit(n)) {
-    AdjRoute* grown = allocate_paths(n * 2);
+    AdjRoute* grown = allocate_paths(arrays, n * 2);
     relocate(data(), n, grown);
-    if (n > 1) ::operator delete(store_.many);
+    if (n > 1) arrays.deallocate(store_.many, n);
     new (&grown[n]) AdjRoute(std::move(r));
     store_.many = grown;
   } else {
@@ -70,19 +70,19 @@ void RibEntry::add_path(AdjRoute r) {
   ++count_;
 }
 
-void RibEntry::erase_path(std::size_t i) {
+void RibEntry::erase_path(std::size_t i, PathArrays& arrays) {
   const std::size_t n = count_;
   AdjRoute* d = data();
   if (n == 2) {
     AdjRoute keep(std::move(d[1 - i]));
     d[0].~AdjRoute();
     d[1].~AdjRoute();
-    ::operator delete(d);
+    arrays.deallocate(d, 2);
     new (&store_.one) AdjRoute(std::move(keep));
   } else if (n > 2 && std::has_single_bit(n - 1)) {
-    AdjRoute* shrunk = allocate_paths(n - 1);
+    AdjRoute* shrunk = allocate_paths(arrays, n - 1);
     relocate(d, n, shrunk, i);
-    ::operator delete(d);
+    arrays.deallocate(d, std::bit_ceil(n));
     store_.many = shrunk;
   } else {
     for (std::size_t k = i; k + 1 < n; ++k) d[k] = std::move(d[k + 1]);
@@ -91,11 +91,11 @@ void RibEntry::erase_path(std::size_t i) {
   --count_;
 }
 
-void RibEntry::clear_paths() {
+void RibEntry::clear_paths(PathArrays& arrays) {
   const std::size_t n = count_;
   AdjRoute* d = data();
   for (std::size_t i = 0; i < n; ++i) d[i].~AdjRoute();
-  if (n > 1) ::operator delete(d);
+  if (n > 1) arrays.deallocate(d, std::bit_ceil(n));
   count_ = 0;
   clear_best();
 }
@@ -127,8 +127,11 @@ void RibTable::Unmap::operator()(Chunk* c) const {
 }
 
 RibTable::~RibTable() {
-  for (std::size_t i = 0; i < used_; ++i)
-    if (chunks_[i / kChunk] != nullptr) at(static_cast<std::uint32_t>(i)).~RibEntry();
+  for (std::size_t i = 0; i < used_; ++i) {
+    if (chunks_[i / kChunk] == nullptr) continue;
+    at(static_cast<std::uint32_t>(i)).clear_paths(arrays_);
+    at(static_cast<std::uint32_t>(i)).~RibEntry();
+  }
 }
 
 RibEntry& RibTable::get(const PrefixKey& k, std::uint64_t h) {
@@ -197,6 +200,7 @@ std::size_t RibTable::compact() {
     rebuild_index();
     released += before - std::min(before, index_.bytes());
   }
+  released += arrays_.release();
   free_.shrink_to_fit();
   emptied_ = 0;
   return released;

@@ -24,6 +24,7 @@
 
 #include "attr_store.hpp"
 #include "decision.hpp"
+#include "path_arrays.hpp"
 #include "prefix_index.hpp"
 #include "wire/update.hpp"
 
@@ -119,7 +120,11 @@ class RibEntry {
   static constexpr std::size_t kMaxPaths = BestIndex::kNone - 1;
 
   RibEntry() {}
-  ~RibEntry() { clear_paths(); }
+  // An array of paths is the table's (PathArrays): the table calls
+  // clear_paths() first; this only drops the inline path's attributes.
+  ~RibEntry() {
+    if (count_ == 1) store_.one.~AdjRoute();
+  }
   RibEntry(const RibEntry&) = delete;
   RibEntry& operator=(const RibEntry&) = delete;
 
@@ -128,9 +133,9 @@ class RibEntry {
   // Every peer's paths, in arrival order.
   std::span<AdjRoute> paths() { return {data(), count_}; }
   std::span<const AdjRoute> paths() const { return {data(), count_}; }
-  void add_path(AdjRoute r);
-  void erase_path(std::size_t i);
-  void clear_paths();
+  void add_path(AdjRoute r, PathArrays& arrays);
+  void erase_path(std::size_t i, PathArrays& arrays);
+  void clear_paths(PathArrays& arrays);
 
   BestIndex best() const { return BestIndex(static_cast<std::uint16_t>(best_)); }
   void set_best(std::size_t i) { best_ = static_cast<std::uint32_t>(i) & BestIndex::kNone; }
@@ -246,6 +251,10 @@ class RibTable {
   // Every entry sorted by key (show commands).
   std::vector<const RibEntry*> sorted() const;
 
+  // Where entries with more than one path keep them.
+  PathArrays& arrays() { return arrays_; }
+  const PathArrays& arrays() const { return arrays_; }
+
   // Who sent the paths tagged with a peer id (the decision needs the session facts).
   void set_facts(PeerId id, const PeerFacts& f);
   const PeerFacts& facts(PeerId id) const;
@@ -280,12 +289,13 @@ class RibTable {
   };
   using ChunkPtr = std::unique_ptr<Chunk, Unmap>;
   static ChunkPtr map_chunk();
-  std::vector<ChunkPtr> chunks_;     // nullptr: released by compact()
-  std::vector<std::uint32_t> live_;  // entries in use per chunk
-  std::vector<std::uint32_t> dead_;  // released chunks, revived before new ones
-  std::size_t emptied_ = 0;          // chunks emptied since the last compact()
-  std::size_t used_ = 0;             // slots ever handed out
-  std::vector<std::uint32_t> free_;  // erased slots, reused first
+  std::vector<ChunkPtr> chunks_;         // nullptr: released by compact()
+  std::vector<std::uint32_t> live_;      // entries in use per chunk
+  std::vector<std::uint32_t> dead_;      // released chunks, revived before new ones
+  std::size_t emptied_ = 0;              // chunks emptied since the last compact()
+  std::size_t used_ = 0;                 // slots ever handed out
+  std::vector<std::uint32_t> free_;      // erased slots, reused first
+  PathArrays arrays_{sizeof(AdjRoute)};  // before the chunks' entries are destroyed (~RibTable)
   PrefixIndex index_;
   std::vector<PeerFacts> facts_;
   std::size_t path_limit_ = kMaxPathsPerPrefix;

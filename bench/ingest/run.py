@@ -201,7 +201,7 @@ class Catsd(Router):
             json.dump(cfg, f, indent=1)
         cmd = [ARGS.catsd, "--config", path, "--api", "127.0.0.1:50051"]
         if ARGS.perf:  # profile mode: perf record runs catsd as its child
-            cmd = ["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", ARGS.perf, "--"] + cmd
+            cmd = ["perf", "record", "-F", str(ARGS.perf_freq), "--call-graph", "dwarf,16384", "-o", ARGS.perf, "--"] + cmd
         p = self.popen(cmd, os.path.join(self.wd, "catsd.log"))
         self.pids = [p.pid]
         self._wait_cli()
@@ -690,6 +690,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep each run's work dir (configs, logs)")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--perf", default=None, help="catsd under `perf record --call-graph dwarf`, to this file")
+    ap.add_argument("--perf-freq", type=int, default=999, help="perf record -F (samples per second)")
     ap.add_argument("--smoke", action="store_true", help="catsd only, workload A, 1000 prefixes, one run; exit 1 "
                                                          "unless it completes")
     ARGS = ap.parse_args()

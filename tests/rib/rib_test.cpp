@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -722,11 +724,13 @@ TEST(PrefixIndex, CollidingHashesTombstonesAndRebuild) {
   EXPECT_EQ(idx.find(42, eq(3)), PrefixIndex::kNone);
 }
 
-// A prefix's paths: one inline, then a heap array of bit_ceil(count) that
-// grows and shrinks with them (ASan checks the moves and frees); arrival
-// order is kept through erasures.
+// A prefix's paths: one inline, then an array of bit_ceil(count) that grows
+// and shrinks with them (ASan checks the moves; every array goes back to the
+// pool); arrival order is kept through erasures. Up to 40 paths, so arrays
+// past the pooled sizes (from the heap) are exercised too.
 TEST(RibEntry, PathsGrowAndShrinkKeepingOrder) {
   static_assert(sizeof(RibEntry) == 56);
+  PathArrays arrays(sizeof(AdjRoute));
   RibEntry e;
   std::vector<std::uint32_t> want;
   auto ids = [&] {
@@ -734,25 +738,69 @@ TEST(RibEntry, PathsGrowAndShrinkKeepingOrder) {
     for (const auto& p : e.paths()) got.push_back(p.path_id);
     return got;
   };
-  for (std::uint32_t id = 1; id <= 9; ++id) {
-    e.add_path(AdjRoute(1, id, {}, Arrival{id, {}}));
+  for (std::uint32_t id = 1; id <= 40; ++id) {
+    e.add_path(AdjRoute(1, id, {}, Arrival{id, {}}), arrays);
     want.push_back(id);
     ASSERT_EQ(ids(), want);
   }
-  for (std::size_t at : {8u, 0u, 3u, 2u, 1u, 0u, 1u, 0u, 0u}) {
-    e.erase_path(at);
+  std::mt19937 rng(7);
+  while (!want.empty()) {
+    const std::size_t at = rng() % want.size();
+    e.erase_path(at, arrays);
     want.erase(want.begin() + static_cast<std::ptrdiff_t>(at));
     ASSERT_EQ(ids(), want);
     for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(e.paths()[i].seq, want[i]);
   }
   EXPECT_TRUE(e.paths().empty());
-  e.add_path(AdjRoute(2, 7, {}, Arrival{7, {}}));
-  e.add_path(AdjRoute(2, 8, {}, Arrival{8, {}}));
+  // Nothing is held: every pooled array came back.
+  EXPECT_GT(arrays.slab_bytes(), 0u);
+  EXPECT_EQ(arrays.release(), 5 * PathArrays::kSlabBytes);  // arrays of 2, 4, 8, 16 and 32 were used
+  EXPECT_EQ(arrays.slab_bytes(), 0u);
+  e.add_path(AdjRoute(2, 7, {}, Arrival{7, {}}), arrays);
+  e.add_path(AdjRoute(2, 8, {}, Arrival{8, {}}), arrays);
   e.set_best(1);
   EXPECT_EQ(e.best_path()->path_id, 8u);
-  e.clear_paths();
+  e.clear_paths(arrays);
   EXPECT_FALSE(e.best());
   EXPECT_EQ(e.best_path(), nullptr);
+}
+
+// The pool reuses what was given back, and release() returns exactly the
+// slabs in which nothing is in use: an array still held keeps its slab, and
+// the arrays on the free list of a released slab are never handed out again.
+TEST(PathArrays, ReusesFreedArraysAndReleasesOnlyEmptySlabs) {
+  PathArrays arrays(sizeof(AdjRoute));
+  const std::size_t per_slab = PathArrays::kSlabBytes / (4 * sizeof(AdjRoute));
+  std::vector<void*> held;
+  for (std::size_t i = 0; i < 3 * per_slab; ++i) held.push_back(arrays.allocate(4));  // three full slabs
+  EXPECT_EQ(arrays.slab_bytes(), 3 * PathArrays::kSlabBytes);
+  void* last = held.back();
+  arrays.deallocate(last, 4);
+  EXPECT_EQ(arrays.allocate(4), last);  // the freed array first
+  // Free everything but one array of the second slab.
+  std::sort(held.begin(), held.end());
+  void* keep = held[per_slab + 1];
+  for (void* p : held)
+    if (p != keep) arrays.deallocate(p, 4);
+  EXPECT_EQ(arrays.release(), 2 * PathArrays::kSlabBytes);
+  EXPECT_EQ(arrays.slab_bytes(), PathArrays::kSlabBytes);
+  // What is handed out now lies in the remaining slab (ASan: never in an unmapped one).
+  std::vector<void*> again;
+  for (std::size_t i = 0; i + 1 < per_slab; ++i) {
+    void* p = arrays.allocate(4);
+    EXPECT_NE(p, keep);
+    std::memset(p, 0xab, 4 * sizeof(AdjRoute));
+    again.push_back(p);
+  }
+  EXPECT_EQ(arrays.slab_bytes(), PathArrays::kSlabBytes);  // no new slab: the free list was enough
+  for (void* p : again) arrays.deallocate(p, 4);
+  arrays.deallocate(keep, 4);
+  EXPECT_EQ(arrays.release(), PathArrays::kSlabBytes);
+  // Past the pooled sizes: the heap, nothing in the slabs.
+  void* big = arrays.allocate(64);
+  std::memset(big, 0, 64 * sizeof(AdjRoute));
+  EXPECT_EQ(arrays.slab_bytes(), 0u);
+  arrays.deallocate(big, 64);
 }
 
 // A path in 24 octets: the peer id and arrival sequence share a word.
