@@ -483,11 +483,6 @@ bool looped(const Engine& e, const Neighbor& n, const wire::Update& u) {
   return false;
 }
 
-// Prefixes a batch collects before they are decided: large enough that the
-// paths of one prefix in consecutive UPDATEs are decided together, small
-// enough that the events stay in cache.
-constexpr std::size_t kDecideAt = 16384;
-
 void Engine::session_updates(Neighbor& n, const UpdateBatch& batch) {
   if (batch.gen != n.gen || !n.established()) return;  // from a session already gone
   rib::ApplyResult pending;
@@ -496,7 +491,7 @@ void Engine::session_updates(Neighbor& n, const UpdateBatch& batch) {
     on_update(n, wire::decode_message(wire::ByteSpan(batch.bytes).subspan(start, m.end - start), m.ctx), pending);
     start = m.end;
     // Bounded: the decision's events for a batch are held at once.
-    if (pending.entries.size() >= kDecideAt) decide_pending(pending);
+    if (pending.entries.size() >= rib::LocRib::kBatchEntries) decide_pending(pending);
   }
   decide_pending(pending);
 }

@@ -44,6 +44,11 @@ struct LocRibStats {
 
 class LocRib {
  public:
+  // Prefixes a batch of UPDATEs (AdjRibIn::apply_to) collects before they are
+  // decided: large enough that one prefix's paths in consecutive UPDATEs are
+  // decided together, small enough that the events stay in cache.
+  static constexpr std::size_t kBatchEntries = 16384;
+
   explicit LocRib(DecisionConfig cfg = {}) : cfg_(cfg) {}
   LocRib(const LocRib&) = delete;
   LocRib& operator=(const LocRib&) = delete;

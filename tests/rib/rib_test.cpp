@@ -541,6 +541,63 @@ TEST(LocRib, RecomputesOnlyTheChangedPrefixes) {
   EXPECT_EQ(loc.stats().recomputed, 11u);
 }
 
+// The engine's batch: several UPDATEs applied with apply_to, then decided
+// once. Three sites of one prefix plus a withdrawal of another, in four
+// UPDATEs: two entries queued (once each), two decisions, and the result is
+// what deciding after every UPDATE gives.
+TEST(LocRib, ABatchOfUpdatesDecidesEachPrefixOnce) {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn rr(1, ibgp_peer("10.0.0.9", 9), store, loc);
+  const std::string_view other[] = {"198.51.100.0/24"};
+  loc.update(rr, announce(rr, ibgp_attrs(1, 100), entries(other)).changed);
+  ASSERT_EQ(loc.stats().recomputed, 1u);
+
+  const std::string_view p[] = {"203.0.113.10/32"};
+  wire::EncodeContext ectx;
+  ectx.add_path.ipv4 = true;
+  std::vector<wire::Bytes> msgs;
+  for (std::uint32_t site = 1; site <= 3; ++site) {
+    // Site 2 has the highest LOCAL_PREF.
+    auto packed = wire::pack_announcements(ibgp_attrs(static_cast<std::uint8_t>(site), site == 2 ? 300 : 100),
+                                           Afi::kIpv4, {}, entries(p, site), ectx);
+    ASSERT_TRUE(packed.ok);
+    msgs.insert(msgs.end(), packed.messages.begin(), packed.messages.end());
+  }
+  wire::EncodeContext plain;
+  auto withdrawn = wire::pack_withdrawals(Afi::kIpv4, entries(other), plain);
+  ASSERT_TRUE(withdrawn.ok);
+  msgs.insert(msgs.begin() + 1, withdrawn.messages.at(0));  // between the sites
+  ApplyResult batch;
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    const auto d = wire::decode_message(msgs[i], i == 1 ? ibgp_ctx() : ibgp_ctx(true));
+    rr.apply_to(std::get<wire::Update>(d.body), d.action(), Arrival{}, batch);
+  }
+  EXPECT_EQ(batch.entries.size(), 2u);  // the anycast prefix is queued once for three UPDATEs
+  EXPECT_EQ(batch.installed, 3u);
+  EXPECT_EQ(batch.withdrawn, 1u);
+  EXPECT_TRUE(batch.changed.empty());  // apply_to leaves `changed` alone
+  const auto events = loc.update_entries(batch.entries);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, RibEvent::Kind::kBestChanged);
+  EXPECT_EQ(events[1].kind, RibEvent::Kind::kBestWithdrawn);
+  EXPECT_EQ(loc.find(v4(other[0])), nullptr);
+  EXPECT_EQ(loc.stats().recomputed, 3u);
+  const auto* e = loc.find(v4(p[0]));
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->paths().size(), 3u);
+  EXPECT_EQ(e->best_path()->path_id, 2u);
+  EXPECT_EQ(e->reason(), Step::kLocalPref);
+  // Decided, the entries are off the queue: the next batch queues them again.
+  ApplyResult next;
+  auto again = wire::pack_announcements(ibgp_attrs(1, 400), Afi::kIpv4, {}, entries(p, 1), ectx);
+  const auto d = wire::decode_message(again.messages.at(0), ibgp_ctx(true));
+  rr.apply_to(std::get<wire::Update>(d.body), d.action(), Arrival{}, next);
+  EXPECT_EQ(next.entries.size(), 1u);
+  loc.update_entries(next.entries);
+  EXPECT_EQ(loc.find(v4(p[0]))->best_path()->path_id, 1u);
+}
+
 // ---------------------------------------------------------------------------
 // Graceful restart and enhanced route refresh
 
