@@ -97,7 +97,7 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
       return;
     }
     // Past the table's limits a new path is refused (counted as filtered):
-    // entry numbers have 28 bits.
+    // entry numbers have 26 bits.
     if (table_->full() && table_->find(key, h) == nullptr) {
       ++r.filtered;
       return;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
 #include <new>
 #include <random>
 
@@ -20,7 +21,7 @@ const std::uint64_t kSeed = [] {
 }  // namespace
 
 // Multiply-xorshift over the seeded address words and (afi, safi, length):
-// cheap, and both ends are well mixed (the low bits place a slot, the top four
+// cheap, and both ends are well mixed (the low bits place a slot, the top six
 // tag it).
 std::uint64_t RibTable::hash(const PrefixKey& k) {
   std::uint64_t hi = 0;
@@ -116,8 +117,29 @@ void RibTable::rebuild_index() {
   index_.rebuild(size(), [this](auto add) { for_each([&](const RibEntry& e) { add(hash(e.key), e.self); }); });
 }
 
+PrefixIndex::Slots PrefixIndex::allocate_slots(std::size_t n) {
+  const std::size_t bytes = n * sizeof(std::uint32_t);
+  if (bytes < kMapAtBytes) {
+    auto* p = static_cast<std::uint32_t*>(std::calloc(n, sizeof(std::uint32_t)));
+    if (p == nullptr) throw std::bad_alloc();
+    return Slots(p, FreeSlots{0});
+  }
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return Slots(static_cast<std::uint32_t*>(p), FreeSlots{bytes});
+}
+
+void PrefixIndex::FreeSlots::operator()(std::uint32_t* p) const {
+  if (bytes == 0) {
+    std::free(p);
+  } else {
+    ::munmap(p, bytes);
+  }
+}
+
+// Populated: a chunk is written entry by entry right away, one call beats a fault per page.
 RibTable::ChunkPtr RibTable::map_chunk() {
-  void* p = ::mmap(nullptr, sizeof(Chunk), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = ::mmap(nullptr, sizeof(Chunk), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   return ChunkPtr(static_cast<Chunk*>(p));
 }

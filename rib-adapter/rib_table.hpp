@@ -239,7 +239,7 @@ class RibTable {
   std::size_t chunks() const { return chunks_.size() - dead_.size(); }
   // Chunks emptied since the last compact(): whether one could release anything.
   std::size_t emptied() const { return emptied_; }
-  // Entry numbers are 28 bits (RibEntry::self): no more prefixes than this.
+  // Entry numbers are 26 bits (the index's; RibEntry::self has room): no more prefixes than this.
   static constexpr std::size_t kMaxEntries = PrefixIndex::kEntryLimit;
   bool full() const { return size() >= kMaxEntries; }
   // Paths one prefix may hold (all peers, all ADD-PATH ids). Lower limits

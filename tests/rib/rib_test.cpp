@@ -781,6 +781,39 @@ TEST(PrefixIndex, CollidingHashesTombstonesAndRebuild) {
   EXPECT_EQ(idx.find(42, eq(3)), PrefixIndex::kNone);
 }
 
+// 64 keys that share their first slot but differ in the six hash bits a slot
+// keeps: a lookup compares keys (reads an entry) only for its own tag, once.
+// The largest entry number fits beside the tag.
+TEST(PrefixIndex, SixTagBitsSpareTheEntryReads) {
+  PrefixIndex idx;
+  idx.rebuild(0, [](auto) {});
+  std::vector<std::uint64_t> hashes;
+  std::size_t compares = 0;
+  auto eq = [&](std::uint64_t h) {
+    return [&, h](std::uint32_t n) {
+      ++compares;
+      return (n == PrefixIndex::kEntryLimit - 1 ? hashes.back() : hashes[n]) == h;
+    };
+  };
+  for (std::uint64_t t = 0; t < 64; ++t) {
+    const std::uint64_t h = t << 58;  // the same low bits: one probe sequence
+    if (!idx.has_room()) {
+      idx.rebuild(idx.size(), [&](auto add) {
+        for (std::uint32_t n = 0; n < hashes.size(); ++n) add(hashes[n], n);  // entries 0..62 here
+      });
+    }
+    hashes.push_back(h);
+    const auto n = static_cast<std::uint32_t>(t == 63 ? PrefixIndex::kEntryLimit - 1 : t);
+    EXPECT_TRUE(idx.find_or_insert(h, eq(h), [&] { return n; }).second);
+  }
+  for (std::uint64_t t = 0; t < 64; ++t) {
+    compares = 0;
+    const auto want = static_cast<std::uint32_t>(t == 63 ? PrefixIndex::kEntryLimit - 1 : t);
+    EXPECT_EQ(idx.find(t << 58, eq(t << 58)), want) << t;
+    EXPECT_EQ(compares, 1u) << t;
+  }
+}
+
 // A prefix's paths: one inline, then an array of bit_ceil(count) that grows
 // and shrinks with them (ASan checks the moves; every array goes back to the
 // pool); arrival order is kept through erasures. Up to 40 paths, so arrays
