@@ -7,9 +7,13 @@ and build/bin/ingest_feeder pinned to CPU 1, and measures from the feeder's firs
 
 - cli_s: end of the first CLI poll that reports every path (resolution = the poll interval);
 - idle_s: start of the first period of >= 0.3 s in which the router's CPU (sum of its threads,
-  /proc/PID/task/*/schedstat, 50 ms samples) stays below 20 % of a core, at or after the start of the last
-  poll that still saw an incomplete table (the router's work ends there);
+  /proc/PID/task/*/schedstat, 10 ms samples) stays below 20 % of a core, at or after the start of the last
+  poll that still saw an incomplete table (the router's work ends there); samples that overlap a CLI poll are
+  not counted as busy (answering the observer is not ingest);
 - cpu_s: the router's CPU seconds from the first UPDATE to idle_s; peak RSS = VmHWM (summed over processes).
+
+The script itself, its CLI polls and the feeder run on the feeder's CPU: only the router (and the kernel's
+work for it) uses the router's CPU.
 
 Everything it starts is stopped by PID and the namespaces are removed, also on failure or Ctrl-C.
 
@@ -480,7 +484,7 @@ def deb_version(pkg):
 # ---- one run ----------------------------------------------------------------------------------------------
 
 class Sampler(threading.Thread):
-    def __init__(self, pids_fn, period=0.05):
+    def __init__(self, pids_fn, period):
         super().__init__(daemon=True)
         self.pids_fn, self.period, self.samples, self.stop_flag = pids_fn, period, [], False
 
@@ -490,8 +494,14 @@ class Sampler(threading.Thread):
             time.sleep(self.period)
 
 
-def idle_start(samples, after, window=0.3, threshold=0.2):
-    """Start of the first period >= window from `after` on where CPU use stays below threshold."""
+def idle_start(samples, after, polls=(), window=0.3, threshold=0.2):
+    """Start of the first period >= window from `after` on where CPU use stays below threshold.
+
+    Samples that overlap one of our CLI polls (start, end) do not count as busy: answering the observer is not
+    ingest work, and with short samples one answer would otherwise push the end past the confirming poll."""
+    def polled(t0, t1):
+        return any(p0 <= t1 and t0 <= p1 + 0.005 for p0, p1 in polls)
+
     i = 0
     while i < len(samples) and samples[i][0] < after:
         i += 1
@@ -500,7 +510,7 @@ def idle_start(samples, after, window=0.3, threshold=0.2):
         ok, e = True, s
         while e + 1 < len(samples) and samples[e][0] - t0 < window:
             t1, c1 = samples[e + 1]
-            if (c1 - samples[e][1]) / 1e9 > threshold * (t1 - samples[e][0]):
+            if (c1 - samples[e][1]) / 1e9 > threshold * (t1 - samples[e][0]) and not polled(samples[e][0], t1):
                 ok = False
                 break
             e += 1
@@ -523,7 +533,7 @@ def one_run(router_name, workload, run_idx):
         res["rss_idle_kb"] = status_kb(pids, "VmRSS")
         expected = ARGS.prefixes if workload == "A" else (ARGS.prefixes // 4) * 4
         res["expected_paths"] = expected
-        sampler = Sampler(r.daemon_pids)
+        sampler = Sampler(r.daemon_pids, ARGS.sample_period)
         sampler.start()
         fcmd = in_ns(NS_FEED, "taskset", "-c", ARGS.feeder_cpu, ARGS.feeder, "--target", f"{RUT}:179", "--bind", FEED,
                      "--as", str(FEED_AS), "--peer-as", str(RUT_AS), "--router-id", FEED, "--workload", workload,
@@ -543,11 +553,13 @@ def one_run(router_name, workload, run_idx):
         t_start = time.monotonic()
         last_incomplete_start = t_start
         polls, count, t_cli = 0, 0, None
+        poll_times = []
         while time.monotonic() - t_start < ARGS.timeout:
             p0 = time.monotonic()
             count = r.count()
             p1 = time.monotonic()
             polls += 1
+            poll_times.append((p0, p1))
             if count >= expected:
                 t_cli = p1
                 break
@@ -567,7 +579,8 @@ def one_run(router_name, workload, run_idx):
         idle = None
         while time.monotonic() < end:
             time.sleep(0.2)
-            idle = idle_start(list(sampler.samples), max(last_incomplete_start, report["first_update_mono"]))
+            idle = idle_start(list(sampler.samples), max(last_incomplete_start, report["first_update_mono"]),
+                              poll_times)
             if idle:
                 break
         sampler.stop_flag = True
@@ -682,6 +695,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--prefixes", type=int, default=1_000_000, help="paths per run (B: prefixes = paths / 4)")
     ap.add_argument("--poll", type=float, default=0.2, help="CLI poll interval, s")
+    ap.add_argument("--sample-period", type=float, default=0.01, help="router CPU sampling period, s (idle_s "
+                                                                      "resolution)")
     ap.add_argument("--timeout", type=float, default=300.0, help="per run, s")
     ap.add_argument("--router-cpu", default="0")
     ap.add_argument("--feeder-cpu", default="1")
@@ -708,6 +723,8 @@ def main():
             sys.exit(f"missing {p}")
     if os.geteuid() != 0:
         sys.exit("needs root (network namespaces)")
+    # This script, its CLI polls and its samplers stay off the router's CPU (children inherit the mask).
+    os.sched_setaffinity(0, {int(c) for c in ARGS.feeder_cpu.split(",")})
 
     def on_term(*_):
         raise KeyboardInterrupt
