@@ -19,7 +19,6 @@
 //    gives two sets. That keeps reflection byte-exact and costs little.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,8 +38,10 @@ enum class NextHopIn : std::uint8_t {
 class StoredAttrs;
 
 // A counted reference to an interned set. Intrusive (8 octets: one per stored
-// path, so it matters), counted atomically like shared_ptr. The set leaves
-// its store's table and is freed when the last reference goes.
+// path, so it matters). The set leaves its store's table and is freed when
+// the last reference goes. Like the store, references belong to the RIB
+// thread: the count is not atomic (a locked add per stored path was a fifth
+// of the UPDATE loop, and it drains the store buffer).
 class AttrsRef {
  public:
   AttrsRef() = default;
@@ -103,17 +104,17 @@ class StoredAttrs {
 
   friend class AttrsRef;
   friend class AttrStore;
-  mutable std::atomic<std::uint32_t> refs_{0};
+  mutable std::uint32_t refs_ = 0;
   std::weak_ptr<void> table_;  // the store's table, which the set leaves when freed
   static void destroy(const StoredAttrs* s);
 };
 
 void AttrsRef::acquire() const {
-  if (p_ != nullptr) p_->refs_.fetch_add(1, std::memory_order_relaxed);
+  if (p_ != nullptr) ++p_->refs_;
 }
 
 void AttrsRef::release() {
-  if (p_ != nullptr && p_->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) StoredAttrs::destroy(p_);
+  if (p_ != nullptr && --p_->refs_ == 0) StoredAttrs::destroy(p_);
   p_ = nullptr;
 }
 
