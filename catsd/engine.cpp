@@ -64,10 +64,12 @@ wire::Bytes max_prefix_data(Family f, std::uint32_t limit) {
 // The session thread's side of one neighbor: PeerHandler calls become posts
 // to the RIB thread. `gen` counts Established sessions (session thread only).
 //
-// UPDATEs are batched: while the RIB thread has not taken the open batch,
-// further UPDATEs join it, so one post carries what arrived meanwhile (on one
-// core, not one thread switch per UPDATE) and the RIB decides each prefix once
-// per batch. Any other event closes the batch first, so order is kept.
+// UPDATEs are batched: the UPDATEs of one read from the connection go into
+// one batch, posted when the read is done (posting at the first one would
+// wake the RIB thread, which on a shared core preempts the reader and takes a
+// batch of one). While the RIB thread has not taken a posted batch, later
+// reads join it. The RIB decides each prefix once per batch. Any other event
+// posts and closes the batch first, so order is kept.
 //
 // Flow control: UPDATE octets posted to the RIB thread and not yet processed
 // are counted; above kPauseAt the peer's connection is not read any more (TCP
@@ -82,6 +84,7 @@ class SessionBridge : public session::PeerHandler {
       : engine_(e), n_(n), rib_(std::move(rib)), sessions_(std::move(sessions)) {}
 
   void on_established(Peer& peer, const session::Negotiated& s) override {
+    post_batch(peer);
     close_batch();
     const auto g = ++gen;
     in_flight_ = 0;
@@ -101,16 +104,19 @@ class SessionBridge : public session::PeerHandler {
     if (!open_) {
       open_ = std::make_shared<UpdateBatch>();
       open_->gen = gen;
-      asio::post(rib_, [this, &peer, b = open_] { run_batch(peer, b); });
+      posted_ = false;
     }
     open_->bytes.insert(open_->bytes.end(), raw.begin(), raw.end());
     open_->messages.push_back({open_->bytes.size(), ctx});
   }
-  void on_down(Peer&, const session::SessionDown& why) override {
+  void on_input_done(Peer& peer) override { post_batch(peer); }
+  void on_down(Peer& peer, const session::SessionDown& why) override {
+    post_batch(peer);
     close_batch();
     asio::post(rib_, [this, g = gen, why] { engine_.session_down(n_, g, why); });
   }
-  void on_route_refresh(Peer&, const wire::RouteRefresh& rr) override {
+  void on_route_refresh(Peer& peer, const wire::RouteRefresh& rr) override {
+    post_batch(peer);
     close_batch();
     asio::post(rib_, [this, g = gen, rr] { engine_.session_refresh(n_, g, rr); });
   }
@@ -119,6 +125,13 @@ class SessionBridge : public session::PeerHandler {
   std::uint64_t pauses = 0;  // times the input was paused (session thread)
 
  private:
+  // Session thread: the open batch goes to the RIB thread (once).
+  void post_batch(Peer& peer) {
+    std::lock_guard lock(mutex_);
+    if (!open_ || posted_) return;
+    posted_ = true;
+    asio::post(rib_, [this, &peer, b = open_] { run_batch(peer, b); });
+  }
   // Session thread: what comes next goes into a new batch, posted after this event.
   void close_batch() {
     std::lock_guard lock(mutex_);
@@ -148,8 +161,9 @@ class SessionBridge : public session::PeerHandler {
   asio::any_io_executor sessions_;
   std::size_t in_flight_ = 0;  // session thread
   bool paused_ = false;
-  std::mutex mutex_;  // guards open_: appended by the session thread, taken by the RIB thread
+  std::mutex mutex_;  // guards open_ and posted_: appended by the session thread, taken by the RIB thread
   std::shared_ptr<UpdateBatch> open_;
+  bool posted_ = false;
 };
 
 Neighbor::Neighbor() = default;

@@ -236,6 +236,7 @@ void Peer::attach(const ConnPtr& c, std::shared_ptr<Link> link) {
   // also keeps `this` valid for as long as they can run.
   Link::Callbacks cb;
   cb.on_message = [this, c](wire::ByteSpan b) { on_message(c, b); };
+  cb.on_read_done = [this] { handler_.on_input_done(*this); };
   cb.on_progress = [this, c] { feed(c, bare(EventType::kSendProgress)); };
   cb.on_error = [this, c](const boost::system::error_code& ec) {
     spdlog::info("[{}] connection lost: {}", name_, ec.message());

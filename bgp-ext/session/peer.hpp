@@ -52,6 +52,9 @@ class PeerHandler {
                                  const wire::Decoded& update) {
     on_update(peer, update);
   }
+  // The messages of one read from the connection were handled: a handler that
+  // batches UPDATEs hands the batch on here (more UPDATEs may follow).
+  virtual void on_input_done(Peer& /*peer*/) {}
   // Only for sessions that reached Established (on_established was called).
   virtual void on_down(Peer& peer, const SessionDown& why) = 0;
   virtual void on_route_refresh(Peer& /*peer*/, const wire::RouteRefresh& /*rr*/) {}

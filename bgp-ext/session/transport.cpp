@@ -74,6 +74,7 @@ void Link::on_read(const boost::system::error_code& ec, std::size_t n) {
 void Link::deliver_and_read_on() {
   read_pending_ = true;
   frame();
+  if (cb_.on_read_done) cb_.on_read_done();
   read_pending_ = false;
   if (draining_) {
     rlen_ = 0;

@@ -45,6 +45,9 @@ class Link : public std::enable_shared_from_this<Link> {
     // One complete message, or the 19-octet header of one that cannot be framed
     // (bad marker or length): decode_message() reports the header error.
     std::function<void(wire::ByteSpan)> on_message;
+    // The messages of one read were delivered (a handler batching them hands
+    // the batch on here).
+    std::function<void()> on_read_done;
     std::function<void()> on_progress;                               // a write completed
     std::function<void(const boost::system::error_code&)> on_error;  // EOF, reset, ...
   };
