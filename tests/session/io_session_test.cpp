@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/unicast.hpp>
@@ -45,7 +46,9 @@ struct Recorder : PeerHandler {
   std::vector<std::size_t> update_prefixes;  // per UPDATE
   std::vector<wire::Action> actions;         // RFC 7606 verdict per UPDATE
   std::vector<SessionDown> downs;
+  std::vector<std::size_t> input_done;  // UPDATEs delivered so far, at each on_input_done
   void on_established(Peer&, const Negotiated&) override { ++established; }
+  void on_input_done(Peer&) override { input_done.push_back(update_prefixes.size()); }
   void on_update(Peer&, const wire::Decoded& d) override {
     const auto& u = std::get<wire::Update>(d.body);
     std::size_t n = 0;
@@ -173,11 +176,21 @@ TEST(SessionIo, PausedInputDeliversNothingUntilResumed) {
   EXPECT_TRUE(p.b.rec.downs.empty());
   EXPECT_TRUE(p.a.up() && p.b.up());
 
+  // A batching handler learns when a read's messages are in: nothing while paused.
+  const auto done_before = p.b.rec.input_done;
+  EXPECT_EQ(std::count_if(done_before.begin(), done_before.end(), [](std::size_t n) { return n > 1; }), 0);
+
   p.b.peer->resume_input();
   ASSERT_TRUE(run_until({&p.io_a, &p.io_b}, [&] { return p.b.rec.update_prefixes.size() == 4; }));
   EXPECT_EQ(p.b.rec.update_prefixes, (std::vector<std::size_t>{1, 2, 3, 4}));
   EXPECT_TRUE(p.a.up() && p.b.up());
   EXPECT_TRUE(p.b.rec.downs.empty());
+  // ... and after the last UPDATE too (the batch is handed on), once per read, never mid-read more than that.
+  const auto& done = p.b.rec.input_done;
+  ASSERT_FALSE(done.empty());
+  EXPECT_EQ(done.back(), 4u);
+  EXPECT_TRUE(std::is_sorted(done.begin(), done.end()));
+  EXPECT_LE(std::count_if(done.begin(), done.end(), [](std::size_t n) { return n >= 2; }), 3);
 }
 
 TEST(SessionIo, BothActiveIpv6CollisionLeavesOneSession) {
