@@ -1,22 +1,19 @@
 #include "path_arrays.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
 #include <new>
+
+#include "mapped.hpp"
 
 namespace cats::rib {
 
 namespace {
 std::byte* map_slab() {
-  void* p = ::mmap(nullptr, PathArrays::kSlabBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-                   -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return static_cast<std::byte*>(p);
+  return static_cast<std::byte*>(map_zeroed(PathArrays::kSlabBytes));
 }
 void unmap_slab(std::byte* s) {
-  ::munmap(s, PathArrays::kSlabBytes);
+  unmap(s, PathArrays::kSlabBytes);
 }
 }  // namespace
 

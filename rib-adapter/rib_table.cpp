@@ -1,12 +1,11 @@
 #include "rib_table.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
-#include <cstdlib>
 #include <new>
 #include <random>
+
+#include "mapped.hpp"
 
 namespace cats::rib {
 
@@ -41,7 +40,7 @@ std::uint64_t RibTable::hash(const PrefixKey& k) {
 
 namespace {
 AdjRoute* allocate_paths(PathArrays& arrays, std::size_t n) {
-  return static_cast<AdjRoute*>(arrays.allocate(n));
+  return static_cast<AdjRoute*>(arrays.allocate(n));  // raw storage: relocate() constructs
 }
 // Moves src[0, n) except index `skip` to dst, ending their lifetimes in src.
 void relocate(AdjRoute* src, std::size_t n, AdjRoute* dst, std::size_t skip = ~std::size_t{0}) {
@@ -117,35 +116,12 @@ void RibTable::rebuild_index() {
   index_.rebuild(size(), [this](auto add) { for_each([&](const RibEntry& e) { add(hash(e.key), e.self); }); });
 }
 
-PrefixIndex::Slots PrefixIndex::allocate_slots(std::size_t n) {
-  const std::size_t bytes = n * sizeof(std::uint32_t);
-  if (bytes < kMapAtBytes) {
-    auto* p = static_cast<std::uint32_t*>(std::calloc(n, sizeof(std::uint32_t)));
-    if (p == nullptr) throw std::bad_alloc();
-    return Slots(p, FreeSlots{0});
-  }
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return Slots(static_cast<std::uint32_t*>(p), FreeSlots{bytes});
-}
-
-void PrefixIndex::FreeSlots::operator()(std::uint32_t* p) const {
-  if (bytes == 0) {
-    std::free(p);
-  } else {
-    ::munmap(p, bytes);
-  }
-}
-
-// Populated: a chunk is written entry by entry right away, one call beats a fault per page.
 RibTable::ChunkPtr RibTable::map_chunk() {
-  void* p = ::mmap(nullptr, sizeof(Chunk), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return ChunkPtr(static_cast<Chunk*>(p));
+  return ChunkPtr(static_cast<Chunk*>(map_zeroed(sizeof(Chunk))));
 }
 
 void RibTable::Unmap::operator()(Chunk* c) const {
-  ::munmap(c, sizeof(Chunk));
+  unmap(c, sizeof(Chunk));
 }
 
 RibTable::~RibTable() {
