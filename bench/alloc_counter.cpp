@@ -1,4 +1,4 @@
-#include "alloc_counter.hpp"
+#include "bench/alloc_counter.hpp"
 
 #include <atomic>
 #include <cstdlib>

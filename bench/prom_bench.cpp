@@ -12,8 +12,8 @@
 #include <new>
 #include <string>
 
-#include "alloc_counter.hpp"
-#include "prom/exposition.hpp"
+#include "bench/alloc_counter.hpp"
+#include "metric-collector/prom/exposition.hpp"
 
 using namespace cats::prom;
 

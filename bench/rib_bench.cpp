@@ -10,10 +10,10 @@
 
 #include <chrono>
 
-#include "ingest/workload.hpp"
-#include "rib-adapter/adj_rib_in.hpp"
-#include "rib-adapter/loc_rib.hpp"
-#include "wire/message.hpp"
+#include "bench/ingest/workload.hpp"
+#include "bgp-ext/wire/message.hpp"
+#include "rib-adapter/rib/adj_rib_in.hpp"
+#include "rib-adapter/rib/loc_rib.hpp"
 
 namespace {
 

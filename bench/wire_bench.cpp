@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <new>
 
-#include "alloc_counter.hpp"
-#include "wire/message.hpp"
-#include "wire_fixtures.hpp"
+#include "bench/alloc_counter.hpp"
+#include "bench/wire_fixtures.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 using namespace cats::wire;
 using namespace cats::wire::bench;

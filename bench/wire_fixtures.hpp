@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "wire/message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::wire::bench {
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "wire_fixtures.hpp"
+#include "bench/wire_fixtures.hpp"
 
 using namespace cats::wire;
 using namespace cats::wire::bench;

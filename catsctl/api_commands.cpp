@@ -1,4 +1,4 @@
-#include "api_commands.hpp"
+#include "catsctl/api_commands.hpp"
 
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
@@ -14,7 +14,7 @@
 
 #include "proto/catsd.grpc.pb.h"
 
-namespace cats::cli {
+namespace cats::catsctl {
 
 namespace pb = ::cats::api::v1;
 
@@ -719,4 +719,4 @@ int run_api_command(const std::string& command, std::vector<std::string> args, A
   }
 }
 
-}  // namespace cats::cli
+}  // namespace cats::catsctl

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace cats::cli {
+namespace cats::catsctl {
 
 struct ApiClientOptions {
   std::string server;                       // "127.0.0.1:50051", "[::1]:50051", "unix:/run/catsd.sock"
@@ -27,4 +27,4 @@ bool is_api_command(const std::string& command);
 // deadline exceeded, 4 catsd refused the request (its status message is printed).
 int run_api_command(const std::string& command, std::vector<std::string> args, ApiClientOptions options);
 
-}  // namespace cats::cli
+}  // namespace cats::catsctl

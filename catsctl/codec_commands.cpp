@@ -1,4 +1,4 @@
-#include "codec_commands.hpp"
+#include "catsctl/codec_commands.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -6,9 +6,9 @@
 #include <optional>
 #include <sstream>
 
-#include "wire/json.hpp"
+#include "bgp-ext/wire/json.hpp"
 
-namespace cats::cli {
+namespace cats::catsctl {
 
 using namespace cats::wire;
 
@@ -294,4 +294,4 @@ int run_encode(const std::vector<std::string>& args) {
   return 0;
 }
 
-}  // namespace cats::cli
+}  // namespace cats::catsctl

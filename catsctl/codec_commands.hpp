@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-namespace cats::cli {
+namespace cats::catsctl {
 
 // Exit codes: 0 ok (or non-reset action), 1 session reset, 2 usage/input error.
 int run_decode(const std::vector<std::string>& args);
 int run_encode(const std::vector<std::string>& args);
 
-}  // namespace cats::cli
+}  // namespace cats::catsctl

@@ -2,8 +2,8 @@
 #include <string>
 #include <vector>
 
-#include "api_commands.hpp"
-#include "codec_commands.hpp"
+#include "catsctl/api_commands.hpp"
+#include "catsctl/codec_commands.hpp"
 
 namespace {
 void usage(std::ostream& os) {
@@ -32,9 +32,9 @@ void usage(std::ostream& os) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  cats::cli::ApiClientOptions client = cats::cli::default_client_options();
+  cats::catsctl::ApiClientOptions client = cats::catsctl::default_client_options();
   try {
-    cats::cli::take_global_options(args, client);
+    cats::catsctl::take_global_options(args, client);
   } catch (const std::exception& e) {
     std::cerr << "catsctl: " << e.what() << "\n";
     return 2;
@@ -45,10 +45,10 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
-  if (cats::cli::is_api_command(cmd)) return cats::cli::run_api_command(cmd, std::move(args), client);
+  if (cats::catsctl::is_api_command(cmd)) return cats::catsctl::run_api_command(cmd, std::move(args), client);
   try {
-    if (cmd == "decode") return cats::cli::run_decode(args);
-    if (cmd == "encode") return cats::cli::run_encode(args);
+    if (cmd == "decode") return cats::catsctl::run_decode(args);
+    if (cmd == "encode") return cats::catsctl::run_encode(args);
   } catch (const std::exception& e) {
     std::cerr << "catsctl " << cmd << ": " << e.what() << "\n";
     return 2;

@@ -13,12 +13,12 @@
 #include <string>
 #include <thread>
 
-#include "api/api_server.hpp"
-#include "api_service.hpp"
-#include "collector/pipeline.hpp"
-#include "collector_feed.hpp"
-#include "config/load.hpp"
-#include "engine.hpp"
+#include "catsd/api/api_server.hpp"
+#include "catsd/api/engine_backend.hpp"
+#include "catsd/rde/collector_feed.hpp"
+#include "catsd/rde/engine.hpp"
+#include "metric-collector/collector/pipeline.hpp"
+#include "yang/loader/load.hpp"
 
 namespace {
 
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   spdlog::flush_on(spdlog::level::info);
 
   auto loaded =
-      yang_dir.empty() ? cats::config::load_config(config_file) : cats::config::load_config(config_file, yang_dir);
+      yang_dir.empty() ? cats::loader::load_config(config_file) : cats::loader::load_config(config_file, yang_dir);
   if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
     for (const auto& e : *errors) std::cerr << "catsd: " << e.message() << "\n";
     return 1;
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   // The RIB thread runs until the shutdown's drain calls io.stop(), even when
   // it has nothing queued meanwhile (the sessions' work is on the other thread).
   auto keep_io = boost::asio::make_work_guard(io);
-  cats::daemon::Engine engine(io.get_executor(), sessions.get_executor(), std::move(cfg));
+  cats::rde::Engine engine(io.get_executor(), sessions.get_executor(), std::move(cfg));
   if (auto err = engine.start()) {
     spdlog::critical("{}", *err);
     return 1;
@@ -115,12 +115,12 @@ int main(int argc, char** argv) {
       t.join();
     }
   } join{sessions, session_thread};
-  auto feed = cats::daemon::start_collector(io, engine);
+  auto feed = cats::rde::start_collector(io, engine);
   if (feed.error) {
     spdlog::critical("{}", *feed.error);
     return 1;
   }
-  cats::daemon::EngineBackend backend(io.get_executor(), engine);
+  cats::api::EngineBackend backend(io.get_executor(), engine);
   std::unique_ptr<cats::api::ApiServer> server;
   if (api != "none") {
     server = std::make_unique<cats::api::ApiServer>(backend, api);

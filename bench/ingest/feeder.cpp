@@ -33,8 +33,8 @@
 #include <thread>
 #include <vector>
 
-#include "ingest/workload.hpp"
-#include "wire/message.hpp"
+#include "bench/ingest/workload.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "wire/message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::bench {
 

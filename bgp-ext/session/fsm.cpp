@@ -1,6 +1,6 @@
 // Transitions follow RFC 4271 §8.2.2 state by state; where we depart from
 // its text, a comment at the spot says why.
-#include "session/fsm.hpp"
+#include "bgp-ext/session/fsm.hpp"
 
 #include <algorithm>
 #include <utility>

@@ -16,10 +16,10 @@
 #include <variant>
 #include <vector>
 
-#include "session/fsm_notify.hpp"
-#include "session/fsm_timers.hpp"
-#include "wire/bytes.hpp"
-#include "wire/error.hpp"
+#include "bgp-ext/session/fsm_notify.hpp"
+#include "bgp-ext/session/fsm_timers.hpp"
+#include "bgp-ext/wire/bytes.hpp"
+#include "bgp-ext/wire/error.hpp"
 
 namespace cats::session {
 

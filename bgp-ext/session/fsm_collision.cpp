@@ -1,4 +1,4 @@
-#include "session/fsm_collision.hpp"
+#include "bgp-ext/session/fsm_collision.hpp"
 
 namespace cats::session {
 

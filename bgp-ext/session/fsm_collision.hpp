@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "session/fsm.hpp"
+#include "bgp-ext/session/fsm.hpp"
 
 namespace cats::session {
 

@@ -2,7 +2,7 @@
 #include <string>
 #include <type_traits>
 
-#include "session/fsm.hpp"
+#include "bgp-ext/session/fsm.hpp"
 
 namespace cats::session {
 

@@ -1,4 +1,4 @@
-#include "session/fsm_notify.hpp"
+#include "bgp-ext/session/fsm_notify.hpp"
 
 #include <algorithm>
 #include <cstddef>

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "wire/bytes.hpp"
-#include "wire/error.hpp"
+#include "bgp-ext/wire/bytes.hpp"
+#include "bgp-ext/wire/error.hpp"
 
 namespace cats::session {
 

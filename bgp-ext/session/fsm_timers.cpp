@@ -1,4 +1,4 @@
-#include "session/fsm_timers.hpp"
+#include "bgp-ext/session/fsm_timers.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,12 +1,12 @@
-#include "session/listener.hpp"
+#include "bgp-ext/session/listener.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "session/peer.hpp"
-#include "session/socket_options.hpp"
+#include "bgp-ext/session/peer.hpp"
+#include "bgp-ext/session/socket_options.hpp"
 
 namespace cats::session {
 

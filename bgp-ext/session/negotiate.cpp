@@ -1,8 +1,8 @@
-#include "session/negotiate.hpp"
+#include "bgp-ext/session/negotiate.hpp"
 
 #include <algorithm>
 
-#include "wire/message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::session {
 

@@ -12,9 +12,9 @@
 #include <variant>
 #include <vector>
 
-#include "wire/attributes.hpp"
-#include "wire/context.hpp"
-#include "wire/open.hpp"
+#include "bgp-ext/wire/attributes.hpp"
+#include "bgp-ext/wire/context.hpp"
+#include "bgp-ext/wire/open.hpp"
 
 namespace cats::session {
 

@@ -1,4 +1,4 @@
-#include "session/peer.hpp"
+#include "bgp-ext/session/peer.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,9 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <random>
 
-#include "session/fsm_collision.hpp"
-#include "session/socket_options.hpp"
-#include "session/transport.hpp"
+#include "bgp-ext/session/fsm_collision.hpp"
+#include "bgp-ext/session/socket_options.hpp"
+#include "bgp-ext/session/transport.hpp"
 
 namespace cats::session {
 

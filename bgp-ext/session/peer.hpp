@@ -28,9 +28,9 @@
 #include <string_view>
 #include <vector>
 
-#include "session/fsm.hpp"
-#include "session/negotiate.hpp"
-#include "wire/message.hpp"
+#include "bgp-ext/session/fsm.hpp"
+#include "bgp-ext/session/negotiate.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::session {
 

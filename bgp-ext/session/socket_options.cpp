@@ -1,4 +1,4 @@
-#include "session/socket_options.hpp"
+#include "bgp-ext/session/socket_options.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -1,9 +1,9 @@
-#include "session/transport.hpp"
+#include "bgp-ext/session/transport.hpp"
 
 #include <algorithm>
 #include <boost/asio/write.hpp>
 
-#include "wire/header.hpp"
+#include "bgp-ext/wire/header.hpp"
 
 namespace cats::session {
 

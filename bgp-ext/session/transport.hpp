@@ -10,7 +10,7 @@
 #include <functional>
 #include <memory>
 
-#include "wire/bytes.hpp"
+#include "bgp-ext/wire/bytes.hpp"
 
 namespace cats::session {
 

@@ -1,4 +1,4 @@
-#include "attributes.hpp"
+#include "bgp-ext/wire/attributes.hpp"
 
 #include <bit>
 

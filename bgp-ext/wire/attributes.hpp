@@ -10,9 +10,9 @@
 #include <variant>
 #include <vector>
 
-#include "bytes.hpp"
-#include "cats_exp.hpp"
-#include "nlri.hpp"
+#include "bgp-ext/wire/bytes.hpp"
+#include "bgp-ext/wire/cats_exp.hpp"
+#include "bgp-ext/wire/nlri.hpp"
 
 namespace cats::wire {
 

@@ -1,4 +1,4 @@
-#include "bytes.hpp"
+#include "bgp-ext/wire/bytes.hpp"
 
 namespace cats::wire {
 

@@ -1,9 +1,9 @@
-#include "cats_exp.hpp"
+#include "bgp-ext/wire/cats_exp.hpp"
 
 #include <algorithm>
 #include <bit>
 
-#include "nlri.hpp"
+#include "bgp-ext/wire/nlri.hpp"
 
 namespace cats::wire {
 

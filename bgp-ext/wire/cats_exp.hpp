@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
-#include "bytes.hpp"
-#include "error.hpp"
+#include "bgp-ext/wire/bytes.hpp"
+#include "bgp-ext/wire/error.hpp"
 
 namespace cats::wire {
 

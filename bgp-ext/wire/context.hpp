@@ -4,8 +4,8 @@
 
 #include <cstdint>
 
-#include "cats_exp.hpp"
-#include "nlri.hpp"
+#include "bgp-ext/wire/cats_exp.hpp"
+#include "bgp-ext/wire/nlri.hpp"
 
 namespace cats::wire {
 

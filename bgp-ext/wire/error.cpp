@@ -1,4 +1,4 @@
-#include "error.hpp"
+#include "bgp-ext/wire/error.hpp"
 
 namespace cats::wire {
 

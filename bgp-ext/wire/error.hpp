@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bytes.hpp"
+#include "bgp-ext/wire/bytes.hpp"
 
 namespace cats::wire {
 

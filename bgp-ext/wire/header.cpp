@@ -1,4 +1,4 @@
-#include "header.hpp"
+#include "bgp-ext/wire/header.hpp"
 
 namespace cats::wire {
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "bytes.hpp"
-#include "error.hpp"
+#include "bgp-ext/wire/bytes.hpp"
+#include "bgp-ext/wire/error.hpp"
 
 namespace cats::wire {
 

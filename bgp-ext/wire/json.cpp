@@ -1,4 +1,4 @@
-#include "json.hpp"
+#include "bgp-ext/wire/json.hpp"
 
 #include <bit>
 #include <cmath>

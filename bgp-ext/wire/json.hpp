@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::wire {
 

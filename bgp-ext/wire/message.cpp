@@ -1,4 +1,4 @@
-#include "message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::wire {
 

@@ -7,9 +7,9 @@
 #include <variant>
 #include <vector>
 
-#include "header.hpp"
-#include "open.hpp"
-#include "update.hpp"
+#include "bgp-ext/wire/header.hpp"
+#include "bgp-ext/wire/open.hpp"
+#include "bgp-ext/wire/update.hpp"
 
 namespace cats::wire {
 

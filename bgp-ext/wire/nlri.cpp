@@ -1,4 +1,4 @@
-#include "nlri.hpp"
+#include "bgp-ext/wire/nlri.hpp"
 
 #include <arpa/inet.h>
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bytes.hpp"
+#include "bgp-ext/wire/bytes.hpp"
 
 namespace cats::wire {
 

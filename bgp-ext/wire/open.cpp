@@ -1,4 +1,4 @@
-#include "open.hpp"
+#include "bgp-ext/wire/open.hpp"
 
 namespace cats::wire {
 

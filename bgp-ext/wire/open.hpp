@@ -8,8 +8,8 @@
 #include <variant>
 #include <vector>
 
-#include "context.hpp"
-#include "error.hpp"
+#include "bgp-ext/wire/context.hpp"
+#include "bgp-ext/wire/error.hpp"
 
 namespace cats::wire {
 

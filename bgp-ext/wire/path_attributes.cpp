@@ -1,4 +1,4 @@
-#include "path_attributes.hpp"
+#include "bgp-ext/wire/path_attributes.hpp"
 
 namespace cats::wire {
 

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "attributes.hpp"
-#include "context.hpp"
-#include "error.hpp"
+#include "bgp-ext/wire/attributes.hpp"
+#include "bgp-ext/wire/context.hpp"
+#include "bgp-ext/wire/error.hpp"
 
 namespace cats::wire {
 

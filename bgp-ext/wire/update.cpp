@@ -1,6 +1,6 @@
-#include "update.hpp"
+#include "bgp-ext/wire/update.hpp"
 
-#include "header.hpp"
+#include "bgp-ext/wire/header.hpp"
 
 namespace cats::wire {
 

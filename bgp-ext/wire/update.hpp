@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "path_attributes.hpp"
+#include "bgp-ext/wire/path_attributes.hpp"
 
 namespace cats::wire {
 

@@ -1,4 +1,4 @@
-#include "api_server.hpp"
+#include "catsd/api/api_server.hpp"
 
 #include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>

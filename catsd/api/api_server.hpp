@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "api_backend.hpp"
+#include "catsd/api/api_backend.hpp"
 
 namespace grpc {
 class Server;

@@ -1,4 +1,4 @@
-#include "collector/json.hpp"
+#include "metric-collector/collector/json.hpp"
 
 #include <chrono>
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "collector/pipeline.hpp"
+#include "metric-collector/collector/pipeline.hpp"
 
 namespace cats::collector {
 

@@ -16,11 +16,11 @@
 #include <string>
 #include <variant>
 
-#include "collector/json.hpp"
-#include "collector/pipeline.hpp"
-#include "config/load.hpp"
+#include "metric-collector/collector/json.hpp"
+#include "metric-collector/collector/pipeline.hpp"
+#include "yang/loader/load.hpp"
 #ifdef CATS_COLLECTOR_PUSH
-#include "collector/push.hpp"
+#include "metric-collector/collector/push.hpp"
 #endif
 
 namespace {
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(args->log_level));
 
-  auto loaded = cats::config::load_config(args->config);
+  auto loaded = cats::loader::load_config(args->config);
   if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
     for (const auto& e : *errors) std::fprintf(stderr, "%s\n", e.message().c_str());
     return 1;

@@ -1,4 +1,4 @@
-#include "collector/pipeline.hpp"
+#include "metric-collector/collector/pipeline.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,11 +6,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "score/normalise.hpp"
-#include "score/sample.hpp"
-#include "source/engine_profile.hpp"
-#include "source/procfs.hpp"
-#include "source/target_inputs.hpp"
+#include "metric-collector/score/normalise.hpp"
+#include "metric-collector/score/sample.hpp"
+#include "metric-collector/source/engine_profile.hpp"
+#include "metric-collector/source/procfs.hpp"
+#include "metric-collector/source/target_inputs.hpp"
 
 namespace cats::collector {
 

@@ -15,11 +15,10 @@
 #include <variant>
 #include <vector>
 
-#include "config/config.hpp"
-#include "config/load.hpp"
-#include "score/aggregate.hpp"
-#include "score/damper.hpp"
-#include "source/http_scraper.hpp"
+#include "metric-collector/score/aggregate.hpp"
+#include "metric-collector/score/damper.hpp"
+#include "metric-collector/source/http_scraper.hpp"
+#include "yang/config/config.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -1,4 +1,4 @@
-#include "collector/push.hpp"
+#include "metric-collector/collector/push.hpp"
 
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>

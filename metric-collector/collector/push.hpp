@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "score/damper.hpp"
+#include "metric-collector/score/damper.hpp"
 
 namespace cats::collector {
 

@@ -1,4 +1,4 @@
-#include "prom/arena.hpp"
+#include "metric-collector/prom/arena.hpp"
 
 namespace cats::prom {
 

@@ -1,8 +1,8 @@
 // Comment lines: # HELP, # TYPE, # UNIT and # EOF, and plain comments.
 #include <cstring>
 
-#include "prom/parser.hpp"
-#include "prom/scan.hpp"
+#include "metric-collector/prom/parser.hpp"
+#include "metric-collector/prom/scan.hpp"
 
 namespace cats::prom::detail {
 

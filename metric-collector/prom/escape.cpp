@@ -1,4 +1,4 @@
-#include "prom/escape.hpp"
+#include "metric-collector/prom/escape.hpp"
 
 #include <cstring>
 #include <string>

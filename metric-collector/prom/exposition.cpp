@@ -1,10 +1,10 @@
-#include "prom/exposition.hpp"
+#include "metric-collector/prom/exposition.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-#include "prom/parser.hpp"
-#include "prom/scan.hpp"
+#include "metric-collector/prom/parser.hpp"
+#include "metric-collector/prom/scan.hpp"
 
 namespace cats::prom {
 

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "prom/arena.hpp"
-#include "prom/types.hpp"
+#include "metric-collector/prom/arena.hpp"
+#include "metric-collector/prom/types.hpp"
 
 namespace cats::prom {
 

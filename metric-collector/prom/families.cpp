@@ -3,7 +3,7 @@
 #include <bit>
 #include <cstdint>
 
-#include "prom/parser.hpp"
+#include "metric-collector/prom/parser.hpp"
 
 namespace cats::prom::detail {
 

@@ -1,4 +1,4 @@
-#include "prom/number.hpp"
+#include "metric-collector/prom/number.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "prom/query.hpp"
+#include "metric-collector/prom/query.hpp"
 
 namespace cats::prom {
 

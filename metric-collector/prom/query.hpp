@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "prom/exposition.hpp"
+#include "metric-collector/prom/exposition.hpp"
 
 namespace cats::prom {
 

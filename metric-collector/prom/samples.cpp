@@ -3,10 +3,10 @@
 #include <cstring>
 #include <functional>
 
-#include "prom/escape.hpp"
-#include "prom/number.hpp"
-#include "prom/parser.hpp"
-#include "prom/scan.hpp"
+#include "metric-collector/prom/escape.hpp"
+#include "metric-collector/prom/number.hpp"
+#include "metric-collector/prom/parser.hpp"
+#include "metric-collector/prom/scan.hpp"
 
 namespace cats::prom::detail {
 

@@ -1,4 +1,4 @@
-#include "prom/types.hpp"
+#include "metric-collector/prom/types.hpp"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-#include "score/aggregate.hpp"
+#include "metric-collector/score/aggregate.hpp"
 
 #include <algorithm>
 

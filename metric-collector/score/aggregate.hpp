@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "score/normalise.hpp"
+#include "metric-collector/score/normalise.hpp"
 
 namespace cats::score {
 

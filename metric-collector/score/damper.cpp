@@ -1,9 +1,9 @@
-#include "score/damper.hpp"
+#include "metric-collector/score/damper.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "score/levels.hpp"
+#include "metric-collector/score/levels.hpp"
 
 namespace cats::score {
 namespace {

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "score/damper_config.hpp"
-#include "score/inputs.hpp"
-#include "score/sample.hpp"
-#include "score/smoothing.hpp"
+#include "metric-collector/score/damper_config.hpp"
+#include "metric-collector/score/inputs.hpp"
+#include "metric-collector/score/sample.hpp"
+#include "metric-collector/score/smoothing.hpp"
 
 namespace cats::score {
 

@@ -1,33 +1,6 @@
-#include "score/inputs.hpp"
+#include "metric-collector/score/inputs.hpp"
 
 namespace cats::score {
-
-const char* input_name(Input i) {
-  switch (i) {
-    case Input::kQueue: return "queue";
-    case Input::kRunning: return "running";
-    case Input::kConcurrency: return "concurrency";
-    case Input::kMemory: return "memory";
-    case Input::kAccelerator: return "accelerator";
-    case Input::kCpu: return "cpu";
-    case Input::kLatency: return "latency";
-  }
-  return "?";
-}
-
-const char* category_name(Category c) {
-  switch (c) {
-    case Category::kCompute: return "compute";
-    case Category::kCommunication: return "communication";
-    case Category::kService: return "service";
-    case Category::kComposed: return "composed";
-  }
-  return "?";
-}
-
-bool is_fraction(Input i) {
-  return i == Input::kConcurrency || i == Input::kMemory || i == Input::kAccelerator || i == Input::kCpu;
-}
 
 std::optional<double> input_value(const L0Inputs& in, Input i) {
   switch (i) {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "score/inputs.hpp"
+#include "metric-collector/score/inputs.hpp"
 
 namespace cats::score {
 

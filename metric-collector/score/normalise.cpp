@@ -1,4 +1,4 @@
-#include "score/normalise.hpp"
+#include "metric-collector/score/normalise.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "score/inputs.hpp"
-#include "score/levels.hpp"
-#include "score/profile.hpp"
+#include "metric-collector/score/inputs.hpp"
+#include "metric-collector/score/levels.hpp"
+#include "metric-collector/score/profile.hpp"
 
 namespace cats::score {
 

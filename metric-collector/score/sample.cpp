@@ -1,4 +1,4 @@
-#include "score/sample.hpp"
+#include "metric-collector/score/sample.hpp"
 
 namespace cats::score {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "score/aggregate.hpp"
-#include "score/inputs.hpp"
+#include "metric-collector/score/aggregate.hpp"
+#include "metric-collector/score/inputs.hpp"
 
 namespace cats::score {
 

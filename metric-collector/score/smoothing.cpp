@@ -1,9 +1,9 @@
-#include "score/smoothing.hpp"
+#include "metric-collector/score/smoothing.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "score/levels.hpp"
+#include "metric-collector/score/levels.hpp"
 
 namespace cats::score {
 

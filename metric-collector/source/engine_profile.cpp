@@ -1,4 +1,4 @@
-#include "source/engine_profile.hpp"
+#include "metric-collector/source/engine_profile.hpp"
 
 #include <array>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "source/extract.hpp"
+#include "metric-collector/source/extract.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "prom/query.hpp"
+#include "metric-collector/prom/query.hpp"
 
 namespace cats::source {
 namespace {

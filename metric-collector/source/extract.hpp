@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "prom/exposition.hpp"
-#include "score/inputs.hpp"
-#include "source/engine_profile.hpp"
+#include "metric-collector/prom/exposition.hpp"
+#include "metric-collector/score/inputs.hpp"
+#include "metric-collector/source/engine_profile.hpp"
 
 namespace cats::source {
 

@@ -1,4 +1,4 @@
-#include "source/http_scraper.hpp"
+#include "metric-collector/source/http_scraper.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "prom/exposition.hpp"
-#include "score/inputs.hpp"
+#include "metric-collector/prom/exposition.hpp"
+#include "metric-collector/score/inputs.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -1,4 +1,4 @@
-#include "source/procfs.hpp"
+#include "metric-collector/source/procfs.hpp"
 
 #include <charconv>
 #include <fstream>

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "score/inputs.hpp"
+#include "metric-collector/score/inputs.hpp"
 
 namespace cats::source {
 

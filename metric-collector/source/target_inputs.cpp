@@ -1,4 +1,4 @@
-#include "source/target_inputs.hpp"
+#include "metric-collector/source/target_inputs.hpp"
 
 #include <chrono>
 

@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "source/extract.hpp"
-#include "source/http_scraper.hpp"
+#include "metric-collector/source/extract.hpp"
+#include "metric-collector/source/http_scraper.hpp"
 
 namespace cats::source {
 

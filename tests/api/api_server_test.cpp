@@ -12,8 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "fake_backend.hpp"
 #include "proto/catsd.grpc.pb.h"
+#include "tests/api/fake_backend.hpp"
 
 namespace cats::api {
 namespace {

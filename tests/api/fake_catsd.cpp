@@ -5,7 +5,7 @@
 #include <string>
 
 #include "catsd/api/api_server.hpp"
-#include "fake_backend.hpp"
+#include "tests/api/fake_backend.hpp"
 
 int main(int argc, char** argv) {
   const std::string listen = argc > 1 ? argv[1] : "127.0.0.1:0";

@@ -14,11 +14,11 @@
 #include <variant>
 #include <vector>
 
-#include "collector/json.hpp"
-#include "collector/pipeline.hpp"
-#include "collector/push.hpp"
-#include "config/load.hpp"
+#include "metric-collector/collector/json.hpp"
+#include "metric-collector/collector/pipeline.hpp"
+#include "metric-collector/collector/push.hpp"
 #include "proto/catsd.grpc.pb.h"
+#include "yang/loader/load.hpp"
 
 namespace cats::collector {
 namespace {
@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 namespace api = cats::api::v1;
 
 config::Config load(const std::string& collector_json) {
-  auto r = config::load_config_text(R"({"cats-bgp:bgp": {"global": {"as": 65001, "router-id": "192.0.2.1",
+  auto r = loader::load_config_text(R"({"cats-bgp:bgp": {"global": {"as": 65001, "router-id": "192.0.2.1",
       "role": ["edge"]}, "services": {"service": [{"name": "host", "prefix": ["203.0.113.10/32"], "profile": 1,
       "metrics": {"l2-score": 5}}]}, "damper": {"l1": true},
       "scoring": {"profile": [{"id": 1, "name": "host", "drain-at-zero": false,

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "wire/cats_exp.hpp"
+#include "bgp-ext/wire/cats_exp.hpp"
 
 using namespace cats::wire;
 

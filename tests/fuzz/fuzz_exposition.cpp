@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "prom/exposition.hpp"
+#include "metric-collector/prom/exposition.hpp"
 
 using namespace cats::prom;
 

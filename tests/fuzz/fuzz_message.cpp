@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "wire/json.hpp"
+#include "bgp-ext/wire/json.hpp"
 
 using namespace cats::wire;
 

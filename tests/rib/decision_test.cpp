@@ -1,7 +1,7 @@
 // The decision process and route reflection. Tie-breaks are one table row
 // each: two paths that differ only in what that step looks at, the winner and
 // the step that must decide.
-#include "rib-adapter/decision.hpp"
+#include "rib-adapter/rib/decision.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "rib-adapter/reflection.hpp"
+#include "rib-adapter/rib/reflection.hpp"
 
 namespace cats::rib {
 

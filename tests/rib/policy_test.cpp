@@ -1,7 +1,7 @@
 // Per-neighbor policy: prefix-list matching (FRR/Cisco semantics), compile
 // errors, and the attribute actions checked on the wire: every applied set is
 // encoded, compared byte for byte with the expected attributes, and decoded back.
-#include "rib-adapter/policy.hpp"
+#include "rib-adapter/rib/policy.hpp"
 
 #include <gtest/gtest.h>
 

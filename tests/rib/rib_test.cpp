@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "rib-adapter/adj_rib_in.hpp"
-#include "rib-adapter/attr_store.hpp"
-#include "rib-adapter/loc_rib.hpp"
-#include "wire/message.hpp"
+#include "bgp-ext/wire/message.hpp"
+#include "rib-adapter/rib/adj_rib_in.hpp"
+#include "rib-adapter/rib/attr_store.hpp"
+#include "rib-adapter/rib/loc_rib.hpp"
 
 namespace cats::rib {
 namespace {

@@ -1,6 +1,6 @@
 // The RFC 4271 §8 FSM on a manual clock: one table row per (state, event),
 // then timers, damping, collisions, passive start and the NOTIFICATIONs.
-#include "session/fsm.hpp"
+#include "bgp-ext/session/fsm.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "session/fsm_collision.hpp"
-#include "wire/header.hpp"
-#include "wire/message.hpp"
+#include "bgp-ext/session/fsm_collision.hpp"
+#include "bgp-ext/wire/header.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::session {
 

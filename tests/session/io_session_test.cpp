@@ -15,10 +15,10 @@
 #include <memory>
 #include <vector>
 
-#include "session/listener.hpp"
-#include "session/peer.hpp"
-#include "session/socket_options.hpp"
-#include "wire/message.hpp"
+#include "bgp-ext/session/listener.hpp"
+#include "bgp-ext/session/peer.hpp"
+#include "bgp-ext/session/socket_options.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::session {
 namespace {

@@ -1,7 +1,7 @@
 // Capability negotiation, table-driven: one row per rule. Peer OPENs are
 // written as wire bytes and decoded with the codec, so every row also checks
 // that the bytes mean what the row says.
-#include "session/negotiate.hpp"
+#include "bgp-ext/session/negotiate.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "wire/message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::session {
 namespace {

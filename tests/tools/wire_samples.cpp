@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "wire/message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 using namespace cats::wire;
 

@@ -4,8 +4,8 @@
 
 #include <functional>
 
-#include "test_util.hpp"
-#include "wire/json.hpp"
+#include "bgp-ext/wire/json.hpp"
+#include "tests/wire/test_util.hpp"
 
 namespace cats::wire {
 namespace {

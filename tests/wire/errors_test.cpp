@@ -3,7 +3,7 @@
 // the NOTIFICATION subcode and the offending attribute.
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
+#include "tests/wire/test_util.hpp"
 
 namespace cats::wire {
 namespace {

@@ -1,12 +1,12 @@
 // JSON contract (docs/DECODE-JSON.md): field names and types stay stable, and
 // decode -> JSON -> encode gives back the same octets.
-#include "wire/json.hpp"
+#include "bgp-ext/wire/json.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "test_util.hpp"
+#include "tests/wire/test_util.hpp"
 
 namespace cats::wire {
 namespace {

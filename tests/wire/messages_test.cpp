@@ -2,7 +2,7 @@
 // with the decoded message, both directions.
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
+#include "tests/wire/test_util.hpp"
 
 namespace cats::wire {
 namespace {

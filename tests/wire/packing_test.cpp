@@ -3,7 +3,7 @@
 // decodes back to exactly the prefixes put in.
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
+#include "tests/wire/test_util.hpp"
 
 namespace cats::wire {
 namespace {

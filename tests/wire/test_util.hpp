@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "wire/message.hpp"
+#include "bgp-ext/wire/message.hpp"
 
 namespace cats::wire::test {
 

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "test_util.hpp"
-#include "wire/json.hpp"
+#include "bgp-ext/wire/json.hpp"
+#include "tests/wire/test_util.hpp"
 
 namespace cats::wire {
 namespace {

@@ -1,9 +1,13 @@
-#include "config/config.hpp"
+#include "yang/config/config.hpp"
 
 #include <algorithm>
 #include <charconv>
 
 namespace cats::config {
+
+std::string ConfigError::message() const {
+  return path.empty() ? reason : path + ": " + reason;
+}
 
 const char* role_name(Role r) {
   switch (r) {
@@ -36,8 +40,8 @@ const PrefixList* Config::prefix_list(std::string_view name) const {
 const Service* Config::service(std::string_view name) const {
   return find(services, [&](const Service& s) { return s.name == name; });
 }
-const score::Profile* Config::profile(std::uint16_t id) const {
-  return find(profiles, [&](const score::Profile& p) { return p.id == id; });
+const Profile* Config::profile(std::uint16_t id) const {
+  return find(profiles, [&](const Profile& p) { return p.id == id; });
 }
 
 std::optional<HttpUrl> parse_http_url(std::string_view url) {

@@ -1,6 +1,8 @@
-// catsd's configuration as plain values, filled from a validated instance of
-// yang/cats-bgp.yang (load.hpp). Defaults here match the module's, so a
-// default-constructed struct reads like an instance that leaves them out.
+// catsd's configuration model as plain values: what every part reads (the
+// RIB, the collector, the daemon) and what the loader (yang/loader) fills from
+// a validated instance of yang/cats-bgp.yang. No dependency beyond the
+// standard library. Defaults here match the module's, so a default-constructed
+// struct reads like an instance that leaves them out.
 #pragma once
 
 #include <array>
@@ -11,9 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "score/damper_config.hpp"
-#include "score/inputs.hpp"
-#include "score/profile.hpp"
+#include "yang/config/scoring.hpp"
 
 namespace cats::config {
 
@@ -141,7 +141,7 @@ struct ServiceId {
   bool operator==(const ServiceId&) const = default;
 };
 
-using L1Scores = std::array<std::optional<std::uint8_t>, score::kCategoryCount>;  // by score::index(Category)
+using L1Scores = std::array<std::optional<std::uint8_t>, kCategoryCount>;  // by index(Category)
 
 struct Instance {
   ServiceId id;
@@ -191,19 +191,29 @@ struct HttpUrl {
 };
 std::optional<HttpUrl> parse_http_url(std::string_view url);
 
+// A configuration error: where (a data path of the module, or the file) and why.
+struct ConfigError {
+  std::string path;    // "/cats-bgp:bgp/global/router-id"; the file for file errors
+  std::string reason;  // "router-id must not be 0.0.0.0"
+
+  std::string message() const;  // "<path>: <reason>"
+  bool operator==(const ConfigError&) const = default;
+};
+using ConfigErrors = std::vector<ConfigError>;
+
 struct Config {
   Global global;
   std::vector<Neighbor> neighbors;
   std::vector<PrefixList> prefix_lists;
   std::vector<Service> services;
-  std::vector<score::Profile> profiles;
-  score::DamperConfig damper;
+  std::vector<Profile> profiles;
+  DamperConfig damper;
   Collector collector;
 
   const Neighbor* neighbor(std::string_view address) const;
   const PrefixList* prefix_list(std::string_view name) const;
   const Service* service(std::string_view name) const;
-  const score::Profile* profile(std::uint16_t id) const;
+  const Profile* profile(std::uint16_t id) const;
 };
 
 }  // namespace cats::config

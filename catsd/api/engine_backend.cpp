@@ -1,0 +1,222 @@
+#include "catsd/api/engine_backend.hpp"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
+
+#include "catsd/api/show.hpp"
+
+namespace cats::api {
+
+namespace asio = boost::asio;
+using api::ApiError;
+using api::ApiResult;
+
+namespace {
+
+constexpr auto kEngineDeadline = std::chrono::seconds{20};
+
+std::optional<std::size_t> category_index(const std::string& name) {
+  for (auto c : config::kCategories)
+    if (name == config::category_name(c)) return config::index(c);
+  return std::nullopt;
+}
+
+std::optional<ApiError> to_l1(const google::protobuf::RepeatedPtrField<pb::L1Score>& in, config::L1Scores& out) {
+  for (const auto& s : in) {
+    auto i = category_index(s.category());
+    if (!i) return ApiError{ApiError::Code::invalid_argument, "unknown L1 category \"" + s.category() + "\""};
+    if (s.score() > 10) return ApiError{ApiError::Code::invalid_argument, "L1 " + s.category() + " score above 10"};
+    out[*i] = static_cast<std::uint8_t>(s.score());
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> to_instance(const pb::CatsInstance& in, config::Instance& out) {
+  out.id.value = in.id();
+  out.id.type = in.id().find(':') != std::string::npos   ? config::ServiceId::Type::kIpv6
+                : in.id().find('.') != std::string::npos ? config::ServiceId::Type::kIpv4
+                                                         : config::ServiceId::Type::kOpaque;
+  if (in.has_l2()) {
+    if (in.l2() > 10) return ApiError{ApiError::Code::invalid_argument, "instance " + in.id() + ": L2 above 10"};
+    out.l2 = static_cast<std::uint8_t>(in.l2());
+  }
+  return to_l1(in.l1(), out.l1);
+}
+
+}  // namespace
+
+// Runs `work` on the engine's executor. State is shared so that a call that
+// times out leaves the late work writing into memory that still exists.
+template <class Reply, class F>
+ApiResult EngineBackend::run(Reply* reply, F work) {
+  struct State {
+    Reply reply;
+    std::promise<ApiResult> done;
+  };
+  auto st = std::make_shared<State>();
+  auto fut = st->done.get_future();
+  asio::post(ex_, [st, work = std::move(work)]() mutable { st->done.set_value(work(&st->reply)); });
+  if (fut.wait_for(kEngineDeadline) != std::future_status::ready)
+    return ApiError{ApiError::Code::unavailable, "catsd is not answering (stopping?)"};
+  auto r = fut.get();
+  if (!r) *reply = std::move(st->reply);
+  return r;
+}
+
+ApiResult EngineBackend::show_neighbors(const pb::ShowNeighborsRequest& request, pb::ShowNeighborsReply* reply) {
+  // Session state lives on the session thread, the rest on the RIB thread.
+  auto rt = std::make_shared<std::promise<std::vector<rde::PeerRuntime>>>();
+  auto f = rt->get_future();
+  asio::post(engine_.session_executor(), [this, rt] { rt->set_value(engine_.peer_runtime()); });
+  if (f.wait_for(kEngineDeadline) != std::future_status::ready)
+    return ApiError{ApiError::Code::unavailable, "catsd is not answering (stopping?)"};
+  return run(reply, [this, request, runtime = f.get()](pb::ShowNeighborsReply* out) -> ApiResult {
+    api::show_neighbors(engine_, runtime, request, out);
+    if (!request.address().empty() && out->neighbors_size() == 0)
+      return ApiError{ApiError::Code::not_found, "no neighbor " + request.address()};
+    return std::nullopt;
+  });
+}
+
+ApiResult EngineBackend::show_rib(const pb::ShowRibRequest& request, pb::ShowRibReply* reply) {
+  return run(reply, [this, request](pb::ShowRibReply* out) -> ApiResult {
+    if (!api::show_rib(engine_, request, out))
+      return ApiError{ApiError::Code::invalid_argument, "bad prefix or family (ipv4-unicast, ipv6-unicast)"};
+    return std::nullopt;
+  });
+}
+
+ApiResult EngineBackend::show_services(const pb::ShowServicesRequest& request, pb::ShowServicesReply* reply) {
+  return run(reply, [this, request](pb::ShowServicesReply* out) -> ApiResult {
+    api::show_services(engine_, request, out);
+    return std::nullopt;
+  });
+}
+
+ApiResult EngineBackend::inject_metrics(const pb::InjectMetricsRequest& request, pb::InjectMetricsReply* reply) {
+  rde::Engine::MetricsUpdate u;
+  if (request.has_l2()) {
+    if (request.l2() > 10) return ApiError{ApiError::Code::invalid_argument, "L2 score above 10"};
+    u.l2 = static_cast<std::uint8_t>(request.l2());
+  }
+  if (auto e = to_l1(request.l1(), u.l1)) return e;
+  if (request.has_drain()) u.drain = request.drain();
+  if (request.has_withdraw()) u.withdraw = request.withdraw();
+  std::vector<config::Instance> instances;
+  for (const auto& i : request.instances()) {
+    config::Instance inst;
+    if (auto e = to_instance(i, inst)) return e;
+    instances.push_back(std::move(inst));
+  }
+  return run(reply, [this, request, u, instances](pb::InjectMetricsReply* out) mutable -> ApiResult {
+    if (request.replace_instances() || !instances.empty()) {
+      std::vector<config::Instance> merged;
+      if (!request.replace_instances()) {
+        for (const auto& s : engine_.originated())
+          if (s.svc->name == request.service()) merged = s.state.metrics.instances;
+      }
+      for (auto& i : instances) {
+        auto it = std::find_if(merged.begin(), merged.end(), [&](const config::Instance& m) { return m.id == i.id; });
+        if (it != merged.end()) {
+          *it = i;
+        } else {
+          merged.push_back(i);
+        }
+      }
+      u.instances = std::move(merged);
+    }
+    auto r = engine_.inject(request.service(), u);
+    if (r.error) {
+      const bool missing = r.error->rfind("no service", 0) == 0;
+      const bool not_edge = r.error->rfind("not an edge", 0) == 0;
+      return ApiError{missing    ? ApiError::Code::not_found
+                      : not_edge ? ApiError::Code::failed_precondition
+                                 : ApiError::Code::invalid_argument,
+                      *r.error};
+    }
+    out->set_sequence(r.sequence);
+    out->set_paths_readvertised(r.paths);
+    return std::nullopt;
+  });
+}
+
+ApiResult EngineBackend::clear_neighbor(const pb::ClearNeighborRequest& request, pb::ClearNeighborReply* reply) {
+  rde::Engine::ClearMode mode = rde::Engine::ClearMode::kHard;
+  switch (request.mode()) {
+    case pb::ClearNeighborRequest::SOFT_IN: mode = rde::Engine::ClearMode::kSoftIn; break;
+    case pb::ClearNeighborRequest::SOFT_OUT: mode = rde::Engine::ClearMode::kSoftOut; break;
+    case pb::ClearNeighborRequest::SOFT_BOTH: mode = rde::Engine::ClearMode::kSoftBoth; break;
+    default: break;
+  }
+  return run(reply, [this, request, mode](pb::ClearNeighborReply* out) -> ApiResult {
+    auto r = engine_.clear(request.address(), mode, request.reason());
+    if (auto* e = std::get_if<std::string>(&r)) return ApiError{ApiError::Code::not_found, *e};
+    out->set_cleared(std::get<std::uint32_t>(r));
+    return std::nullopt;
+  });
+}
+
+namespace {
+
+class EngineSubscription : public api::Subscription {
+ public:
+  EngineSubscription(asio::any_io_executor ex, rde::Engine& e, std::uint64_t id)
+      : ex_(std::move(ex)), engine_(e), id_(id) {}
+  ~EngineSubscription() override {
+    // Waited for: the contract says the sink is not called after this returns.
+    // Shared, so a late run after a timeout writes into memory that exists.
+    auto done = std::make_shared<std::promise<void>>();
+    auto f = done->get_future();
+    asio::post(ex_, [&engine = engine_, id = id_, done] {
+      engine.unwatch(id);
+      done->set_value();
+    });
+    f.wait_for(kEngineDeadline);
+  }
+
+ private:
+  asio::any_io_executor ex_;
+  rde::Engine& engine_;
+  std::uint64_t id_;
+};
+
+}  // namespace
+
+ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibSink sink,
+                                   std::unique_ptr<api::Subscription>* subscription) {
+  std::optional<wire::Prefix> prefix;
+  if (!request.prefix().empty()) {
+    prefix = wire::Prefix::parse(request.prefix());
+    if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + request.prefix()};
+  }
+  const std::string family = request.family();
+  if (!family.empty() && family != "ipv4-unicast" && family != "ipv6-unicast")
+    return ApiError{ApiError::Code::invalid_argument, "bad family " + family};
+  pb::ClearNeighborReply unused;
+  auto id = std::make_shared<std::uint64_t>(0);  // shared: the work may outlive a timed-out wait
+  auto r = run(&unused, [this, prefix, family, sink, id](pb::ClearNeighborReply*) -> ApiResult {
+    *id = engine_.watch([this, prefix, family, sink](const rde::RibChangeNote& note) {
+      if (prefix && note.key.prefix != *prefix) return;
+      if (!family.empty() && family != family_name(note.key.family)) return;
+      pb::RibChange c;
+      c.set_kind(note.kind == rib::RibEvent::Kind::kBestChanged     ? "best-changed"
+                 : note.kind == rib::RibEvent::Kind::kBestWithdrawn ? "best-withdrawn"
+                                                                    : "paths-changed");
+      c.set_prefix(note.key.prefix.to_string());
+      c.set_family(family_name(note.key.family));
+      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && entry->best())
+        fill_path(engine_, *entry, *entry->best(), c.mutable_best());
+      c.set_timestamp_ms(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count()));
+      sink(std::move(c));
+    });
+    return std::nullopt;
+  });
+  if (r) return r;
+  *subscription = std::make_unique<EngineSubscription>(ex_, engine_, *id);
+  return std::nullopt;
+}
+
+}  // namespace cats::api

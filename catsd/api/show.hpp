@@ -1,0 +1,22 @@
+// The engine's state as API messages (proto/catsd.proto). Runs on the
+// engine's thread; the API backend posts these and waits.
+#pragma once
+
+#include "catsd/rde/engine.hpp"
+#include "proto/catsd.pb.h"
+
+namespace cats::api {
+
+namespace pb = ::cats::api::v1;
+
+// `rt`: rde::Engine::peer_runtime(), taken on the session thread.
+void show_neighbors(const rde::Engine& e, const std::vector<rde::PeerRuntime>& rt, const pb::ShowNeighborsRequest& req,
+                    pb::ShowNeighborsReply* out);
+// False when the request's prefix or family does not parse.
+bool show_rib(const rde::Engine& e, const pb::ShowRibRequest& req, pb::ShowRibReply* out);
+void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb::ShowServicesReply* out);
+// One path as the API shows it (show rib, watch).
+void fill_path(const rde::Engine& e, const rib::RibEntry& entry, std::size_t i, pb::RibPath* out);
+const char* family_name(wire::Family f);  // "ipv4-unicast", "ipv6-unicast", "other"
+
+}  // namespace cats::api

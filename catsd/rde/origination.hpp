@@ -1,0 +1,49 @@
+// The edge role's own routes: each configured service prefix announced with
+// a CATS-EXP attribute built from the service's current metrics. The result
+// is a real UPDATE message, fed to the RIB through the same decode and
+// Adj-RIB-In path as a neighbor's, so an originated route is stored,
+// selected and exported exactly like a received one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bgp-ext/wire/bytes.hpp"
+#include "bgp-ext/wire/nlri.hpp"
+#include "yang/config/config.hpp"
+
+namespace cats::rde {
+
+// What the edge advertises for one service now.
+struct ServiceState {
+  config::Metrics metrics;
+  std::uint32_t sequence = 1;  // Metric Control sequence (RFC 1982 serial), bumped per change
+  bool withdrawn = false;      // service down: the prefixes are withdrawn
+  std::uint64_t updates = 0;   // advertisements made (re-advertisements included)
+};
+
+struct OriginParams {
+  std::uint8_t cats_type = 255;
+  std::uint32_t router_id = 0;  // stands in as the next hop until export puts our address there
+  std::uint16_t interval = 0;   // Metric Control interval, seconds
+};
+
+// The CATS-EXP value octets for `prefix` of `svc` (CS-ID defaults to the
+// prefix address; Site Metrics carry L2 and the configured L1 scores).
+wire::Bytes build_cats_exp_value(const config::Service& svc, const ServiceState& st, const wire::Prefix& prefix,
+                                 std::uint16_t interval);
+
+// One UPDATE per prefix (its CATS-EXP differs per prefix when the CS-ID is
+// the prefix address): ORIGIN IGP, empty AS_PATH, an unspecified next hop
+// (replaced by our address on export), the CATS-EXP attribute. Encoded for a
+// local session: 4-octet AS, no ADD-PATH.
+std::vector<wire::Bytes> build_announcements(const config::Service& svc, const ServiceState& st, const OriginParams& p);
+// Withdrawals of every prefix of the service.
+std::vector<wire::Bytes> build_withdrawals(const config::Service& svc);
+
+// "inject" request validation: scores 0..10, instances well-formed. Error text or nullopt.
+std::optional<std::string> check_metrics(const config::Metrics& m);
+
+}  // namespace cats::rde

@@ -1,0 +1,420 @@
+// The engine's pure parts: what a path looks like towards each kind of
+// neighbor (export_path, one row per rule), the Adj-RIB-Out's packing and
+// ADD-PATH identifiers, and the edge role's originated UPDATEs. Outgoing
+// messages are checked by decoding them with the codec.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "bgp-ext/wire/message.hpp"
+#include "catsd/rde/adj_rib_out.hpp"
+#include "catsd/rde/export.hpp"
+#include "catsd/rde/origination.hpp"
+
+// Rows name only the fields that matter to them.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace cats::rde {
+namespace {
+
+using namespace cats::wire;
+
+Prefix pfx(const char* text) {
+  return Prefix::parse(text).value();
+}
+
+Attribute make(std::uint8_t flags, std::uint8_t type, AttrValue v) {
+  Attribute a;
+  a.flags = flags;
+  a.type = type;
+  a.value = std::move(v);
+  return a;
+}
+
+const std::uint8_t kCatsValue[] = {0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x05, 0x01, 0x03, 0x81, 0x00, 0x08};
+
+struct Received {
+  std::vector<std::uint32_t> as_path;
+  std::optional<std::uint32_t> med;
+  std::optional<std::uint32_t> local_pref = 100;
+  std::vector<std::uint32_t> communities;
+  bool cats = true;
+  bool reflected = false;  // ORIGINATOR_ID and CLUSTER_LIST present
+};
+
+// A received IPv4 path as the store holds it: encoded, decoded, interned.
+rib::AttrsRef received(rib::AttrStore& store, const Received& r) {
+  AttributeSet s;
+  s.add(make(attr::kTransitive, attr::kOrigin, Origin{0}));
+  AsPath p;
+  if (!r.as_path.empty()) p.segments.push_back({SegmentType::kSequence, r.as_path});
+  s.add(make(attr::kTransitive, attr::kAsPath, p));
+  s.add(make(attr::kTransitive, attr::kNextHop, NextHop{{192, 0, 2, 99}}));
+  if (r.med) s.add(make(attr::kOptional, attr::kMed, Med{*r.med}));
+  if (r.local_pref) s.add(make(attr::kTransitive, attr::kLocalPref, LocalPref{*r.local_pref}));
+  if (!r.communities.empty())
+    s.add(make(attr::kOptional | attr::kTransitive, attr::kCommunities, Communities{r.communities}));
+  if (r.reflected) {
+    s.add(make(attr::kOptional, attr::kOriginatorId, OriginatorId{{10, 0, 0, 7}}));
+    s.add(make(attr::kOptional, attr::kClusterList, ClusterList{{0x0a00000a}}));
+  }
+  if (r.cats) {
+    CatsExp c;
+    EXPECT_EQ(CatsExp::decode(std::as_bytes(std::span(kCatsValue)), c).has_value(), false);
+    s.add(make(attr::kOptional | attr::kTransitive, kDefaultCatsType, c));
+  }
+  Bytes field;
+  Writer w(field);
+  encode_path_attributes(w, s, EncodeContext{});
+  AttributeSet decoded;
+  std::vector<DecodeError> errors;
+  DecodeContext ctx;
+  ctx.as4 = true;
+  decode_path_attributes(field, ctx, decoded, errors);
+  EXPECT_TRUE(errors.empty());
+  auto ref = store.intern(decoded, rib::NextHopIn::kNextHopAttribute);
+  EXPECT_NE(ref, nullptr);
+  return ref;
+}
+
+ExportTarget target(rib::Neighbor kind) {
+  ExportTarget t;
+  t.kind = kind;
+  t.local_as = 65000;
+  t.router_id = 0x0a00000b;
+  t.cluster_id = 0x0a00000b;
+  t.self_v4 = std::array<std::uint8_t, 4>{192, 0, 2, 1};
+  t.self_v6 = std::array<std::uint8_t, 16>{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return t;
+}
+
+std::string next_hop(const rib::StoredAttrs& a) {
+  const auto nh = a.next_hop();
+  return address_to_string(nh.size() == 4 ? Afi::kIpv4 : Afi::kIpv6, nh.first(nh.size() == 4 ? 4 : 16));
+}
+
+std::string as_path(const AttributeSet& s) {
+  const auto* p = s.get<AsPath>(attr::kAsPath);
+  std::string out;
+  if (p == nullptr) return "none";
+  for (const auto& seg : p->segments)
+    for (auto a : seg.asns) out += (out.empty() ? "" : " ") + std::to_string(a);
+  return out;
+}
+
+// One row per export rule.
+struct ExportRow {
+  const char* name;
+  rib::Neighbor from;
+  rib::Neighbor to;
+  Received in;
+  bool next_hop_self = false;
+  ExportVerdict verdict = ExportVerdict::kAdvertise;
+  const char* next_hop = "192.0.2.99";
+  const char* as_path = "";
+  std::optional<std::uint32_t> local_pref = 100;
+  bool med = false;
+  bool originator = false;
+  std::size_t cluster_list = 0;
+};
+
+class ExportTable : public ::testing::TestWithParam<ExportRow> {};
+
+TEST_P(ExportTable, Row) {
+  const auto& row = GetParam();
+  rib::AttrStore store;
+  auto in = received(store, row.in);
+  auto to = target(row.to);
+  to.next_hop_self = row.next_hop_self;
+  auto r = export_path(*in, pfx("203.0.113.0/24"), ExportSource{row.from, 0x0a000007}, to, store);
+  ASSERT_EQ(r.verdict, row.verdict);
+  if (row.verdict != ExportVerdict::kAdvertise) {
+    EXPECT_EQ(r.attrs, nullptr);
+    return;
+  }
+  ASSERT_NE(r.attrs, nullptr);
+  const auto& a = r.attrs->attrs();
+  EXPECT_EQ(next_hop(*r.attrs), row.next_hop);
+  EXPECT_EQ(as_path(a), row.as_path);
+  const auto* lp = a.get<LocalPref>(attr::kLocalPref);
+  EXPECT_EQ(lp ? std::optional(lp->value) : std::nullopt, row.local_pref);
+  EXPECT_EQ(a.find(attr::kMed) != nullptr, row.med);
+  EXPECT_EQ(a.find(attr::kOriginatorId) != nullptr, row.originator);
+  const auto* cl = a.get<ClusterList>(attr::kClusterList);
+  EXPECT_EQ(cl ? cl->ids.size() : 0, row.cluster_list);
+  if (row.cluster_list > 0) {
+    EXPECT_EQ(cl->ids.front(), 0x0a00000bu);  // ours first
+  }
+  // The CATS attribute passes byte for byte, without the Partial bit.
+  const auto* cats = a.find(kDefaultCatsType);
+  ASSERT_NE(cats, nullptr);
+  EXPECT_EQ(cats->flags & (attr::kOptional | attr::kTransitive | attr::kPartial), 0xc0);
+  EXPECT_EQ(to_hex(cats->raw), to_hex(std::as_bytes(std::span(kCatsValue))));
+}
+
+using N = rib::Neighbor;
+INSTANTIATE_TEST_SUITE_P(
+    Export, ExportTable,
+    ::testing::Values(ExportRow{"EbgpToIbgpKeepsNextHopAddsLocalPref", N::kExternal, N::kNonClient,
+                                Received{.as_path = {65010}, .med = 5, .local_pref = std::nullopt}, false,
+                                ExportVerdict::kAdvertise, "192.0.2.99", "65010", 100, true},
+                      ExportRow{"EbgpToIbgpNextHopSelf", N::kExternal, N::kNonClient, Received{.as_path = {65010}},
+                                true, ExportVerdict::kAdvertise, "192.0.2.1", "65010"},
+                      ExportRow{"ClientToClientReflected", N::kClient, N::kClient, Received{}, false,
+                                ExportVerdict::kAdvertise, "192.0.2.99", "", 100, false, true, 1},
+                      ExportRow{"ReflectedKeepsNextHopDespiteSelf", N::kClient, N::kNonClient, Received{}, true,
+                                ExportVerdict::kAdvertise, "192.0.2.99", "", 100, false, true, 1},
+                      ExportRow{"ReflectedAgainKeepsOriginatorAddsCluster", N::kNonClient, N::kClient,
+                                Received{.reflected = true}, false, ExportVerdict::kAdvertise, "192.0.2.99", "", 100,
+                                false, true, 2},
+                      ExportRow{"NonClientToNonClientNot", N::kNonClient, N::kNonClient, Received{}, false,
+                                ExportVerdict::kNotToThisPeer},
+                      ExportRow{"IbgpToEbgpPrependsStrips", N::kNonClient, N::kExternal,
+                                Received{.as_path = {65010}, .med = 5, .reflected = true}, false,
+                                ExportVerdict::kAdvertise, "192.0.2.1", "65000 65010", std::nullopt, false, false, 0},
+                      ExportRow{"LocalToEbgpKeepsMed", N::kLocal, N::kExternal, Received{.med = 7}, false,
+                                ExportVerdict::kAdvertise, "192.0.2.1", "65000", std::nullopt, true},
+                      ExportRow{"LocalToIbgpNextHopSelf", N::kLocal, N::kClient, Received{}, false,
+                                ExportVerdict::kAdvertise, "192.0.2.1", ""},
+                      ExportRow{"NoExportNotToEbgp", N::kClient, N::kExternal, Received{.communities = {0xFFFFFF01}},
+                                false, ExportVerdict::kCommunity},
+                      ExportRow{"NoExportToIbgp", N::kExternal, N::kClient,
+                                Received{.as_path = {65010}, .communities = {0xFFFFFF01}}, false,
+                                ExportVerdict::kAdvertise, "192.0.2.99", "65010"},
+                      ExportRow{"NoAdvertiseNowhere", N::kExternal, N::kClient, Received{.communities = {0xFFFFFF02}},
+                                false, ExportVerdict::kCommunity},
+                      ExportRow{"NoExportSubconfedNotToEbgp", N::kLocal, N::kExternal,
+                                Received{.communities = {0xFFFFFF03}}, false, ExportVerdict::kCommunity}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Export, PolicyDeniesAndStripsCats) {
+  rib::AttrStore store;
+  auto in = received(store, Received{});
+  config::PrefixList list{"only", {{10, config::Verdict::kPermit, "198.51.100.0/24", std::nullopt, 32}}};
+  auto compiled = rib::Policy::compile(config::PolicyActions{.prefix_list = "only"},
+                                       std::span<const config::PrefixList>(&list, 1), false);
+  ASSERT_TRUE(std::holds_alternative<rib::Policy>(compiled));
+  auto to = target(N::kExternal);
+  to.policy = &std::get<rib::Policy>(compiled);
+  EXPECT_EQ(export_path(*in, pfx("203.0.113.0/24"), {N::kLocal, 0}, to, store).verdict, ExportVerdict::kPolicy);
+  auto r = export_path(*in, pfx("198.51.100.7/32"), {N::kLocal, 0}, to, store);
+  ASSERT_EQ(r.verdict, ExportVerdict::kAdvertise);
+  EXPECT_EQ(r.attrs->attrs().find(kDefaultCatsType), nullptr);
+}
+
+TEST(Export, Ipv6NextHopSelfAndMissingAddress) {
+  rib::AttrStore store;
+  auto in = received(store, Received{});
+  auto to = target(N::kExternal);
+  auto r = export_path(*in, pfx("2001:db8:cafe::10/128"), {N::kLocal, 0}, to, store);
+  ASSERT_EQ(r.verdict, ExportVerdict::kAdvertise);
+  EXPECT_EQ(next_hop(*r.attrs), "2001:db8::1");
+  EXPECT_EQ(r.attrs->attrs().find(attr::kNextHop), nullptr);
+  to.self_v4.reset();
+  EXPECT_EQ(export_path(*in, pfx("203.0.113.0/24"), {N::kLocal, 0}, to, store).verdict, ExportVerdict::kNoNextHop);
+}
+
+TEST(Export, IdenticalResultsShareOneSet) {
+  rib::AttrStore store;
+  auto a = received(store, Received{});
+  auto to = target(N::kClient);
+  auto r1 = export_path(*a, pfx("203.0.113.0/24"), {N::kLocal, 0}, to, store);
+  auto r2 = export_path(*a, pfx("203.0.113.1/32"), {N::kLocal, 0}, to, store);
+  EXPECT_EQ(r1.attrs, r2.attrs);
+}
+
+// ---- Adj-RIB-Out -------------------------------------------------------------
+
+struct Sent {
+  std::vector<std::string> announced;  // "prefix" or "prefix#id"
+  std::vector<std::string> withdrawn;
+  std::size_t messages = 0;
+};
+
+Sent decode_all(const std::vector<Bytes>& msgs, bool add_path) {
+  Sent s;
+  DecodeContext ctx;
+  ctx.as4 = true;
+  ctx.multiprotocol = true;
+  ctx.add_path = {add_path, add_path};
+  for (const auto& m : msgs) {
+    auto d = decode_message(m, ctx);
+    EXPECT_EQ(d.action(), Action::kNone) << to_hex(m);
+    const auto* u = std::get_if<Update>(&d.body);
+    if (u == nullptr) continue;
+    ++s.messages;
+    auto name = [&](const NlriEntry& e) {
+      return e.prefix.to_string() + (e.path_id ? "#" + std::to_string(*e.path_id) : "");
+    };
+    for (const auto& e : u->nlri) s.announced.push_back(name(e));
+    for (const auto& e : u->withdrawn) s.withdrawn.push_back(name(e));
+    if (const auto* mp = u->mp_reach())
+      for (const auto& e : mp->entries()) s.announced.push_back(name(e));
+    if (const auto* mp = u->mp_unreach())
+      for (const auto& e : mp->entries()) s.withdrawn.push_back(name(e));
+  }
+  return s;
+}
+
+rib::PrefixKey key(const char* p) {
+  auto prefix = pfx(p);
+  return {prefix.afi == Afi::kIpv4 ? rib::kIpv4Unicast : rib::kIpv6Unicast, prefix};
+}
+
+TEST(AdjRibOut, PacksPrefixesSharingAttributes) {
+  rib::AttrStore store;
+  auto a = export_path(*received(store, {}), pfx("10.0.0.0/8"), {N::kLocal, 0}, target(N::kClient), store).attrs;
+  AdjRibOut out;
+  for (const char* p : {"10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"}) out.set(key(p), {{{1, 0}, a}}, false);
+  auto s = decode_all(out.flush(EncodeContext{}), false);
+  EXPECT_EQ(s.messages, 1u);
+  EXPECT_EQ(s.announced, (std::vector<std::string>{"10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"}));
+  EXPECT_FALSE(out.has_pending());
+  // The same again: nothing to send.
+  out.set(key("10.0.1.0/24"), {{{1, 0}, a}}, false);
+  EXPECT_FALSE(out.has_pending());
+  out.set(key("10.0.1.0/24"), {}, false);
+  s = decode_all(out.flush(EncodeContext{}), false);
+  EXPECT_EQ(s.withdrawn, std::vector<std::string>{"10.0.1.0/24"});
+  EXPECT_EQ(out.count(rib::kIpv4Unicast), 2u);
+}
+
+TEST(AdjRibOut, Ipv6InMpReach) {
+  rib::AttrStore store;
+  auto a = export_path(*received(store, {}), pfx("2001:db8::/32"), {N::kLocal, 0}, target(N::kClient), store).attrs;
+  AdjRibOut out;
+  out.set(key("2001:db8:cafe::10/128"), {{{1, 0}, a}}, false);
+  auto s = decode_all(out.flush(EncodeContext{}), false);
+  EXPECT_EQ(s.announced, std::vector<std::string>{"2001:db8:cafe::10/128"});
+  out.set(key("2001:db8:cafe::10/128"), {}, false);
+  s = decode_all(out.flush(EncodeContext{}), false);
+  EXPECT_EQ(s.withdrawn, std::vector<std::string>{"2001:db8:cafe::10/128"});
+}
+
+TEST(AdjRibOut, AddPathIdentifiersStayWithTheirSource) {
+  rib::AttrStore store;
+  auto attrs = [&](std::uint32_t med) {
+    return export_path(*received(store, {.med = med}), pfx("10.0.0.0/8"), {N::kLocal, 0}, target(N::kClient), store)
+        .attrs;
+  };
+  auto a = attrs(1), b = attrs(2), c = attrs(3);
+  EncodeContext ctx;
+  ctx.add_path = {true, true};
+  AdjRibOut out;
+  const auto k = key("203.0.113.10/32");
+  out.set(k, {{{1, 0}, a}, {{2, 0}, b}}, true);
+  EXPECT_EQ(decode_all(out.flush(ctx), true).announced,
+            (std::vector<std::string>{"203.0.113.10/32#1", "203.0.113.10/32#2"}));
+  out.set(k, {{{2, 0}, b}}, true);  // source 1 gone
+  auto s = decode_all(out.flush(ctx), true);
+  EXPECT_EQ(s.withdrawn, std::vector<std::string>{"203.0.113.10/32#1"});
+  EXPECT_TRUE(s.announced.empty());              // source 2 unchanged
+  out.set(k, {{{3, 0}, c}, {{2, 0}, b}}, true);  // a new source takes the free id
+  s = decode_all(out.flush(ctx), true);
+  EXPECT_EQ(s.announced, std::vector<std::string>{"203.0.113.10/32#1"});
+  out.resend(rib::kIpv4Unicast);
+  EXPECT_EQ(decode_all(out.flush(ctx), true).announced.size(), 2u);
+  out.clear();
+  EXPECT_FALSE(out.has_pending());
+  EXPECT_EQ(out.count(rib::kIpv4Unicast), 0u);
+}
+
+// RFC 6793 §4.2.2: a 2-octet peer gets AS_TRANS in AS_PATH and the real path in AS4_PATH.
+TEST(AdjRibOut, As4PathTowardsTwoOctetPeer) {
+  rib::AttrStore store;
+  auto in = received(store, {.as_path = {4200000001u, 65010}});
+  auto a = export_path(*in, pfx("10.0.0.0/8"), {N::kExternal, 0}, target(N::kExternal), store).attrs;
+  ASSERT_NE(a, nullptr);
+  AdjRibOut out;
+  out.set(key("10.1.0.0/16"), {{{1, 0}, a}}, false);
+  EncodeContext ctx;
+  ctx.as4 = false;
+  auto msgs = out.flush(ctx);
+  ASSERT_EQ(msgs.size(), 1u);
+  auto d = decode_message(msgs[0], DecodeContext{.as4 = false});
+  ASSERT_EQ(d.action(), Action::kNone);
+  const auto& u = std::get<Update>(d.body);
+  EXPECT_EQ(as_path(u.attrs), "65000 23456 65010");  // ours prepended; the 4-octet ASN as AS_TRANS
+  const auto* as4 = u.attrs.get<AsPath>(attr::kAs4Path);
+  ASSERT_NE(as4, nullptr);
+  auto real = u.effective_as_path();
+  ASSERT_TRUE(real);
+  AttributeSet tmp;
+  tmp.add(make(attr::kTransitive, attr::kAsPath, *real));
+  EXPECT_EQ(as_path(tmp), "65000 4200000001 65010");
+  // A 4-octet session gets no AS4_PATH.
+  out.resend(rib::kIpv4Unicast);
+  auto d4 = decode_message(out.flush(EncodeContext{})[0], DecodeContext{.as4 = true});
+  EXPECT_EQ(std::get<Update>(d4.body).attrs.find(attr::kAs4Path), nullptr);
+}
+
+// ---- Origination -------------------------------------------------------------
+
+config::Service service() {
+  config::Service s;
+  s.name = "llm-chat";
+  s.prefixes = {"203.0.113.10/32", "2001:db8:cafe::10/128"};
+  s.cs_id = config::ServiceId{config::ServiceId::Type::kOpaque, "1001"};
+  s.profile = 3;
+  s.metrics.l2 = 7;
+  s.metrics.l1[config::index(config::Category::kCompute)] = 6;
+  s.metrics.instances.push_back({{config::ServiceId::Type::kIpv4, "10.0.0.11"}, 8, {}});
+  return s;
+}
+
+TEST(Origination, AnnouncementsDecodeWithTheMetrics) {
+  const auto svc = service();
+  ServiceState st{svc.metrics, 42, false, 0};
+  const auto msgs = build_announcements(svc, st, OriginParams{255, 0x0a000001, 5});
+  ASSERT_EQ(msgs.size(), 2u);
+  DecodeContext ctx;
+  ctx.as4 = true;
+  ctx.multiprotocol = true;
+  for (const auto& m : msgs) {
+    auto d = decode_message(m, ctx);
+    ASSERT_EQ(d.action(), Action::kNone) << (d.error() ? d.error()->reason : "");
+    const auto& u = std::get<Update>(d.body);
+    const auto* c = u.attrs.get<CatsExp>(255);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->cs_id()->id.to_string(), "1001");
+    EXPECT_EQ(c->site_score(), 7);
+    EXPECT_EQ(c->metric_control()->sequence, 42u);
+    EXPECT_EQ(c->metric_control()->profile, 3);
+    EXPECT_EQ(c->metric_control()->interval, 5);
+    EXPECT_FALSE(c->drain());
+    std::size_t instances = 0;
+    for (const auto& t : c->tlvs) instances += std::holds_alternative<CatsContactInstance>(t.body);
+    EXPECT_EQ(instances, 1u);
+  }
+  st.metrics.drain = true;
+  auto d = decode_message(build_announcements(svc, st, OriginParams{254, 1, 0})[0],
+                          DecodeContext{.as4 = true, .cats_type = 254});
+  EXPECT_TRUE(std::get<Update>(d.body).attrs.get<CatsExp>(254)->drain());
+}
+
+TEST(Origination, CsIdDefaultsToThePrefixAddress) {
+  auto svc = service();
+  svc.cs_id.reset();
+  ServiceState st{svc.metrics, 1, false, 0};
+  CatsExp c;
+  const auto v = build_cats_exp_value(svc, st, pfx("203.0.113.10/32"), 0);
+  ASSERT_FALSE(CatsExp::decode(v, c).has_value());
+  EXPECT_EQ(c.cs_id()->id.to_string(), "203.0.113.10");
+}
+
+TEST(Origination, WithdrawalsAndMetricChecks) {
+  const auto msgs = build_withdrawals(service());
+  auto s = decode_all(msgs, false);
+  EXPECT_EQ(s.withdrawn, (std::vector<std::string>{"203.0.113.10/32", "2001:db8:cafe::10/128"}));
+  config::Metrics m;
+  m.l2 = 11;
+  EXPECT_TRUE(check_metrics(m).has_value());
+  m.l2 = 10;
+  EXPECT_FALSE(check_metrics(m).has_value());
+  m.instances.push_back({{config::ServiceId::Type::kOpaque, "x1"}, 3, {}});
+  EXPECT_TRUE(check_metrics(m).has_value());
+}
+
+}  // namespace
+}  // namespace cats::rde

@@ -1,0 +1,102 @@
+#include "yang/loader/checks.hpp"
+
+#include <map>
+#include <string>
+
+#include "yang/config/validate.hpp"
+#include "yang/loader/session_config.hpp"
+
+namespace cats::loader {
+
+using namespace cats::config;  // the model this maps to
+
+namespace {
+
+const std::string kRoot = "/cats-bgp:bgp";
+
+std::string neighbor_path(const Neighbor& n) {
+  return kRoot + "/neighbors/neighbor[address='" + n.address + "']";
+}
+
+bool is_ipv6(const std::string& address) {
+  return address.find(':') != std::string::npos;
+}
+
+void check_neighbors(const Config& cfg, ConfigErrors& out) {
+  for (const auto& n : cfg.neighbors) {
+    if (n.local_address && is_ipv6(*n.local_address) != is_ipv6(n.address)) {
+      out.push_back({neighbor_path(n) + "/local-address",
+                     "local-address " + *n.local_address + " is not of the same family as the neighbor address"});
+    }
+    // The kernel's limit (TCP_MD5SIG_MAXKEYLEN) is in octets; YANG counts characters.
+    if (n.md5_password.size() > 80) {
+      out.push_back({neighbor_path(n) + "/md5-password", "md5-password is " + std::to_string(n.md5_password.size()) +
+                                                             " octets in UTF-8; TCP-MD5 keys are at most 80"});
+    }
+    // The session engine's own rules for the OPEN we would send.
+    if (auto why = session::check_config(to_local_config(cfg, n))) out.push_back({neighbor_path(n), *why});
+  }
+}
+
+void check_services(const Config& cfg, ConfigErrors& out) {
+  // One prefix names one service; originating it twice would make two CS-IDs race.
+  std::map<std::string, std::string> owner;
+  for (const auto& s : cfg.services) {
+    for (const auto& p : s.prefixes) {
+      auto [it, fresh] = owner.emplace(p, s.name);
+      if (!fresh) {
+        out.push_back({kRoot + "/services/service[name='" + s.name + "']/prefix",
+                       "prefix " + p + " is already originated by service " + it->second});
+      }
+    }
+  }
+}
+
+void check_scoring(const Config& cfg, ConfigErrors& out) {
+  for (const auto& p : cfg.profiles) {
+    for (const auto& e : config::validate(p)) {
+      out.push_back({kRoot + "/scoring/profile[id='" + std::to_string(p.id) + "']", e.field + " " + e.reason});
+    }
+  }
+  for (const auto& e : config::validate(cfg.damper)) out.push_back({kRoot + "/damper", e.field + " " + e.reason});
+}
+
+void check_collector(const Config& cfg, ConfigErrors& out) {
+  // Two targets on one URL would count the same instances twice in the site score.
+  std::map<std::string, std::string> owner;
+  for (const auto& t : cfg.collector.targets) {
+    const std::string path = kRoot + "/collector/target[name='" + t.name + "']";
+    if (!t.url.empty()) {
+      if (!parse_http_url(t.url)) {
+        out.push_back({path + "/url", "not an http://host[:port][/path] URL: " + t.url});
+      } else if (auto [it, fresh] = owner.emplace(t.url, t.name); !fresh) {
+        out.push_back({path + "/url", "url " + t.url + " is already scraped by target " + it->second});
+      }
+    }
+    // A target stale between two scrapes would drain on every interval.
+    if (t.stale_after < t.interval) {
+      out.push_back({path + "/stale-after", "stale-after (" + std::to_string(t.stale_after.count()) +
+                                                " ms) must not be below interval (" +
+                                                std::to_string(t.interval.count()) + " ms)"});
+    }
+    // One attempt at a time: a longer timeout would silently stretch the interval.
+    if (t.timeout > t.interval && !t.url.empty()) {
+      out.push_back({path + "/timeout", "timeout (" + std::to_string(t.timeout.count()) +
+                                            " ms) must not exceed interval (" + std::to_string(t.interval.count()) +
+                                            " ms)"});
+    }
+  }
+}
+
+}  // namespace
+
+ConfigErrors check_semantics(const Config& cfg) {
+  ConfigErrors out;
+  check_neighbors(cfg, out);
+  check_services(cfg, out);
+  check_scoring(cfg, out);
+  check_collector(cfg, out);
+  return out;
+}
+
+}  // namespace cats::loader

@@ -1,0 +1,86 @@
+#include "yang/loader/load.hpp"
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "yang/loader/checks.hpp"
+#include "yang/loader/libyang.hpp"
+#include "yang/loader/map.hpp"
+#include "yang/loader/tree_view.hpp"
+
+#ifndef CATS_YANG_DIR
+#define CATS_YANG_DIR "yang"
+#endif
+
+namespace cats::loader {
+
+using namespace cats::config;  // the model this maps to
+
+namespace {
+
+constexpr const char* kModule = "cats-bgp";
+
+ConfigErrors from_libyang(ly_ctx* ctx, const std::string& fallback_path, const std::string& fallback_reason) {
+  ConfigErrors out;
+  for (auto& m : ly::take_errors(ctx)) {
+    out.push_back({m.path.empty() ? fallback_path : std::move(m.path), std::move(m.text)});
+  }
+  if (out.empty()) out.push_back({fallback_path, fallback_reason});
+  return out;
+}
+
+}  // namespace
+
+std::filesystem::path default_yang_dir() {
+  return CATS_YANG_DIR;
+}
+
+LoadResult load_config(const std::filesystem::path& file, const std::filesystem::path& yang_dir) {
+  std::ifstream in{file, std::ios::binary};
+  if (!in) {
+    std::error_code ec{errno, std::generic_category()};
+    return ConfigErrors{{file.string(), "cannot open: " + ec.message()}};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return ConfigErrors{{file.string(), "cannot read"}};
+  return load_config_text(text.str(), yang_dir, file.string());
+}
+
+LoadResult load_config_text(const std::string& json, const std::filesystem::path& yang_dir, const std::string& origin) {
+  ly::CaptureLog capture;
+
+  ly_ctx* raw_ctx = nullptr;
+  const auto dir = yang_dir.string();
+  if (ly_ctx_new(dir.c_str(), LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIR_CWD, &raw_ctx) != LY_SUCCESS) {
+    // No context to ask for messages.
+    return ConfigErrors{{dir, "cannot create a libyang context"}};
+  }
+  ly::Context ctx{raw_ctx};
+  if (ly_ctx_load_module(ctx.get(), kModule, nullptr, nullptr) == nullptr) {
+    return from_libyang(ctx.get(), dir, std::string{"cannot load module "} + kModule);
+  }
+
+  lyd_node* raw_tree = nullptr;
+  const LY_ERR rc = lyd_parse_data_mem(ctx.get(), json.c_str(), LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+                                       LYD_VALIDATE_NO_STATE, &raw_tree);
+  ly::Tree tree{raw_tree};
+  if (rc != LY_SUCCESS) return from_libyang(ctx.get(), origin, "not a valid configuration");
+
+  const lyd_node* bgp = nullptr;
+  for (const lyd_node* n = tree.get(); n != nullptr; n = n->next) {
+    if (n->schema && LYD_NAME(n) == std::string_view{"bgp"}) bgp = n;
+  }
+  if (bgp == nullptr) return ConfigErrors{{origin, "no /cats-bgp:bgp configuration"}};
+
+  ConfigErrors errors;
+  Config cfg = map_tree(ly::View{bgp}, errors);
+  if (!errors.empty()) return errors;
+  errors = check_semantics(cfg);
+  if (!errors.empty()) return errors;
+  return cfg;
+}
+
+}  // namespace cats::loader

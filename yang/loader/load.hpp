@@ -1,0 +1,26 @@
+// Reading catsd's configuration: an RFC 7951 JSON instance of cats-bgp.yang,
+// validated by libyang, then checked for what YANG cannot say, then mapped to the
+// model (yang/config). Errors are data: each names a data path and the
+// reason, ready for the operator. No libyang type appears here.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "yang/config/config.hpp"
+
+namespace cats::loader {
+
+using LoadResult = std::variant<config::Config, config::ConfigErrors>;
+
+// The directory holding cats-bgp.yang in the source tree (set by CMake).
+std::filesystem::path default_yang_dir();
+
+LoadResult load_config(const std::filesystem::path& file, const std::filesystem::path& yang_dir = default_yang_dir());
+// The same for a JSON text already in memory; `origin` names it in errors.
+LoadResult load_config_text(const std::string& json, const std::filesystem::path& yang_dir = default_yang_dir(),
+                            const std::string& origin = "<config>");
+
+}  // namespace cats::loader

@@ -1,0 +1,15 @@
+// From configuration to what the session engine takes for one neighbor.
+#pragma once
+
+#include "bgp-ext/session/fsm.hpp"
+#include "bgp-ext/session/negotiate.hpp"
+#include "yang/config/config.hpp"
+
+namespace cats::loader {
+
+// Our OPEN towards `n`. The CATS capability is offered when CATS is sent or
+// received on the session.
+session::LocalConfig to_local_config(const config::Config& cfg, const config::Neighbor& n);
+session::FsmConfig to_fsm_config(const config::Neighbor& n);
+
+}  // namespace cats::loader
