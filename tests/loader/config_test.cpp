@@ -1,5 +1,5 @@
 // Configuration loading: the examples map to the values they spell, every bad
-// example is rejected naming the path and the reason, file problems are clear.
+// case is rejected naming the path and the reason, file problems are clear.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,10 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 #include "yang/loader/load.hpp"
 #include "yang/loader/session_config.hpp"
@@ -298,99 +301,121 @@ std::string test_name(std::size_t index, const std::string& text) {
 INSTANTIATE_TEST_SUITE_P(Examples, ExampleValue, ::testing::ValuesIn(kRows),
                          [](const auto& info) { return test_name(info.index, info.param.file); });
 
+// The bad configurations: examples/bad/cases.json names a base (a good example)
+// and, per case, an RFC 6902 patch that breaks it in one way, with the path and
+// reason catsd must report. ordered_json keeps the base's member order.
+using Json = nlohmann::ordered_json;
+
+const fs::path kCases = kExamples / "bad" / "cases.json";
+
 struct Bad {
-  const char* file;  // under examples/
-  const char* path;  // part of the reported data path
-  const char* reason;
+  std::string name;
+  std::string stage;  // "yang": libyang rejects it; "semantic": only catsd's checks do
+  Json patch;
+  std::string path;    // part of the reported data path
+  std::string reason;  // part of the reason
 };
 
-const Bad kBad[] = {
-    {"bad/add-path-enum.json", "afi-safi[name='ipv4-unicast']/add-path", "Invalid enumeration value \"all\""},
-    {"bad/as-trans.json", "/cats-bgp:bgp/global/as", "AS_TRANS 23456"},
-    {"bad/capability-code-used.json", "/cats-bgp:bgp/global/cats/capability-code", "capability code is taken"},
-    {"bad/community-pattern.json", "policy/export/add-community", "\"65536:1\""},
-    {"bad/duplicate-key.json", "neighbor[address='192.0.2.1']", "Duplicate instance of \"neighbor\""},
-    {"bad/hold-time-range.json", "neighbor[address='192.0.2.254']/timers/hold-time", "value \"2\" is out of"},
-    {"bad/keepalive-over-third.json", "neighbor[address='192.0.2.254']/timers/keepalive",
-     "keepalive must not exceed one third of hold-time"},
-    {"bad/l2-score-range.json", "service[name='llm-chat']/metrics/l2-score", "value \"11\" is out of"},
-    {"bad/le-below-ge.json", "prefix-list[name='services']/entry[seq='10']/le", "le must not be below ge"},
-    {"bad/min-interval-range.json", "/cats-bgp:bgp/damper/min-interval", "value \"0\" is out of"},
-    {"bad/missing-as.json", "/cats-bgp:bgp/global/as", "Mandatory node \"as\""},
-    {"bad/missing-remote-as.json", "/neighbor/remote-as", "Mandatory node \"remote-as\""},
-    {"bad/no-role.json", "/cats-bgp:bgp/global/role", "Too few \"role\""},
-    {"bad/restart-time-range.json", "graceful-restart/restart-time", "value \"5000\" is out of"},
-    {"bad/router-id-zero.json", "/cats-bgp:bgp/global/router-id", "router-id must not be 0.0.0.0"},
-    {"bad/rr-client-ebgp.json", "neighbor[address='192.0.2.1']/route-reflector-client", "an iBGP neighbor"},
-    {"bad/rr-client-without-reflector.json", "neighbor[address='192.0.2.254']/route-reflector-client",
-     "needs the reflector role"},
-    {"bad/service-without-edge.json", "/cats-bgp:bgp/services/service[name='llm-chat']", "services need the edge role"},
-    {"bad/target-unknown-service.json", "/cats-bgp:bgp/collector/target[name='vllm-a']/service",
-     "Invalid leafref value \"chat\""},
-    {"bad/target-without-url.json", "/cats-bgp:bgp/collector/target[name='vllm-a']/engine",
-     "a target needs a url unless its engine is procfs"},
-    {"bad/type-code-42.json", "/cats-bgp:bgp/global/cats/attribute-type-code", "42 is Edge Metadata"},
-    {"bad/type-code-rfc8093.json", "/cats-bgp:bgp/global/cats/attribute-type-code", "deprecated by RFC 8093"},
-    {"bad/unknown-leaf.json", "neighbor[address='192.0.2.254']/timers", "Node \"holdtime\" not found"},
-    {"bad/unknown-prefix-list.json", "neighbor[address='198.51.100.1']/policy/import/prefix-list",
-     "Invalid leafref value \"missing\""},
-    {"bad/zero-not-above-full.json", "profile[id='1']/input[name='queue']/zero", "zero must exceed full"},
-    // Valid YANG; catsd's own checks reject them.
-    {"bad-semantic/duplicate-service-prefix.json", "/cats-bgp:bgp/services/service[name='image-gen']/prefix",
-     "203.0.113.10/32 is already originated by service llm-chat"},
-    {"bad-semantic/local-address-family.json", "neighbor[address='198.51.100.1']/local-address",
-     "not of the same family"},
-    {"bad-semantic/md5-key-too-long.json", "neighbor[address='192.0.2.254']/md5-password",
-     "100 octets in UTF-8; TCP-MD5 keys are at most 80"},
-    {"bad-semantic/target-stale-before-interval.json", "/cats-bgp:bgp/collector/target[name='vllm-a']/stale-after",
-     "stale-after (4000 ms) must not be below interval (5000 ms)"},
-    {"bad-semantic/utilisation-above-one.json", "/cats-bgp:bgp/scoring/profile[id='1']",
-     "zero-point of memory must not exceed 1"},
-};
+Json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  return Json::parse(in);
+}
+
+// Empty when the file does not parse; BadCases.FileIsComplete then says why.
+std::vector<Bad> bad_cases() {
+  std::vector<Bad> out;
+  try {
+    const Json file = read_json(kCases);
+    for (const auto& c : file.at("cases")) {
+      out.push_back({c.at("name").get<std::string>(), c.at("stage").get<std::string>(), c.at("patch"),
+                     c.at("path").get<std::string>(), c.at("reason").get<std::string>()});
+    }
+  } catch (const Json::exception&) {
+    return {};
+  }
+  return out;
+}
+
+const Bad& bad_case(std::string_view name) {
+  static const std::vector<Bad> all = bad_cases();
+  static const Bad kMissing{};
+  auto it = std::find_if(all.begin(), all.end(), [&](const Bad& b) { return b.name == name; });
+  if (it == all.end()) ADD_FAILURE() << "no case " << name << " in " << kCases;
+  return it == all.end() ? kMissing : *it;
+}
+
+Json base_config() {
+  return read_json(kCases.parent_path() / read_json(kCases).at("base").get<std::string>());
+}
+
+// The case's configuration as the text catsd would read.
+std::string bad_text(const Bad& b) {
+  return base_config().patch(b.patch).dump(2);
+}
+
+ConfigErrors load_bad(const Bad& b) {
+  auto r = load_config_text(bad_text(b), kYang, "bad/cases.json " + b.name);
+  if (std::holds_alternative<Config>(r)) {
+    ADD_FAILURE() << b.name << " accepted";
+    return {};
+  }
+  return std::get<ConfigErrors>(r);
+}
 
 void PrintTo(const Bad& b, std::ostream* os) {
-  *os << b.file;
+  *os << b.name;
 }
 
 class BadExample : public ::testing::TestWithParam<Bad> {};
 
 TEST_P(BadExample, RejectedWithPathAndReason) {
   const Bad& b = GetParam();
-  ConfigErrors errors = load_bad(kExamples / b.file);
+  ConfigErrors errors = load_bad(b);
   ASSERT_FALSE(errors.empty());
   const bool found = std::any_of(errors.begin(), errors.end(), [&](const ConfigError& e) {
     return e.path.find(b.path) != std::string::npos && e.reason.find(b.reason) != std::string::npos;
   });
   std::string all;
   for (const auto& e : errors) all += e.message() + "\n";
-  EXPECT_TRUE(found) << b.file << ": want path containing \"" << b.path << "\" and reason containing \"" << b.reason
+  EXPECT_TRUE(found) << b.name << ": want path containing \"" << b.path << "\" and reason containing \"" << b.reason
                      << "\", got:\n"
                      << all;
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, BadExample, ::testing::ValuesIn(kBad),
-                         [](const auto& info) { return test_name(info.index, info.param.file); });
+INSTANTIATE_TEST_SUITE_P(Examples, BadExample, ::testing::ValuesIn(bad_cases()),
+                         [](const auto& info) { return test_name(info.index, info.param.name); });
 
-std::set<std::string> files_in(const fs::path& dir, const std::string& prefix) {
-  std::set<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() == ".json") out.insert(prefix + e.path().filename().string());
+// A case without a name, stage, path or reason, or a patch that changes nothing,
+// would test nothing; so would a configuration file beside cases.json.
+TEST(BadCases, FileIsComplete) {
+  ASSERT_NO_THROW(read_json(kCases).at("cases"));
+  ASSERT_NO_THROW(base_config());
+  const auto cases = bad_cases();
+  EXPECT_EQ(cases.size(), read_json(kCases).at("cases").size());
+  const Json base = base_config();
+  std::set<std::string> names;
+  for (const auto& b : cases) {
+    EXPECT_TRUE(names.insert(b.name).second) << "duplicate name " << b.name;
+    EXPECT_TRUE(b.stage == "yang" || b.stage == "semantic") << b.name << ": stage " << b.stage;
+    EXPECT_FALSE(b.path.empty()) << b.name;
+    EXPECT_FALSE(b.reason.empty()) << b.name;
+    EXPECT_TRUE(b.patch.is_array() && !b.patch.empty()) << b.name;
+    EXPECT_NE(base.patch(b.patch), base) << b.name;
   }
-  return out;
+  std::set<std::string> files;
+  for (const auto& e : fs::directory_iterator(kCases.parent_path())) files.insert(e.path().filename().string());
+  EXPECT_EQ(files, std::set<std::string>{"cases.json"});
 }
 
-// A bad example added without an expectation here would test nothing.
-TEST(BadExamples, EveryFileHasAnExpectation) {
-  auto on_disk = files_in(kExamples / "bad", "bad/");
-  on_disk.merge(files_in(kExamples / "bad-semantic", "bad-semantic/"));
-  std::set<std::string> listed;
-  for (const auto& b : kBad) listed.insert(b.file);
-  EXPECT_EQ(on_disk, listed);
+// The patches break a good configuration, not an already broken one.
+TEST(BadCases, BaseIsGood) {
+  auto r = load_config_text(base_config().dump(2), kYang);
+  ASSERT_TRUE(std::holds_alternative<Config>(r)) << std::get<ConfigErrors>(r).front().message();
 }
 
 // Every collector check, one target each, all reported at once.
 TEST(CollectorChecks, AllReported) {
-  ConfigErrors errors = load_bad(kExamples / "bad-semantic/target-stale-before-interval.json");
+  ConfigErrors errors = load_bad(bad_case("target-stale-before-interval"));
   std::vector<std::string> got;
   for (const auto& e : errors) got.push_back(e.message());
   const std::string t = "/cats-bgp:bgp/collector/target[name='";
@@ -472,16 +497,22 @@ TEST(LoadErrors, NotJson) {
 }
 
 TEST(LoadErrors, LineNumberOfTheOffendingValue) {
-  ConfigErrors errors = load_bad(kExamples / "bad/hold-time-range.json");
+  const Bad& b = bad_case("hold-time-range");
+  const std::string text = bad_text(b);
+  const auto at = text.find("\"hold-time\": 2,");
+  ASSERT_NE(at, std::string::npos) << text;
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  ASSERT_GT(line, 1);
+  ConfigErrors errors = load_bad(b);
   ASSERT_FALSE(errors.empty());
-  EXPECT_NE(errors[0].reason.find("(line 20)"), std::string::npos) << errors[0].message();
+  EXPECT_NE(errors[0].reason.find("(line " + std::to_string(line) + ")"), std::string::npos) << errors[0].message();
 }
 
 // Errors are returned, not printed: catsd decides how to report them.
 TEST(LoadErrors, NothingOnStderr) {
   ::testing::internal::CaptureStderr();
-  load_bad(kExamples / "bad/community-pattern.json");
-  load_bad(kExamples / "bad/duplicate-key.json");
+  load_bad(bad_case("community-pattern"));
+  load_bad(bad_case("duplicate-key"));
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
 }
 
