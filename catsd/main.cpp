@@ -15,6 +15,7 @@
 
 #include "catsd/api/api_server.hpp"
 #include "catsd/api/engine_backend.hpp"
+#include "catsd/rde/asio_sessions.hpp"
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
 #include "metric-collector/collector/pipeline.hpp"
@@ -101,11 +102,17 @@ int main(int argc, char** argv) {
   // The RIB thread runs until the shutdown's drain calls io.stop(), even when
   // it has nothing queued meanwhile (the sessions' work is on the other thread).
   auto keep_io = boost::asio::make_work_guard(io);
-  cats::rde::Engine engine(io.get_executor(), sessions.get_executor(), std::move(cfg));
+  cats::rde::AsioSessions peers(sessions.get_executor(), io.get_executor());
+  cats::rde::Engine engine(io.get_executor(), std::move(cfg), peers);
   if (auto err = engine.start()) {
     spdlog::critical("{}", *err);
     return 1;
   }
+  if (auto err = peers.open(engine.config(), engine)) {
+    spdlog::critical("{}", *err);
+    return 1;
+  }
+  peers.start();
   std::thread session_thread([&] { sessions.run(); });
   struct Join {
     boost::asio::io_context& io;

@@ -47,7 +47,6 @@ class ApiServer {
   void stop();
   // The TCP port actually bound (useful with port 0); 0 for unix sockets or before start().
   int bound_port() const { return bound_port_; }
-  const std::string& listen_address() const { return listen_; }
 
   class Service;  // the generated Catsd::Service implementation (api_server.cpp)
 

@@ -68,7 +68,7 @@ ApiResult EngineBackend::show_neighbors(const pb::ShowNeighborsRequest& request,
   // Session state lives on the session thread, the rest on the RIB thread.
   auto rt = std::make_shared<std::promise<std::vector<rde::PeerRuntime>>>();
   auto f = rt->get_future();
-  asio::post(engine_.session_executor(), [this, rt] { rt->set_value(engine_.peer_runtime()); });
+  engine_.sessions().runtime([rt](std::vector<rde::PeerRuntime> r) { rt->set_value(std::move(r)); });
   if (f.wait_for(kEngineDeadline) != std::future_status::ready)
     return ApiError{ApiError::Code::unavailable, "catsd is not answering (stopping?)"};
   return run(reply, [this, request, runtime = f.get()](pb::ShowNeighborsReply* out) -> ApiResult {

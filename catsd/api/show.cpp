@@ -103,7 +103,7 @@ std::string next_hop_text(const rib::StoredAttrs& a) {
 std::string peer_text(const rde::Engine& e, rib::PeerId id) {
   if (id == 0) return "local";
   const auto* n = e.neighbor_by_id(id);
-  return n == nullptr ? "?" : n->cfg.address;
+  return n == nullptr ? "?" : n->address();
 }
 
 bool matches(const rib::PrefixKey& k, const std::optional<Prefix>& prefix, const std::string& family) {
@@ -124,24 +124,24 @@ void show_neighbors(const rde::Engine& e, const std::vector<rde::PeerRuntime>& r
   for (std::size_t i = 0; i < e.neighbors().size(); ++i) {
     const rde::Neighbor& n = *e.neighbors()[i];
     const rde::PeerRuntime r = i < rt.size() ? rt[i] : rde::PeerRuntime{};
-    if (!req.address().empty() && req.address() != n.cfg.address) continue;
+    if (!req.address().empty() && req.address() != n.config().address) continue;
     auto* o = out->add_neighbors();
-    o->set_address(n.cfg.address);
-    o->set_remote_as(n.cfg.remote_as);
+    o->set_address(n.config().address);
+    o->set_remote_as(n.config().remote_as);
     o->set_local_as(e.config().global.as);
-    o->set_description(n.cfg.description);
+    o->set_description(n.config().description);
     o->set_state(lower(session::state_name(r.state)));
-    o->set_ibgp(n.cfg.ibgp);
-    o->set_route_reflector_client(n.cfg.route_reflector_client);
+    o->set_ibgp(n.config().ibgp);
+    o->set_route_reflector_client(n.config().route_reflector_client);
     o->set_messages_in(r.messages_in);
     o->set_messages_out(r.messages_out);
-    o->set_updates_in(n.counters.updates_in);
-    o->set_updates_out(n.counters.updates_out);
-    o->set_flaps(static_cast<std::uint32_t>(n.counters.flaps));
-    o->set_max_prefix_exceeded(n.max_prefix_exceeded);
-    if (n.session) {
-      const auto& s = *n.session;
-      o->set_established_for_s(seconds_since(n.established_at));
+    o->set_updates_in(n.counters().updates_in);
+    o->set_updates_out(n.counters().updates_out);
+    o->set_flaps(static_cast<std::uint32_t>(n.counters().flaps));
+    o->set_max_prefix_exceeded(n.max_prefix_exceeded());
+    if (const auto* es = n.session()) {
+      const auto& s = es->negotiated;
+      o->set_established_for_s(seconds_since(es->since));
       o->set_peer_router_id(dotted(s.peer_router_id));
       o->set_hold_time(s.hold_time);
       o->set_keepalive(s.keepalive);
@@ -156,24 +156,24 @@ void show_neighbors(const rde::Engine& e, const std::vector<rde::PeerRuntime>& r
         fs->set_name(family_name(fam));
         fs->set_add_path_send(f.add_path_send);
         fs->set_add_path_receive(f.add_path_receive);
-        if (n.rib_in) {
-          fs->set_prefixes_received(n.rib_in->count(fam));
-          fs->set_prefixes_accepted(n.rib_in->count(fam));
+        if (n.rib_in() != nullptr) {
+          fs->set_prefixes_received(n.rib_in()->count(fam));
+          fs->set_prefixes_accepted(n.rib_in()->count(fam));
         }
-        fs->set_prefixes_advertised(n.rib_out.count(fam));
+        fs->set_prefixes_advertised(n.rib_out().count(fam));
       }
-    } else if (n.rib_in) {
+    } else if (n.rib_in() != nullptr) {
       for (Family fam : {Family{1, 1}, Family{2, 1}}) {
-        if (n.rib_in->count(fam) == 0) continue;  // stale paths kept by graceful restart
+        if (n.rib_in()->count(fam) == 0) continue;  // stale paths kept by graceful restart
         auto* fs = o->add_families();
         fs->set_name(family_name(fam));
-        fs->set_prefixes_received(n.rib_in->count(fam));
-        fs->set_prefixes_accepted(n.rib_in->count(fam));
+        fs->set_prefixes_received(n.rib_in()->count(fam));
+        fs->set_prefixes_accepted(n.rib_in()->count(fam));
       }
     }
     // The session thread's record covers falls before Established (an OPEN refused).
-    const auto& last = r.last_down ? r.last_down : n.last_down;
-    const auto last_at = r.last_down ? r.last_down_at : n.last_down_at;
+    const auto& last = r.last_down ? r.last_down : n.last_down();
+    const auto last_at = r.last_down ? r.last_down_at : n.last_down_at();
     if (last) {
       const auto& d = *last;
       auto* le = o->mutable_last_error();

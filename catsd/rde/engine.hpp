@@ -1,16 +1,14 @@
 // The route decision engine of catsd (OpenBGPD's rde, in process): owns the
 // attribute store, every Adj-RIB-In, the Loc-RIB, every Adj-RIB-Out and the
 // edge role's originated services, on its own executor (the RIB thread).
-// Sessions live on another executor (the session thread): a SessionBridge per
-// neighbor posts their events here (an UPDATE as a copy of its octets), and
-// the engine posts what it sends back. Each posted send carries the session
-// generation it was computed for, so nothing computed for a session that has
-// gone down reaches the next one. API threads post to the RIB thread too
-// (api_service.cpp). Nothing here blocks.
+// Sessions reach it as SessionEvents, posted to that executor; it reaches
+// them only through a SessionPort (session_port.hpp), so tests drive it
+// without sockets. Each send carries the session generation it was computed
+// for, so nothing computed for a session that has gone down reaches the next
+// one. API threads post to the RIB thread too (catsd/api). Nothing here blocks.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,85 +19,13 @@
 #include <variant>
 #include <vector>
 
-#include "bgp-ext/session/listener.hpp"
-#include "bgp-ext/session/peer.hpp"
-#include "catsd/rde/adj_rib_out.hpp"
-#include "catsd/rde/export.hpp"
+#include "catsd/rde/neighbor.hpp"
 #include "catsd/rde/origination.hpp"
+#include "catsd/rde/session_port.hpp"
 #include "rib-adapter/rib/loc_rib.hpp"
-#include "rib-adapter/rib/policy.hpp"
 #include "yang/config/config.hpp"
 
 namespace cats::rde {
-
-using SteadyClock = std::chrono::steady_clock;
-
-struct NeighborCounters {
-  std::uint64_t updates_in = 0;
-  std::uint64_t updates_out = 0;  // UPDATE messages sent
-  std::uint64_t withdraws_in = 0;
-  std::uint64_t filtered_in = 0;        // refused by import policy or loop checks
-  std::uint64_t rfc7606_withdraws = 0;  // UPDATEs handled as treat-as-withdraw
-  std::uint64_t rfc7606_discards = 0;   // UPDATEs with attributes discarded
-  std::uint64_t unknown_withdraws = 0;  // E30
-  std::uint64_t flaps = 0;              // Established sessions that went down
-  std::uint64_t route_refresh_in = 0;
-};
-
-class SessionBridge;
-
-// UPDATEs of one session, in arrival order, handed from the session thread to
-// the RIB thread together: the RIB decides each prefix they touch once.
-struct UpdateBatch {
-  struct Message {
-    std::size_t end;  // offset past the message in `bytes`
-    wire::DecodeContext ctx;
-  };
-  std::uint64_t gen = 0;
-  wire::Bytes bytes;
-  std::vector<Message> messages;
-};
-
-struct Neighbor {
-  Neighbor();
-  ~Neighbor();
-  rib::PeerId id = 0;
-  config::Neighbor cfg;
-  // Session thread only (config() aside, which never changes after start()).
-  std::unique_ptr<session::Peer> peer;
-  std::unique_ptr<SessionBridge> bridge;
-  std::uint64_t gen = 0;  // the Established session's generation (RIB thread's view)
-  rib::Policy import_policy;
-  rib::Policy export_policy;
-  std::unique_ptr<rib::AdjRibIn> rib_in;  // kept across a graceful restart
-  AdjRibOut rib_out;
-  std::optional<session::Negotiated> session;  // set while Established
-  wire::EncodeContext ectx;
-  SteadyClock::time_point established_at{};
-  std::optional<session::SessionDown> last_down;
-  SteadyClock::time_point last_down_at{};
-  NeighborCounters counters;
-  bool max_prefix_exceeded = false;
-  bool max_prefix_warned = false;
-  std::unique_ptr<boost::asio::steady_timer> gr_timer;    // restart / stale-path timer
-  std::unique_ptr<boost::asio::steady_timer> mrai_timer;  // per-peer MRAI
-  bool mrai_running = false;
-  bool flush_posted = false;
-  std::vector<wire::Family> stale_families;  // graceful restart: waiting for End-of-RIB
-  ExportTarget target;                       // set when Established
-
-  bool established() const { return session.has_value(); }
-  rib::Neighbor kind() const;  // external, client or non-client
-};
-
-// What the session thread knows of a neighbor, for show neighbors.
-struct PeerRuntime {
-  session::State state = session::State::kIdle;
-  std::uint64_t messages_in = 0;
-  std::uint64_t messages_out = 0;
-  std::optional<session::SessionDown> last_down;  // any fall to Idle, before Established too
-  SteadyClock::time_point last_down_at{};
-};
 
 // One RIB change, for API watchers.
 struct RibChangeNote {
@@ -113,25 +39,27 @@ struct OriginatedService {
   ServiceState state;
 };
 
-class Engine {
+class Engine : public SessionEvents {
  public:
   // `cfg` must be a validated configuration (loader::load_config). `ex` runs
-  // the RIB, `session_ex` the sessions; they may be the same executor.
-  Engine(boost::asio::any_io_executor ex, boost::asio::any_io_executor session_ex, config::Config cfg);
-  ~Engine();  // after the session executor has stopped
+  // the RIB; `port` reaches the sessions, which report back to this object.
+  Engine(boost::asio::any_io_executor ex, config::Config cfg, SessionPort& port);
+  ~Engine() override;
 
-  // Listeners, sessions, originated services. Error text when a listener cannot bind.
+  // Neighbors (ids 1..n in configuration order, as the port numbers them),
+  // their compiled policy, originated services. Error text when a neighbor's
+  // policy does not compile.
   std::optional<std::string> start();
-  // Cease 6/2 with `text` to every session; `done` runs once every session is
-  // down or after `linger`.
+  // Cease 6/2 with `text` to every session; `done` runs on the RIB thread
+  // once every session is down or after `linger`.
   void shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done);
 
-  // Session events, on the RIB thread (posted by the SessionBridge).
-  void session_up(Neighbor& n, std::uint64_t gen, const session::Negotiated& s,
-                  std::optional<boost::asio::ip::address> local);
-  void session_updates(Neighbor& n, const UpdateBatch& batch);
-  void session_down(Neighbor& n, std::uint64_t gen, const session::SessionDown& why);
-  void session_refresh(Neighbor& n, std::uint64_t gen, const wire::RouteRefresh& rr);
+  // SessionEvents (RIB thread).
+  void session_up(rib::PeerId id, std::uint64_t gen, const session::Negotiated& s,
+                  std::optional<boost::asio::ip::address> local) override;
+  void session_updates(rib::PeerId id, const UpdateBatch& batch) override;
+  void session_down(rib::PeerId id, std::uint64_t gen, const session::SessionDown& why) override;
+  void session_refresh(rib::PeerId id, std::uint64_t gen, const wire::RouteRefresh& rr) override;
 
   // Operations (the API's).
   struct InjectResult {
@@ -159,26 +87,28 @@ class Engine {
   const std::vector<std::unique_ptr<Neighbor>>& neighbors() const { return neighbors_; }
   const Neighbor* neighbor_by_id(rib::PeerId id) const;
   const rib::LocRib& loc_rib() const { return loc_rib_; }
-  const rib::AdjRibIn& local_rib() const { return *local_; }
   const std::vector<OriginatedService>& originated() const { return services_; }
   const rib::AttrStore& store() const { return store_; }
-  // On the session thread: state and counters of every neighbor, in neighbors() order.
-  std::vector<PeerRuntime> peer_runtime() const;
-  const boost::asio::any_io_executor& session_executor() const { return session_ex_; }
+  SessionPort& sessions() const { return port_; }
   std::uint8_t cats_type() const { return cfg_.global.cats.attribute_type; }
 
  private:
-  Neighbor* find_address(const boost::asio::ip::address& a);
+  Neighbor* neighbor(rib::PeerId id);
+  Neighbor* find_address(const std::string& address);
+  // Import (engine.cpp).
+  void install_imports(Neighbor& n);
   // One UPDATE of a batch into `pending` (entries decided by decide_pending).
   void on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& pending);
+  bool looped(const Neighbor& n, const wire::Update& u) const;
   void decide_pending(rib::ApplyResult& pending);
-  // To the session thread: the messages go out on session `n.gen` only.
-  void send(Neighbor& n, std::vector<wire::Bytes> messages);
-  template <class F>
-  void to_peer(Neighbor& n, F f);
+  void max_prefix(Neighbor& n, const std::vector<wire::Family>& over);
+  void gr_expired(Neighbor& n);
   rib::Arrival next_arrival();
   void process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed);
   void after_update(const std::vector<rib::RibEvent>& events);
+  void originate(OriginatedService& s);
+  // Export (engine_export.cpp).
+  void set_target(Neighbor& n, std::optional<boost::asio::ip::address> local);
   void dispatch(const std::vector<rib::RibEvent>& events);
   void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e);
   // The same once the session is known to have k's family.
@@ -186,28 +116,22 @@ class Engine {
   void schedule_flush(Neighbor& n);
   void flush(Neighbor& n, std::vector<wire::Bytes> before = {}, std::vector<wire::Bytes> after = {});
   void initial_dump(Neighbor& n);
-  void install_imports(Neighbor& n);
-  void originate(OriginatedService& s);
-  void gr_expired(Neighbor& n);
-  void max_prefix(Neighbor& n, const std::vector<wire::Family>& over);
+  void send(Neighbor& n, std::vector<wire::Bytes> messages);
   ExportSource source_of(rib::PeerId peer) const;
 
   boost::asio::any_io_executor ex_;
-  boost::asio::any_io_executor session_ex_;
   config::Config cfg_;
+  SessionPort& port_;
   rib::AttrStore store_;
   rib::LocRib loc_rib_;
   std::size_t rib_peak_ = 0;              // prefixes, since the last compaction
   std::unique_ptr<rib::AdjRibIn> local_;  // originated services, PeerId 0
   std::vector<std::unique_ptr<Neighbor>> neighbors_;
-  std::vector<std::unique_ptr<session::Listener>> listeners_;
   std::vector<OriginatedService> services_;
   std::uint64_t seq_ = 0;
   std::map<std::uint64_t, Watcher> watchers_;
   std::uint64_t next_watch_ = 1;
-  SteadyClock::time_point epoch_ = SteadyClock::now();
   rib::ClusterId cluster_id_ = 0;
-  bool reflector_ = false;
   bool stopping_ = false;
 };
 

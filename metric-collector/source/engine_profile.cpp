@@ -31,13 +31,6 @@ constexpr std::array<std::pair<std::string_view, Transform>, 4> kTransforms = {
      {"histogram_mean", Transform::kHistogramMean}}};
 
 template <typename E, std::size_t N>
-const char* name_of(const std::array<std::pair<std::string_view, E>, N>& table, E e) {
-  for (const auto& [n, v] : table)
-    if (v == e) return n.data();
-  return "?";
-}
-
-template <typename E, std::size_t N>
 std::string choices(const std::array<std::pair<std::string_view, E>, N>& table) {
   std::string s;
   for (const auto& [n, v] : table) {
@@ -246,16 +239,6 @@ class Loader {
 };
 
 }  // namespace
-
-const char* field_name(Field f) {
-  return name_of(kFields, f);
-}
-const char* aggregation_name(Aggregation a) {
-  return name_of(kAggregations, a);
-}
-const char* transform_name(Transform t) {
-  return name_of(kTransforms, t);
-}
 
 const EngineProfile* ProfileSet::find(std::string_view name) const {
   for (const auto& e : engines)

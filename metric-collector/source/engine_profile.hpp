@@ -21,10 +21,6 @@ enum class Transform : std::uint8_t {
   kHistogramMean,  // rate(<metric>_sum) / rate(<metric>_count)
 };
 
-const char* field_name(Field f);
-const char* aggregation_name(Aggregation a);
-const char* transform_name(Transform t);
-
 struct LabelMatch {
   std::string label;
   std::string value;

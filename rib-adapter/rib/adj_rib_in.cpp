@@ -228,26 +228,6 @@ std::vector<PrefixKey> AdjRibIn::sweep_stale(wire::Family f) {
   return walk(f, [this](RibEntry& e, std::size_t i) { return e.paths()[i].stale && remove(e, e.paths()[i].path_id); });
 }
 
-std::vector<PrefixKey> AdjRibIn::mark_stale_all() {
-  std::vector<PrefixKey> changed;
-  for (const auto& t : families_) {
-    auto c = mark_stale(t.family);
-    changed.insert(changed.end(), c.begin(), c.end());
-  }
-  finish(changed);
-  return changed;
-}
-
-std::vector<PrefixKey> AdjRibIn::sweep_stale_all() {
-  std::vector<PrefixKey> changed;
-  for (const auto& t : families_) {
-    auto c = sweep_stale(t.family);
-    changed.insert(changed.end(), c.begin(), c.end());
-  }
-  finish(changed);
-  return changed;
-}
-
 std::vector<PrefixKey> AdjRibIn::clear() {
   return walk(std::nullopt, [this](RibEntry& e, std::size_t i) { return remove(e, e.paths()[i].path_id); });
 }

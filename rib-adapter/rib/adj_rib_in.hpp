@@ -87,10 +87,8 @@ class AdjRibIn {
   // Graceful restart (RFC 4724) and enhanced route refresh (RFC 7313 BoRR):
   // every path of the family becomes stale; an announcement makes it fresh.
   std::vector<PrefixKey> mark_stale(wire::Family f);
-  std::vector<PrefixKey> mark_stale_all();
   // End-of-RIB, EoRR or the restart/stale timer: remove what is still stale.
   std::vector<PrefixKey> sweep_stale(wire::Family f);
-  std::vector<PrefixKey> sweep_stale_all();
   std::vector<PrefixKey> begin_refresh(wire::Family f) { return mark_stale(f); }
   std::vector<PrefixKey> end_refresh(wire::Family f) { return sweep_stale(f); }
   // Session down without graceful restart, or after a reset.

@@ -5,8 +5,8 @@
 // The Loc-RIB owns the table the Adj-RIB-Ins store their paths in
 // (rib_table.hpp): a path is stored once. The engine feeds it the keys an
 // Adj-RIB-In reported changed; only those prefixes are recomputed. Peer down is
-// the same call after AdjRibIn::clear() (paths gone) or mark_stale_all()
-// (graceful restart). The decision's input (PathInfo) is assembled per run
+// the same call after AdjRibIn::clear() (paths gone) or mark_stale() per
+// family (graceful restart). The decision's input (PathInfo) is assembled per run
 // from keys cached in each interned attribute set and the sending peer's facts.
 #pragma once
 
@@ -59,12 +59,6 @@ class LocRib {
   // The same for ApplyResult::entries (no lookups), which it takes off the
   // queue; valid only until the next update of any kind, which may free entries.
   std::vector<RibEvent> update_entries(std::span<RibEntry* const> entries);
-  // Session down: every path of the peer goes, or with graceful restart
-  // (RFC 4724) stays as stale until AdjRibIn::sweep_stale.
-  std::vector<RibEvent> peer_down(AdjRibIn& peer, bool graceful) {
-    const auto changed = graceful ? peer.mark_stale_all() : peer.clear();
-    return update(peer, changed);
-  }
 
   const RibEntry* find(const PrefixKey& k) const { return table_.find(k); }
   // Every prefix, unordered (the initial dump to a new session) or sorted (show rib).

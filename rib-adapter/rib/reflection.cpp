@@ -5,11 +5,38 @@
 
 namespace cats::rib {
 
-ReflectionLoop reflection_loop(const PathInfo& path, RouterId our_router_id, std::optional<ClusterId> our_cluster_id) {
-  if (path.originator_id == our_router_id) return ReflectionLoop::kOriginatorIsUs;
-  if (our_cluster_id && std::ranges::find(path.cluster_list, *our_cluster_id) != path.cluster_list.end())
+namespace {
+
+ReflectionLoop loop_of(std::optional<RouterId> originator, std::span<const ClusterId> cluster_list,
+                       RouterId our_router_id, std::optional<ClusterId> our_cluster_id) {
+  if (originator == our_router_id) return ReflectionLoop::kOriginatorIsUs;
+  if (our_cluster_id && std::ranges::find(cluster_list, *our_cluster_id) != cluster_list.end())
     return ReflectionLoop::kClusterListHasUs;
   return ReflectionLoop::kNone;
+}
+
+}  // namespace
+
+ReflectionLoop reflection_loop(const PathInfo& path, RouterId our_router_id, std::optional<ClusterId> our_cluster_id) {
+  return loop_of(path.originator_id, path.cluster_list, our_router_id, our_cluster_id);
+}
+
+ReflectionLoop reflection_loop(const wire::AttributeSet& attrs, RouterId our_router_id,
+                               std::optional<ClusterId> our_cluster_id) {
+  std::optional<RouterId> originator;
+  if (const auto* o = attrs.get<wire::OriginatorId>(wire::attr::kOriginatorId))
+    originator = wire::be32(std::as_bytes(std::span(o->id)), 0);
+  std::span<const ClusterId> clusters;
+  if (const auto* c = attrs.get<wire::ClusterList>(wire::attr::kClusterList)) clusters = c->ids;
+  return loop_of(originator, clusters, our_router_id, our_cluster_id);
+}
+
+bool as_path_loop(const wire::AttributeSet& attrs, std::uint32_t our_as) {
+  const auto path = wire::effective_as_path(attrs);
+  if (!path) return false;
+  return std::ranges::any_of(path->segments, [&](const wire::AsSegment& seg) {
+    return std::ranges::find(seg.asns, our_as) != seg.asns.end();
+  });
 }
 
 namespace {

@@ -17,9 +17,17 @@ enum class ReflectionLoop : std::uint8_t {
   kClusterListHasUs,  // our CLUSTER_ID is in CLUSTER_LIST
 };
 
-// RFC 4456 §8: a path that fails is ignored. our_cluster_id is set on a route
-// reflector only (the cluster id, or the router id when none is configured).
+// RFC 4456 §8: a path that fails is ignored. With our_cluster_id (the cluster
+// id, or the router id when none is configured) CLUSTER_LIST is checked too;
+// catsd checks it on every iBGP session, as FRR does, not only as a reflector.
 ReflectionLoop reflection_loop(const PathInfo& path, RouterId our_router_id, std::optional<ClusterId> our_cluster_id);
+// The same from the attributes of a received UPDATE.
+ReflectionLoop reflection_loop(const wire::AttributeSet& attrs, RouterId our_router_id,
+                               std::optional<ClusterId> our_cluster_id);
+
+// RFC 4271 §9.1.2: an eBGP path whose AS_PATH (merged with AS4_PATH) holds
+// our AS is a loop; iBGP paths are checked by reflection_loop.
+bool as_path_loop(const wire::AttributeSet& attrs, std::uint32_t our_as);
 
 // RFC 4456 §8 for reflecting an iBGP-learned path to an iBGP peer: an
 // ORIGINATOR_ID (the router id of the peer the path came from) when there is

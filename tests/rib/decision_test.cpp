@@ -796,6 +796,27 @@ TEST(Reflection, LoopChecksOnDecodedPath) {
   EXPECT_EQ(reflection_loop(p, kUs, kOurCluster), ReflectionLoop::kNone);
 }
 
+// The daemon's import check runs on the UPDATE's attributes, not a PathInfo.
+TEST(Reflection, LoopChecksOnAttributes) {
+  const Decoded d(kReflected);
+  EXPECT_EQ(reflection_loop(d.attrs, 0x0a000009, std::nullopt), ReflectionLoop::kOriginatorIsUs);
+  EXPECT_EQ(reflection_loop(d.attrs, kUs, 0x02020202), ReflectionLoop::kClusterListHasUs);
+  EXPECT_EQ(reflection_loop(d.attrs, kUs, 0x01010101), ReflectionLoop::kClusterListHasUs);
+  EXPECT_EQ(reflection_loop(d.attrs, kUs, kOurCluster), ReflectionLoop::kNone);
+  const Decoded plain(kMandatory);
+  EXPECT_EQ(reflection_loop(plain.attrs, kUs, kOurCluster), ReflectionLoop::kNone);
+}
+
+TEST(Reflection, AsPathLoop) {
+  const Decoded d(kReflected);  // (65010) 65100 65200
+  EXPECT_TRUE(as_path_loop(d.attrs, 65100));
+  EXPECT_TRUE(as_path_loop(d.attrs, 65200));
+  EXPECT_TRUE(as_path_loop(d.attrs, 65010));  // confederation members count too
+  EXPECT_FALSE(as_path_loop(d.attrs, 65000));
+  const Decoded empty(kMandatory);
+  EXPECT_FALSE(as_path_loop(empty.attrs, 65000));
+}
+
 std::string encoded(const wire::Attribute& a) {
   wire::Bytes b;
   wire::Writer w(b);

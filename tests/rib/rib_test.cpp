@@ -506,7 +506,7 @@ TEST(LocRib, LocalPrefDecidesAndBestChangesWhenItsPeerGoesDown) {
   EXPECT_EQ(ev[0].kind, RibEvent::Kind::kPathsChanged);
 
   // b goes down (no graceful restart).
-  ev = loc.peer_down(b, false);
+  ev = loc.update(b, b.clear());
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].kind, RibEvent::Kind::kBestChanged);  // the best (b's) is gone
   EXPECT_EQ(ev[0].new_best->peer, 1u);
@@ -613,7 +613,7 @@ TEST(GracefulRestart, StaleKeptRefreshedBecomeFreshSweepRemovesTheRest) {
   ASSERT_EQ(best_next_hop(loc, v4(first[0])), "192.0.2.1");
 
   // a restarts: its paths stay, stale; a fresh path beats a stale one.
-  EXPECT_EQ(loc.peer_down(a, true).size(), 3u);
+  EXPECT_EQ(loc.update(a, a.mark_stale(kIpv4Unicast)).size(), 3u);
   EXPECT_TRUE(a.find(v4(ps[1]), 0)->stale);
   EXPECT_EQ(best_next_hop(loc, v4(first[0])), "192.0.2.2");
   EXPECT_EQ(loc.find(v4(first[0]))->reason(), Step::kStale);

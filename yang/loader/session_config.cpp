@@ -58,4 +58,25 @@ session::FsmConfig to_fsm_config(const Neighbor& n) {
   return fc;
 }
 
+std::variant<session::PeerConfig, std::string> to_peer_config(const Config& cfg, const Neighbor& n) {
+  session::PeerConfig pc;
+  pc.name = n.address;
+  boost::system::error_code ec;
+  pc.remote_address = boost::asio::ip::make_address(n.address, ec);
+  if (ec) return "neighbor " + n.address + ": not an address";
+  pc.remote_port = n.port;
+  if (n.local_address) {
+    pc.local_address = boost::asio::ip::make_address(*n.local_address, ec);
+    if (ec) return "neighbor " + n.address + ": bad local-address";
+  }
+  pc.passive = n.passive;
+  pc.local = to_local_config(cfg, n);
+  pc.fsm = to_fsm_config(n);
+  pc.cats_type = cfg.global.cats.attribute_type;
+  pc.md5_key = n.md5_password;
+  pc.gtsm = n.ttl_security.enabled;
+  pc.gtsm_hops = n.ttl_security.hops;
+  return pc;
+}
+
 }  // namespace cats::loader

@@ -1,0 +1,77 @@
+// The seam between the session engine and the route decision engine (in
+// OpenBGPD, the pipe between bgpd's session engine and its rde). The engine
+// reaches sessions only through a SessionPort; sessions report to the engine
+// through SessionEvents, on the RIB thread. AsioSessions (asio_sessions.hpp)
+// is the real port; tests drive an Engine through a port that records what
+// it sends, without sockets.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bgp-ext/session/fsm.hpp"
+#include "bgp-ext/session/negotiate.hpp"
+#include "bgp-ext/wire/message.hpp"
+#include "rib-adapter/rib/rib_table.hpp"
+
+namespace cats::rde {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// UPDATEs of one session, in arrival order, handed from the session thread to
+// the RIB thread together: the RIB decides each prefix they touch once.
+struct UpdateBatch {
+  struct Message {
+    std::size_t end;  // offset past the message in `bytes`
+    wire::DecodeContext ctx;
+  };
+  std::uint64_t gen = 0;
+  wire::Bytes bytes;
+  std::vector<Message> messages;
+};
+
+// What the session thread knows of a neighbor, for show neighbors.
+struct PeerRuntime {
+  session::State state = session::State::kIdle;
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::optional<session::SessionDown> last_down;  // any fall to Idle, before Established too
+  SteadyClock::time_point last_down_at{};
+};
+
+// Session events, delivered on the RIB thread. `gen` numbers the Established
+// sessions of a neighbor: anything computed for one generation is dropped
+// when it reaches another.
+class SessionEvents {
+ public:
+  virtual ~SessionEvents() = default;
+  virtual void session_up(rib::PeerId id, std::uint64_t gen, const session::Negotiated& s,
+                          std::optional<boost::asio::ip::address> local) = 0;
+  virtual void session_updates(rib::PeerId id, const UpdateBatch& batch) = 0;
+  virtual void session_down(rib::PeerId id, std::uint64_t gen, const session::SessionDown& why) = 0;
+  virtual void session_refresh(rib::PeerId id, std::uint64_t gen, const wire::RouteRefresh& rr) = 0;
+};
+
+// What the engine asks of sessions. Every call returns at once; the work
+// happens on the session thread.
+class SessionPort {
+ public:
+  virtual ~SessionPort() = default;
+  // `messages` go out on session `gen` of neighbor `id` only.
+  virtual void send(rib::PeerId id, std::uint64_t gen, std::vector<wire::Bytes> messages) = 0;
+  // An administrative event for the neighbor's session (fsm.hpp: admin_reset,
+  // max_prefix), then a manual start when `restart` is set.
+  virtual void control(rib::PeerId id, const session::Event& ev, bool restart) = 0;
+  // `reply` runs on the session thread with one PeerRuntime per neighbor, in id order.
+  virtual void runtime(std::function<void(std::vector<PeerRuntime>)> reply) = 0;
+  // Cease 6/2 with `text` to every session; `done` runs (on the session
+  // thread) once every NOTIFICATION is written or after `linger`.
+  virtual void shutdown(std::string text, std::chrono::milliseconds linger, std::function<void()> done) = 0;
+};
+
+}  // namespace cats::rde
