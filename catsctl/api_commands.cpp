@@ -3,14 +3,17 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "proto/catsd.grpc.pb.h"
 
@@ -95,6 +98,35 @@ class Args {
   throw UsageError("unexpected argument '" + a + "'");
 }
 
+// One row of a command's flag table.
+struct Flag {
+  std::string_view name;
+  bool takes_value;
+  std::function<void(const std::string& value)> set;  // value: "" for a flag without one
+};
+constexpr bool kValue = true;
+constexpr bool kNoValue = false;
+
+// The one argument loop: the command's flags, --json (every daemon command has it), at
+// most one positional into *positional while that is still empty, and the global options
+// wherever they stand (Args). Returns whether --json was given.
+bool parse(Args& args, const std::vector<Flag>& flags, std::string* positional = nullptr) {
+  bool json = false;
+  while (auto a = args.next()) {
+    const auto flag = std::find_if(flags.begin(), flags.end(), [&](const Flag& f) { return f.name == *a; });
+    if (*a == "--json") {
+      json = true;
+    } else if (flag != flags.end()) {
+      flag->set(flag->takes_value ? args.value(*a) : std::string());
+    } else if (positional != nullptr && a->rfind("-", 0) != 0 && positional->empty()) {
+      *positional = *a;
+    } else {
+      unknown(*a);
+    }
+  }
+  return json;
+}
+
 // ---------------------------------------------------------------- output helpers
 
 std::string to_json(const google::protobuf::Message& message) {
@@ -104,6 +136,17 @@ std::string to_json(const google::protobuf::Message& message) {
   std::string out;
   if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "{}";
   return out;
+}
+
+// --json: the message in protobuf's JSON mapping on one line, flushed (a pipe reader of
+// watch sees each change at once); otherwise the command's text form.
+template <typename Message, typename Text>
+void print(bool json, const Message& message, const Text& text) {
+  if (json) {
+    std::cout << to_json(message) << std::endl;
+  } else {
+    text(message);
+  }
 }
 
 // Columns padded to the widest cell, two spaces apart, like `show bgp summary`.
@@ -208,6 +251,8 @@ std::string capabilities(const pb::Neighbor& n) {
 
 // ---------------------------------------------------------------- RPC plumbing
 
+// The channel to catsd, the deadline, and a status mapped to the exit code. The unary
+// commands use it through call(); watch, a stream, directly.
 class Client {
  public:
   explicit Client(const ApiClientOptions& options) : options_(options) {
@@ -266,6 +311,22 @@ class Client {
   std::unique_ptr<pb::Catsd::Stub> stub_;
 };
 
+template <typename Request, typename Reply>
+using UnaryRpc = grpc::Status (pb::Catsd::Stub::*)(grpc::ClientContext*, const Request&, Reply*);
+
+// Every unary command: call with the deadline, map the status, print the reply.
+template <typename Request, typename Reply, typename Text>
+int call(const ApiClientOptions& options, UnaryRpc<Request, Reply> rpc, const Request& request, bool json,
+         const Text& text) {
+  Client client(options);
+  grpc::ClientContext ctx;
+  client.set_deadline(ctx);
+  Reply reply;
+  if (int rc = client.finish((client.stub().*rpc)(&ctx, request, &reply)); rc != kOk) return rc;
+  print(json, reply, text);
+  return kOk;
+}
+
 // ---------------------------------------------------------------- show neighbors
 
 void print_neighbor_detail(const pb::Neighbor& n) {
@@ -299,37 +360,17 @@ void print_neighbor_detail(const pb::Neighbor& n) {
   }
 }
 
-int show_neighbors(Args& args, ApiClientOptions& options) {
-  pb::ShowNeighborsRequest request;
-  bool json = false;
-  while (auto a = args.next()) {
-    if (*a == "--json") {
-      json = true;
-    } else if (a->rfind("-", 0) != 0 && request.address().empty()) {
-      request.set_address(*a);
-    } else {
-      unknown(*a);
-    }
-  }
-  Client client(options);
-  grpc::ClientContext ctx;
-  client.set_deadline(ctx);
-  pb::ShowNeighborsReply reply;
-  if (int rc = client.finish(client.stub().ShowNeighbors(&ctx, request, &reply)); rc != kOk) return rc;
-  if (json) {
-    std::cout << to_json(reply) << "\n";
-    return kOk;
-  }
+void print_neighbors(const pb::ShowNeighborsRequest& request, const pb::ShowNeighborsReply& reply) {
   if (!request.address().empty()) {
     for (int i = 0; i < reply.neighbors_size(); ++i) {
       if (i > 0) std::cout << "\n";
       print_neighbor_detail(reply.neighbors(i));
     }
-    return kOk;
+    return;
   }
   if (reply.neighbors_size() == 0) {
     std::cout << "No neighbors\n";
-    return kOk;
+    return;
   }
   Table t({"Neighbor", "AS", "State", "Up/Down", "MsgRcvd", "MsgSent", "PfxRcd", "PfxAcc", "PfxSnt", "CATS",
            "Description"});
@@ -348,7 +389,13 @@ int show_neighbors(Args& args, ApiClientOptions& options) {
   }
   t.print(std::cout);
   std::cout << "Total neighbors: " << reply.neighbors_size() << "\n";
-  return kOk;
+}
+
+int show_neighbors(Args& args, const ApiClientOptions& options) {
+  pb::ShowNeighborsRequest request;
+  const bool json = parse(args, {}, request.mutable_address());
+  return call(options, &pb::Catsd::Stub::ShowNeighbors, request, json,
+              [&](const pb::ShowNeighborsReply& reply) { print_neighbors(request, reply); });
 }
 
 // ---------------------------------------------------------------- show rib
@@ -392,41 +439,17 @@ void print_rib_detail(const pb::RibEntry& e) {
   }
 }
 
-int show_rib(Args& args, ApiClientOptions& options) {
-  pb::ShowRibRequest request;
-  bool json = false;
-  while (auto a = args.next()) {
-    if (*a == "--json") {
-      json = true;
-    } else if (*a == "--family") {
-      request.set_family(family_name(args.value(*a)));
-    } else if (*a == "--best") {
-      request.set_best_only(true);
-    } else if (a->rfind("-", 0) != 0 && request.prefix().empty()) {
-      request.set_prefix(*a);
-    } else {
-      unknown(*a);
-    }
-  }
-  Client client(options);
-  grpc::ClientContext ctx;
-  client.set_deadline(ctx);
-  pb::ShowRibReply reply;
-  if (int rc = client.finish(client.stub().ShowRib(&ctx, request, &reply)); rc != kOk) return rc;
-  if (json) {
-    std::cout << to_json(reply) << "\n";
-    return kOk;
-  }
+void print_rib(const pb::ShowRibRequest& request, const pb::ShowRibReply& reply) {
   if (reply.entries_size() == 0) {
     std::cout << "No routes\n";
-    return kOk;
+    return;
   }
   if (!request.prefix().empty()) {
     for (int i = 0; i < reply.entries_size(); ++i) {
       if (i > 0) std::cout << "\n";
       print_rib_detail(reply.entries(i));
     }
-    return kOk;
+    return;
   }
   std::cout << "Status codes: * valid, > best, = multipath, S stale\n";
   Table t({"", "Prefix", "Next hop", "Peer", "ID", "MED", "LocPrf", "CATS", "Path"});
@@ -444,32 +467,23 @@ int show_rib(Args& args, ApiClientOptions& options) {
   }
   t.print(std::cout);
   std::cout << "Displayed " << reply.entries_size() << " prefixes, " << paths << " paths\n";
-  return kOk;
+}
+
+int show_rib(Args& args, const ApiClientOptions& options) {
+  pb::ShowRibRequest request;
+  const bool json = parse(args,
+                          {
+                              {"--family", kValue, [&](const std::string& v) { request.set_family(family_name(v)); }},
+                              {"--best", kNoValue, [&](const std::string&) { request.set_best_only(true); }},
+                          },
+                          request.mutable_prefix());
+  return call(options, &pb::Catsd::Stub::ShowRib, request, json,
+              [&](const pb::ShowRibReply& reply) { print_rib(request, reply); });
 }
 
 // ---------------------------------------------------------------- show services
 
-int show_services(Args& args, ApiClientOptions& options) {
-  pb::ShowServicesRequest request;
-  bool json = false;
-  while (auto a = args.next()) {
-    if (*a == "--json") {
-      json = true;
-    } else if (a->rfind("-", 0) != 0 && request.service().empty()) {
-      request.set_service(*a);
-    } else {
-      unknown(*a);
-    }
-  }
-  Client client(options);
-  grpc::ClientContext ctx;
-  client.set_deadline(ctx);
-  pb::ShowServicesReply reply;
-  if (int rc = client.finish(client.stub().ShowServices(&ctx, request, &reply)); rc != kOk) return rc;
-  if (json) {
-    std::cout << to_json(reply) << "\n";
-    return kOk;
-  }
+void print_services(const pb::ShowServicesReply& reply) {
   if (reply.originated_size() > 0) {
     std::cout << "Originated services\n";
     Table t({"Service", "Prefixes", "L2", "L1", "Drain", "Seq", "State", "Updates"});
@@ -495,7 +509,12 @@ int show_services(Args& args, ApiClientOptions& options) {
     t.print(std::cout, "  ");
   }
   if (reply.originated_size() == 0 && reply.services_size() == 0) std::cout << "No services\n";
-  return kOk;
+}
+
+int show_services(Args& args, const ApiClientOptions& options) {
+  pb::ShowServicesRequest request;
+  const bool json = parse(args, {}, request.mutable_service());
+  return call(options, &pb::Catsd::Stub::ShowServices, request, json, print_services);
 }
 
 // ---------------------------------------------------------------- inject
@@ -514,87 +533,59 @@ void parse_l1(const std::string& text, google::protobuf::RepeatedPtrField<pb::L1
   if (out->empty()) throw UsageError("--l1 expects CATEGORY=N[,...]");
 }
 
-int inject(Args& args, ApiClientOptions& options) {
+// "gpu0=3" -> one instance with its L2 score.
+void add_instance(const std::string& text, pb::InjectMetricsRequest& request) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw UsageError("--instance expects ID=L2, got '" + text + "'");
+  pb::CatsInstance* inst = request.add_instances();
+  inst->set_id(text.substr(0, eq));
+  inst->set_l2(parse_u32("--instance " + text.substr(0, eq), text.substr(eq + 1)));
+}
+
+int inject(Args& args, const ApiClientOptions& options) {
   pb::InjectMetricsRequest request;
-  bool json = false;
-  while (auto a = args.next()) {
-    if (*a == "--json") {
-      json = true;
-    } else if (*a == "--l2") {
-      request.set_l2(parse_u32("--l2", args.value(*a)));
-    } else if (*a == "--l1") {
-      parse_l1(args.value(*a), request.mutable_l1());
-    } else if (*a == "--drain" || *a == "--no-drain") {
-      request.set_drain(*a == "--drain");
-    } else if (*a == "--withdraw" || *a == "--restore") {
-      request.set_withdraw(*a == "--withdraw");
-    } else if (*a == "--instance") {
-      const std::string& v = args.value(*a);
-      const auto eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) throw UsageError("--instance expects ID=L2, got '" + v + "'");
-      pb::CatsInstance* inst = request.add_instances();
-      inst->set_id(v.substr(0, eq));
-      inst->set_l2(parse_u32("--instance " + v.substr(0, eq), v.substr(eq + 1)));
-    } else if (*a == "--replace-instances") {
-      request.set_replace_instances(true);
-    } else if (a->rfind("-", 0) != 0 && request.service().empty()) {
-      request.set_service(*a);
-    } else {
-      unknown(*a);
-    }
-  }
+  const bool json =
+      parse(args,
+            {
+                {"--l2", kValue, [&](const std::string& v) { request.set_l2(parse_u32("--l2", v)); }},
+                {"--l1", kValue, [&](const std::string& v) { parse_l1(v, request.mutable_l1()); }},
+                {"--drain", kNoValue, [&](const std::string&) { request.set_drain(true); }},
+                {"--no-drain", kNoValue, [&](const std::string&) { request.set_drain(false); }},
+                {"--withdraw", kNoValue, [&](const std::string&) { request.set_withdraw(true); }},
+                {"--restore", kNoValue, [&](const std::string&) { request.set_withdraw(false); }},
+                {"--instance", kValue, [&](const std::string& v) { add_instance(v, request); }},
+                {"--replace-instances", kNoValue, [&](const std::string&) { request.set_replace_instances(true); }},
+            },
+            request.mutable_service());
   if (request.service().empty()) throw UsageError("inject needs a SERVICE");
-  Client client(options);
-  grpc::ClientContext ctx;
-  client.set_deadline(ctx);
-  pb::InjectMetricsReply reply;
-  if (int rc = client.finish(client.stub().InjectMetrics(&ctx, request, &reply)); rc != kOk) return rc;
-  if (json) {
-    std::cout << to_json(reply) << "\n";
-  } else {
+  return call(options, &pb::Catsd::Stub::InjectMetrics, request, json, [&](const pb::InjectMetricsReply& reply) {
     std::cout << request.service() << ": sequence " << reply.sequence() << ", " << reply.paths_readvertised()
               << (reply.paths_readvertised() == 1 ? " path" : " paths") << " re-advertised\n";
-  }
-  return kOk;
+  });
 }
 
 // ---------------------------------------------------------------- clear
 
-int clear(Args& args, ApiClientOptions& options) {
+int clear(Args& args, const ApiClientOptions& options) {
   auto what = args.next();
   if (!what || *what != "neighbor") throw UsageError("usage: clear neighbor ADDR|all [--soft|--soft-in|--soft-out]");
   pb::ClearNeighborRequest request;
   request.set_mode(pb::ClearNeighborRequest::HARD);
-  bool json = false;
-  while (auto a = args.next()) {
-    if (*a == "--soft") {
-      request.set_mode(pb::ClearNeighborRequest::SOFT_BOTH);
-    } else if (*a == "--soft-in") {
-      request.set_mode(pb::ClearNeighborRequest::SOFT_IN);
-    } else if (*a == "--soft-out") {
-      request.set_mode(pb::ClearNeighborRequest::SOFT_OUT);
-    } else if (*a == "--reason") {
-      request.set_reason(args.value(*a));
-    } else if (*a == "--json") {
-      json = true;
-    } else if (a->rfind("-", 0) != 0 && request.address().empty()) {
-      request.set_address(*a);
-    } else {
-      unknown(*a);
-    }
-  }
+  auto mode = [&](pb::ClearNeighborRequest::Mode m) {
+    return [&request, m](const std::string&) { request.set_mode(m); };
+  };
+  const bool json = parse(args,
+                          {
+                              {"--soft", kNoValue, mode(pb::ClearNeighborRequest::SOFT_BOTH)},
+                              {"--soft-in", kNoValue, mode(pb::ClearNeighborRequest::SOFT_IN)},
+                              {"--soft-out", kNoValue, mode(pb::ClearNeighborRequest::SOFT_OUT)},
+                              {"--reason", kValue, [&](const std::string& v) { request.set_reason(v); }},
+                          },
+                          request.mutable_address());
   if (request.address().empty()) throw UsageError("clear neighbor needs ADDR or all");
-  Client client(options);
-  grpc::ClientContext ctx;
-  client.set_deadline(ctx);
-  pb::ClearNeighborReply reply;
-  if (int rc = client.finish(client.stub().ClearNeighbor(&ctx, request, &reply)); rc != kOk) return rc;
-  if (json) {
-    std::cout << to_json(reply) << "\n";
-  } else {
+  return call(options, &pb::Catsd::Stub::ClearNeighbor, request, json, [](const pb::ClearNeighborReply& reply) {
     std::cout << "Cleared " << reply.cleared() << (reply.cleared() == 1 ? " neighbor" : " neighbors") << "\n";
-  }
-  return kOk;
+  });
 }
 
 // ---------------------------------------------------------------- watch
@@ -609,25 +600,29 @@ std::string clock_ms(std::uint64_t ms) {
   return buf;
 }
 
-int watch(Args& args, ApiClientOptions& options) {
+void print_change(const pb::RibChange& change) {
+  std::cout << clock_ms(change.timestamp_ms()) << "  " << change.kind() << "  " << change.prefix() << " ("
+            << change.family() << ")";
+  if (change.has_best()) {
+    const pb::RibPath& b = change.best();
+    std::cout << "  best from " << b.peer();
+    if (!b.next_hop().empty()) std::cout << " via " << b.next_hop();
+    if (b.has_cats()) std::cout << " cats " << cats_cell(b);
+  }
+  std::cout << std::endl;
+}
+
+int watch(Args& args, const ApiClientOptions& options) {
   auto what = args.next();
   if (!what || *what != "rib") throw UsageError("usage: watch rib [--family F] [--prefix P] [--json] [--count N]");
   pb::WatchRibRequest request;
-  bool json = false;
   std::optional<std::uint64_t> count;
-  while (auto a = args.next()) {
-    if (*a == "--json") {
-      json = true;
-    } else if (*a == "--family") {
-      request.set_family(family_name(args.value(*a)));
-    } else if (*a == "--prefix") {
-      request.set_prefix(args.value(*a));
-    } else if (*a == "--count") {
-      count = parse_u32("--count", args.value(*a));
-    } else {
-      unknown(*a);
-    }
-  }
+  const bool json =
+      parse(args, {
+                      {"--family", kValue, [&](const std::string& v) { request.set_family(family_name(v)); }},
+                      {"--prefix", kValue, [&](const std::string& v) { request.set_prefix(v); }},
+                      {"--count", kValue, [&](const std::string& v) { count = parse_u32("--count", v); }},
+                  });
   Client client(options);
   grpc::ClientContext ctx;
   // A watch runs until stopped; --timeout, when given, bounds the whole watch.
@@ -642,19 +637,7 @@ int watch(Args& args, ApiClientOptions& options) {
   pb::RibChange change;
   while ((!count || seen < *count) && reader->Read(&change)) {
     ++seen;
-    if (json) {
-      std::cout << to_json(change) << std::endl;  // flushed: a pipe reader sees each change at once
-      continue;
-    }
-    std::cout << clock_ms(change.timestamp_ms()) << "  " << change.kind() << "  " << change.prefix() << " ("
-              << change.family() << ")";
-    if (change.has_best()) {
-      const pb::RibPath& b = change.best();
-      std::cout << "  best from " << b.peer();
-      if (!b.next_hop().empty()) std::cout << " via " << b.next_hop();
-      if (b.has_cats()) std::cout << " cats " << cats_cell(b);
-    }
-    std::cout << std::endl;
+    print(json, change, print_change);
   }
   if (count && seen >= *count) {
     ctx.TryCancel();
@@ -671,7 +654,7 @@ int watch(Args& args, ApiClientOptions& options) {
 
 // ---------------------------------------------------------------- show
 
-int show(Args& args, ApiClientOptions& options) {
+int show(Args& args, const ApiClientOptions& options) {
   auto what = args.next();
   if (what && *what == "neighbors") return show_neighbors(args, options);
   if (what && *what == "rib") return show_rib(args, options);

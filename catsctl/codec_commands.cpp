@@ -165,17 +165,20 @@ void print_text(std::ostream& os, const Json& j) {
        << e["reason"].get<std::string>() << "\n";
 }
 
-}  // namespace
-
-int run_decode(const std::vector<std::string>& args) {
-  CodecOptions o;
+// Both commands report a usage or input error the same way: its message, exit status 2.
+template <typename Run>
+int guarded(const char* command, const Run& run) {
   try {
-    o = parse(args);
-    if (o.hex.has_value() == o.file.has_value()) throw UsageError("give exactly one of --hex or --file");
+    return run();
   } catch (const UsageError& e) {
-    std::cerr << "catsctl decode: " << e.what() << "\n";
+    std::cerr << "catsctl " << command << ": " << e.what() << "\n";
     return 2;
   }
+}
+
+int decode(const std::vector<std::string>& args) {
+  const CodecOptions o = parse(args);
+  if (o.hex.has_value() == o.file.has_value()) throw UsageError("give exactly one of --hex or --file");
   std::vector<Bytes> messages;
   std::string problem;
   auto add_hex = [&](const std::string& text, const std::string& where) {
@@ -191,13 +194,7 @@ int run_decode(const std::vector<std::string>& args) {
   if (o.hex) {
     add_hex(*o.hex, "--hex");
   } else {
-    std::string content;
-    try {
-      content = read_file(*o.file);
-    } catch (const UsageError& e) {
-      std::cerr << "catsctl decode: " << e.what() << "\n";
-      return 2;
-    }
+    const std::string content = read_file(*o.file);
     if (looks_like_hex(content)) {
       std::stringstream ss(content);
       std::string line;
@@ -214,14 +211,8 @@ int run_decode(const std::vector<std::string>& args) {
                               problem);
     }
   }
-  if (!problem.empty() && messages.empty()) {
-    std::cerr << "catsctl decode: " << problem << "\n";
-    return 2;
-  }
-  if (messages.empty()) {
-    std::cerr << "catsctl decode: no message in the input\n";
-    return 2;
-  }
+  if (!problem.empty() && messages.empty()) throw UsageError(problem);
+  if (messages.empty()) throw UsageError("no message in the input");
   int rc = 0;
   for (const auto& m : messages) {
     if (m.size() < kHeaderSize) {
@@ -237,29 +228,14 @@ int run_decode(const std::vector<std::string>& args) {
       print_text(std::cout, j);
     if (d.action() == Action::kSessionReset && rc == 0) rc = 1;
   }
-  if (!problem.empty()) {
-    std::cerr << "catsctl decode: " << problem << "\n";
-    return 2;
-  }
+  if (!problem.empty()) throw UsageError(problem);
   return rc;
 }
 
-int run_encode(const std::vector<std::string>& args) {
-  CodecOptions o;
-  try {
-    o = parse(args);
-    if (!o.json_in) throw UsageError("give --json FILE (or - for standard input)");
-  } catch (const UsageError& e) {
-    std::cerr << "catsctl encode: " << e.what() << "\n";
-    return 2;
-  }
-  std::string text;
-  try {
-    text = read_file(*o.json_in);
-  } catch (const UsageError& e) {
-    std::cerr << "catsctl encode: " << e.what() << "\n";
-    return 2;
-  }
+int encode(const std::vector<std::string>& args) {
+  const CodecOptions o = parse(args);
+  if (!o.json_in) throw UsageError("give --json FILE (or - for standard input)");
+  const std::string text = read_file(*o.json_in);
   // Accept one object, an array of objects, or JSON Lines.
   std::vector<Json> docs;
   try {
@@ -278,8 +254,7 @@ int run_encode(const std::vector<std::string>& args) {
       try {
         docs.push_back(Json::parse(line));
       } catch (const nlohmann::json::parse_error& e) {
-        std::cerr << "catsctl encode: line " << n << ": invalid JSON: " << e.what() << "\n";
-        return 2;
+        throw UsageError("line " + std::to_string(n) + ": invalid JSON: " + e.what());
       }
     }
   }
@@ -287,11 +262,20 @@ int run_encode(const std::vector<std::string>& args) {
     try {
       std::cout << to_hex(encode_json_message(docs[i], o.ectx, o.dctx.cats_type, o.dctx.cats_capability)) << "\n";
     } catch (const std::exception& e) {
-      std::cerr << "catsctl encode: message " << i << ": " << e.what() << "\n";
-      return 2;
+      throw UsageError("message " + std::to_string(i) + ": " + e.what());
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int run_decode(const std::vector<std::string>& args) {
+  return guarded("decode", [&] { return decode(args); });
+}
+
+int run_encode(const std::vector<std::string>& args) {
+  return guarded("encode", [&] { return encode(args); });
 }
 
 }  // namespace cats::catsctl

@@ -22,7 +22,7 @@ void usage(std::ostream& os) {
         "  show services [NAME] [--json]\n"
         "  inject SERVICE [--l2 N] [--l1 compute=N,communication=N,service=N] [--drain|--no-drain]\n"
         "         [--withdraw|--restore] [--instance ID=L2 ...] [--replace-instances] [--json]\n"
-        "  clear neighbor ADDR|all [--soft|--soft-in|--soft-out] [--reason TEXT]\n"
+        "  clear neighbor ADDR|all [--soft|--soft-in|--soft-out] [--reason TEXT] [--json]\n"
         "  watch rib [--family F] [--prefix P] [--json] [--count N]\n"
         "  server: --server, else $CATSD_API, else 127.0.0.1:50051 (unix:PATH for a unix socket);\n"
         "  --timeout: RPC deadline, default 5 s (watch: none unless given)\n"
