@@ -19,142 +19,46 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "interop"))
+from labkit import catsd  # noqa: E402
+from labkit.catsd import FAST, SVC4 as V4, SVC6 as V6, Catsd, neighbor  # noqa: E402
+from labkit.check import Failure, check  # noqa: E402
+from labkit.check import wait_for as _wait_for  # noqa: E402
+from labkit.netns import Host  # noqa: E402
+from labkit.proc import Procs, print_tail  # noqa: E402
+
 ARGS = None
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-    print(f"  ok: {what}")
-
-
 def wait_for(what, pred, timeout=15.0, interval=0.2):
-    """Polls pred() until it returns a truthy value; fails with `what` after timeout."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = pred()
-            if last:
-                print(f"  ok: {what}")
-                return last
-        except Failure:
-            pass
-        time.sleep(interval)
-    raise Failure(f"timed out ({timeout}s): {what}; last value: {last!r}")
-
-
-class Daemon:
-    def __init__(self, lab, name, address, config):
-        self.lab, self.name, self.address, self.config = lab, name, address, config
-        self.api = f"{address}:50051"
-        self.cfg_path = os.path.join(lab.dir, f"{name}.json")
-        self.log_path = os.path.join(lab.dir, f"{name}.log")
-        self.proc = None
-
-    def start(self, extra=()):
-        with open(self.cfg_path, "w") as f:
-            json.dump({"cats-bgp:bgp": self.config}, f, indent=1)
-        log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([ARGS.catsd, "--config", self.cfg_path, "--api", self.api, *extra],
-                                     stdout=log, stderr=subprocess.STDOUT)
-        self.lab.procs.append(self.proc)
-        # Up when the API answers.
-        wait_for(f"{self.name} API answers", lambda: self.ctl("show", "neighbors", check_rc=False)[0] == 0, 10)
-        return self
-
-    def stop(self, sig=signal.SIGTERM, timeout=5):
-        if self.proc is None or self.proc.poll() is not None:
-            return None
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise Failure(f"{self.name} did not stop within {timeout}s of signal {sig}")
-
-    def ctl(self, *args, check_rc=True):
-        r = subprocess.run([ARGS.catsctl, "--server", self.api, *args], capture_output=True, text=True, timeout=20)
-        if check_rc and r.returncode != 0:
-            raise Failure(f"catsctl {' '.join(args)} on {self.name}: rc {r.returncode}: {r.stderr.strip()}")
-        return r.returncode, r.stdout, r.stderr
-
-    def json(self, *args):
-        _, out, _ = self.ctl(*args, "--json")
-        return json.loads(out) if out.strip() else {}
-
-    def neighbor(self, address):
-        for n in self.json("show", "neighbors").get("neighbors", []):
-            if n["address"] == address:
-                return n
-        raise Failure(f"{self.name}: no neighbor {address}")
-
-    def established(self, address):
-        return self.neighbor(address)["state"] == "established"
-
-    def services(self):
-        return self.json("show", "services")
-
-    def candidates(self, prefix):
-        for s in self.services().get("services", []):
-            if s["prefix"] == prefix:
-                return s["candidates"]
-        return []
-
-    def rib(self, prefix=None):
-        args = ["show", "rib"] + ([prefix] if prefix else [])
-        return self.json(*args).get("entries", [])
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
+    return _wait_for(what, pred, timeout, interval)
 
 
 class Lab:
+    """One scenario: catsd daemons on 127.0.BLOCK.x (no namespaces), their files in a temp dir."""
+
     def __init__(self, block):
         self.block = block
         self.dir = tempfile.mkdtemp(prefix=f"catsd-lab-{block}-")
-        self.procs = []
+        self.procs = Procs()
         self.daemons = []
 
     def addr(self, host):
         return f"127.0.{self.block}.{host}"
 
     def daemon(self, name, host, config):
-        d = Daemon(self, name, self.addr(host), config)
+        d = Catsd(Host(name, self.procs, os.path.join(self.dir, name), v4=self.addr(host)), config, ARGS.catsd,
+                  ARGS.catsctl, name=name, ctl_timeout=20, start_timeout=10)
         self.daemons.append(d)
         return d
 
     def close(self, failed):
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        self.procs.stop_all()
         if failed:
             for d in self.daemons:
                 if os.path.exists(d.log_path):
-                    print(f"---- {d.name} log (last 40 lines) ----")
-                    print("".join(open(d.log_path).readlines()[-40:]))
+                    print_tail(d.log_path, f"{d.name} log", 40)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-FAST = {"hold-time": 9, "keepalive": 3, "connect-retry": 1, "idle-hold": 1, "idle-hold-max": 2}
-
-
-def neighbor(address, asn, local, **kw):
-    n = {"address": address, "remote-as": asn, "local-address": local, "timers": dict(FAST)}
-    n.update(kw)
-    return n
 
 
 def families(add_path=None, gr=False):
@@ -170,17 +74,14 @@ def families(add_path=None, gr=False):
 
 
 def global_cfg(asn, rid, role, listen):
-    return {"as": asn, "router-id": rid, "role": [role], "listen": {"address": [listen], "port": 179}}
+    return catsd.global_cfg(asn, rid, role, [listen])
 
 
 def edge_cfg(lab, host, rid, rr_host, l2, **nbr):
     return {
         "global": global_cfg(65000, rid, "edge", lab.addr(host)),
         "neighbors": {"neighbor": [neighbor(lab.addr(rr_host), 65000, lab.addr(host), **nbr)]},
-        "services": {"service": [{
-            "name": "llm-chat", "prefix": ["203.0.113.10/32", "2001:db8:cafe::10/128"], "cs-id": 1001,
-            "metrics": {"l2-score": l2, "l1": {"compute": l2, "service": 9},
-                        "instance": [{"id": f"10.0.{host}.1", "l2-score": l2}]}}]},
+        "services": {"service": [catsd.service(l2, host)]},
     }
 
 
@@ -199,10 +100,6 @@ def ingress_cfg(lab, host, rr_host):
     return {"global": global_cfg(65000, f"10.0.0.{host}", "ingress", lab.addr(host)),
             "neighbors": {"neighbor": [neighbor(lab.addr(rr_host), 65000, lab.addr(host),
                                                 **{"afi-safis": families("receive")})]}}
-
-
-V4 = "203.0.113.10/32"
-V6 = "2001:db8:cafe::10/128"
 
 
 def three_tier(lab, gr=False):
@@ -247,7 +144,7 @@ def scenario_end_to_end(lab):
                       if p["cats"].get("raw_hex") == local[0]["cats"]["raw_hex"]]
         check(len(at_ingress) == 1, f"{prefix}: ingress holds edge1's CATS-EXP value byte for byte")
         p = at_ingress[0]
-        check(p["originator_id"] == "10.0.0.1" and p["cluster_list"] == [f"10.0.0.10"],
+        check(p["originator_id"] == "10.0.0.1" and p["cluster_list"] == ["10.0.0.10"],
               f"{prefix}: reflected with ORIGINATOR_ID 10.0.0.1, CLUSTER_LIST [10.0.0.10]")
         check(not p["partial_cats"], f"{prefix}: CATS Partial bit clear (recognised by every hop)")
         check(p["local_pref"] == 100 and p["as_path"] == "", f"{prefix}: LOCAL_PREF 100, empty AS_PATH (iBGP)")
@@ -264,16 +161,15 @@ def scenario_metric_change(lab):
     before_rr = int(rr.neighbor(lab.addr(20))["updates_out"])
     seq2 = {c["next_hop"]: c["sequence"] for c in ing.candidates(V4)}[lab.addr(2)]
     # The RIB change stream sees the new paths.
-    watch = subprocess.Popen([ARGS.catsctl, "--server", ing.api, "watch", "rib", "--prefix", V4, "--json",
-                              "--count", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lab.procs.append(watch)
+    watch = lab.procs.spawn("watch", [ARGS.catsctl, "--server", ing.api, "watch", "rib", "--prefix", V4, "--json",
+                                      "--count", "1"], os.path.join(lab.dir, "watch.log"), pipe=True)
     time.sleep(0.5)
-    _, out, _ = e1.ctl("inject", "llm-chat", "--l2", "2", "--l1", "compute=2")
+    out = e1.ctl("inject", "llm-chat", "--l2", "2", "--l1", "compute=2").stdout
     check("2" in out, f"inject printed the new sequence: {out.strip()}")
     wait_for("ingress sees edge1 L2 2, sequence 2", lambda: any(
         c["next_hop"] == lab.addr(1) and c.get("l2") == 2 and c["sequence"] == 2 for c in ing.candidates(V4)))
     wait_for("IPv6 path follows", lambda: any(c.get("l2") == 2 for c in ing.candidates(V6)))
-    wout, werr = watch.communicate(timeout=10)
+    wout, _ = watch.popen.communicate(timeout=10)
     change = json.loads(wout.splitlines()[0])
     check(change["prefix"] == V4 and change["kind"] in ("best-changed", "paths-changed"),
           f"watch rib streamed the change: {change['kind']} {change['prefix']}")
@@ -285,10 +181,10 @@ def scenario_metric_change(lab):
     c2 = by_next_hop(ing.candidates(V4), lab.addr(2))[0]
     check(c2["sequence"] == seq2 and c2.get("l2") == 4, "edge2's path untouched (sequence and L2 unchanged)")
     # Bad input to inject is refused and changes nothing.
-    rc, _, err = e1.ctl("inject", "llm-chat", "--l2", "11", check_rc=False)
-    check(rc != 0 and "10" in err, f"L2 11 refused: rc {rc}: {err.strip()}")
-    rc, _, err = e1.ctl("inject", "no-such-service", "--l2", "3", check_rc=False)
-    check(rc != 0 and "no-such-service" in err, f"unknown service refused: {err.strip()}")
+    r = e1.ctl("inject", "llm-chat", "--l2", "11", check_rc=False)
+    check(r.returncode != 0 and "10" in r.stderr, f"L2 11 refused: rc {r.returncode}: {r.stderr.strip()}")
+    r = e1.ctl("inject", "no-such-service", "--l2", "3", check_rc=False)
+    check(r.returncode != 0 and "no-such-service" in r.stderr, f"unknown service refused: {r.stderr.strip()}")
     check(by_next_hop(ing.candidates(V4), lab.addr(1))[0]["sequence"] == 2, "nothing re-advertised for refusals")
 
 
@@ -437,16 +333,14 @@ def scenario_mrai_refresh(lab):
     wait_for("soft-in: ROUTE-REFRESH made a re-send its table",
              lambda: int(b.neighbor(lab.addr(1))["updates_in"]) > before, 8)
     check(len(b.rib()) == 3 and b.established(lab.addr(1)), "same three prefixes, session up")
-    rc, _, err = b.ctl("clear", "neighbor", "192.0.2.99", check_rc=False)
-    check(rc == 4 and "192.0.2.99" in err, f"clear of an unknown neighbor refused: {err.strip()}")
+    r = b.ctl("clear", "neighbor", "192.0.2.99", check_rc=False)
+    check(r.returncode == 4 and "192.0.2.99" in r.stderr, f"clear of an unknown neighbor refused: {r.stderr.strip()}")
 
 
 def scenario_config_errors(lab):
     bad = {"global": {"as": 65000, "router-id": "0.0.0.0", "role": ["edge"]},
            "neighbors": {"neighbor": [{"address": "127.0.0.1", "remote-as": 65000, "timers": {"hold-time": 2}}]}}
-    path = os.path.join(lab.dir, "bad.json")
-    with open(path, "w") as f:
-        json.dump({"cats-bgp:bgp": bad}, f)
+    path = catsd.write_config(os.path.join(lab.dir, "bad.json"), bad, indent=None)
     r = subprocess.run([ARGS.catsd, "--config", path, "--api", "none"], capture_output=True, text=True, timeout=10)
     check(r.returncode == 1, f"bad configuration: exit 1 (rc {r.returncode})")
     check("/cats-bgp:bgp/" in r.stderr and "hold-time" in r.stderr, f"error names the path: {r.stderr.strip()}")
@@ -459,13 +353,11 @@ def scenario_config_errors(lab):
     # A port already in use is a start-up error, not a hang.
     a = lab.daemon("a", 1, {"global": global_cfg(65001, "10.0.0.1", "ingress", lab.addr(1))})
     a.start()
-    b = Daemon(lab, "b", lab.addr(1), a.config)
-    with open(b.cfg_path, "w") as f:
-        json.dump({"cats-bgp:bgp": a.config}, f)
-    r = subprocess.run([ARGS.catsd, "--config", b.cfg_path, "--api", f"{lab.addr(2)}:50051"],
+    path = catsd.write_config(os.path.join(lab.dir, "b.json"), a.config, indent=None)
+    r = subprocess.run([ARGS.catsd, "--config", path, "--api", f"{lab.addr(2)}:50051"],
                        capture_output=True, text=True, timeout=10)
     check(r.returncode == 1 and "cannot listen" in r.stderr, f"port in use: exit 1: {r.stderr.strip()[-100:]}")
-    check(a.proc.poll() is None, "the running daemon is unaffected")
+    check(a.proc.alive(), "the running daemon is unaffected")
 
 
 def scenario_collector_in_process(lab):
@@ -474,7 +366,7 @@ def scenario_collector_in_process(lab):
     import simtest
     sim = simtest.LoadSim({"instances": [{"name": "v", "engine": "vllm", "fields": {
         "queue": 0, "running": 2, "kv_cache": 0.2, "latency": 0.3}}]}, lab.dir, duration=120)
-    lab.procs.append(sim.proc.p)
+    lab.procs.adopt("loadsim", sim.proc.p)
     port = sim.ports["v"]
     edge = edge_cfg(lab, 1, "10.0.0.1", 2, 9)
     edge["services"]["service"][0].update({"profile": 1, "metrics": {"l2-score": 9}})
@@ -509,7 +401,7 @@ def scenario_collector_push(lab):
     import simtest
     sim = simtest.LoadSim({"instances": [{"name": "v", "engine": "vllm", "fields": {
         "queue": 0, "running": 2, "kv_cache": 0.2, "latency": 0.3}}]}, lab.dir, duration=120)
-    lab.procs.append(sim.proc.p)
+    lab.procs.adopt("loadsim", sim.proc.p)
     e = lab.daemon("edge", 1, edge_cfg(lab, 1, "10.0.0.1", 2, 9))
     ing = lab.daemon("ingress", 2, {"global": global_cfg(65000, "10.0.0.2", "ingress", lab.addr(2)),
                                     "neighbors": {"neighbor": [neighbor(lab.addr(1), 65000, lab.addr(2))]}})
@@ -525,24 +417,20 @@ def scenario_collector_push(lab):
                           "target": [{"name": "vllm-v", "url": f"http://127.0.0.1:{sim.ports['v']}/metrics",
                                       "engine": "vllm", "interval": 200, "service": "llm-chat"}],
                           "push": {"catsd-address": e.api}}}
-    path = os.path.join(lab.dir, "collector.json")
-    with open(path, "w") as f:
-        json.dump({"cats-bgp:bgp": coll}, f)
-    log = open(os.path.join(lab.dir, "collector.log"), "w")
-    p = subprocess.Popen([ARGS.collector, "--config", path], stdout=log, stderr=subprocess.STDOUT)
-    lab.procs.append(p)
+    path = catsd.write_config(os.path.join(lab.dir, "collector.json"), coll, indent=None)
+    p = lab.procs.spawn("cats-collector", [ARGS.collector, "--config", path], os.path.join(lab.dir, "collector.log"))
     wait_for("pushed: the ingress sees L2 10 (queue empty)", lambda: any(c.get("l2") == 10 for c in ing.candidates(V4)), 20)
     sim.set("v", queue=12)
     wait_for("queue 12 of 16: the ingress sees L2 2 or 3",
              lambda: any(c.get("l2") in (2, 3) for c in ing.candidates(V4)), 20)
-    check(p.poll() is None, "cats-collector still running")
+    check(p.alive(), "cats-collector still running")
 
 
 def demo(lab):
     """The main job: two edge sites, a reflector and an ingress on loopback, shown with catsctl."""
     def show(d, *args):
         print(f"\n$ catsctl --server {d.api} {' '.join(args)}")
-        print(d.ctl(*args)[1].rstrip())
+        print(d.ctl(*args).stdout.rstrip())
 
     e1, e2, rr, ing = three_tier(lab)
     print("\n== edge1 (10.0.0.1, L2 7) and edge2 (10.0.0.2, L2 4) -> route reflector -> ingress")
