@@ -20,10 +20,14 @@ else is logged with its type and length. ADD-PATH NLRI are not decoded.
 """
 import ipaddress
 import json
+import os
 import socket
 import struct
 import sys
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from labkit import bgp  # noqa: E402
 
 MSG_TYPES = {0: "route_monitoring", 1: "statistics", 2: "peer_down", 3: "peer_up", 4: "initiation",
              5: "termination", 6: "route_mirroring"}
@@ -47,21 +51,10 @@ def parse_update(pdu, as2=False):
     """A BGP UPDATE with its 19-octet header -> dict (withdrawn, attrs {type: {flags, hex}}, nlri, mp_*)."""
     if len(pdu) < 23 or pdu[18] != 2:
         return {"bgp_type": pdu[18] if len(pdu) > 18 else None}
-    body = pdu[19:]
-    wl = int.from_bytes(body[0:2], "big")
-    out = {"withdrawn": prefixes(body[2:2 + wl], 4), "attrs": {}}
-    off = 2 + wl
-    al = int.from_bytes(body[off:off + 2], "big")
-    off += 2
-    end = off + al
-    while off < end:
-        flags, typ = body[off], body[off + 1]
-        if flags & 0x10:
-            ln, off = int.from_bytes(body[off + 2:off + 4], "big"), off + 4
-        else:
-            ln, off = body[off + 2], off + 3
-        val = body[off:off + ln]
-        off += ln
+    withdrawn, attrs, nlri = bgp.update_parts(pdu[19:])
+    out = {"withdrawn": prefixes(withdrawn, 4), "attrs": {}}
+    for flags, typ, val in bgp.attributes(attrs):
+        ln = len(val)
         out["attrs"][str(typ)] = {"flags": flags, "hex": val.hex()}
         if typ == 2:
             out["as_path"] = as_path(val, 2 if as2 else 4)
@@ -78,7 +71,7 @@ def parse_update(pdu, as2=False):
         elif typ == 15 and ln >= 3:
             afi, safi = struct.unpack("!HB", val[:3])
             out["mp_unreach"] = {"afi": afi, "safi": safi, "withdrawn": prefixes(val[3:], 16 if afi == 2 else 4)}
-    out["nlri"] = prefixes(body[end:], 4)
+    out["nlri"] = prefixes(nlri, 4)
     return out
 
 

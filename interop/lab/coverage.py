@@ -7,7 +7,17 @@ asserts through their own CLIs, the pcap, `ss` or (cats_seen_by_frr_bmp) a BMP s
 import glob
 import json
 import os
+import shutil
 import time
+
+from labkit import bgp, bird, exabgp, frr, gobgp, openbgpd
+from labkit.check import Failure, check, wait_for
+from labkit.bird import Bird
+from labkit.exabgp import ExaBGP
+from labkit.frr import FRR
+from labkit.gobgp import GoBGP
+from labkit.openbgpd import OpenBGPD
+from labkit.proc import run
 
 L = None   # the lab module (lab.py), set by register()
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,9 +42,10 @@ class BmpStation:
 
     def __init__(self, lab, node):
         self.node, self.out = node, os.path.join(node.dir, "bmp.jsonl")
-        self.proc = lab.spawn("bmp-collector", node.ns, [L.SYSPY, os.path.join(HERE, "bmp_collector.py"), node.v4,
-                                                         str(BMP_PORT), self.out], os.path.join(node.dir, "bmp.log"))
-        L.wait_for("BMP station listening", lambda: any(m["type"] == "listening" for m in self.messages()), 10, 0.05)
+        self.proc = node.procs.spawn("bmp-collector", [L.SYSPY, os.path.join(HERE, "bmp_collector.py"), node.v4,
+                                                       str(BMP_PORT), self.out], os.path.join(node.dir, "bmp.log"),
+                                     ns=node.ns)
+        wait_for("BMP station listening", lambda: any(m["type"] == "listening" for m in self.messages()), 10, 0.05)
 
     def messages(self):
         if not os.path.exists(self.out):
@@ -56,13 +67,11 @@ def frr_bmp_conf(station):
 
 def wire_cats_flags(lab, src):
     """Flags of the CATS attribute in the UPDATEs src sent (tshark on the LAN pcap); [] without tshark."""
-    if not L.shutil.which("tshark"):
+    if not shutil.which("tshark"):
         return []
-    time.sleep(0.3)
-    r = L.run(["tshark", "-n", "-r", lab.pcap, "-Y", f"ip.src == {src} && bgp.update.path_attribute.type_code == "
-               f"{L.CATS_TYPE}", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
-               "-e", "bgp.update.path_attribute.type_code", "-e", "bgp.update.path_attribute.flags"],
-              timeout=60, check_rc=False, env=dict(os.environ, WIRESHARK_CONFIG_DIR=os.path.join(lab.dir, "ws")))
+    r = lab.tshark("-Y", f"ip.src == {src} && bgp.update.path_attribute.type_code == {L.CATS_TYPE}", "-T", "fields",
+                   "-E", "occurrence=a", "-E", "aggregator=,", "-e", "bgp.update.path_attribute.type_code",
+                   "-e", "bgp.update.path_attribute.flags")
     out = set()
     for line in r.stdout.splitlines():
         types, flags = (line.split("\t") + [""])[:2]
@@ -75,48 +84,28 @@ def wire_cats_flags(lab, src):
 def cats_seen_by_frr_bmp(lab):
     """catsd -> FRR (bgpd -M bmp) -> BMP station: Route Monitoring for the service prefix carries catsd's CATS bytes."""
     if not bmp_module():
-        raise L.Failure(f"FRR's BMP module not found ({', '.join(BMP_MODULE)})")
+        raise Failure(f"FRR's BMP module not found ({', '.join(BMP_MODULE)})")
     station = BmpStation(lab, lab.node("bmp", BMP_HOST))
-
-    class FRRBmp(L.FRR):
-        def start(self, conf):
-            real = L.FRR_BGPD
-            # FRR.start runs FRR_BGPD with fixed arguments: run it through a wrapper that adds "-M bmp".
-            wrapper = os.path.join(self.d, "bgpd-bmp.sh")
-            with open(wrapper, "w") as f:
-                f.write(f'#!/bin/sh\nexec {real} -M bmp "$@"\n')
-            os.chmod(wrapper, 0o755)
-            L.FRR_BGPD = wrapper
-            try:
-                return super().start(conf)
-            finally:
-                L.FRR_BGPD = real
-
-    base = L.PEERS["frr"]
-    L.PEERS["frr"] = (FRRBmp, frr_bmp_conf(station), base[2])
-    try:
-        c, frr, cn, pn = L.sessions(lab, "frr")
-    finally:
-        L.PEERS["frr"] = base
-    raw = [p for p in c.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
+    c, peer, cn, pn = L.sessions(lab, "frr", conf=frr_bmp_conf(station), make_peer=lambda n: FRR(n, modules=["bmp"]))
+    raw = c.local_cats(L.SVC4).lower()
     ms = station.messages()
     init = [m for m in ms if m["type"] == "initiation"]
     check_init = init and "frr" in json.dumps(init[0].get("tlvs", {})).lower()
-    L.check(check_init, f"BMP Initiation from FRR: {init[0].get('tlvs') if init else None}")
-    up = L.wait_for(f"BMP Peer Up for catsd {cn.v4}", lambda: [m for m in station.messages()
-                                                               if m["type"] == "peer_up" and m["peer"] == cn.v4], 10)
-    L.check(up[0]["peer_as"] == L.CATSD_AS and up[0]["received_open_as"] == L.CATSD_AS,
-            f"Peer Up: peer AS {up[0]['peer_as']}, catsd's OPEN names AS {up[0]['received_open_as']}")
+    check(check_init, f"BMP Initiation from FRR: {init[0].get('tlvs') if init else None}")
+    up = wait_for(f"BMP Peer Up for catsd {cn.v4}", lambda: [m for m in station.messages()
+                                                             if m["type"] == "peer_up" and m["peer"] == cn.v4], 10)
+    check(up[0]["peer_as"] == L.CATSD_AS and up[0]["received_open_as"] == L.CATSD_AS,
+          f"Peer Up: peer AS {up[0]['peer_as']}, catsd's OPEN names AS {up[0]['received_open_as']}")
 
     def monitored():
         return [m for m in station.messages() if m["type"] == "route_monitoring" and m["peer"] == cn.v4
                 and L.SVC4 in m.get("nlri", []) and str(L.CATS_TYPE) in m.get("attrs", {})]
-    rm = L.wait_for(f"BMP Route Monitoring for {L.SVC4} from {cn.v4} with attribute {L.CATS_TYPE}", monitored, 15)
+    rm = wait_for(f"BMP Route Monitoring for {L.SVC4} from {cn.v4} with attribute {L.CATS_TYPE}", monitored, 15)
     for m in rm:
         a = m["attrs"][str(L.CATS_TYPE)]
-        L.check(a["hex"] == raw, f"{'post' if m['post_policy'] else 'pre'}-policy: attribute {L.CATS_TYPE} bytes "
-                                 f"equal catsd's CATS value {raw} (flags 0x{a['flags']:02x})")
-        L.check(a["flags"] & 0xC0 == 0xC0, "optional transitive")
+        check(a["hex"] == raw, f"{'post' if m['post_policy'] else 'pre'}-policy: attribute {L.CATS_TYPE} bytes "
+                               f"equal catsd's CATS value {raw} (flags 0x{a['flags']:02x})")
+        check(a["flags"] & 0xC0 == 0xC0, "optional transitive")
     flags = sorted({f"{'post' if m['post_policy'] else 'pre'}:0x{m['attrs'][str(L.CATS_TYPE)]['flags']:02x}" for m in rm})
     L.RESULTS["bmp_frr_cats_flags"] = flags
     L.RESULTS["bmp_frr_partial"] = sorted({bool(m["attrs"][str(L.CATS_TYPE)]["flags"] & 0x20) for m in rm})
@@ -128,35 +117,22 @@ def cats_seen_by_frr_bmp(lab):
     v6 = [m for m in station.messages() if m["type"] == "route_monitoring" and m["peer"] == cn.v6
           and L.SVC6 in m.get("mp_reach", {}).get("nlri", [])]
     L.RESULTS["bmp_frr_v6_cats"] = bool(v6 and str(L.CATS_TYPE) in v6[0]["attrs"])
-    L.check(station.proc.alive() and frr.proc.alive(), "BMP station and FRR still running")
+    check(station.proc.alive() and peer.proc.alive(), "BMP station and FRR still running")
 
 
 cats_seen_by_frr_bmp.peers = ["frr"]
 
 
-def walk(j):
-    if isinstance(j, dict):
-        yield j
-        for v in j.values():
-            yield from walk(v)
-    elif isinstance(j, list):
-        for v in j:
-            yield from walk(v)
-
-
 def cats_seen_by_openbgpd(lab):
     """catsd -> OpenBGPD eBGP: `bgpctl -j show rib detail PREFIX` has attribute #255 with catsd's bytes and flags."""
     c, peer, cn, pn = L.sessions(lab, "openbgpd")
-    raw = [p for p in c.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
-
-    def attr():
-        j = json.loads(peer.bgpctl("-j", "show", "rib", "detail", L.SVC4).stdout or "{}")
-        return [a for a in walk(j) if a.get("type") == f"Unknown Attribute #{L.CATS_TYPE}"]
-    a = L.wait_for(f"OpenBGPD shows 'Unknown Attribute #{L.CATS_TYPE}' for {L.SVC4}", attr, 10)
-    L.check(len(a) == 1 and a[0].get("data", "").lower() == raw,
-            f"OpenBGPD's attribute #{L.CATS_TYPE} data equals catsd's CATS value ({a[0].get('length')} bytes)")
+    raw = c.local_cats(L.SVC4).lower()
+    a = wait_for(f"OpenBGPD shows 'Unknown Attribute #{L.CATS_TYPE}' for {L.SVC4}",
+                 lambda: peer.unknown_attributes(L.SVC4, L.CATS_TYPE), 10)
+    check(len(a) == 1 and a[0].get("data", "").lower() == raw,
+          f"OpenBGPD's attribute #{L.CATS_TYPE} data equals catsd's CATS value ({a[0].get('length')} bytes)")
     fl = a[0].get("flags", {})
-    L.check(fl.get("optional") and fl.get("transitive"), f"OpenBGPD: flags optional transitive ({fl})")
+    check(fl.get("optional") and fl.get("transitive"), f"OpenBGPD: flags optional transitive ({fl})")
     L.RESULTS["openbgpd_cats_partial_on_receipt"] = fl.get("partial")
 
 
@@ -170,30 +146,22 @@ def cats_seen_by_exabgp(lab):
            "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, L.CATSD_HOLD, [{"name": "ipv4-unicast"}],
                                                   cats={"send": True}, passive=True)]},
            "services": {"service": [L.service(6, 1, v6=False)]}}
-    c = L.Catsd(lab, cn, cfg).start()
-    api = "api { processes [ log ]; neighbor-changes; receive { parsed; packets; consolidate; update; } }"
-    exa = L.ExaBGP(lab, pn).start(f"""neighbor {cn.v4} {{
-  router-id {pn.v4}; local-address {pn.v4}; local-as {L.PEER_AS}; peer-as {L.CATSD_AS}; hold-time {L.PEER_HOLD};
-  family {{ ipv4 unicast; }}
-  {api}
-}}
-""")
-    L.wait_for("catsd <-> ExaBGP established", lambda: c.established(pn.v4) and exa.established(cn.v4), 30)
-    raw = [p for p in c.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
-
-    def updates():
-        return [m for m in exa.messages() if m.get("type") == "update"
-                and L.SVC4 in json.dumps(m.get("neighbor", {}).get("message", {}))]
-    ms = L.wait_for(f"ExaBGP received catsd's UPDATE for {L.SVC4}", updates, 15)
-    attrs = L.update_attributes(bytes.fromhex(ms[-1]["body"][2:] if ms[-1]["body"].startswith("0x") else ms[-1]["body"]))
+    c = lab.catsd(cn, cfg).start()
+    exa = ExaBGP(pn).start(exabgp.neighbor(cn.v4, pn.v4, pn.v4, L.PEER_AS, L.CATSD_AS, L.PEER_HOLD,
+                                           "family { ipv4 unicast; }",
+                                           exabgp.api("parsed", "packets", "consolidate", "update")))
+    wait_for("catsd <-> ExaBGP established", lambda: c.established(pn.v4) and exa.established(cn.v4), 30)
+    raw = c.local_cats(L.SVC4).lower()
+    ms = wait_for(f"ExaBGP received catsd's UPDATE for {L.SVC4}", lambda: exa.updates(L.SVC4), 15)
+    attrs = bgp.update_attributes(exa.body(ms[-1]))
     a = attrs.get(L.CATS_TYPE)
-    L.check(a is not None and a[1].hex() == raw, f"raw UPDATE body: attribute {L.CATS_TYPE} bytes equal catsd's "
-                                                 f"CATS value ({len(raw) // 2} bytes)")
-    L.check(a[0] == 0xC0, f"on the wire: flags 0x{a[0]:02x} (optional transitive, Partial clear)")
+    check(a is not None and a[1].hex() == raw, f"raw UPDATE body: attribute {L.CATS_TYPE} bytes equal catsd's "
+                                               f"CATS value ({len(raw) // 2} bytes)")
+    check(a[0] == 0xC0, f"on the wire: flags 0x{a[0]:02x} (optional transitive, Partial clear)")
     parsed = ms[-1]["neighbor"]["message"]["update"].get("attribute", {})
     keys = [k for k in parsed if k.lower().startswith(f"attribute-0x{L.CATS_TYPE:02x}")]
-    L.check(keys and parsed[keys[0]].lower().replace("0x", "") == raw,
-            f"ExaBGP's parsed JSON: {keys} with the same bytes")
+    check(keys and parsed[keys[0]].lower().replace("0x", "") == raw,
+          f"ExaBGP's parsed JSON: {keys} with the same bytes")
     L.RESULTS["exabgp_parsed_cats_key"] = keys[0] if keys else None
 
 
@@ -202,33 +170,18 @@ cats_seen_by_exabgp.peers = ["exabgp"]
 
 def cats_type255_via_openbgpd(lab):
     """catsd edge -eBGP-> OpenBGPD -eBGP-> catsd ingress with CATS type 255: OpenBGPD stores it; passed on? (reported)"""
-    pn, en, inn = lab.node("openbgpd", 2), lab.node("edge", 11), lab.node("ingress", L.INGRESS)
-    peer = L.OpenBGPD(lab, pn).start(L.openbgpd_transit_conf(pn, en, inn))
-    fam4 = [{"name": "ipv4-unicast"}]
-    e = L.Catsd(lab, en, {"global": L.catsd_global(L.EDGE_AS, en, "edge"),
-                          "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, en.v4, families=fam4,
-                                                                 cats={"send": True})]},
-                          "services": {"service": [L.service(7, 11, v6=False)]}}).start()
-    i = L.Catsd(lab, inn, {"global": L.catsd_global(L.ING_AS, inn, "ingress"),
-                           "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, inn.v4, families=fam4,
-                                                                  cats={"receive": True})]}}).start()
-    for c, n in ((e, en), (i, inn)):
-        L.wait_for(f"{n.name} <-> openbgpd established", lambda: c.established(pn.v4) and peer.established(n.v4), 30)
-    raw = [p for p in e.paths(L.SVC4) if p.get("peer") == "local"][0]["cats"]["raw_hex"].lower()
-
-    def stored():
-        j = json.loads(peer.bgpctl("-j", "show", "rib", "detail", L.SVC4).stdout or "{}")
-        return [a for a in walk(j) if a.get("type") == f"Unknown Attribute #{L.CATS_TYPE}"]
-    a = L.wait_for(f"OpenBGPD stored attribute #{L.CATS_TYPE} from the edge", stored, 15)
-    L.check(a[0].get("data", "").lower() == raw, "with the edge's bytes")
-    p = L.wait_for(f"ingress: {L.SVC4} learned from openbgpd",
-                   lambda: [x for x in i.paths(L.SVC4) if x.get("peer") == pn.v4], 15)
+    peer, pn, e, i = L.transit(lab, "openbgpd", None)
+    raw = e.local_cats(L.SVC4).lower()
+    a = wait_for(f"OpenBGPD stored attribute #{L.CATS_TYPE} from the edge",
+                 lambda: peer.unknown_attributes(L.SVC4, L.CATS_TYPE), 15)
+    check(a[0].get("data", "").lower() == raw, "with the edge's bytes")
+    p = wait_for(f"ingress: {L.SVC4} learned from openbgpd", lambda: i.paths_from(L.SVC4, pn.v4), 15)
     time.sleep(0.5)
     passed = bool(p[0].get("cats", {}).get("raw_hex"))
     L.RESULTS["openbgpd_passes_cats_type_255"] = passed
     print(f"  OpenBGPD passed attribute {L.CATS_TYPE} on to the ingress: {passed} "
           f"(ingress path attributes {p[0].get('attributes_hex')})")
-    L.check(i.established(pn.v4) and e.established(pn.v4), "both sessions stay up")
+    check(i.established(pn.v4) and e.established(pn.v4), "both sessions stay up")
 
 
 cats_type255_via_openbgpd.peers = ["openbgpd"]
@@ -236,30 +189,18 @@ cats_type255_via_openbgpd.peers = ["openbgpd"]
 
 # ---------------------------------------------------------------- unsupported capability (RFC 5492 §3, 2/7)
 
-def catsd_log(c):
-    with open(c.log_path, errors="replace") as f:
-        return f.read()
-
-
-def frr_last_notification(frr, addr):
-    n = frr.vjson(f"show bgp neighbors {addr} json").get(addr, {})
-    return {k: v for k, v in n.items() if "last" in k.lower() or "notif" in k.lower() or k == "bgpState"}
+def frr_last_notification(peer, addr):
+    return {k: v for k, v in peer.neighbor(addr).items() if "last" in k.lower() or "notif" in k.lower() or k == "bgpState"}
 
 
 def peer_log(peer):
-    path = os.path.join(peer.d, "bgpd.log" if peer.kind == "frr" else "bird.log")
-    with open(path, errors="replace") as f:
+    with open(peer.path("bgpd.log" if peer.kind == "frr" else "bird.log"), errors="replace") as f:
         return f.read()
 
 
 def frr_logged(conf):
     """FRR logs NOTIFICATIONs sent and received only with log-neighbor-changes (off in `traditional`)."""
     return conf.replace(" no bgp ebgp-requires-policy\n", " bgp log-neighbor-changes\n no bgp ebgp-requires-policy\n", 1)
-
-
-def bird_protocol(bird, name):
-    return "\n".join(l.strip() for l in bird.birdc(f"show protocols all {name}").stdout.splitlines()
-                     if "error" in l.lower() or "state" in l.lower())
 
 
 def unsupported_capability_from_catsd(lab, kind):
@@ -272,48 +213,42 @@ def unsupported_capability_from_catsd(lab, kind):
     cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
            "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, None, [{"name": "ipv4-unicast"}],
                                                   cats=cats, passive=kind == "frr")]}}
-    c = L.Catsd(lab, cn, cfg).start()
+    c = lab.catsd(cn, cfg).start()
     if kind == "frr":
-        peer = cls(lab, pn).start(frr_logged(conf(pn, cn).replace(f" neighbor {cn.v6} remote-as {L.CATSD_AS}\n",
-                                                                  f" neighbor {cn.v6} remote-as {L.CATSD_AS}\n"
-                                                                  f" neighbor {cn.v6} shutdown\n")))
+        peer = cls(pn).start(frr_logged(conf(pn, cn).replace(f" neighbor {cn.v6} remote-as {L.CATSD_AS}\n",
+                                                             f" neighbor {cn.v6} remote-as {L.CATSD_AS}\n"
+                                                             f" neighbor {cn.v6} shutdown\n")))
     else:
-        peer = cls(lab, pn).start(conf(pn, cn).replace("protocol bgp catsd6 from peers {",
-                                                       "protocol bgp catsd6 from peers { disabled;"))
+        peer = cls(pn).start(conf(pn, cn).replace("protocol bgp catsd6 from peers {",
+                                                  "protocol bgp catsd6 from peers { disabled;"))
     h4 = handles(cn)[0]
     line = f"[{pn.v4}] sending NOTIFICATION 2/7 (OPEN Message Error, Unsupported Capability"
-    L.wait_for(f"catsd logs: {line}...", lambda: line in catsd_log(c), 20)
-    detail = [l for l in catsd_log(c).splitlines() if "2/7" in l or "CATS capability" in l]
+    wait_for(f"catsd logs: {line}...", lambda: line in c.log(), 20)
+    detail = [x for x in c.log().splitlines() if "2/7" in x or "CATS capability" in x]
     print("  catsd log: " + (detail[0].strip()[:220] if detail else ""))
     if kind == "bird":   # BIRD calls 2/7 "Required capability missing"
-        got = L.wait_for("BIRD shows the received 2/7: 'Last error: Received: Required capability missing'",
-                         lambda: (lambda t: t if "last error:       received: required capability missing" in t.lower()
-                                  else None)(bird_protocol(peer, h4)), 15)
+        got = wait_for("BIRD shows the received 2/7: 'Last error: Received: Required capability missing'",
+                       lambda: (lambda t: t if "last error:       received: required capability missing" in t.lower()
+                                else None)(peer.state_lines(h4)), 15)
         # RFC 5492 §3: the data names the capability catsd requires, as catsd sends it (CATS, code 239, version 1).
-        L.wait_for("BIRD's log: the NOTIFICATION data is the CATS capability ef0101",
-                   lambda: "catsd4: Received: Required capability missing: ef0101" in peer_log(peer), 10)
+        wait_for("BIRD's log: the NOTIFICATION data is the CATS capability ef0101",
+                 lambda: "catsd4: Received: Required capability missing: ef0101" in peer_log(peer), 10)
     else:
-        got = L.wait_for("FRR shows the received NOTIFICATION: lastErrorCodeSubcode 0207, reset due to it",
-                         lambda: (lambda d: d if d.get("lastErrorCodeSubcode") == "0207" and "received" in
-                                  d.get("lastResetDueTo", "") else None)(frr_last_notification(peer, cn.v4)), 15)
-        L.check("Unsupported Capability" in got.get("lastNotificationReason", ""),
-                f"FRR: lastNotificationReason {got.get('lastNotificationReason')!r}")
-        L.wait_for(f"FRR's log: NOTIFICATION received from {cn.v4} 2/7 with data ef0101",
-                   lambda: any(f"received from neighbor {cn.v4} 2/7" in l and "3 bytes ef 01 01" in l
-                               for l in peer_log(peer).splitlines()), 10)
+        got = wait_for("FRR shows the received NOTIFICATION: lastErrorCodeSubcode 0207, reset due to it",
+                       lambda: (lambda d: d if d.get("lastErrorCodeSubcode") == "0207" and "received" in
+                                d.get("lastResetDueTo", "") else None)(frr_last_notification(peer, cn.v4)), 15)
+        check("Unsupported Capability" in got.get("lastNotificationReason", ""),
+              f"FRR: lastNotificationReason {got.get('lastNotificationReason')!r}")
+        wait_for(f"FRR's log: NOTIFICATION received from {cn.v4} 2/7 with data ef0101",
+                 lambda: any(f"received from neighbor {cn.v4} 2/7" in x and "3 bytes ef 01 01" in x
+                             for x in peer_log(peer).splitlines()), 10)
     print(f"  {kind}: {got!r}")
     err = c.neighbor(pn.v4).get("last_error") or {}
     L.RESULTS[f"unsupported_capability_from_catsd_{kind}"] = err
-    L.check(err.get("code") == 2 and err.get("subcode") == 7 and "sent" in err.get("reason", ""),
-            f"catsctl: last_error {err.get('code')}/{err.get('subcode')} {err.get('reason')}")
-    L.check(not c.established(pn.v4), "session not established")
-    L.check(c.proc.alive() and peer.proc.alive(), "catsd and the peer keep running")
-
-
-def openbgpd_notifications_received(peer, addr):
-    import re
-    m = re.search(r"Notifications\s+(\d+)\s+(\d+)", peer.bgpctl("show", "neighbor", addr).stdout)
-    return int(m.group(2)) if m else 0
+    check(err.get("code") == 2 and err.get("subcode") == 7 and "sent" in err.get("reason", ""),
+          f"catsctl: last_error {err.get('code')}/{err.get('subcode')} {err.get('reason')}")
+    check(not c.established(pn.v4), "session not established")
+    check(c.proc.alive() and peer.proc.alive(), "catsd and the peer keep running")
 
 
 def unsupported_capability_from_catsd_openbgpd(lab):
@@ -325,29 +260,29 @@ def unsupported_capability_from_catsd_openbgpd(lab):
                            cats={"send": True, "require-capability": True}),
                # IPv6 session, catsd offers only IPv4 unicast; OpenBGPD offers IPv6 unicast: nothing in common
                L.catsd_nbr(pn.v6, L.PEER_AS, cn.v6, None, [{"name": "ipv4-unicast"}])]}}
-    c = L.Catsd(lab, cn, cfg).start()
-    peer = L.OpenBGPD(lab, pn).start(L.openbgpd_sessions_conf(pn, cn))
+    c = lab.catsd(cn, cfg).start()
+    peer = OpenBGPD(pn).start(L.openbgpd_sessions_conf(pn, cn))
     for addr, why in ((pn.v4, "peer lacks the CATS capability"), (pn.v6, "no address family in common")):
         line = f"[{addr}] sending NOTIFICATION 2/7 (OPEN Message Error, Unsupported Capability"
-        L.wait_for(f"catsd logs for {addr}: OPEN refused: {why}, {line}...",
-                   lambda: f"[{addr}] OPEN refused: {why}" in catsd_log(c) and line in catsd_log(c), 20)
-        L.wait_for(f"OpenBGPD logs: neighbor {cn.v4 if addr == pn.v4 else cn.v6}: received notification: error in "
-                   f"OPEN message, unsupported capability",
-                   lambda: f"neighbor {cn.v4 if addr == pn.v4 else cn.v6}: received notification: error in OPEN "
-                           f"message, unsupported capability" in open(peer.proc.log_path).read(), 10)
-        L.check(openbgpd_notifications_received(peer, cn.v4 if addr == pn.v4 else cn.v6) >= 1,
-                f"bgpctl show neighbor: Notifications received >= 1 on the {'IPv4' if addr == pn.v4 else 'IPv6'} "
-                "session")
+        wait_for(f"catsd logs for {addr}: OPEN refused: {why}, {line}...",
+                 lambda: f"[{addr}] OPEN refused: {why}" in c.log() and line in c.log(), 20)
+        wait_for(f"OpenBGPD logs: neighbor {cn.v4 if addr == pn.v4 else cn.v6}: received notification: error in "
+                 f"OPEN message, unsupported capability",
+                 lambda: f"neighbor {cn.v4 if addr == pn.v4 else cn.v6}: received notification: error in OPEN "
+                         f"message, unsupported capability" in peer.log(), 10)
+        check(peer.notifications_received(cn.v4 if addr == pn.v4 else cn.v6) >= 1,
+              f"bgpctl show neighbor: Notifications received >= 1 on the {'IPv4' if addr == pn.v4 else 'IPv6'} "
+              "session")
     err = c.neighbor(pn.v4).get("last_error") or {}
-    L.check(err.get("code") == 2 and err.get("subcode") == 7, f"catsctl {pn.v4}: last_error {err.get('reason')}")
-    L.check(not c.established(pn.v4), f"{pn.v4}: not established (OpenBGPD has no CATS capability to offer)")
+    check(err.get("code") == 2 and err.get("subcode") == 7, f"catsctl {pn.v4}: last_error {err.get('reason')}")
+    check(not c.established(pn.v4), f"{pn.v4}: not established (OpenBGPD has no CATS capability to offer)")
     # RFC 5492 §3 lets the peer retry without the capability: OpenBGPD drops its capabilities / MP and retries.
-    log = open(peer.proc.log_path).read()
+    log = peer.log()
     L.RESULTS["openbgpd_after_2_7"] = {"v4_disables_capabilities": "disabling capability announcements" in log,
                                       "v6_disables_multiprotocol": "disabling multiprotocol capability" in log,
                                       "v6_established_after_fallback": c.established(pn.v6)}
     print(f"  OpenBGPD after 2/7: {L.RESULTS['openbgpd_after_2_7']}")
-    L.check(c.proc.alive() and peer.proc.alive(), "catsd and OpenBGPD keep running")
+    check(c.proc.alive() and peer.proc.alive(), "catsd and OpenBGPD keep running")
 
 
 unsupported_capability_from_catsd_openbgpd.peers = ["openbgpd"]
@@ -382,68 +317,62 @@ def unsupported_capability_to_catsd(lab, kind):
     cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
            "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, None, [{"name": "ipv4-unicast"}],
                                                   passive=kind == "frr")]}}
-    c = L.Catsd(lab, cn, cfg).start()
-    peer = cls(lab, pn).start(TO_CATSD[kind](pn, cn))
+    c = lab.catsd(cn, cfg).start()
+    peer = cls(pn).start(TO_CATSD[kind](pn, cn))
     h4 = handles(cn)[0]
     line = f"[{pn.v4}] received NOTIFICATION 2/7 (OPEN Message Error, Unsupported Capability"
-    L.wait_for(f"catsd logs: {line}...", lambda: line in catsd_log(c), 20)
-    detail = [l for l in catsd_log(c).splitlines() if "received NOTIFICATION 2/7" in l]
+    wait_for(f"catsd logs: {line}...", lambda: line in c.log(), 20)
+    detail = [x for x in c.log().splitlines() if "received NOTIFICATION 2/7" in x]
     print("  catsd log: " + detail[0].strip()[:220])
     if kind == "bird":
-        got = L.wait_for("BIRD shows the 2/7 it sent: 'Last error: BGP Error: Required capability missing'",
-                         lambda: (lambda t: t if "last error:       bgp error: required capability missing" in t.lower()
-                                  else None)(bird_protocol(peer, h4)), 15)
+        got = wait_for("BIRD shows the 2/7 it sent: 'Last error: BGP Error: Required capability missing'",
+                       lambda: (lambda t: t if "last error:       bgp error: required capability missing" in t.lower()
+                                else None)(peer.state_lines(h4)), 15)
     else:
-        got = L.wait_for("FRR shows the NOTIFICATION it sent: lastErrorCodeSubcode 0207, reset due to sending it",
-                         lambda: (lambda d: d if d.get("lastErrorCodeSubcode") == "0207" and "send" in
-                                  d.get("lastResetDueTo", "") else None)(frr_last_notification(peer, cn.v4)), 15)
-        L.wait_for(f"FRR's log: NOTIFICATION sent to {cn.v4} 2/7",
-                   lambda: f"sent to neighbor {cn.v4} 2/7" in peer_log(peer), 10)
+        got = wait_for("FRR shows the NOTIFICATION it sent: lastErrorCodeSubcode 0207, reset due to sending it",
+                       lambda: (lambda d: d if d.get("lastErrorCodeSubcode") == "0207" and "send" in
+                                d.get("lastResetDueTo", "") else None)(frr_last_notification(peer, cn.v4)), 15)
+        wait_for(f"FRR's log: NOTIFICATION sent to {cn.v4} 2/7",
+                 lambda: f"sent to neighbor {cn.v4} 2/7" in peer_log(peer), 10)
     print(f"  {kind}: {got!r}")
-    err = L.wait_for("catsctl show neighbors: last_error 2/7 received",
-                     lambda: (lambda e: e if e.get("code") == 2 and e.get("subcode") == 7 else None)(
-                         c.neighbor(pn.v4).get("last_error") or {}), 10)
+    err = wait_for("catsctl show neighbors: last_error 2/7 received",
+                   lambda: (lambda e: e if e.get("code") == 2 and e.get("subcode") == 7 else None)(
+                       c.neighbor(pn.v4).get("last_error") or {}), 10)
     L.RESULTS[f"unsupported_capability_to_catsd_{kind}"] = err
-    L.check("received" in err.get("reason", ""), f"catsctl: last_error reason {err.get('reason')!r}")
-    L.check(not c.established(pn.v4), "session not established")
-    L.check(c.proc.alive() and peer.proc.alive(), "catsd and the peer keep running")
+    check("received" in err.get("reason", ""), f"catsctl: last_error reason {err.get('reason')!r}")
+    check(not c.established(pn.v4), "session not established")
+    check(c.proc.alive() and peer.proc.alive(), "catsd and the peer keep running")
 
 
 # ---------------------------------------------------------------- active_passive_<peer>
 
 def frr_v4(p, c, passive):
-    return (f"router bgp {L.PEER_AS}\n bgp router-id {p.v4}\n no bgp ebgp-requires-policy\n"
-            f" no bgp network import-check\n timers bgp 3 {L.PEER_HOLD}\n"
-            f" neighbor {c.v4} remote-as {L.CATSD_AS}\n neighbor {c.v4} timers connect 1\n"
+    return (frr.router(L.PEER_AS, p.v4, L.PEER_HOLD, networks=True)
+            + f" neighbor {c.v4} remote-as {L.CATSD_AS}\n neighbor {c.v4} timers connect 1\n"
             + (f" neighbor {c.v4} passive\n" if passive else "")
             + f" address-family ipv4 unicast\n  network {L.PEER4}\n exit-address-family\n")
 
 
 def bird_v4(p, c, passive):
     return (f"protocol static s4 {{ ipv4; route {L.PEER4} blackhole; }}\n"
-            f"protocol bgp catsd4 {{ local {p.v4} as {L.PEER_AS}; neighbor {c.v4} as {L.CATSD_AS};\n"
-            f"  hold time {L.PEER_HOLD}; keepalive time 3; connect delay time 1; connect retry time 1;\n"
-            f"  error wait time 1,2; passive {'on' if passive else 'off'};\n"
-            f"  ipv4 {{ import all; export all; }}; }}\n")
+            + bird.bgp("protocol bgp catsd4", f"{p.v4} as {L.PEER_AS}; neighbor {c.v4} as {L.CATSD_AS}",
+                       f"passive {'on' if passive else 'off'};", "ipv4 { import all; export all; };",
+                       hold=L.PEER_HOLD))
 
 
 def gobgp_v4(p, c, passive):
     extra = "  [neighbors.transport.config]\n    passive-mode = true\n" if passive else ""
-    return (f'[global.config]\n  as = {L.PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
-            f'  local-address-list = ["{p.v4}"]\n' + L.gobgp_nbr(c.v4, L.CATSD_AS, [("ipv4-unicast", "")], extra))
+    return gobgp.global_conf(L.PEER_AS, p.v4, [p.v4]) + gobgp.neighbor(c.v4, L.CATSD_AS, [("ipv4-unicast", "")], extra)
 
 
 def openbgpd_v4(p, c, passive):
-    return (f"AS {L.PEER_AS}\nrouter-id {p.v4}\nlisten on {p.v4}\nholdtime {L.PEER_HOLD}\nholdtime min 3\n"
-            f"network {L.PEER4}\nneighbor {c.v4} {{\n  remote-as {L.CATSD_AS}\n  local-address {p.v4}\n"
-            + ("  passive\n" if passive else "") + "}\nallow from any\nallow to any\n")
+    return (openbgpd.head(L.PEER_AS, p.v4, [p.v4], L.PEER_HOLD) + f"network {L.PEER4}\n"
+            + openbgpd.neighbor(c.v4, L.CATSD_AS, p.v4, *(["passive"] if passive else [])) + openbgpd.ALLOW)
 
 
 def exabgp_v4(p, c, passive):
-    api = "api { processes [ log ]; neighbor-changes; receive { parsed; update; notification; } }"
-    return (f"neighbor {c.v4} {{\n  router-id {p.v4}; local-address {p.v4}; local-as {L.PEER_AS}; "
-            f"peer-as {L.CATSD_AS}; hold-time {L.PEER_HOLD};\n  family {{ ipv4 unicast; }}\n  {api}\n"
-            f"  static {{ route {L.PEER4} next-hop self; }}\n}}\n")
+    return exabgp.neighbor(c.v4, p.v4, p.v4, L.PEER_AS, L.CATSD_AS, L.PEER_HOLD, "family { ipv4 unicast; }",
+                           exabgp.API, f"static {{ route {L.PEER4} next-hop self; }}")
 
 
 ACTIVE_PASSIVE = {"frr": frr_v4, "bird": bird_v4, "gobgp": gobgp_v4, "openbgpd": openbgpd_v4, "exabgp": exabgp_v4}
@@ -451,7 +380,7 @@ ACTIVE_PASSIVE = {"frr": frr_v4, "bird": bird_v4, "gobgp": gobgp_v4, "openbgpd":
 
 def tcp_179(ns):
     """Established TCP connections on port 179 in a namespace: [(local, peer)] as 'addr:port' strings."""
-    out = L.run(["ip", "netns", "exec", ns, "ss", "-Htn", "state", "established"]).stdout
+    out = run(["ss", "-Htn", "state", "established"], ns=ns).stdout
     conns = []
     for line in out.splitlines():
         f = line.split()
@@ -463,9 +392,9 @@ def tcp_179(ns):
 def syns(lab, a, b):
     """Sources of the SYNs (without ACK) between hosts a and b in the LAN pcap."""
     time.sleep(0.3)
-    out = L.run(["tcpdump", "-nn", "-r", lab.pcap, f"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and host {a} "
-                 f"and host {b}"], check_rc=False).stdout
-    return [l.split()[2].rsplit(".", 1)[0] for l in out.splitlines() if " > " in l]
+    out = run(["tcpdump", "-nn", "-r", lab.pcap, f"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and host {a} "
+               f"and host {b}"], check_rc=False).stdout
+    return [line.split()[2].rsplit(".", 1)[0] for line in out.splitlines() if " > " in line]
 
 
 def active_passive(lab, kind):
@@ -480,39 +409,35 @@ def active_passive(lab, kind):
         cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
                "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, None, [{"name": "ipv4-unicast"}],
                                                       passive=catsd_passive)]}}
-        c = L.Catsd(lab, cn, cfg).start()
-        peer = cls(lab, pn)
+        c = lab.catsd(cn, cfg).start()
+        peer = cls(pn)
         conf = ACTIVE_PASSIVE[kind](pn, cn, not catsd_passive)
         peer.start(conf)
         if kind == "gobgp":
-            peer.gobgp("global", "rib", "add", "-a", "ipv4", L.PEER4)
+            peer.add_routes(L.PEER4)
         running.append((label, cn, pn, c, peer, catsd_passive))
     for label, cn, pn, c, peer, catsd_passive in running:
         handle = "catsd4" if kind == "bird" else cn.v4
-        L.wait_for(f"{label}: catsd <-> {kind} established on both sides",
-                   lambda: c.established(pn.v4) and peer.established(handle), 30)
-        L.wait_for(f"{label}: catsd has {L.PEER4} from {kind}", lambda: c.has_prefix(L.PEER4, pn.v4), 15)
+        wait_for(f"{label}: catsd <-> {kind} established on both sides",
+                 lambda: c.established(pn.v4) and peer.established(handle), 30)
+        wait_for(f"{label}: catsd has {L.PEER4} from {kind}", lambda: c.has_prefix(L.PEER4, pn.v4), 15)
         conns = tcp_179(cn.ns)
         opener, listener = (pn.v4, cn.v4) if catsd_passive else (cn.v4, pn.v4)
-        L.check(len(conns) == 1 and conns[0][0 if catsd_passive else 1] == f"{listener}:179",
-                f"{label}: ss in catsd's namespace: one BGP connection {conns}, opened by {opener} "
-                f"({'catsd' if opener == cn.v4 else kind})")
+        check(len(conns) == 1 and conns[0][0 if catsd_passive else 1] == f"{listener}:179",
+              f"{label}: ss in catsd's namespace: one BGP connection {conns}, opened by {opener} "
+              f"({'catsd' if opener == cn.v4 else kind})")
         src = set(syns(lab, cn.v4, pn.v4))
-        L.check(src == {opener}, f"{label}: every SYN in the pcap came from {opener}: {sorted(src)}")
+        check(src == {opener}, f"{label}: every SYN in the pcap came from {opener}: {sorted(src)}")
         L.RESULTS[f"active_passive_{kind}_{'catsd_passive' if catsd_passive else 'peer_passive'}"] = \
             {"opened_by": "catsd" if opener == cn.v4 else kind, "syns": len(syns(lab, cn.v4, pn.v4))}
     for label, cn, pn, c, peer, _ in running:
-        L.check(c.established(pn.v4), f"{label}: still established at the end")
+        check(c.established(pn.v4), f"{label}: still established at the end")
 
 
 # ---------------------------------------------------------------- cats_via_v6_<rr>
 
 def frr_rr6_conf(rr, edges, ing):
-    s = (f"router bgp {L.IBGP_AS}\n bgp router-id {rr.v4}\n bgp cluster-id {rr.v4}\n no bgp ebgp-requires-policy\n"
-         " timers bgp 3 9\n")
-    for n in edges + [ing]:
-        s += (f" neighbor {n.v6} remote-as {L.IBGP_AS}\n neighbor {n.v6} timers connect 1\n"
-              f" neighbor {n.v6} advertisement-interval 0\n")
+    s = frr.router(L.IBGP_AS, rr.v4, cluster_id=rr.v4) + "".join(frr.neighbor(n.v6, L.IBGP_AS) for n in edges + [ing])
     s += " address-family ipv4 unicast\n" + "".join(f"  no neighbor {n.v6} activate\n" for n in edges + [ing])
     s += " exit-address-family\n address-family ipv6 unicast\n"
     for n in edges + [ing]:
@@ -520,95 +445,28 @@ def frr_rr6_conf(rr, edges, ing):
     return s + f"  neighbor {ing.v6} addpath-tx-all-paths\n exit-address-family\n"
 
 
-def bird_rr6_conf(rr, edges, ing):
-    s = f"""template bgp peers {{
-  local {rr.v6} as {L.IBGP_AS};
-  hold time 9; keepalive time 3;
-  connect delay time 1; connect retry time 1; error wait time 1,2;
-  rr client; rr cluster id {rr.v4}; direct;
-}}
-"""
-    for n in edges:
-        s += f"protocol bgp e{n.host} from peers {{ neighbor {n.v6} as {L.IBGP_AS}; ipv6 {{ import all; export all; }}; }}\n"
-    s += (f"protocol bgp ing{ing.host} from peers {{ neighbor {ing.v6} as {L.IBGP_AS}; "
-          f"ipv6 {{ import all; export all; add paths tx; }}; }}\n")
-    return s
-
-
-def gobgp_rr6_conf(rr, edges, ing):
-    rrc = (f'  [neighbors.route-reflector.config]\n    route-reflector-client = true\n'
-           f'    route-reflector-cluster-id = "{rr.v4}"\n')
-    s = (f'[global.config]\n  as = {L.IBGP_AS}\n  router-id = "{rr.v4}"\n  port = 179\n'
-         f'  local-address-list = ["{rr.v6}"]\n')
-    for n in edges:
-        s += L.gobgp_nbr(n.v6, L.IBGP_AS, [("ipv6-unicast", "")], rrc)
-    s += L.gobgp_nbr(ing.v6, L.IBGP_AS, [("ipv6-unicast", "    [neighbors.afi-safis.add-paths.config]\n"
-                                                           "      send-max = 8\n")], rrc)
-    return s
-
-
-RRS6 = {"frr": (lambda: L.FRR, frr_rr6_conf, lambda n: n.v6), "bird": (lambda: L.Bird, bird_rr6_conf, lambda n: f"e{n.host}"),
-        "gobgp": (lambda: L.GoBGP, gobgp_rr6_conf, lambda n: n.v6)}
+# kind -> (class, config, the RR's handle for an edge); BIRD's and GoBGP's configs are lab.py's, over IPv6
+RRS6 = {"frr": (FRR, frr_rr6_conf, lambda n: n.v6),
+        "bird": (Bird, lambda rr, edges, ing: L.bird_rr_conf(rr, edges, ing, "v6"), lambda n: f"e{n.host}"),
+        "gobgp": (GoBGP, lambda rr, edges, ing: L.gobgp_rr_conf(rr, edges, ing, "v6"), lambda n: n.v6)}
 
 
 def cats_via_v6(lab, kind):
     """3 catsd edges -IPv6 iBGP-> the peer as RR (ADD-PATH send) -> catsd ingress: the IPv6 service's CATS."""
-    rn = lab.node(kind, 2)
-    en = [lab.node(f"edge{h}", h) for h, _ in L.EDGES]
-    ing_n = lab.node("ingress", L.INGRESS)
-    cls, conf, handle = RRS6[kind]
-    rr = cls()(lab, rn).start(conf(rn, en, ing_n))
-    fam6 = [{"name": "ipv6-unicast"}]
-    edges = []
-    for n, (h, l2) in zip(en, L.EDGES):
-        cfg = {"global": L.catsd_global(L.IBGP_AS, n, "edge"),
-               "neighbors": {"neighbor": [L.catsd_nbr(rn.v6, L.IBGP_AS, n.v6, families=fam6)]},
-               "services": {"service": [L.service(l2, h)]}}
-        edges.append(L.Catsd(lab, n, cfg).start())
-    icfg = {"global": L.catsd_global(L.IBGP_AS, ing_n, "ingress"),
-            "neighbors": {"neighbor": [L.catsd_nbr(rn.v6, L.IBGP_AS, ing_n.v6,
-                                                   families=[{"name": "ipv6-unicast", "add-path": "receive"}])]}}
-    ing = L.Catsd(lab, ing_n, icfg).start()
-    for n, e in zip(en, edges):
-        L.wait_for(f"edge{n.host} <-> {kind} established over IPv6",
-                   lambda: e.established(rn.v6) and rr.established(handle(n)), 30)
-    L.wait_for(f"ingress <-> {kind} established over IPv6", lambda: ing.established(rn.v6), 30)
-    fams = {f["name"]: f for f in ing.neighbor(rn.v6).get("families", [])}
-    L.check(fams.get("ipv6-unicast", {}).get("add_path_receive"),
-            f"ingress: ADD-PATH receive negotiated for ipv6-unicast with {kind}")
-    cands = L.wait_for(f"ingress: three candidates for {L.SVC6} via {kind}",
-                       lambda: (lambda c: c if len(c) == 3 else None)(ing.candidates(L.SVC6)), 30)
-    by_nh = {c["next_hop"]: c for c in cands}
-    L.check(set(by_nh) == {n.v6 for n in en}, f"candidates' next hops are the three edges: {sorted(by_nh)}")
-    for n, (h, l2) in zip(en, L.EDGES):
-        L.check(by_nh[n.v6].get("l2") == l2, f"edge{h}: L2 {l2} at the ingress")
-    at_ing, raws, partial = ing.paths(L.SVC6), set(), set()
-    for n, e in zip(en, edges):
-        local = [p for p in e.paths(L.SVC6) if p.get("peer") == "local"]
-        L.check(len(local) == 1 and local[0].get("cats", {}).get("raw_hex"), f"edge{n.host} originates {L.SVC6} with CATS")
-        raw = local[0]["cats"]["raw_hex"]
-        raws.add(raw)
-        mine = [p for p in at_ing if p.get("next_hop") == n.v6]
-        L.check(len(mine) == 1 and mine[0].get("cats", {}).get("raw_hex") == raw,
-                f"edge{n.host}: IPv6 CATS bytes at the ingress equal the edge's ({len(raw) // 2} bytes)")
-        partial.add(bool(mine[0].get("partial_cats")))
-    L.check(len(raws) == 3, "the three edges' CATS values differ from each other")
-    L.check(not ing.candidates(L.SVC4), f"nothing for {L.SVC4} (IPv6-only sessions)")
-    L.RESULTS[f"partial_cats_v6_{kind}"] = sorted(partial)
-    print(f"  partial_cats via {kind} (IPv6): {sorted(partial)}")
+    ing, _, partial = L.via_reflector(lab, kind, *RRS6[kind], v6=True)
+    check(not ing.candidates(L.SVC4), f"nothing for {L.SVC4} (IPv6-only sessions)")
+    L.RESULTS[f"partial_cats_v6_{kind}"] = partial
+    print(f"  partial_cats via {kind} (IPv6): {partial}")
 
 
 # ---------------------------------------------------------------- route_refresh_<peer>
 
 def refresh_frames(lab, src):
     """Number of ROUTE-REFRESH messages (BGP type 5) src sent, from the LAN pcap (tshark); None without it."""
-    if not L.shutil.which("tshark"):
+    if not shutil.which("tshark"):
         return None
-    time.sleep(0.3)
-    r = L.run(["tshark", "-n", "-r", lab.pcap, "-Y", f"ip.src == {src} && bgp.type == 5", "-T", "fields",
-               "-e", "frame.number"], timeout=60, check_rc=False,
-              env=dict(os.environ, WIRESHARK_CONFIG_DIR=os.path.join(lab.dir, "ws")))
-    return len([l for l in r.stdout.splitlines() if l.strip()])
+    r = lab.tshark("-Y", f"ip.src == {src} && bgp.type == 5", "-T", "fields", "-e", "frame.number")
+    return len([line for line in r.stdout.splitlines() if line.strip()])
 
 
 # The peer's command that sends a ROUTE-REFRESH to catsd. GoBGP has none: `gobgp neighbor X softresetin`
@@ -627,12 +485,12 @@ def route_refresh(lab, kind):
     """catsctl clear --soft-in -> the peer re-sends; the peer's refresh command -> catsd re-sends its Adj-RIB-Out."""
     c, peer, cn, pn = L.sessions(lab, kind)
     n = c.neighbor(pn.v4)
-    L.check(n.get("route_refresh"), f"catsd: route refresh negotiated with {kind}")
+    check(n.get("route_refresh"), f"catsd: route refresh negotiated with {kind}")
     L.RESULTS[f"enhanced_route_refresh_{kind}"] = n.get("enhanced_route_refresh")
     sent0, upd_in = refresh_frames(lab, cn.v4), int(n["updates_in"])
     c.ctl("clear", "neighbor", pn.v4, "--soft-in")
     if sent0 is not None:
-        L.wait_for("pcap: catsd sent a ROUTE-REFRESH", lambda: refresh_frames(lab, cn.v4) > sent0, 10)
+        wait_for("pcap: catsd sent a ROUTE-REFRESH", lambda: refresh_frames(lab, cn.v4) > sent0, 10)
     if kind in IGNORES_REFRESH:   # a peer bug: reported, not asserted
         deadline = time.monotonic() + 4
         while time.monotonic() < deadline and int(c.neighbor(pn.v4)["updates_in"]) <= upd_in:
@@ -641,21 +499,21 @@ def route_refresh(lab, kind):
         L.RESULTS[f"{kind}_answers_route_refresh"] = answered
         print(f"  {kind} answered catsd's ROUTE-REFRESH: {answered} ({IGNORES_REFRESH[kind]})")
     else:
-        L.wait_for(f"{kind} answered: re-sent its routes (catsd updates_in grew)",
-                   lambda: int(c.neighbor(pn.v4)["updates_in"]) > upd_in, 10)
+        wait_for(f"{kind} answered: re-sent its routes (catsd updates_in grew)",
+                 lambda: int(c.neighbor(pn.v4)["updates_in"]) > upd_in, 10)
     cmd = REFRESH_CMD[kind]
     if cmd:
         got0, upd_out = refresh_frames(lab, pn.v4), int(c.neighbor(pn.v4)["updates_out"])
         cmd(peer, cn)
         if got0 is not None:
-            L.wait_for(f"pcap: {kind} sent a ROUTE-REFRESH", lambda: refresh_frames(lab, pn.v4) > got0, 10)
-        L.wait_for("catsd re-sent its Adj-RIB-Out (updates_out grew)",
-                   lambda: int(c.neighbor(pn.v4)["updates_out"]) > upd_out, 10)
+            wait_for(f"pcap: {kind} sent a ROUTE-REFRESH", lambda: refresh_frames(lab, pn.v4) > got0, 10)
+        wait_for("catsd re-sent its Adj-RIB-Out (updates_out grew)",
+                 lambda: int(c.neighbor(pn.v4)["updates_out"]) > upd_out, 10)
     else:
         print(f"  ({kind} has no command that sends a ROUTE-REFRESH: catsd -> {kind} direction only)")
     L.RESULTS[f"route_refresh_{kind}_directions"] = "both" if cmd else "catsd->peer only"
-    L.check(c.established(pn.v4) and peer.established(L.PEERS[kind][2](cn)[0]), "session stayed up")
-    L.check(peer.has_prefix(L.SVC4) and c.has_prefix(L.PEER4, pn.v4), "routes still present on both sides")
+    check(c.established(pn.v4) and peer.established(L.PEERS[kind][2](cn)[0]), "session stayed up")
+    check(peer.has_prefix(L.SVC4) and c.has_prefix(L.PEER4, pn.v4), "routes still present on both sides")
 
 
 # ---------------------------------------------------------------- graceful_restart_<peer>
@@ -668,98 +526,64 @@ def bird_gr_conf(p, c):
 def gobgp_gr_conf(p, c):
     gr = (f"  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-time = {L.GR_RESTART}\n")
     fgr = "    [neighbors.afi-safis.mp-graceful-restart.config]\n      enabled = true\n"
-    return (f'[global.config]\n  as = {L.PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
-            f'  local-address-list = ["{p.v4}", "{p.v6}"]\n'
-            + L.gobgp_nbr(c.v4, L.CATSD_AS, [("ipv4-unicast", fgr)], gr)
-            + L.gobgp_nbr(c.v6, L.CATSD_AS, [("ipv6-unicast", fgr)], gr))
+    return (gobgp.global_conf(L.PEER_AS, p.v4, [p.v4, p.v6])
+            + gobgp.neighbor(c.v4, L.CATSD_AS, [("ipv4-unicast", fgr)], gr)
+            + gobgp.neighbor(c.v6, L.CATSD_AS, [("ipv6-unicast", fgr)], gr))
 
 
 GR_PEERS = {"bird": bird_gr_conf, "gobgp": gobgp_gr_conf}
 
 
+def restart_peer(peer, pn, cn):
+    """The same peer object started again on its old directory (its SIGKILLed run left its control socket)."""
+    peer.remove_stale("gobgp.sock", "bird.ctl")
+    peer.start(GR_PEERS[peer.kind](pn, cn))
+    if peer.kind == "gobgp":
+        peer.add_routes(L.PEER4, L.PEER6)
+    return peer
+
+
 def graceful_restart_peer(lab, kind):
     """The peer (GR on) is killed with SIGKILL: catsd keeps its paths stale; restarted: fresh; left down: swept."""
-    conf = GR_PEERS[kind]
-    base = L.PEERS[kind]
-    L.PEERS[kind] = (base[0], conf, base[2])
-    try:
-        c, peer, cn, pn = L.sessions(lab, kind, nbr_extra={"graceful-restart": {"enabled": True, "restart-time": 30}})
-    finally:
-        L.PEERS[kind] = base
-    check_gr = c.neighbor(pn.v4).get("graceful_restart")
-    L.check(check_gr, f"catsd: graceful restart negotiated with {kind}")
-    h4 = base[2](cn)[0]
-
-    def path():
-        ps = [p for p in c.paths(L.PEER4) if p.get("peer") == pn.v4]
-        return ps[0] if ps else None
-    L.check(path() and not path().get("stale"), f"{L.PEER4} from {kind} present, not stale")
-    peer.proc.kill9()
-    L.wait_for(f"catsd: session down, {L.PEER4} kept and marked stale",
-               lambda: not c.established(pn.v4) and path() and path().get("stale"), 15)
-    for leftover in ("gobgp.sock", "bird.ctl"):
-        if os.path.exists(os.path.join(peer.d, leftover)):
-            os.unlink(os.path.join(peer.d, leftover))
-    peer.start(conf(pn, cn))
-    if kind == "gobgp":
-        peer.gobgp("global", "rib", "add", "-a", "ipv4", L.PEER4)
-        peer.gobgp("global", "rib", "add", "-a", "ipv6", L.PEER6)
-    L.wait_for(f"{kind} back: session re-established", lambda: c.established(pn.v4) and peer.established(h4), 20)
-    L.wait_for(f"{L.PEER4} refreshed: no longer stale", lambda: path() and not path().get("stale"), 15)
-    L.wait_for(f"{kind} has catsd's {L.SVC4} again", lambda: peer.has_prefix(L.SVC4), 15)
-    t0 = time.monotonic()
-    peer.proc.kill9()
-    L.wait_for(f"second crash: {L.PEER4} stale", lambda: path() and path().get("stale"), 15)
-    L.wait_for(f"{kind} stays down: stale {L.PEER4} swept after the restart time ({L.GR_RESTART} s)",
-               lambda: path() is None, L.GR_RESTART + 15)
-    took = time.monotonic() - t0
-    L.check(took >= L.GR_RESTART - 1, f"swept after {took:.1f}s, not before the restart time")
-    L.check(not c.has_prefix(L.PEER6, pn.v6), f"{L.PEER6} (IPv6 session) swept too")
-    L.RESULTS[f"gr_{kind}_swept_after_s"] = round(took, 1)
+    c, peer, cn, pn, path = L.graceful_restart(lab, kind, GR_PEERS[kind], restart_peer)
+    wait_for(f"{kind} has catsd's {L.SVC4} again", lambda: peer.has_prefix(L.SVC4), 15)
+    L.RESULTS[f"gr_{kind}_swept_after_s"] = round(L.sweep(c, peer, pn, kind, path), 1)
 
 
 # ---------------------------------------------------------------- register
 
-def _make(fn, kind, doc, peers=None):
-    def scenario(lab):
-        fn(lab, kind)
-    scenario.__doc__ = doc
-    scenario.peers = peers or [kind]
-    return scenario
-
-
 def register(lab):
     global L
     L = lab
-    lab.SCENARIOS["cats_seen_by_frr_bmp"] = cats_seen_by_frr_bmp
-    lab.SCENARIOS["cats_seen_by_openbgpd"] = cats_seen_by_openbgpd
-    lab.SCENARIOS["cats_seen_by_exabgp"] = cats_seen_by_exabgp
-    lab.SCENARIOS["cats_type255_via_openbgpd"] = cats_type255_via_openbgpd
+    L.SCENARIOS["cats_seen_by_frr_bmp"] = cats_seen_by_frr_bmp
+    L.SCENARIOS["cats_seen_by_openbgpd"] = cats_seen_by_openbgpd
+    L.SCENARIOS["cats_seen_by_exabgp"] = cats_seen_by_exabgp
+    L.SCENARIOS["cats_type255_via_openbgpd"] = cats_type255_via_openbgpd
     for k in ("bird", "frr"):
-        lab.SCENARIOS[f"unsupported_capability_from_catsd_{k}"] = _make(
+        L.SCENARIOS[f"unsupported_capability_from_catsd_{k}"] = L.scenario(
             unsupported_capability_from_catsd, k,
             f"catsd requires the CATS capability, {k} lacks it: catsd sends 2/7, {k} shows it, both keep running")
-    lab.SCENARIOS["unsupported_capability_from_catsd_openbgpd"] = unsupported_capability_from_catsd_openbgpd
-    lab.SCENARIOS["unsupported_capability_to_catsd_bird"] = _make(
+    L.SCENARIOS["unsupported_capability_from_catsd_openbgpd"] = unsupported_capability_from_catsd_openbgpd
+    L.SCENARIOS["unsupported_capability_to_catsd_bird"] = L.scenario(
         unsupported_capability_to_catsd, "bird",
         "BIRD: an IPv6 channel `mandatory` on the IPv4 session, catsd offers IPv4 only: BIRD sends 2/7, catsd shows it")
-    lab.SCENARIOS["unsupported_capability_to_catsd_frr"] = _make(
+    L.SCENARIOS["unsupported_capability_to_catsd_frr"] = L.scenario(
         unsupported_capability_to_catsd, "frr",
         "FRR strict-capability-match, families differ: FRR sends 2/7, catsd logs and shows it")
     for k in ACTIVE_PASSIVE:
-        lab.SCENARIOS[f"active_passive_{k}"] = _make(
+        L.SCENARIOS[f"active_passive_{k}"] = L.scenario(
             active_passive, k,
             f"catsd passive ({k} connects)" + ("" if k == "exabgp" else f" and {k} passive (catsd connects)")
             + ": which side opened the TCP connection (ss, pcap SYNs)")
     for k in GR_PEERS:
-        lab.SCENARIOS[f"graceful_restart_{k}"] = _make(
+        L.SCENARIOS[f"graceful_restart_{k}"] = L.scenario(
             graceful_restart_peer, k, f"{k} (GR on) killed: catsd keeps its paths stale, refreshes them when {k} is "
                                       f"back, sweeps them after the restart time when not")
     for k in REFRESH_CMD:
-        lab.SCENARIOS[f"route_refresh_{k}"] = _make(
+        L.SCENARIOS[f"route_refresh_{k}"] = L.scenario(
             route_refresh, k, f"route refresh with {k}: catsctl clear --soft-in -> {k} re-sends"
             + (f"; {k} requests a refresh -> catsd re-sends" if REFRESH_CMD[k] else " (GoBGP cannot request one)"))
     for k in RRS6:
-        lab.SCENARIOS[f"cats_via_v6_{k}"] = _make(
+        L.SCENARIOS[f"cats_via_v6_{k}"] = L.scenario(
             cats_via_v6, k, f"3 catsd edges -> {k} iBGP RR over IPv6 (ADD-PATH) -> catsd ingress: "
-                            f"3 candidates for {lab.SVC6}, CATS bytes equal")
+                            f"3 candidates for {L.SVC6}, CATS bytes equal")

@@ -11,11 +11,15 @@ robust_withdraw_all_bird     BIRD feeds 1,000,000 prefixes, then withdraws them 
 Sizes can be scaled by environment variables (for slow, e.g. sanitizer, builds): CATS_LAB_WITHDRAW_N
 (default 1000000), CATS_LAB_KILL_SCALE (a factor on the kill table sizes, default 1).
 """
-import json
 import os
 import re
 import subprocess
 import time
+
+from labkit import bird, frr, gobgp, exabgp, openbgpd
+from labkit.bird import Bird
+from labkit.check import Failure, check, wait_for
+from labkit.proc import status_kb
 
 L = None   # lab.py's module, set by register()
 
@@ -39,28 +43,23 @@ def catsd_one(lab, pn, cn, passive=False):
     cfg = {"global": L.catsd_global(L.CATSD_AS, cn, "edge"),
            "neighbors": {"neighbor": [L.catsd_nbr(pn.v4, L.PEER_AS, cn.v4, L.CATSD_HOLD,
                                                   [{"name": "ipv4-unicast"}], **extra)]}}
-    return L.Catsd(lab, cn, cfg).start()
+    return lab.catsd(cn, cfg).start()
 
 
 def received(c, addr):
     """catsd's prefixes_received from the neighbor (ipv4-unicast); 0 when the session has no families."""
-    n = c.neighbor(addr)
-    return sum(int(f.get("prefixes_received", 0)) for f in n.get("families", []) if f.get("name") == "ipv4-unicast")
+    return c.prefixes_received(addr, "ipv4-unicast")
 
 
 def rib_paths_from(c, addr):
     """Every path in catsd's IPv4 RIB learned from addr (a full `show rib --family ipv4` dump)."""
-    r = L.run(["ip", "netns", "exec", c.node.ns, L.ARGS.catsctl, "--server", c.api, "--timeout", "20",
-               "show", "rib", "--family", "ipv4", "--json"], timeout=25)
-    j = json.loads(r.stdout) if r.stdout.strip() else {}
+    j = c.json("--timeout", "20", "show", "rib", "--family", "ipv4", timeout=25)
     return [(e.get("prefix"), p) for e in j.get("entries", []) for p in e.get("paths", []) if p.get("peer") == addr]
 
 
 def rss(pid):
     """(VmRSS, VmHWM) of pid in kB."""
-    with open(f"/proc/{pid}/status") as f:
-        s = f.read()
-    return tuple(int(re.search(rf"^{k}:\s+(\d+) kB", s, re.M).group(1)) for k in ("VmRSS", "VmHWM"))
+    return status_kb([pid], "VmRSS"), status_kb([pid], "VmHWM")
 
 
 _ASAN = {}
@@ -87,8 +86,8 @@ def finish(c):
     rc = c.proc.popen.returncode
     with open(c.log_path, errors="replace") as f:
         bad = [line.strip() for line in f if any(m in line for m in SANITIZER)]
-    L.check(rc == 0 and not bad, f"catsd exits 0 on SIGTERM (rc {rc}), no sanitizer report in its log"
-            + (f": {bad[:3]}" if bad else ""))
+    check(rc == 0 and not bad, f"catsd exits 0 on SIGTERM (rc {rc}), no sanitizer report in its log"
+          + (f": {bad[:3]}" if bad else ""))
 
 
 # ---------------------------------------------------------------- peers with a large table (IPv4 session only)
@@ -97,31 +96,15 @@ def frr_big(p, c, n, f=None):
     """FRR with n `network` lines, or (f given) passing on what the feeder f sends."""
     nets = "" if f else "".join(f"  network {pfx(i)}\n" for i in range(n))
     feed = f" neighbor {f.v4} remote-as {FEED_AS}\n neighbor {f.v4} timers connect 1\n" if f else ""
-    return f"""router bgp {L.PEER_AS}
- bgp router-id {p.v4}
- no bgp ebgp-requires-policy
- no bgp network import-check
- timers bgp 3 {L.PEER_HOLD}
- neighbor {c.v4} remote-as {L.CATSD_AS}
- neighbor {c.v4} timers connect 1
- neighbor {c.v4} advertisement-interval 0
-{feed} address-family ipv4 unicast
-{nets} exit-address-family
-"""
+    return (frr.router(L.PEER_AS, p.v4, L.PEER_HOLD, networks=True) + frr.neighbor(c.v4, L.CATSD_AS) + feed
+            + f" address-family ipv4 unicast\n{nets} exit-address-family\n")
 
 
 def bird_big(p, c, n, disabled=False):
     routes = "".join(f"  route {pfx(i)} blackhole;\n" for i in range(n))
-    return f"""protocol static big {{
-  ipv4;{" disabled;" if disabled else ""}
-{routes}}}
-protocol bgp catsd4 {{
-  local {p.v4} as {L.PEER_AS}; neighbor {c.v4} as {L.CATSD_AS};
-  hold time {L.PEER_HOLD}; keepalive time 3;
-  connect delay time 1; connect retry time 1; error wait time 1,2;
-  ipv4 {{ import none; export all; }};
-}}
-"""
+    return (f"protocol static big {{\n  ipv4;{' disabled;' if disabled else ''}\n{routes}}}\n"
+            + bird.bgp("protocol bgp catsd4", f"{p.v4} as {L.PEER_AS}; neighbor {c.v4} as {L.CATSD_AS}",
+                       "ipv4 { import none; export all; };", hold=L.PEER_HOLD))
 
 
 FEED_AS = 65003
@@ -134,41 +117,19 @@ def feeder_conf(f, p, n):
 
 
 def gobgp_big(p, c, n, f):
-    return (f'[global.config]\n  as = {L.PEER_AS}\n  router-id = "{p.v4}"\n  port = 179\n'
-            f'  local-address-list = ["{p.v4}"]\n' + L.gobgp_nbr(c.v4, L.CATSD_AS, [("ipv4-unicast", "")])
-            + L.gobgp_nbr(f.v4, FEED_AS, [("ipv4-unicast", "")]))
+    return (gobgp.global_conf(L.PEER_AS, p.v4, [p.v4]) + gobgp.neighbor(c.v4, L.CATSD_AS, [("ipv4-unicast", "")])
+            + gobgp.neighbor(f.v4, FEED_AS, [("ipv4-unicast", "")]))
 
 
 def openbgpd_big(p, c, n, f):
-    return f"""AS {L.PEER_AS}
-router-id {p.v4}
-listen on {p.v4}
-holdtime {L.PEER_HOLD}
-holdtime min 3
-neighbor {c.v4} {{
-  remote-as {L.CATSD_AS}
-  local-address {p.v4}
-}}
-neighbor {f.v4} {{
-  remote-as {FEED_AS}
-  local-address {p.v4}
-}}
-allow from any
-allow to any
-"""
+    return (openbgpd.head(L.PEER_AS, p.v4, [p.v4], L.PEER_HOLD) + openbgpd.neighbor(c.v4, L.CATSD_AS, p.v4)
+            + openbgpd.neighbor(f.v4, FEED_AS, p.v4) + openbgpd.ALLOW)
 
 
 def exabgp_big(p, c, n):
     routes = "".join(f"    route {pfx(i)} next-hop self;\n" for i in range(n))
-    return f"""neighbor {c.v4} {{
-  router-id {p.v4}; local-address {p.v4}; local-as {L.PEER_AS}; peer-as {L.CATSD_AS}; hold-time {L.PEER_HOLD};
-  group-updates false;
-  family {{ ipv4 unicast; }}
-  api {{ processes [ log ]; neighbor-changes; }}
-  static {{
-{routes}  }}
-}}
-"""
+    return exabgp.neighbor(c.v4, p.v4, p.v4, L.PEER_AS, L.CATSD_AS, L.PEER_HOLD, "group-updates false;",
+                           "family { ipv4 unicast; }", exabgp.api(), f"static {{\n{routes}  }}")
 
 
 # How each peer gets its large table for robust_kill_*. BIRD: a static protocol; ExaBGP: static routes, one per
@@ -194,20 +155,17 @@ class Big:
         self.lab, self.kind, self.pn, self.cn, self.n = lab, kind, pn, cn, n
         conf, fed_default = BIG[kind]
         fed = fed_default if fed is None else fed
-        self.peer = L.PEERS[kind][0](lab, pn)
+        self.peer = L.PEERS[kind][0](pn)
         self.feeder = None
         if fed:
             fn = lab.node("feeder", 3)
-            self.feeder = L.Bird(lab, fn).start(feeder_conf(fn, pn, n))
+            self.feeder = Bird(fn).start(feeder_conf(fn, pn, n))
             self.conf = conf(pn, cn, n, fn)
         else:
             self.conf = conf(pn, cn, n)
 
     def start(self):
-        for f in ("gobgp.sock", "bgpd.sock"):        # a SIGKILLed daemon leaves its control socket behind
-            path = os.path.join(self.peer.d, f)
-            if os.path.exists(path):
-                os.unlink(path)
+        self.peer.remove_stale("gobgp.sock", "bgpd.sock")
         self.peer.start(self.conf)
         return self
 
@@ -218,7 +176,7 @@ class Big:
 # ---------------------------------------------------------------- robust_kill_<peer>
 
 def wait_count(c, addr, n, timeout):
-    return L.wait_for(f"catsd: {n} prefixes received from {addr}", lambda: received(c, addr) == n, timeout, 0.5)
+    return wait_for(f"catsd: {n} prefixes received from {addr}", lambda: received(c, addr) == n, timeout, 0.5)
 
 
 def kill(lab, kind):
@@ -231,44 +189,44 @@ def kill(lab, kind):
     samples, deadline = [], t0 + 60 * slow()
     while True:
         if time.monotonic() > deadline:
-            raise L.Failure(f"no prefix from {kind} within {60 * slow()} s: {samples[-5:]}")
+            raise Failure(f"no prefix from {kind} within {60 * slow()} s: {samples[-5:]}")
         try:
             cnt = received(c, pn.v4)
-        except (L.Failure, subprocess.SubprocessError, ValueError) as e:   # catsctl's 5 s deadline under load
+        except (Failure, subprocess.SubprocessError, ValueError) as e:   # catsctl's 5 s deadline under load
             samples.append((round(time.monotonic() - t0, 3), str(e)[:80]))
             continue
         samples.append((round(time.monotonic() - t0, 3), cnt))
         if cnt >= n:
-            raise L.Failure(f"the whole table ({cnt}/{n}) reached catsd before the kill: not mid-stream; samples "
+            raise Failure(f"the whole table ({cnt}/{n}) reached catsd before the kill: not mid-stream; samples "
                             f"{[s for s in samples if s[1]][:8]}")
         if cnt > 0:
             break
         time.sleep(0.01)
     big.peer.proc.kill9()
     t_kill = time.monotonic()
-    L.check(0 < cnt < n, f"{kind} killed (SIGKILL, process group) mid-stream: catsd had {cnt} of {n} prefixes "
-            f"({100 * cnt / n:.1f} %), {t_kill - t0:.2f}s after start")
+    check(0 < cnt < n, f"{kind} killed (SIGKILL, process group) mid-stream: catsd had {cnt} of {n} prefixes "
+          f"({100 * cnt / n:.1f} %), {t_kill - t0:.2f}s after start")
     try:
         after = received(c, pn.v4)
-    except (L.Failure, subprocess.SubprocessError, ValueError) as e:
+    except (Failure, subprocess.SubprocessError, ValueError) as e:
         after = str(e)[:80]
     print(f"  catsd count right after the kill: {after}; first samples > 0: {[s for s in samples if s[1]][:5]}")
-    L.wait_for(f"catsd: session to {kind} down", lambda: not c.established(pn.v4), 15)
+    wait_for(f"catsd: session to {kind} down", lambda: not c.established(pn.v4), 15)
     t_down = time.monotonic()
-    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
-    L.wait_for(f"catsd: no path from {kind} left in its RIB (full `show rib --family ipv4`)",
-               lambda: received(c, pn.v4) == 0 and not rib_paths_from(c, pn.v4), 20 * slow())
+    check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
+    wait_for(f"catsd: no path from {kind} left in its RIB (full `show rib --family ipv4`)",
+             lambda: received(c, pn.v4) == 0 and not rib_paths_from(c, pn.v4), 20 * slow())
     t_clean = time.monotonic()
-    L.check(c.ctl("show", "neighbors", check_rc=False).returncode == 0, "catsd answers its API")
+    check(c.ctl("show", "neighbors", check_rc=False).returncode == 0, "catsd answers its API")
     big.start()
     t_restart = time.monotonic()
     wait_count(c, pn.v4, n, 60 * slow())
     t_full = time.monotonic()
-    L.check(c.established(pn.v4), f"session to {kind} re-established")
+    check(c.established(pn.v4), f"session to {kind} re-established")
     for i in (0, n // 2, n - 1):
         ps = [p for p in c.paths(pfx(i)) if p.get("peer") == pn.v4]
-        L.check(len(ps) == 1 and not ps[0].get("stale"), f"{pfx(i)}: one path from {kind}, not stale")
-    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
+        check(len(ps) == 1 and not ps[0].get("stale"), f"{pfx(i)}: one path from {kind}, not stale")
+    check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
     finish(c)
     L.RESULTS[f"robust_kill_{kind}"] = {
         "n": n, "killed_at": cnt, "after_kill": after, "kill_after_s": round(t_kill - t0, 2),
@@ -277,12 +235,9 @@ def kill(lab, kind):
 
 
 def make_kill(kind):
-    def fn(lab):
-        kill(lab, kind)
-    fn.__doc__ = (f"{kind} killed (SIGKILL) while its table streams into catsd (0 < received < full, asserted): "
-                  "catsd survives, session down, no path of it left; restarted: full table back, not stale")
-    fn.peers = [kind] + (["bird"] if BIG[kind][1] else [])
-    return fn
+    return L.scenario(kill, kind, f"{kind} killed (SIGKILL) while its table streams into catsd (0 < received < full, "
+                                  "asserted): catsd survives, session down, no path of it left; restarted: full table "
+                                  "back, not stale", [kind] + (["bird"] if BIG[kind][1] else []))
 
 
 def register(lab_module):
@@ -299,11 +254,6 @@ def register(lab_module):
 
 FLAP_N = 10000
 SHORT = 3.0                 # a short flap: below the hold time (9 s) minus a keepalive interval
-
-
-def link(lab, node, state):
-    """The LAN end of the node's veth pair (in the LAN namespace): the node's eth0 loses its carrier."""
-    L.run(["ip", "-n", lab.lan, "link", "set", f"v{node.host}", state])
 
 
 def nbr_state(c, addr):
@@ -326,26 +276,26 @@ def flap(lab, kind):
     c = catsd_one(lab, pn, cn)
     pid = c.proc.pid
     big = Big(lab, kind, pn, cn, n, fed=False).start()
-    L.wait_for(f"catsd: session up, {n} paths from {kind}", lambda: all_back(c, pn.v4, n), 30, 0.5)
+    wait_for(f"catsd: session up, {n} paths from {kind}", lambda: all_back(c, pn.v4, n), 30, 0.5)
     res = L.RESULTS[f"robust_flap_{kind}"] = {}
 
     # Short flap (reported, not asserted beyond: the table ends up complete, catsd not restarted).
     before = nbr_state(c, pn.v4)
-    link(lab, pn, "down")
+    lab.lan.set_link(pn, "down")
     time.sleep(1.0)
     peer_said = None
     if kind == "bird":
-        m = re.search(r"Last error:\s+(.*)", big.peer.birdc("show protocols all catsd4").stdout)
+        m = re.search(r"Last error:\s+(.*)", big.peer.neighbor_text("catsd4"))
         peer_said = m and m.group(1).strip()
     elif kind == "frr":
-        peer_said = "state " + big.peer.vjson(f"show bgp neighbors {cn.v4} json").get(cn.v4, {}).get("bgpState", "?")
+        peer_said = "state " + big.peer.neighbor(cn.v4).get("bgpState", "?")
     time.sleep(SHORT - 1.0)
-    link(lab, pn, "up")
+    lab.lan.set_link(pn, "up")
     t_up = time.monotonic()
-    L.wait_for(f"after a {SHORT:.0f} s flap: session up, {n} paths from {kind}, none stale",
-               lambda: all_back(c, pn.v4, n), 30, 0.5)
+    wait_for(f"after a {SHORT:.0f} s flap: session up, {n} paths from {kind}, none stale",
+             lambda: all_back(c, pn.v4, n), 30, 0.5)
     time.sleep(max(0.0, 6.0 - (time.monotonic() - t_up)))   # a reset caused by the flap shows within 2 keepalives
-    L.wait_for("table complete", lambda: all_back(c, pn.v4, n), 30, 0.5)
+    wait_for("table complete", lambda: all_back(c, pn.v4, n), 30, 0.5)
     after = nbr_state(c, pn.v4)
     with open(c.log_path, errors="replace") as f:
         lines = [l.strip()[11:] for l in f if "NOTIFICATION" in l or "down:" in l]
@@ -358,28 +308,28 @@ def flap(lab, kind):
 
     # Long flap: longer than the hold time.
     flaps0 = nbr_state(c, pn.v4)["flaps"]
-    link(lab, pn, "down")
+    lab.lan.set_link(pn, "down")
     t0 = time.monotonic()
-    L.wait_for(f"link down: catsd's session to {kind} goes down (hold time {L.PEER_HOLD} s)",
-               lambda: not c.established(pn.v4), L.PEER_HOLD + 6, 0.2)
+    wait_for(f"link down: catsd's session to {kind} goes down (hold time {L.PEER_HOLD} s)",
+             lambda: not c.established(pn.v4), L.PEER_HOLD + 6, 0.2)
     t_down = time.monotonic() - t0
-    L.wait_for(f"catsd: no path from {kind} left in its RIB", lambda: received(c, pn.v4) == 0
-               and not rib_paths_from(c, pn.v4), 10, 0.5)
+    wait_for(f"catsd: no path from {kind} left in its RIB", lambda: received(c, pn.v4) == 0
+             and not rib_paths_from(c, pn.v4), 10, 0.5)
     t_clean = time.monotonic() - t0
     down = nbr_state(c, pn.v4)
-    L.check("hold-timer-expired" in (down["last_error"] or ""),
-            f"catsd took it down on its hold timer after {t_down:.1f} s: {down['last_error']}")
-    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
+    check("hold-timer-expired" in (down["last_error"] or ""),
+          f"catsd took it down on its hold timer after {t_down:.1f} s: {down['last_error']}")
+    check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
     time.sleep(max(0.0, L.PEER_HOLD + 2 - (time.monotonic() - t0)))
-    link(lab, pn, "up")
+    lab.lan.set_link(pn, "up")
     t1 = time.monotonic()
-    L.check(t1 - t0 > L.PEER_HOLD, f"link was down {t1 - t0:.1f} s (> hold time {L.PEER_HOLD} s)")
-    L.wait_for(f"link up: session re-established, {n} paths from {kind}, one per prefix, none stale",
-               lambda: all_back(c, pn.v4, n), 30, 0.5)
+    check(t1 - t0 > L.PEER_HOLD, f"link was down {t1 - t0:.1f} s (> hold time {L.PEER_HOLD} s)")
+    wait_for(f"link up: session re-established, {n} paths from {kind}, one per prefix, none stale",
+             lambda: all_back(c, pn.v4, n), 30, 0.5)
     t_back = time.monotonic() - t1
-    L.check(big.established(), f"{kind} shows the session established")
-    L.check(nbr_state(c, pn.v4)["flaps"] > flaps0, "catsd counted the flap")
-    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
+    check(big.established(), f"{kind} shows the session established")
+    check(nbr_state(c, pn.v4)["flaps"] > flaps0, "catsd counted the flap")
+    check(c.proc.alive() and c.proc.pid == pid, f"catsd never restarted (pid {pid})")
     finish(c)
     res["long"] = {"session_down_after_s": round(t_down, 1), "paths_gone_after_s": round(t_clean, 1),
                    "last_error": down["last_error"], "link_down_s": round(t1 - t0, 1),
@@ -387,12 +337,9 @@ def flap(lab, kind):
 
 
 def make_flap(kind):
-    def fn(lab):
-        flap(lab, kind)
-    fn.__doc__ = (f"{kind}'s veth down > hold time: catsd's session down, its paths removed; link up: session back, "
-                  f"{FLAP_N} paths, none stale, same catsd PID. A {SHORT:.0f} s flap first (reported)")
-    fn.peers = [kind]
-    return fn
+    return L.scenario(flap, kind, f"{kind}'s veth down > hold time: catsd's session down, its paths removed; link up: "
+                                  f"session back, {FLAP_N} paths, none stale, same catsd PID. A {SHORT:.0f} s flap "
+                                  "first (reported)")
 
 
 # ---------------------------------------------------------------- robust_withdraw_all_bird
@@ -412,30 +359,30 @@ def withdraw_all_bird(lab):
     c = catsd_one(lab, pn, cn)
     pid = c.proc.pid
     asan = is_asan(L.ARGS.catsd)
-    bird = L.Bird(lab, pn).start(bird_big(pn, cn, n, disabled=True))
-    L.wait_for("catsd: session to BIRD up, nothing received yet (static protocol disabled)",
-               lambda: c.established(pn.v4) and received(c, pn.v4) == 0, 30)
+    peer = Bird(pn).start(bird_big(pn, cn, n, disabled=True))
+    wait_for("catsd: session to BIRD up, nothing received yet (static protocol disabled)",
+             lambda: c.established(pn.v4) and received(c, pn.v4) == 0, 30)
     time.sleep(1.0)
     base = rss(pid)
     t0 = time.monotonic()
-    bird.birdc("enable big")
-    L.wait_for(f"catsd: all {n} prefixes from BIRD received", lambda: received(c, pn.v4) == n, 60 * slow(), 0.5)
+    peer.birdc("enable big")
+    wait_for(f"catsd: all {n} prefixes from BIRD received", lambda: received(c, pn.v4) == n, 60 * slow(), 0.5)
     t_full = time.monotonic() - t0
     full = rss(pid)
     for i in (0, n // 2, n - 1):
-        L.check(c.has_prefix(pfx(i), pn.v4), f"{pfx(i)} from BIRD in catsd's RIB")
+        check(c.has_prefix(pfx(i), pn.v4), f"{pfx(i)} from BIRD in catsd's RIB")
     t1 = time.monotonic()
-    bird.birdc("disable big")
-    L.wait_for("BIRD withdrew everything: catsd's count from BIRD is 0", lambda: received(c, pn.v4) == 0,
-               60 * slow(), 0.5)
+    peer.birdc("disable big")
+    wait_for("BIRD withdrew everything: catsd's count from BIRD is 0", lambda: received(c, pn.v4) == 0,
+             60 * slow(), 0.5)
     t_gone = time.monotonic() - t1
     after = rss(pid)
     left = rib_paths_from(c, pn.v4)
-    L.check(not left, f"`catsctl show rib --family ipv4`: no path from BIRD ({len(left)})")
+    check(not left, f"`catsctl show rib --family ipv4`: no path from BIRD ({len(left)})")
     for i in (0, n // 2, n - 1):
-        L.check(not c.has_prefix(pfx(i)), f"{pfx(i)} gone")
-    L.check(c.established(pn.v4), "session to BIRD still established")
-    L.check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
+        check(not c.has_prefix(pfx(i)), f"{pfx(i)} gone")
+    check(c.established(pn.v4), "session to BIRD still established")
+    check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
     time.sleep(5.0)
     after5 = rss(pid)
     mb = lambda kb: round(kb / 1024, 1)
@@ -452,8 +399,8 @@ def withdraw_all_bird(lab):
         return
     # Memory assertion: glibc may keep freed memory unless catsd trims it (malloc_trim) after a large withdrawal.
     limit = base[0] + RSS_FRACTION * (full[0] - base[0])
-    L.check(after5[0] <= limit, f"memory: RSS 5 s after the withdrawal {mb(after5[0])} MB <= baseline + "
-            f"{RSS_FRACTION} x (full - baseline) = {mb(limit)} MB")
+    check(after5[0] <= limit, f"memory: RSS 5 s after the withdrawal {mb(after5[0])} MB <= baseline + "
+          f"{RSS_FRACTION} x (full - baseline) = {mb(limit)} MB")
 
 
 withdraw_all_bird.peers = ["bird"]
