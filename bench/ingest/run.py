@@ -24,9 +24,7 @@ Everything it starts is stopped by PID and the namespaces are removed, also on f
 import argparse
 import json
 import os
-import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,38 +32,40 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "interop"))
+from labkit.bird import Bird as BirdDaemon  # noqa: E402
+from labkit.catsd import Catsd as CatsdDaemon  # noqa: E402
+from labkit.check import Failure  # noqa: E402
+from labkit.frr import FRR  # noqa: E402
+from labkit.gobgp import GoBGP  # noqa: E402
+from labkit.netns import Host, Netns  # noqa: E402
+from labkit.openbgpd import OpenBGPD  # noqa: E402
+from labkit.proc import Interrupted, Procs, children, deb_version, in_ns, raise_on_signals, run, status_kb, stop_pid  # noqa: E402,E501
+
 NS_RUT, NS_FEED = "ingb-rut", "ingb-feed"
 RUT, FEED = "172.31.0.1", "172.31.0.2"
 RUT_AS, FEED_AS = 65000, 65001
 ARGS = None
 
 
-def sh(*cmd, check=True, **kw):
-    return subprocess.run(list(cmd), check=check, capture_output=True, text=True, **kw)
-
-
-def in_ns(ns, *cmd):
-    return ["ip", "netns", "exec", ns, *cmd]
-
-
 # ---- namespaces -------------------------------------------------------------------------------------------
 
 def ns_down():
     for ns in (NS_RUT, NS_FEED):
-        sh("ip", "netns", "del", ns, check=False)
+        Netns.delete(ns)
 
 
 def ns_up():
     ns_down()
+    netns = Netns()
     for ns in (NS_RUT, NS_FEED):
-        sh("ip", "netns", "add", ns)
-        sh("ip", "-n", ns, "link", "set", "lo", "up")
-    sh("ip", "link", "add", "ingb0", "netns", NS_RUT, "type", "veth", "peer", "name", "ingb1", "netns", NS_FEED)
-    sh("ip", "-n", NS_RUT, "addr", "add", f"{RUT}/24", "dev", "ingb0")
+        netns.add(ns)
+    netns.veth("ingb0", NS_RUT, "ingb1", NS_FEED)
+    netns.addr(NS_RUT, "ingb0", f"{RUT}/24")
     for h in (2, 3, 4, 5):  # the feeder's address and the next hops of workload B's paths 2..4
-        sh("ip", "-n", NS_FEED, "addr", "add", f"172.31.0.{h}/24", "dev", "ingb1")
-    sh("ip", "-n", NS_RUT, "link", "set", "ingb0", "up")
-    sh("ip", "-n", NS_FEED, "link", "set", "ingb1", "up")
+        netns.addr(NS_FEED, "ingb1", f"172.31.0.{h}/24")
+    netns.link(NS_RUT, "ingb0", "up")
+    netns.link(NS_FEED, "ingb1", "up")
 
 
 # ---- process accounting -----------------------------------------------------------------------------------
@@ -82,97 +82,34 @@ def cpu_ns(pids):
     return total
 
 
-def status_kb(pids, key):
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith(key + ":"):
-                        total += int(line.split()[1])
-        except FileNotFoundError:
-            pass
-    return total
-
-
-def children(pid):
-    """pid and all its descendants (from the parent field of /proc/*/stat)."""
-    parent = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += [c for c, pp in parent.items() if pp == p]
-    return out
-
-
-def stop_pid(pid, timeout=5.0):
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return
-        except ChildProcessError:  # not our child: poll /proc
-            if not os.path.exists(f"/proc/{pid}"):
-                return
-        time.sleep(0.05)
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass
-
-
-def read_pidfile(path, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with open(path) as f:
-                pid = int(f.read().split()[0])
-            if os.path.exists(f"/proc/{pid}"):
-                return pid
-        except (FileNotFoundError, ValueError, IndexError):
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"no pid in {path}")
-
-
 # ---- routers ----------------------------------------------------------------------------------------------
 
 class Router:
+    """The router under test in NS_RUT, pinned to the router CPU: a labkit daemon (self.daemon), its config for the
+    workload, and count() (paths received from the feeder; 0 while its CLI does not answer)."""
     name = "?"
 
     def __init__(self, wd, workload):
         self.wd, self.workload = wd, workload
-        self.procs = []      # Popen objects we started
+        self.procs = Procs()
+        self.host = Host(self.name, self.procs, wd, ns=NS_RUT, v4=RUT, quiet=True)
+        self.wrap = ["taskset", "-c", ARGS.router_cpu]
+        self.daemon = None
         self.pids = []       # the daemon's processes (for CPU and RSS)
-        self.extra_pids = []  # daemons that fork away from our Popen (stopped by pid)
 
-    def popen(self, cmd, log):
-        p = subprocess.Popen(in_ns(NS_RUT, "taskset", "-c", ARGS.router_cpu, *cmd), stdout=open(log, "w"),
-                             stderr=subprocess.STDOUT)
-        self.procs.append(p)
-        return p
+    def started(self, daemon, conf):
+        self.daemon = daemon
+        daemon.start(conf)
+        self.pids = [daemon.proc.pid]
 
-    def cli(self, *cmd, timeout=30):
-        return sh(*in_ns(NS_RUT, "taskset", "-c", ARGS.feeder_cpu, *cmd), timeout=timeout, check=False)
+    def count(self):
+        try:
+            return self.paths_received()
+        except (Failure, ValueError, KeyError, TypeError):
+            return 0
 
     def stop(self):
-        for pid in self.extra_pids:
-            stop_pid(pid)
-        for p in self.procs:
-            stop_pid(p.pid)
+        self.procs.stop_all()
 
     def daemon_pids(self):
         return self.pids
@@ -182,12 +119,12 @@ class Catsd(Router):
     name = "catsd"
 
     def version(self):
-        git = sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD",
-                 check=False).stdout.strip()
+        git = run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"],
+                  check_rc=False).stdout.strip()
         return f"catsd (source tree at {git} when run, {ARGS.build_type})"
 
     def start(self):
-        cfg = {"cats-bgp:bgp": {
+        cfg = {
             "global": {"as": RUT_AS, "router-id": RUT, "role": ["ingress"],
                        "listen": {"address": [RUT], "port": 179}},
             "neighbors": {"neighbor": [{
@@ -199,76 +136,51 @@ class Catsd(Router):
                 "policy": {"export": {"prefix-list": "none"}}}]},
             "prefix-lists": {"prefix-list": [{"name": "none", "entry": [
                 {"seq": 10, "action": "deny", "prefix": "0.0.0.0/0", "le": 32}]}]},
-        }}
-        path = os.path.join(self.wd, "catsd.json")
-        with open(path, "w") as f:
-            json.dump(cfg, f, indent=1)
-        cmd = [ARGS.catsd, "--config", path, "--api", "127.0.0.1:50051"]
+        }
+        wrap = self.wrap
         if ARGS.perf:  # profile mode: perf record runs catsd as its child
-            cmd = ["perf", "record", "-F", str(ARGS.perf_freq), "--call-graph", "dwarf,16384", "-o", ARGS.perf, "--"] + cmd
-        p = self.popen(cmd, os.path.join(self.wd, "catsd.log"))
-        self.pids = [p.pid]
-        self._wait_cli()
+            wrap = wrap + ["perf", "record", "-F", str(ARGS.perf_freq), "--call-graph", "dwarf,16384", "-o", ARGS.perf,
+                           "--"]
+        self.daemon = CatsdDaemon(self.host, cfg, ARGS.catsd, ARGS.catsctl, api="127.0.0.1:50051", wrap=wrap,
+                                  ctl_timeout=30)
+        self.daemon.start()
+        # `ip netns exec ... taskset ... catsd`: both exec, so the pid is catsd's (perf's, with --perf).
+        self.pids = [self.daemon.proc.pid]
         if ARGS.perf:
-            self.pids = [c for c in children(p.pid) if c != p.pid]
+            self.pids = [c for c in children(self.daemon.proc.pid) if c != self.daemon.proc.pid]
 
-    def _wait_cli(self):
-        end = time.monotonic() + 15
-        while time.monotonic() < end:
-            if self.cli(ARGS.catsctl, "--server", "127.0.0.1:50051", "show", "neighbors").returncode == 0:
-                return
-            time.sleep(0.1)
-        raise RuntimeError("catsd API does not answer")
-
-    def count(self):
-        r = self.cli(ARGS.catsctl, "--server", "127.0.0.1:50051", "show", "neighbors", "--json")
-        if r.returncode != 0 or not r.stdout.strip():
-            return 0
-        for n in json.loads(r.stdout).get("neighbors", []):
-            if n.get("address") == FEED:
-                return sum(int(f.get("prefixes_received", 0)) for f in n.get("families", []))
-        return 0
+    def paths_received(self):
+        return self.daemon.prefixes_received(FEED)
 
     def sample(self):
         """One stored path, to show the CATS-EXP attribute arrived (not stripped)."""
-        r = self.cli(ARGS.catsctl, "--server", "127.0.0.1:50051", "show", "rib", "10.0.0.0/24", "--json")
         try:
-            p = json.loads(r.stdout)["entries"][0]["paths"][0]
+            p = self.daemon.json("show", "rib", "10.0.0.0/24")["entries"][0]["paths"][0]
             return {"prefix": "10.0.0.0/24", "as_path": p.get("as_path"), "next_hop": p.get("next_hop"),
                     "cats_l2": (p.get("cats") or {}).get("l2")}
-        except (ValueError, KeyError, IndexError, TypeError):
-            return {"error": (r.stdout + r.stderr)[:300]}
+        except (Failure, ValueError, KeyError, IndexError, TypeError) as e:
+            return {"error": str(e)[:300]}
 
     def stop(self):
-        if ARGS.perf:  # stop catsd first; perf then writes its file and exits
+        if ARGS.perf and self.daemon and self.daemon.proc:  # stop catsd first; perf then writes its file and exits
             for pid in self.pids:
                 stop_pid(pid)
-            for p in self.procs:
-                try:
-                    p.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    pass
+            try:
+                self.daemon.proc.popen.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pass
         super().stop()
-
-    def daemon_pids(self):
-        # catsd's Popen is `ip netns exec ... taskset ... catsd`: both exec, so the pid is catsd's.
-        return self.pids
 
 
 class Bird(Router):
     name = "bird"
 
     def version(self):
-        r = sh("bird", "--version", check=False)
-        return (r.stdout + r.stderr).strip() + f" (deb {deb_version('bird2')})"
+        return BirdDaemon.version() + f" (deb {deb_version('bird2')})"
 
     def start(self):
-        conf = os.path.join(self.wd, "bird.conf")
-        with open(conf, "w") as f:
-            f.write(f"""log "{self.wd}/bird.log" {{ warning, error, fatal, bug }};
-router id {RUT};
-protocol device {{ scan time 60; }}
-protocol bgp feed {{
+        self.started(BirdDaemon(self.host, log="{ warning, error, fatal, bug }", device="scan time 60;",
+                                wrap=self.wrap), f"""protocol bgp feed {{
   local {RUT} as {RUT_AS};
   neighbor {FEED} as {FEED_AS};
   passive on;
@@ -277,16 +189,9 @@ protocol bgp feed {{
   ipv4 {{ import all; export none; {"add paths rx;" if self.workload == "B" else ""} }};
 }}
 """)
-        self.ctl = os.path.join(self.wd, "bird.ctl")
-        pidf = os.path.join(self.wd, "bird.pid")
-        p = self.popen(["bird", "-f", "-c", conf, "-s", self.ctl, "-P", pidf], os.path.join(self.wd, "bird.out"))
-        self.pids = [read_pidfile(pidf)]
-        assert self.pids[0] == p.pid or True
 
-    def count(self):
-        r = self.cli("birdc", "-s", self.ctl, "show", "protocols", "all", "feed")
-        m = re.search(r"Routes:\s+(\d+) imported", r.stdout)
-        return int(m.group(1)) if m else 0
+    def paths_received(self):
+        return self.daemon.imported("feed")
 
 
 class Frr(Router):
@@ -296,13 +201,7 @@ class Frr(Router):
         return f"FRR {deb_version('frr').split('-')[0]} (bgpd -Z -S, log critical; deb {deb_version('frr')})"
 
     def start(self):
-        lib = os.path.dirname(sh("sh", "-c", "dpkg -L frr | grep -m1 '/bgpd$'").stdout.strip())
-        conf = os.path.join(self.wd, "bgpd.conf")
-        with open(conf, "w") as f:
-            f.write(f"""frr defaults traditional
-hostname rut
-log file {self.wd}/bgpd.log critical
-route-map BENCH-NONE deny 10
+        self.started(FRR(self.host, log_level="critical", wrap=self.wrap), f"""route-map BENCH-NONE deny 10
 exit
 router bgp {RUT_AS}
  bgp router-id {RUT}
@@ -317,30 +216,20 @@ router bgp {RUT_AS}
   neighbor {FEED} route-map BENCH-NONE out
  exit-address-family
 """)
-        pidf = os.path.join(self.wd, "bgpd.pid")
-        self.popen([os.path.join(lib, "bgpd"), "-Z", "-S", "-f", conf, "--vty_socket", self.wd, "-i", pidf,
-                    "-P", "0"], os.path.join(self.wd, "bgpd.out"))
-        self.pids = [read_pidfile(pidf)]
 
-    def count(self):
-        r = self.cli("vtysh", "--vty_socket", self.wd, "-d", "bgpd", "-c", "show bgp ipv4 unicast summary json")
-        try:
-            return int(json.loads(r.stdout)["peers"][FEED]["pfxRcd"])
-        except (ValueError, KeyError, TypeError):
-            return 0
+    def paths_received(self):
+        return self.daemon.prefixes_received(FEED)
 
 
 class Gobgp(Router):
     name = "gobgp"
 
     def version(self):
-        return sh("gobgpd", "--version").stdout.strip() + f" (deb {deb_version('gobgpd')})"
+        return GoBGP.version() + f" (deb {deb_version('gobgpd')})"
 
     def start(self):
-        conf = os.path.join(self.wd, "gobgpd.toml")
         addpath = "\n    [neighbors.afi-safis.add-paths.config]\n      receive = true" if self.workload == "B" else ""
-        with open(conf, "w") as f:
-            f.write(f"""[global.config]
+        self.started(GoBGP(self.host, log_level="warn", wrap=self.wrap), f"""[global.config]
   as = {RUT_AS}
   router-id = "{RUT}"
   local-address-list = ["{RUT}"]
@@ -361,23 +250,9 @@ class Gobgp(Router):
     [neighbors.afi-safis.config]
       afi-safi-name = "ipv4-unicast"{addpath}
 """)
-        self.sock = os.path.join(self.wd, "gobgp.sock")
-        p = self.popen(["gobgpd", "-f", conf, "-p", "--pprof-disable", "--api-hosts", f"unix://{self.sock}",
-                        "-l", "warn"], os.path.join(self.wd, "gobgpd.log"))
-        self.pids = [p.pid]
-        end = time.monotonic() + 10
-        while not os.path.exists(self.sock) and time.monotonic() < end:
-            time.sleep(0.05)
 
-    def count(self):
-        r = self.cli("gobgp", "--target", f"unix://{self.sock}", "neighbor", "-j")
-        try:
-            for n in json.loads(r.stdout):
-                for af in n.get("afi_safis", []):
-                    return int(af.get("state", {}).get("accepted", 0))
-        except (ValueError, TypeError):
-            pass
-        return 0
+    def paths_received(self):
+        return self.daemon.accepted()
 
 
 class Openbgpd(Router):
@@ -387,17 +262,9 @@ class Openbgpd(Router):
         return f"OpenBGPD {deb_version('openbgpd').split('-')[0]} (deb {deb_version('openbgpd')})"
 
     def start(self):
-        home = sh("sh", "-c", "getent passwd _openbgpd | cut -d: -f6").stdout.strip()
-        if home:
-            os.makedirs(home, exist_ok=True)
-        conf = os.path.join(self.wd, "bgpd.conf")
-        self.sock = os.path.join(self.wd, "bgpd.sock")
-        with open(conf, "w") as f:
-            f.write(f"""AS {RUT_AS}
+        self.started(OpenBGPD(self.host, wrap=self.wrap), f"""AS {RUT_AS}
 router-id {RUT}
 listen on {RUT}
-fib-update no
-socket "{self.sock}"
 holdtime 180
 neighbor {FEED} {{
   remote-as {FEED_AS}
@@ -408,23 +275,13 @@ neighbor {FEED} {{
 }}
 allow from {FEED}
 """)
-        os.chmod(conf, 0o600)
-        p = self.popen(["bgpd", "-d", "-f", conf], os.path.join(self.wd, "bgpd.log"))
-        time.sleep(1.0)
-        self.pids = children(p.pid)
 
-    def count(self):
-        r = self.cli("bgpctl", "-s", self.sock, "show")
-        for line in r.stdout.splitlines():
-            if line.startswith("feeder"):
-                try:
-                    return int(line.split()[-1])
-                except ValueError:
-                    return 0
-        return 0
+    def paths_received(self):
+        return self.daemon.received_by_descr("feeder")
 
     def daemon_pids(self):
-        return children(self.procs[0].pid) if self.procs else []
+        # bgpd forks its session, route-decision and RTR engines
+        return children(self.daemon.proc.pid) if self.daemon and self.daemon.proc else []
 
 
 SINK_CODE = r"""
@@ -466,7 +323,8 @@ class Sink(Router):
 
     def start(self):
         self.done = os.path.join(self.wd, "sink.done")
-        p = self.popen([sys.executable, "-c", SINK_CODE, RUT, self.workload, self.done], os.path.join(self.wd, "sink.log"))
+        p = self.procs.spawn("sink", self.wrap + [sys.executable, "-c", SINK_CODE, RUT, self.workload, self.done],
+                             os.path.join(self.wd, "sink.log"), ns=NS_RUT)
         self.pids = [p.pid]
         time.sleep(0.3)
 
@@ -475,10 +333,6 @@ class Sink(Router):
 
 
 ROUTERS = {c.name: c for c in (Catsd, Bird, Frr, Gobgp, Openbgpd, Sink)}
-
-
-def deb_version(pkg):
-    return sh("dpkg-query", "-W", "-f", "${Version}", pkg, check=False).stdout.strip() or "?"
 
 
 # ---- one run ----------------------------------------------------------------------------------------------
@@ -523,7 +377,6 @@ def one_run(router_name, workload, run_idx):
     wd = tempfile.mkdtemp(prefix=f"ingb-{router_name}-{workload}-", dir=ARGS.workdir)
     os.chmod(wd, 0o755)
     r = ROUTERS[router_name](wd, workload)
-    feeder = None
     res = {"router": router_name, "workload": workload, "run": run_idx, "prefixes_arg": ARGS.prefixes, "ok": False}
     try:
         ns_up()
@@ -535,16 +388,16 @@ def one_run(router_name, workload, run_idx):
         res["expected_paths"] = expected
         sampler = Sampler(r.daemon_pids, ARGS.sample_period)
         sampler.start()
-        fcmd = in_ns(NS_FEED, "taskset", "-c", ARGS.feeder_cpu, ARGS.feeder, "--target", f"{RUT}:179", "--bind", FEED,
-                     "--as", str(FEED_AS), "--peer-as", str(RUT_AS), "--router-id", FEED, "--workload", workload,
-                     "--prefixes", str(ARGS.prefixes), "--hold-open", str(ARGS.timeout + 30))
-        res["feeder_cmd"] = " ".join(fcmd)
-        feeder = subprocess.Popen(fcmd, stdout=subprocess.PIPE, stderr=open(os.path.join(wd, "feeder.err"), "w"),
-                                  text=True)
+        fcmd = ["taskset", "-c", ARGS.feeder_cpu, ARGS.feeder, "--target", f"{RUT}:179", "--bind", FEED,
+                "--as", str(FEED_AS), "--peer-as", str(RUT_AS), "--router-id", FEED, "--workload", workload,
+                "--prefixes", str(ARGS.prefixes), "--hold-open", str(ARGS.timeout + 30)]
+        res["feeder_cmd"] = " ".join(in_ns(NS_FEED, fcmd))
+        # Started after the router: stopped before it (stop_all goes backwards).
+        feeder = r.procs.spawn("feeder", fcmd, os.path.join(wd, "feeder.err"), ns=NS_FEED, pipe=True)
         report = {}
 
         def read_report():
-            line = feeder.stdout.readline()
+            line = feeder.popen.stdout.readline()
             if line.strip():
                 report.update(json.loads(line))
 
@@ -564,7 +417,7 @@ def one_run(router_name, workload, run_idx):
                 t_cli = p1
                 break
             last_incomplete_start = p0
-            if feeder.poll() is not None and not reader.is_alive() and not report:
+            if not feeder.alive() and not reader.is_alive() and not report:
                 raise RuntimeError(f"feeder exited rc {feeder.returncode}: "
                                    + open(os.path.join(wd, "feeder.err")).read().strip())
             time.sleep(max(0.0, ARGS.poll - (time.monotonic() - p0)))
@@ -607,8 +460,6 @@ def one_run(router_name, workload, run_idx):
             import traceback
             traceback.print_exc()
     finally:
-        if feeder is not None:
-            stop_pid(feeder.pid)
         r.stop()
         ns_down()
         if ARGS.keep:
@@ -726,9 +577,7 @@ def main():
     # This script, its CLI polls and its samplers stay off the router's CPU (children inherit the mask).
     os.sched_setaffinity(0, {int(c) for c in ARGS.feeder_cpu.split(",")})
 
-    def on_term(*_):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_term)
+    raise_on_signals()
 
     results = []
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -742,7 +591,7 @@ def main():
                            f"send {res['send_s']:.4f} s rss {res['peak_rss_kb'] / 1024:.0f} MB" if res["ok"]
                            else f"FAILED: {res['error']}")
                     print(f"[{wl} run {i + 1}] {rn}: {msg}", file=sys.stderr, flush=True)
-    except KeyboardInterrupt:
+    except Interrupted:
         print("interrupted", file=sys.stderr)
     finally:
         ns_down()
