@@ -3,47 +3,10 @@
 namespace cats::wire {
 
 namespace {
-constexpr std::uint8_t kO = attr::kOptional;
-constexpr std::uint8_t kT = attr::kTransitive;
-
-// BIRD-style table: one row per recognised attribute.
-constexpr AttributeRule kWellKnown = {kT, Action::kTreatAsWithdraw};
-constexpr AttributeRule kWellKnownDiscard = {kT, Action::kAttributeDiscard};  // ATOMIC_AGGREGATE
-constexpr AttributeRule kOptTransDiscard = {kO | kT, Action::kAttributeDiscard};
-constexpr AttributeRule kOptTransWithdraw = {kO | kT, Action::kTreatAsWithdraw};
-constexpr AttributeRule kOptNonTransWithdraw = {kO, Action::kTreatAsWithdraw};
-constexpr AttributeRule kOptNonTransReset = {kO, Action::kSessionReset};
-constexpr AttributeRule kAigpRule = {kO, Action::kAttributeDiscard};
-constexpr AttributeRule kCatsRule = {kO | kT, Action::kTreatAsWithdraw};
-
 Bytes attribute_bytes(ByteSpan whole) {
   return Bytes(whole.begin(), whole.end());
 }
 }  // namespace
-
-const AttributeRule* attribute_rule(std::uint8_t type, std::uint8_t cats_type) {
-  if (type == cats_type) return &kCatsRule;
-  switch (type) {
-    case attr::kOrigin:
-    case attr::kAsPath:
-    case attr::kNextHop:
-    case attr::kLocalPref: return &kWellKnown;
-    case attr::kMed: return &kOptNonTransWithdraw;
-    case attr::kAtomicAggregate: return &kWellKnownDiscard;
-    case attr::kAggregator:
-    case attr::kAs4Path:
-    case attr::kAs4Aggregator: return &kOptTransDiscard;
-    case attr::kCommunities:
-    case attr::kExtCommunities:
-    case attr::kLargeCommunity: return &kOptTransWithdraw;
-    case attr::kOriginatorId:
-    case attr::kClusterList: return &kOptNonTransWithdraw;
-    case attr::kMpReach:
-    case attr::kMpUnreach: return &kOptNonTransReset;
-    case attr::kAigp: return &kAigpRule;
-    default: return nullptr;  // includes 42 (Edge Metadata, E34)
-  }
-}
 
 void AttributeSet::add(Attribute a) {
   list_.push_back(std::move(a));
@@ -71,40 +34,6 @@ void AttributeSet::reindex() {
 }
 
 namespace {
-
-// Decodes a recognised attribute's value into `a.value`.
-DecodeStatus decode_value(std::uint8_t type, ByteSpan v, const DecodeContext& ctx, Attribute& a) {
-  auto run = [&](auto&& fn, auto tag) -> DecodeStatus {
-    decltype(tag) val;
-    DecodeStatus st = fn(val);
-    if (!st) a.value = std::move(val);
-    return st;
-  };
-  if (type == ctx.cats_type) return run([&](CatsExp& x) { return CatsExp::decode(v, x); }, CatsExp{});
-  switch (type) {
-    case attr::kOrigin: return run([&](Origin& x) { return Origin::decode(v, x); }, Origin{});
-    case attr::kAsPath: return run([&](AsPath& x) { return AsPath::decode(v, ctx.as4, x); }, AsPath{});
-    case attr::kAs4Path: return run([&](AsPath& x) { return AsPath::decode(v, true, x); }, AsPath{});
-    case attr::kNextHop: return run([&](NextHop& x) { return NextHop::decode(v, x); }, NextHop{});
-    case attr::kMed: return run([&](Med& x) { return Med::decode(v, x); }, Med{});
-    case attr::kLocalPref: return run([&](LocalPref& x) { return LocalPref::decode(v, x); }, LocalPref{});
-    case attr::kAtomicAggregate:
-      return run([&](AtomicAggregate& x) { return AtomicAggregate::decode(v, x); }, AtomicAggregate{});
-    case attr::kAggregator: return run([&](Aggregator& x) { return Aggregator::decode(v, ctx.as4, x); }, Aggregator{});
-    case attr::kAs4Aggregator: return run([&](Aggregator& x) { return Aggregator::decode(v, true, x); }, Aggregator{});
-    case attr::kCommunities: return run([&](Communities& x) { return Communities::decode(v, x); }, Communities{});
-    case attr::kOriginatorId: return run([&](OriginatorId& x) { return OriginatorId::decode(v, x); }, OriginatorId{});
-    case attr::kClusterList: return run([&](ClusterList& x) { return ClusterList::decode(v, x); }, ClusterList{});
-    case attr::kMpReach: return run([&](MpReach& x) { return MpReach::decode(v, ctx.add_path, x); }, MpReach{});
-    case attr::kMpUnreach: return run([&](MpUnreach& x) { return MpUnreach::decode(v, ctx.add_path, x); }, MpUnreach{});
-    case attr::kExtCommunities:
-      return run([&](ExtCommunities& x) { return ExtCommunities::decode(v, x); }, ExtCommunities{});
-    case attr::kLargeCommunity:
-      return run([&](LargeCommunities& x) { return LargeCommunities::decode(v, x); }, LargeCommunities{});
-    case attr::kAigp: return run([&](Aigp& x) { return Aigp::decode(v, x); }, Aigp{});
-    default: return std::nullopt;
-  }
-}
 
 DecodeError make_error(Action action, std::uint8_t subcode, std::uint8_t type, std::string reason, Bytes data) {
   return DecodeError{action, notify::kUpdate, subcode, type, std::move(reason), std::move(data)};
@@ -165,11 +94,11 @@ void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeS
     }
     seen[a.type] = true;
 
-    const AttributeRule* rule = attribute_rule(a.type, ctx.cats_type);
+    const AttributeDescriptor* desc = attribute_descriptor(a.type, ctx.cats_type);
     const std::uint8_t ot = a.flags & (attr::kOptional | attr::kTransitive);
     // E20: our CATS code with foreign O/T bits is someone else's attribute.
-    if (rule != nullptr && a.type == ctx.cats_type && ot != rule->flags) rule = nullptr;
-    if (rule == nullptr) {
+    if (desc != nullptr && a.type == ctx.cats_type && ot != desc->flags) desc = nullptr;
+    if (desc == nullptr) {
       a.recognised = false;
       if ((a.flags & attr::kOptional) == 0) {
         errors.push_back(make_error(Action::kSessionReset, notify::kUnrecognizedWellKnown, a.type,
@@ -204,17 +133,17 @@ void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeS
     }
 
     DecodeStatus st;
-    if (ot != rule->flags) {  // E10: flags conflict = malformed
+    if (ot != desc->flags) {  // E10: flags conflict = malformed
       st = Malformed{notify::kAttrFlags, std::string(name) + " flags 0x" +
                                              to_hex(std::as_bytes(std::span(&a.flags, 1))) +
                                              " conflict with its definition"};
     } else {
-      st = decode_value(a.type, a.raw, ctx, a);
+      st = desc->decode(a.raw, ctx, a.value);
     }
     if (st) {
       a.malformed = true;
       a.value = Opaque{a.raw};
-      Action act = rule->on_malformed;
+      Action act = desc->on_malformed;
       if (act == Action::kAttributeDiscard) a.discarded = true;
       std::uint8_t subcode = st->subcode;
       if (a.type == ctx.cats_type) subcode = notify::kOptionalAttr;  // E35: 3/9 for CATS-EXP
@@ -237,6 +166,35 @@ void decode_path_attributes(ByteSpan field, const DecodeContext& ctx, AttributeS
       }
     }
     out.add(std::move(a));
+  }
+}
+
+void encode_attribute(Writer& w, const Attribute& a, const EncodeContext& ctx) {
+  // Write the value in place after a length placeholder; widen the length
+  // field afterwards in the rare case a value without the hint exceeds 255.
+  const bool hint = (a.flags & attr::kExtendedLength) != 0;
+  const std::size_t start = w.size();
+  w.put8(static_cast<std::uint8_t>(a.flags & 0xf0));
+  w.put8(a.type);
+  if (hint)
+    w.put16(0);
+  else
+    w.put8(0);
+  const std::size_t value_start = w.size();
+  if (const auto* d = value_descriptor(a))
+    d->encode(w, a.value, ctx);
+  else
+    std::get<Opaque>(a.value).encode(w);  // unrecognised, malformed or discarded: as received
+  const std::size_t len = w.size() - value_start;
+  Bytes& out = w.bytes();
+  if (!hint && len > 255) {
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(value_start), std::byte{0});
+    w.patch8(start, static_cast<std::uint8_t>((a.flags & 0xe0) | attr::kExtendedLength));
+    w.patch16(start + 2, static_cast<std::uint16_t>(len));
+  } else if (hint) {
+    w.patch16(start + 2, static_cast<std::uint16_t>(len));
+  } else {
+    w.patch8(start + 2, static_cast<std::uint8_t>(len));
   }
 }
 

@@ -1,24 +1,14 @@
-// The path attribute table: one row per attribute type (expected flags and the
-// RFC 7606 action when it is malformed), and the attribute-list decoder.
+// Path attribute lists: the set a message carries, decoded and encoded through
+// the attribute table (attribute_table.hpp).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <vector>
 
-#include "bgp-ext/wire/attributes.hpp"
-#include "bgp-ext/wire/context.hpp"
-#include "bgp-ext/wire/error.hpp"
+#include "bgp-ext/wire/attribute_table.hpp"
 
 namespace cats::wire {
-
-struct AttributeRule {
-  std::uint8_t flags;  // expected Optional|Transitive bits
-  Action on_malformed;
-};
-
-// nullptr for types this codec does not recognise.
-const AttributeRule* attribute_rule(std::uint8_t type, std::uint8_t cats_type);
 
 class AttributeSet {
  public:

@@ -1,9 +1,11 @@
-// One row per attribute: raw bytes <-> decoded value, both directions
+// One row per attribute: raw bytes <-> decoded value (<-> JSON), both directions
 // (decode checks the fields, encode must give back the same octets).
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
 
+#include "bgp-ext/wire/attribute_json.hpp"
 #include "bgp-ext/wire/json.hpp"
 #include "tests/wire/test_util.hpp"
 
@@ -238,27 +240,45 @@ const std::vector<AttrRow>& rows() {
   return kRows;
 }
 
-class AttributeRows : public ::testing::TestWithParam<AttrRow> {};
+DecodeContext decode_ctx(bool as4, const AddPath& add_path, std::uint8_t cats_type = kDefaultCatsType) {
+  DecodeContext c;
+  c.as4 = as4;
+  c.add_path = add_path;
+  c.cats_type = cats_type;
+  return c;
+}
 
-TEST_P(AttributeRows, DecodeThenEncode) {
-  const AttrRow& r = GetParam();
-  DecodeContext ctx;
-  ctx.as4 = r.as4;
-  ctx.add_path = r.add_path;
-  const Bytes bytes = hex(r.attr);
-  AttributeSet set;
+EncodeContext encode_ctx(bool as4, const AddPath& add_path) {
+  EncodeContext c;
+  c.as4 = as4;
+  c.add_path = add_path;
+  return c;
+}
+
+// `bytes` hold one attribute, decoded without error.
+void decode_one(const Bytes& bytes, const DecodeContext& ctx, AttributeSet& set) {
   std::vector<DecodeError> errors;
   decode_path_attributes(bytes, ctx, set, errors);
   ASSERT_TRUE(errors.empty()) << errors.front().reason;
   ASSERT_EQ(set.list().size(), 1u);
-  r.check(set.list()[0]);
-  EncodeContext ectx;
-  ectx.as4 = r.as4;
-  ectx.add_path = r.add_path;
+}
+
+std::string encoded(const Attribute& a, const EncodeContext& ctx) {
   Bytes out;
   Writer w(out);
-  encode_attribute(w, set.list()[0], ectx);
-  EXPECT_EQ(to_hex(out), to_hex(bytes));
+  encode_attribute(w, a, ctx);
+  return to_hex(out);
+}
+
+class AttributeRows : public ::testing::TestWithParam<AttrRow> {};
+
+TEST_P(AttributeRows, DecodeThenEncode) {
+  const AttrRow& r = GetParam();
+  const Bytes bytes = hex(r.attr);
+  AttributeSet set;
+  ASSERT_NO_FATAL_FAILURE(decode_one(bytes, decode_ctx(r.as4, r.add_path), set));
+  r.check(set.list()[0]);
+  EXPECT_EQ(encoded(set.list()[0], encode_ctx(r.as4, r.add_path)), to_hex(bytes));
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, AttributeRows, ::testing::ValuesIn(rows()),
@@ -437,6 +457,235 @@ TEST(CatsScore, BuiltMetricWithoutValueIsIgnored) {
       {cats_metric::kNormFi, cats_metric::kL2Descriptor, {}, {}},
       {cats_metric::kComputeNorm, cats_metric::kL1Descriptor, std::as_bytes(std::span(eight)), {}}};
   EXPECT_EQ(metric_set_score(ms), 8);
+}
+
+}  // namespace
+}  // namespace cats::wire
+
+namespace cats::wire {
+namespace {
+
+// The attribute table as docs/ERROR-HANDLING.md states it: name, expected O/T
+// flags and the RFC 7606 action of every recognised code.
+struct DescriptorRow {
+  std::uint8_t type;
+  const char* name;
+  std::uint8_t flags;
+  Action on_malformed;
+};
+constexpr Action kWithdraw = Action::kTreatAsWithdraw;
+constexpr Action kDiscard = Action::kAttributeDiscard;
+constexpr DescriptorRow kDescriptors[] = {
+    {1, "ORIGIN", 0x40, kWithdraw},
+    {2, "AS_PATH", 0x40, kWithdraw},
+    {3, "NEXT_HOP", 0x40, kWithdraw},
+    {4, "MULTI_EXIT_DISC", 0x80, kWithdraw},
+    {5, "LOCAL_PREF", 0x40, kWithdraw},
+    {6, "ATOMIC_AGGREGATE", 0x40, kDiscard},
+    {7, "AGGREGATOR", 0xc0, kDiscard},
+    {8, "COMMUNITIES", 0xc0, kWithdraw},
+    {9, "ORIGINATOR_ID", 0x80, kWithdraw},
+    {10, "CLUSTER_LIST", 0x80, kWithdraw},
+    {14, "MP_REACH_NLRI", 0x80, Action::kSessionReset},
+    {15, "MP_UNREACH_NLRI", 0x80, Action::kSessionReset},
+    {16, "EXTENDED_COMMUNITIES", 0xc0, kWithdraw},
+    {17, "AS4_PATH", 0xc0, kDiscard},
+    {18, "AS4_AGGREGATOR", 0xc0, kDiscard},
+    {26, "AIGP", 0x80, kDiscard},
+    {32, "LARGE_COMMUNITY", 0xc0, kWithdraw},
+};
+constexpr DescriptorRow kCatsRow = {0, "CATS-EXP", 0xc0, kWithdraw};
+
+const DescriptorRow* documented(unsigned type, unsigned cats_type) {
+  if (type == cats_type) return &kCatsRow;
+  for (const auto& r : kDescriptors)
+    if (r.type == type) return &r;
+  return nullptr;
+}
+
+// 255 is CATS-EXP only while it is the session's code; 8 shows the code wins
+// over a standard attribute's row.
+constexpr unsigned kCatsCodes[] = {255, 254, 42, 8};
+
+TEST(AttributeTable, EveryCodeAsDocumented) {
+  for (unsigned c : kCatsCodes) {
+    for (unsigned t = 0; t < 256; ++t) {
+      SCOPED_TRACE("type " + std::to_string(t) + ", CATS code " + std::to_string(c));
+      const auto type = static_cast<std::uint8_t>(t);
+      const auto* d = attribute_descriptor(type, static_cast<std::uint8_t>(c));
+      const DescriptorRow* want = documented(t, c);
+      if (want == nullptr) {
+        EXPECT_EQ(d, nullptr);
+        EXPECT_STREQ(attribute_name(type, static_cast<std::uint8_t>(c)), t == 42 ? "EDGE_METADATA" : "UNKNOWN");
+        continue;
+      }
+      ASSERT_NE(d, nullptr);
+      EXPECT_STREQ(d->name, want->name);
+      EXPECT_STREQ(attribute_name(type, static_cast<std::uint8_t>(c)), want->name);
+      EXPECT_EQ(d->flags, want->flags);
+      EXPECT_EQ(d->on_malformed, want->on_malformed);
+      EXPECT_NE(d->decode, nullptr);
+      EXPECT_NE(d->encode, nullptr);
+    }
+  }
+}
+
+// The JSON table lives in cats_wire_json; it must describe the same codes.
+TEST(AttributeTable, JsonTableHasTheSameRows) {
+  for (unsigned c : kCatsCodes) {
+    for (unsigned t = 0; t < 256; ++t) {
+      SCOPED_TRACE("type " + std::to_string(t) + ", CATS code " + std::to_string(c));
+      const auto* d = attribute_descriptor(static_cast<std::uint8_t>(t), static_cast<std::uint8_t>(c));
+      const auto* j = attribute_json(static_cast<std::uint8_t>(t), static_cast<std::uint8_t>(c));
+      ASSERT_EQ(d == nullptr, j == nullptr);
+      if (j != nullptr) {
+        EXPECT_NE(j->to_json, nullptr);
+        EXPECT_NE(j->from_json, nullptr);
+      }
+    }
+  }
+}
+
+// With another CATS code, a CATS-EXP-looking attribute at 255 is unknown:
+// kept as bytes and passed on, no error.
+TEST(AttributeTable, CatsDescriptorFollowsTheSessionsCode) {
+  using namespace test;
+  const std::string value = "01000000" + T(2, kL2Eight);
+  DecodeContext ctx = as4_ctx();
+  ctx.cats_type = 254;
+  AttributeSet set;
+  std::vector<DecodeError> errors;
+  const Bytes bytes = hex(A(0xc0, 255, value) + A(0xc0, 254, value));
+  decode_path_attributes(bytes, ctx, set, errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(set.list().size(), 2u);
+  EXPECT_FALSE(set.list()[0].recognised);
+  EXPECT_NE(set.list()[0].as<Opaque>(), nullptr);
+  EXPECT_EQ(set.get<CatsExp>(254)->site_score(), 8);
+  EXPECT_EQ(attribute_to_json(set.list()[0], ctx)["name"], "UNKNOWN");
+  EXPECT_EQ(attribute_to_json(set.list()[1], ctx)["name"], "CATS-EXP");
+}
+
+// One row per attribute: bytes -> value -> JSON, and JSON -> value -> the
+// same bytes.
+struct JsonRow {
+  const char* name;
+  std::string attr;    // whole attribute, hex
+  std::string fields;  // what the attribute's JSON object holds besides the common fields
+  bool as4 = true;
+  AddPath add_path{};
+  std::uint8_t cats_type = kDefaultCatsType;
+};
+
+std::ostream& operator<<(std::ostream& os, const JsonRow& r) {
+  return os << r.name;
+}
+
+const std::vector<JsonRow>& json_rows() {
+  static const std::vector<JsonRow> kRows = {
+      {"origin", A(0x40, 1, "01"), R"({"value":"EGP"})"},
+      {"as_path", A(0x40, 2, "0202fa56ea0100000064"),
+       R"({"segments":[{"type":"AS_SEQUENCE","asns":[4200000001,100]}],"as4":true})"},
+      {"as_path_2octet", A(0x40, 2, "0201fde8"), R"({"segments":[{"type":"AS_SEQUENCE","asns":[65000]}],"as4":false})",
+       false},
+      {"next_hop", A(0x40, 3, "c0000201"), R"({"next_hop":"192.0.2.1"})"},
+      {"med", A(0x80, 4, "00000032"), R"({"value":50})"},
+      {"local_pref", A(0x40, 5, "00000064"), R"({"value":100})"},
+      {"atomic_aggregate", A(0x40, 6, ""), R"({})"},
+      {"aggregator", A(0xc0, 7, "fa56ea01c0000201"), R"({"asn":4200000001,"address":"192.0.2.1"})"},
+      {"communities", A(0xc0, 8, "fde80064ffffff01"),
+       R"({"communities":["65000:100","65535:65281"],"names":["NO_EXPORT"]})"},
+      {"originator_id", A(0x80, 9, "0a000001"), R"({"originator_id":"10.0.0.1"})"},
+      {"cluster_list", A(0x80, 10, "0a0000010a000002"), R"({"cluster_list":["10.0.0.1","10.0.0.2"]})"},
+      {"mp_reach_ipv6",
+       A(0x80, 14,
+         "00020120"
+         "20010db8000000000000000000000001"
+         "fe800000000000000000000000000001"
+         "00"
+         "4020010db800010000"),
+       R"({"afi":2,"safi":1,"next_hop":["2001:db8::1","fe80::1"],"nlri":[{"prefix":"2001:db8:1::/64","afi":2,"safi":1}]})"},
+      {"mp_reach_other_family", A(0x80, 14, "0001800c00000000000000000000000000"),
+       R"({"afi":1,"safi":128,"next_hop_hex":"000000000000000000000000","nlri_hex":""})"},
+      {"mp_unreach_addpath",
+       A(0x80, 15,
+         "00010100000007"
+         "18c63364"),
+       R"({"afi":1,"safi":1,"withdrawn":[{"prefix":"198.51.100.0/24","afi":1,"safi":1,"path_id":7}]})",
+       true,
+       {true, false}},
+      {"ext_communities",
+       A(0xc0, 16,
+         "4004fde84e6e6b28"
+         "0002fde800000064"),
+       R"({"communities":[{"type":64,"subtype":4,"transitive":false,"raw":"4004fde84e6e6b28","link_bandwidth":{"asn":65000,"bytes_per_second":1000000000.0}},{"type":0,"subtype":2,"transitive":true,"raw":"0002fde800000064"}]})"},
+      {"as4_path", A(0xc0, 17, "0201fa56ea01"),
+       R"({"segments":[{"type":"AS_SEQUENCE","asns":[4200000001]}],"as4":true})", false},
+      {"as4_aggregator", A(0xc0, 18, "fa56ea01c0000201"), R"({"asn":4200000001,"address":"192.0.2.1"})", false},
+      {"aigp",
+       A(0x80, 26,
+         "01000b0000000000000014"
+         "050005abcd"),
+       R"({"tlvs":[{"type":1,"metric":20},{"type":5,"value":"abcd"}]})"},
+      {"large_community", A(0xc0, 32, "fa56ea010000000100000002"), R"({"communities":["4200000001:1:2"]})"},
+      {"cats_exp", cats(T(1, "01cb00710a") + T(4, "0000002a000a0001") + T(2, kL2Eight) + T(99, "dead")),
+       R"({"version":1,"drain":false,"value_flags":0,"tlvs":[{"type":1,"name":"cs-id","id_type":1,"id":"203.0.113.10"},{"type":4,"name":"metric-control","sequence":42,"interval":10,"profile":1},{"type":2,"name":"site-metrics","metrics":[{"metric_type":1,"name":"norm_fi","descriptor":33024,"level":2,"format":"uint","unit":"none","source":"normalisation","statistics":"current","value":8,"value_hex":"08"}],"score":8},{"type":99,"name":"unknown","value":"dead"}],"site_score":8,"warnings":["unknown TLV type 99 kept"]})"},
+      {"cats_exp_at_254",
+       A(0xc0, 254, "01000000" + T(2, kL2Eight)),
+       R"({"version":1,"drain":false,"value_flags":0,"tlvs":[{"type":2,"name":"site-metrics","metrics":[{"metric_type":1,"name":"norm_fi","descriptor":33024,"level":2,"format":"uint","unit":"none","source":"normalisation","statistics":"current","value":8,"value_hex":"08"}],"score":8}],"site_score":8,"warnings":[]})",
+       true,
+       {},
+       254},
+      {"cats_exp_other_version", cats("abcd", "02000000"),
+       R"({"version":2,"drain":false,"value_flags":0,"opaque":true,"opaque_value":"abcd"})"},
+  };
+  return kRows;
+}
+
+class AttributeJsonRows : public ::testing::TestWithParam<JsonRow> {};
+
+TEST_P(AttributeJsonRows, BytesValueJsonBothWays) {
+  const JsonRow& r = GetParam();
+  const DecodeContext ctx = decode_ctx(r.as4, r.add_path, r.cats_type);
+  const Bytes bytes = hex(r.attr);
+  AttributeSet set;
+  ASSERT_NO_FATAL_FAILURE(decode_one(bytes, ctx, set));
+  const Attribute& a = set.list()[0];
+  ASSERT_EQ(a.as<Opaque>(), nullptr);
+  const Json fields = Json::parse(r.fields);
+  Json want = {{"type_code", a.type},
+               {"flags", a.flags},
+               {"name", attribute_name(a.type, r.cats_type)},
+               {"length", a.raw.size()},
+               {"raw", to_hex(a.raw)}};
+  want.update(fields);
+  EXPECT_EQ(attribute_to_json(a, ctx).dump(), want.dump());
+
+  Arena arena;
+  const JsonReader reader(arena);
+  const EncodeContext ectx = encode_ctx(r.as4, r.add_path);
+  // The fields alone give the value back ("raw" is for what is not decoded).
+  Json in = fields;
+  in["type_code"] = a.type;
+  in["flags"] = a.flags;
+  const Attribute back = attribute_from_json(reader, in, "$", ectx, r.cats_type);
+  EXPECT_EQ(back.value.index(), a.value.index());
+  EXPECT_EQ(encoded(back, ectx), to_hex(bytes));
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, AttributeJsonRows, ::testing::ValuesIn(json_rows()),
+                         [](const auto& info) { return info.param.name; });
+
+// A row for every descriptor, so a new attribute comes with its JSON form.
+TEST(AttributeJsonRows, EveryDescriptorHasARow) {
+  std::set<unsigned> covered;
+  for (const auto& r : json_rows())
+    if (r.cats_type == kDefaultCatsType) covered.insert(std::to_integer<unsigned>(hex(r.attr)[1]));
+  for (unsigned t = 0; t < 256; ++t) {
+    if (attribute_descriptor(static_cast<std::uint8_t>(t), kDefaultCatsType) != nullptr) {
+      EXPECT_EQ(covered.count(t), 1u) << "no JSON row for type " << t;
+    }
+  }
 }
 
 }  // namespace
