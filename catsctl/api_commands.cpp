@@ -498,7 +498,36 @@ void print_services(const pb::ShowServicesReply& reply) {
   for (const auto& v : reply.services()) {
     if (reply.originated_size() > 0 || &v != &reply.services(0)) std::cout << "\n";
     std::cout << "Service " << v.prefix() << " (" << v.family() << "), " << v.candidates_size()
-              << (v.candidates_size() == 1 ? " site" : " sites") << "\n";
+              << (v.candidates_size() == 1 ? " site" : " sites");
+    const bool steering = !v.service_class().empty();
+    if (steering) {
+      std::cout << ", class " << v.service_class() << (v.service().empty() ? "" : " (" + v.service() + ")");
+      std::cout << "\n  Selected: ";
+      if (v.selected_size() == 0) std::cout << "none";
+      for (const auto& s : v.selected())
+        std::cout << (&s == &v.selected(0) ? "" : ", ") << s.next_hop()
+                  << (v.selected_size() > 1 ? " weight " + num(s.weight()) : "");
+      std::cout << " (" << v.tier() << ", " << v.outcome() << ", " << num(v.changes()) << " changes)\n";
+      std::cout << "  Reason: " << v.reason();
+    }
+    std::cout << "\n";
+    if (steering) {
+      Table t({"", "Peer", "Next hop", "ID", "Tier", "Cost", "L2", "Score", "Penalty", "Drain", "Seq", "Age"});
+      for (const auto& c : v.candidates()) {
+        std::string mark = std::string(c.stale() ? "S" : "") + (c.best() ? "*" : "") + (c.selected() ? ">" : "") +
+                           (!c.reachable() ? "!"
+                            : c.eligible() ? ""
+                                           : "x");
+        char pen[16];
+        std::snprintf(pen, sizeof pen, "%.2f", c.penalty());
+        t.add({mark, c.peer(), c.next_hop(), num(c.path_id()), c.tier(),
+               c.has_network_cost() ? num(c.network_cost()) : "-", c.has_l2() ? num(c.l2()) : "-",
+               c.has_score() ? num(c.score()) : "-", c.has_penalty() ? std::string(pen) : "-", yes_no(c.drain()),
+               num(c.sequence()), duration(c.age_s())});
+      }
+      t.print(std::cout, "  ");
+      continue;
+    }
     Table t({"", "Peer", "Next hop", "ID", "IGP", "AIGP", "MED", "L2", "L1", "Drain", "Seq", "Age"});
     for (const auto& c : v.candidates()) {
       t.add({std::string(c.stale() ? "S" : "") + (c.selected() ? ">" : ""), c.peer(), c.next_hop(), num(c.path_id()),
@@ -508,6 +537,8 @@ void print_services(const pb::ShowServicesReply& reply) {
     }
     t.print(std::cout, "  ");
   }
+  if (reply.services_size() > 0 && !reply.services(0).service_class().empty())
+    std::cout << "\n  * BGP best, > selected, x not eligible, ! next hop unreachable, S stale\n";
   if (reply.originated_size() == 0 && reply.services_size() == 0) std::cout << "No services\n";
 }
 
@@ -612,32 +643,35 @@ void print_change(const pb::RibChange& change) {
   std::cout << std::endl;
 }
 
-int watch(Args& args, const ApiClientOptions& options) {
-  auto what = args.next();
-  if (!what || *what != "rib") throw UsageError("usage: watch rib [--family F] [--prefix P] [--json] [--count N]");
-  pb::WatchRibRequest request;
-  std::optional<std::uint64_t> count;
-  const bool json =
-      parse(args, {
-                      {"--family", kValue, [&](const std::string& v) { request.set_family(family_name(v)); }},
-                      {"--prefix", kValue, [&](const std::string& v) { request.set_prefix(v); }},
-                      {"--count", kValue, [&](const std::string& v) { count = parse_u32("--count", v); }},
-                  });
+void print_service_change(const pb::ServiceChange& c) {
+  std::cout << clock_ms(c.timestamp_ms()) << "  " << c.prefix() << " (" << c.family() << ")  ";
+  if (c.selected_size() == 0) std::cout << "-";
+  for (const auto& s : c.selected())
+    std::cout << (&s == &c.selected(0) ? "" : ",") << s.next_hop()
+              << (c.selected_size() > 1 ? "/" + num(s.weight()) : "");
+  if (!c.outcome().empty()) std::cout << "  " << c.tier() << " " << c.outcome();
+  std::cout << "  " << c.reason() << std::endl;
+}
+
+// A server stream until --count changes, the deadline (--timeout) or its end.
+template <typename Change, typename Open, typename Text>
+int stream(const ApiClientOptions& options, const char* what, bool json, std::optional<std::uint64_t> count,
+           const Open& open, const Text& text) {
   Client client(options);
   grpc::ClientContext ctx;
   // A watch runs until stopped; --timeout, when given, bounds the whole watch.
   if (options.timeout_given) client.set_deadline(ctx);
-  auto reader = client.stub().WatchRib(&ctx, request);
+  auto reader = open(client.stub(), ctx);
   // catsd sends headers with this mark once subscribed: from then on no change is missed,
   // so a script may wait for the stderr line before making changes.
   reader->WaitForInitialMetadata();
   const bool subscribed = ctx.GetServerInitialMetadata().count("catsd-watch") != 0;
-  if (subscribed) std::cerr << "catsctl: watching rib" << std::endl;
+  if (subscribed) std::cerr << "catsctl: watching " << what << std::endl;
   std::uint64_t seen = 0;
-  pb::RibChange change;
+  Change change;
   while ((!count || seen < *count) && reader->Read(&change)) {
     ++seen;
-    print(json, change, print_change);
+    print(json, change, text);
   }
   if (count && seen >= *count) {
     ctx.TryCancel();
@@ -650,6 +684,63 @@ int watch(Args& args, const ApiClientOptions& options) {
     return kUnreachable;
   }
   return client.finish(status);
+}
+
+int watch(Args& args, const ApiClientOptions& options) {
+  auto what = args.next();
+  std::optional<std::uint64_t> count;
+  const Flag count_flag{"--count", kValue, [&](const std::string& v) { count = parse_u32("--count", v); }};
+  if (what && *what == "services") {
+    pb::WatchServicesRequest request;
+    const bool json =
+        parse(args, {{"--prefix", kValue, [&](const std::string& v) { request.set_prefix(v); }}, count_flag});
+    return stream<pb::ServiceChange>(
+        options, "services", json, count,
+        [&](pb::Catsd::Stub& stub, grpc::ClientContext& ctx) { return stub.WatchServices(&ctx, request); },
+        print_service_change);
+  }
+  if (!what || *what != "rib")
+    throw UsageError("usage: watch rib|services [--family F] [--prefix P] [--json] [--count N]");
+  pb::WatchRibRequest request;
+  const bool json =
+      parse(args, {
+                      {"--family", kValue, [&](const std::string& v) { request.set_family(family_name(v)); }},
+                      {"--prefix", kValue, [&](const std::string& v) { request.set_prefix(v); }},
+                      count_flag,
+                  });
+  return stream<pb::RibChange>(
+      options, "rib", json, count,
+      [&](pb::Catsd::Stub& stub, grpc::ClientContext& ctx) { return stub.WatchRib(&ctx, request); }, print_change);
+}
+
+// ---------------------------------------------------------------- resolve
+
+void print_site(const pb::ResolvedSite& s, const std::string& indent) {
+  std::cout << indent << s.next_hop() << " (" << s.tier();
+  if (s.has_l2()) std::cout << ", L2 " << s.l2();
+  if (s.has_network_cost()) std::cout << ", cost " << s.network_cost();
+  if (s.has_latency_ms()) std::cout << ", " << s.latency_ms() << " ms";
+  if (!s.cs_id().empty()) std::cout << ", CS-ID " << s.cs_id();
+  std::cout << ")\n";
+}
+
+int resolve(Args& args, const ApiClientOptions& options) {
+  pb::ResolveRequest request;
+  const bool json =
+      parse(args,
+            {
+                {"--class", kValue, [&](const std::string& v) { request.set_service_class(v); }},
+                {"--latency-budget", kValue,
+                 [&](const std::string& v) { request.set_latency_budget_ms(parse_u32("--latency-budget", v)); }},
+            },
+            request.mutable_service());
+  if (request.service().empty()) throw UsageError("resolve needs a SERVICE or PREFIX");
+  return call(options, &pb::Catsd::Stub::Resolve, request, json, [](const pb::ResolveReply& r) {
+    std::cout << r.prefix() << " (" << r.service_class() << "): " << r.verdict() << "\n";
+    if (r.has_site()) print_site(r.site(), "  run at ");
+    std::cout << "  " << r.reason() << "\n";
+    for (const auto& a : r.alternatives()) print_site(a, "  alternative ");
+  });
 }
 
 // ---------------------------------------------------------------- show
@@ -685,7 +776,7 @@ void take_global_options(std::vector<std::string>& args, ApiClientOptions& optio
 }
 
 bool is_api_command(const std::string& command) {
-  return command == "show" || command == "inject" || command == "clear" || command == "watch";
+  return command == "show" || command == "inject" || command == "clear" || command == "watch" || command == "resolve";
 }
 
 int run_api_command(const std::string& command, std::vector<std::string> args, ApiClientOptions options) {
@@ -695,6 +786,7 @@ int run_api_command(const std::string& command, std::vector<std::string> args, A
     if (command == "inject") return inject(parsed, options);
     if (command == "clear") return clear(parsed, options);
     if (command == "watch") return watch(parsed, options);
+    if (command == "resolve") return resolve(parsed, options);
     throw UsageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
     std::cerr << "catsctl " << command << ": " << e.what() << "\n";

@@ -24,6 +24,8 @@ void usage(std::ostream& os) {
         "         [--withdraw|--restore] [--instance ID=L2 ...] [--replace-instances] [--json]\n"
         "  clear neighbor ADDR|all [--soft|--soft-in|--soft-out] [--reason TEXT] [--json]\n"
         "  watch rib [--family F] [--prefix P] [--json] [--count N]\n"
+        "  watch services [--prefix P] [--json] [--count N]\n"
+        "  resolve SERVICE|PREFIX|CS-ID [--class C] [--latency-budget MS] [--json]\n"
         "  server: --server, else $CATSD_API, else 127.0.0.1:50051 (unix:PATH for a unix socket);\n"
         "  --timeout: RPC deadline, default 5 s (watch: none unless given)\n"
         "  exit status: 0 ok, 2 usage, 3 catsd unreachable or deadline exceeded, 4 catsd refused the request\n";

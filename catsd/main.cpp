@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   peers.start();
+  if (auto err = engine.track_next_hops()) spdlog::warn("{}: every next hop counts as reachable", *err);
   std::thread session_thread([&] { sessions.run(); });
   struct Join {
     boost::asio::io_context& io;

@@ -43,6 +43,7 @@ class Subscription {
 // Called on the daemon's thread with each change that matches the request.
 // It only enqueues, never blocks; it may be called after the stream ended.
 using RibSink = std::function<void(pb::RibChange)>;
+using ServiceSink = std::function<void(pb::ServiceChange)>;
 
 class ApiBackend {
  public:
@@ -57,6 +58,14 @@ class ApiBackend {
   // On success sets *subscription (non-null); the stream lives as long as it.
   virtual ApiResult watch_rib(const pb::WatchRibRequest& request, RibSink sink,
                               std::unique_ptr<Subscription>* subscription) = 0;
+  // Steering (ingress). A backend without steering refuses them.
+  virtual ApiResult watch_services(const pb::WatchServicesRequest& /*request*/, ServiceSink /*sink*/,
+                                   std::unique_ptr<Subscription>* /*subscription*/) {
+    return ApiError{ApiError::Code::failed_precondition, "no steering here"};
+  }
+  virtual ApiResult resolve(const pb::ResolveRequest& /*request*/, pb::ResolveReply* /*reply*/) {
+    return ApiError{ApiError::Code::failed_precondition, "no steering here"};
+  }
 };
 
 }  // namespace cats::api

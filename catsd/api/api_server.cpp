@@ -58,15 +58,22 @@ pb::InjectMetricsRequest to_inject(const pb::MetricReport& report) {
   return request;
 }
 
-// Changes for one WatchRib stream: the backend's sink pushes on the daemon's
+// Changes for one watch stream: the backend's sink pushes on the daemon's
 // thread, the stream's handler pops on its gRPC thread.
-class ChangeQueue {
+class QueueBase {
+ public:
+  virtual ~QueueBase() = default;
+  virtual void close() = 0;
+};
+
+template <class Change>
+class ChangeQueue : public QueueBase {
  public:
   explicit ChangeQueue(std::size_t limit) : limit_(limit) {}
 
   enum class Pop { change, timeout, overflow, closed };
 
-  void push(pb::RibChange change) {
+  void push(Change change) {
     {
       std::lock_guard lock(mu_);
       if (closed_ || overflow_) return;
@@ -80,7 +87,7 @@ class ChangeQueue {
     cv_.notify_one();
   }
 
-  Pop pop(pb::RibChange* out, std::chrono::milliseconds wait) {
+  Pop pop(Change* out, std::chrono::milliseconds wait) {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, wait, [this] { return closed_ || overflow_ || !items_.empty(); });
     if (closed_) return Pop::closed;
@@ -91,7 +98,7 @@ class ChangeQueue {
     return Pop::change;
   }
 
-  void close() {
+  void close() override {
     {
       std::lock_guard lock(mu_);
       closed_ = true;
@@ -103,7 +110,7 @@ class ChangeQueue {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<pb::RibChange> items_;
+  std::deque<Change> items_;
   std::size_t limit_;
   bool closed_ = false;
   bool overflow_ = false;
@@ -185,57 +192,20 @@ class ApiServer::Service final : public pb::Catsd::Service {
 
   grpc::Status WatchRib(grpc::ServerContext* context, const pb::WatchRibRequest* request,
                         grpc::ServerWriter<pb::RibChange>* writer) override {
-    // Shared with the sink: the backend may still call it after this stream ended.
-    auto queue = std::make_shared<ChangeQueue>(options_.watch_queue_limit);
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "catsd API is stopping");
-      watches_.insert(queue);
-    }
-    struct Unregister {
-      Service* self;
-      std::shared_ptr<ChangeQueue> queue;
-      ~Unregister() {
-        queue->close();  // a sink the backend still holds now drops changes instead of queueing them
-        std::lock_guard lock(self->mu_);
-        self->watches_.erase(queue);
-      }
-    } unregister{this, queue};
+    return stream<pb::RibChange>(context, writer, [&](RibSink sink, std::unique_ptr<Subscription>* sub) {
+      return backend_.watch_rib(*request, std::move(sink), sub);
+    });
+  }
 
-    std::unique_ptr<Subscription> subscription;
-    RibSink sink = [queue](pb::RibChange change) { queue->push(std::move(change)); };
-    if (auto error = guarded([&] { return backend_.watch_rib(*request, std::move(sink), &subscription); })) {
-      return to_status(error);
-    }
-    if (!subscription) return grpc::Status(grpc::StatusCode::INTERNAL, "backend returned no subscription");
+  grpc::Status WatchServices(grpc::ServerContext* context, const pb::WatchServicesRequest* request,
+                             grpc::ServerWriter<pb::ServiceChange>* writer) override {
+    return stream<pb::ServiceChange>(context, writer, [&](ServiceSink sink, std::unique_ptr<Subscription>* sub) {
+      return backend_.watch_services(*request, std::move(sink), sub);
+    });
+  }
 
-    // Headers now, marked, so a client knows the watch is registered before the first change.
-    context->AddInitialMetadata("catsd-watch", "subscribed");
-    writer->SendInitialMetadata();
-    grpc::Status status;
-    for (;;) {
-      if (context->IsCancelled()) {
-        status = grpc::Status::CANCELLED;
-        break;
-      }
-      pb::RibChange change;
-      const auto popped = queue->pop(&change, options_.watch_poll);
-      if (popped == ChangeQueue::Pop::timeout) continue;
-      if (popped == ChangeQueue::Pop::closed) {
-        status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "catsd API is stopping");
-        break;
-      }
-      if (popped == ChangeQueue::Pop::overflow) {
-        status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "client too slow: watch queue overflowed");
-        break;
-      }
-      if (!writer->Write(change)) {  // client went away
-        status = grpc::Status::CANCELLED;
-        break;
-      }
-    }
-    subscription.reset();  // unsubscribe before the status goes out
-    return status;
+  grpc::Status Resolve(grpc::ServerContext*, const pb::ResolveRequest* request, pb::ResolveReply* reply) override {
+    return to_status(guarded([&] { return backend_.resolve(*request, reply); }));
   }
 
   grpc::Status PushMetrics(grpc::ServerContext* context, grpc::ServerReader<pb::MetricReport>* reader,
@@ -260,11 +230,66 @@ class ApiServer::Service final : public pb::Catsd::Service {
   }
 
  private:
+  // One watch stream: a bounded queue filled by the backend's sink, drained
+  // to the client on this gRPC thread until it goes, overflows or the server stops.
+  template <class Change, class Subscribe>
+  grpc::Status stream(grpc::ServerContext* context, grpc::ServerWriter<Change>* writer, Subscribe subscribe) {
+    // Shared with the sink: the backend may still call it after this stream ended.
+    auto queue = std::make_shared<ChangeQueue<Change>>(options_.watch_queue_limit);
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "catsd API is stopping");
+      watches_.insert(queue);
+    }
+    struct Unregister {
+      Service* self;
+      std::shared_ptr<ChangeQueue<Change>> queue;
+      ~Unregister() {
+        queue->close();  // a sink the backend still holds now drops changes instead of queueing them
+        std::lock_guard lock(self->mu_);
+        self->watches_.erase(queue);
+      }
+    } unregister{this, queue};
+
+    std::unique_ptr<Subscription> subscription;
+    auto sink = [queue](Change change) { queue->push(std::move(change)); };
+    if (auto error = guarded([&] { return subscribe(std::move(sink), &subscription); })) return to_status(error);
+    if (!subscription) return grpc::Status(grpc::StatusCode::INTERNAL, "backend returned no subscription");
+
+    // Headers now, marked, so a client knows the watch is registered before the first change.
+    context->AddInitialMetadata("catsd-watch", "subscribed");
+    writer->SendInitialMetadata();
+    grpc::Status status;
+    for (;;) {
+      if (context->IsCancelled()) {
+        status = grpc::Status::CANCELLED;
+        break;
+      }
+      Change change;
+      const auto popped = queue->pop(&change, options_.watch_poll);
+      if (popped == ChangeQueue<Change>::Pop::timeout) continue;
+      if (popped == ChangeQueue<Change>::Pop::closed) {
+        status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "catsd API is stopping");
+        break;
+      }
+      if (popped == ChangeQueue<Change>::Pop::overflow) {
+        status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "client too slow: watch queue overflowed");
+        break;
+      }
+      if (!writer->Write(change)) {  // client went away
+        status = grpc::Status::CANCELLED;
+        break;
+      }
+    }
+    subscription.reset();  // unsubscribe before the status goes out
+    return status;
+  }
+
   ApiBackend& backend_;
   const ApiServerOptions options_;
   std::mutex mu_;
   bool stopping_ = false;
-  std::set<std::shared_ptr<ChangeQueue>> watches_;
+  std::set<std::shared_ptr<QueueBase>> watches_;  // open watch streams, of either kind
 };
 
 ApiServer::ApiServer(ApiBackend& backend, std::string listen, ApiServerOptions options)

@@ -161,15 +161,15 @@ namespace {
 
 class EngineSubscription : public api::Subscription {
  public:
-  EngineSubscription(asio::any_io_executor ex, rde::Engine& e, std::uint64_t id)
-      : ex_(std::move(ex)), engine_(e), id_(id) {}
+  EngineSubscription(asio::any_io_executor ex, std::function<void()> unsubscribe)
+      : ex_(std::move(ex)), unsubscribe_(std::move(unsubscribe)) {}
   ~EngineSubscription() override {
     // Waited for: the contract says the sink is not called after this returns.
     // Shared, so a late run after a timeout writes into memory that exists.
     auto done = std::make_shared<std::promise<void>>();
     auto f = done->get_future();
-    asio::post(ex_, [&engine = engine_, id = id_, done] {
-      engine.unwatch(id);
+    asio::post(ex_, [u = unsubscribe_, done] {
+      u();
       done->set_value();
     });
     f.wait_for(kEngineDeadline);
@@ -177,11 +177,129 @@ class EngineSubscription : public api::Subscription {
 
  private:
   asio::any_io_executor ex_;
-  rde::Engine& engine_;
-  std::uint64_t id_;
+  std::function<void()> unsubscribe_;
 };
 
+std::uint64_t unix_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+// The entry a Resolve request names: a steering/service name, a prefix, an
+// address (its host prefix) or a CS-ID.
+const rib::RibEntry* find_service(const rde::Engine& e, const std::string& what) {
+  const auto& loc = e.loc_rib();
+  std::optional<wire::Prefix> prefix = wire::Prefix::parse(what);
+  if (!prefix && what.find('/') == std::string::npos)
+    prefix = wire::Prefix::parse(what + (what.find(':') != std::string::npos ? "/128" : "/32"));
+  if (prefix) {
+    for (wire::Family f : {rib::kIpv4Unicast, rib::kIpv6Unicast})
+      if (const auto* entry = loc.find({f, *prefix})) return entry;
+    return nullptr;
+  }
+  for (const auto* entry : loc.sorted()) {
+    if (!e.cats_rib().is_service(*entry)) continue;
+    std::string service;
+    e.cats_rib().class_for(*entry, &service);
+    if (service == what) return entry;
+    for (const auto& p : entry->paths())
+      if (p.attrs->cats().cs_id == what) return entry;
+  }
+  return nullptr;
+}
+
+void fill_site(const rde::Engine& e, const rib::RibEntry& entry, const SelectionView& v, std::size_t i,
+               pb::ResolvedSite* out) {
+  const auto& c = v.candidates[i];
+  const auto& facts = entry.paths()[i].attrs->cats();
+  out->set_next_hop(c.site.to_string());
+  out->set_tier(steer::tier_name(c.tier));
+  out->set_cs_id(facts.cs_id);
+  if (facts.site_score) out->set_l2(*facts.site_score);
+  if (c.cost) out->set_network_cost(*c.cost);
+  if (c.latency_ms) out->set_latency_ms(*c.latency_ms);
+  if (v.penalties[i]) out->set_penalty(*v.penalties[i]);
+  (void)e;
+}
+
 }  // namespace
+
+ApiResult EngineBackend::resolve(const pb::ResolveRequest& request, pb::ResolveReply* reply) {
+  return run(reply, [this, request](pb::ResolveReply* out) -> ApiResult {
+    if (!engine_.steering()) return ApiError{ApiError::Code::failed_precondition, "not an ingress: no steering"};
+    const auto* entry = find_service(engine_, request.service());
+    if (entry == nullptr || !engine_.cats_rib().is_service(*entry))
+      return ApiError{ApiError::Code::not_found, "no service " + request.service()};
+    const SelectionView v = selection_of(engine_, *entry);
+    const config::ServiceClass* cls = v.cls;
+    if (!request.service_class().empty()) {
+      cls = engine_.config().steering.find_class(request.service_class());
+      if (cls == nullptr) return ApiError{ApiError::Code::invalid_argument, "no class " + request.service_class()};
+    }
+    // The selection in force (its history) for the prefix's own class; a fresh one for another class.
+    const auto* st = engine_.cats_rib().find(entry->key);
+    const bool own = cls == v.cls;
+    const auto span = steer::span_of(v.candidates);
+    const auto sel = steer::select(span, *cls, engine_.cats_rib().params(),
+                                   own && st != nullptr ? st->history : steer::History{}, steer::Clock::now());
+    std::optional<std::uint32_t> budget;
+    if (request.has_latency_budget_ms()) budget = request.latency_budget_ms();
+    const auto r = steer::resolve(span, *cls, engine_.cats_rib().params(), sel, budget);
+    SelectionView view = v;
+    if (!own) view.penalties = steer::penalties(span, *cls, engine_.cats_rib().params());
+    out->set_verdict(steer::verdict_name(r.verdict));
+    if (r.site) fill_site(engine_, *entry, view, *r.site, out->mutable_site());
+    for (auto i : r.alternatives) fill_site(engine_, *entry, view, i, out->add_alternatives());
+    out->set_reason(r.reason);
+    out->set_prefix(entry->key.prefix.to_string());
+    out->set_service_class(cls->name);
+    return std::nullopt;
+  });
+}
+
+ApiResult EngineBackend::watch_services(const pb::WatchServicesRequest& request, api::ServiceSink sink,
+                                        std::unique_ptr<api::Subscription>* subscription) {
+  std::optional<wire::Prefix> prefix;
+  if (!request.prefix().empty()) {
+    prefix = wire::Prefix::parse(request.prefix());
+    if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + request.prefix()};
+  }
+  pb::ClearNeighborReply unused;
+  auto id = std::make_shared<std::uint64_t>(0);
+  auto r = run(&unused, [this, prefix, sink, id](pb::ClearNeighborReply*) -> ApiResult {
+    if (!engine_.steering()) return ApiError{ApiError::Code::failed_precondition, "not an ingress: no steering"};
+    *id = engine_.watch_selection([this, prefix, sink](const rde::SelectionNote& note) {
+      if (prefix && note.key.prefix != *prefix) return;
+      pb::ServiceChange c;
+      c.set_prefix(note.key.prefix.to_string());
+      c.set_family(family_name(note.key.family));
+      c.set_timestamp_ms(unix_ms());
+      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && note.state != nullptr) {
+        const SelectionView v = selection_of(engine_, *entry);
+        for (const auto& s : v.selected) {
+          auto* site = c.add_selected();
+          site->set_next_hop(s.site.to_string());
+          site->set_weight(s.weight);
+          const auto* n = engine_.neighbor_by_id(s.path.peer);
+          site->set_peer(n != nullptr ? n->address() : "local");
+          site->set_path_id(s.path.path_id);
+        }
+        c.set_reason(v.reason);
+        c.set_outcome(v.outcome);
+        c.set_tier(v.tier);
+        c.set_service_class(v.service_class);
+      } else {
+        c.set_reason("no choice to make: at most one path");
+      }
+      sink(std::move(c));
+    });
+    return std::nullopt;
+  });
+  if (r) return r;
+  *subscription = std::make_unique<EngineSubscription>(ex_, [&engine = engine_, id] { engine.unwatch_selection(*id); });
+  return std::nullopt;
+}
 
 ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibSink sink,
                                    std::unique_ptr<api::Subscription>* subscription) {
@@ -207,15 +325,13 @@ ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibS
       c.set_family(family_name(note.key.family));
       if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && entry->best())
         fill_path(engine_, *entry, *entry->best(), c.mutable_best());
-      c.set_timestamp_ms(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-              .count()));
+      c.set_timestamp_ms(unix_ms());
       sink(std::move(c));
     });
     return std::nullopt;
   });
   if (r) return r;
-  *subscription = std::make_unique<EngineSubscription>(ex_, engine_, *id);
+  *subscription = std::make_unique<EngineSubscription>(ex_, [&engine = engine_, id] { engine.unwatch(*id); });
   return std::nullopt;
 }
 

@@ -22,6 +22,9 @@ class EngineBackend : public api::ApiBackend {
   api::ApiResult clear_neighbor(const pb::ClearNeighborRequest& request, pb::ClearNeighborReply* reply) override;
   api::ApiResult watch_rib(const pb::WatchRibRequest& request, api::RibSink sink,
                            std::unique_ptr<api::Subscription>* subscription) override;
+  api::ApiResult watch_services(const pb::WatchServicesRequest& request, api::ServiceSink sink,
+                                std::unique_ptr<api::Subscription>* subscription) override;
+  api::ApiResult resolve(const pb::ResolveRequest& request, pb::ResolveReply* reply) override;
 
  private:
   template <class Reply, class F>

@@ -229,10 +229,19 @@ bool show_rib(const rde::Engine& e, const pb::ShowRibRequest& req, pb::ShowRibRe
     auto* o = out->add_entries();
     o->set_prefix(k.prefix.to_string());
     o->set_family(family_name(k.family));
-    o->set_reason(std::string(rib::step_name(entry.reason())));
+    const SelectionView sel = selection_of(e, entry);
+    std::string reason(rib::step_name(entry.reason()));
+    if (entry.reason() == rib::Step::kCats) reason += ": " + sel.reason;
+    o->set_reason(reason);
     for (std::size_t i = 0; i < entry.paths().size(); ++i) {
       if (req.best_only() && !(entry.best() && *entry.best() == i)) continue;
-      fill_path(e, entry, i, o->add_paths());
+      auto* path = o->add_paths();
+      fill_path(e, entry, i, path);
+      if (!sel.steering) continue;
+      const auto& p = entry.paths()[i];
+      const auto* s = sel.selected_path(p.peer, p.path_id);
+      path->set_selected(s != nullptr);
+      path->set_weight(s != nullptr ? s->weight : 0);
     }
   };
   if (prefix) {
@@ -282,7 +291,6 @@ void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb:
   }
   // Ingress view: every prefix with a CATS attribute on some path.
   const auto want_prefix = want.empty() ? std::nullopt : Prefix::parse(want);
-  if (!want.empty() && !want_prefix) return;
   std::vector<const rib::RibEntry*> entries;
   if (want_prefix) {
     for (Family f : {Family{1, 1}, Family{2, 1}})
@@ -297,9 +305,28 @@ void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb:
       return p.attrs->attrs().find(e.cats_type()) != nullptr;
     });
     if (!any) continue;
+    const SelectionView sel = selection_of(e, entry);
+    // A service name (steering/service) selects its prefixes.
+    if (!want.empty() && !want_prefix && sel.service != want) continue;
     auto* v = out->add_services();
     v->set_prefix(k.prefix.to_string());
     v->set_family(family_name(k.family));
+    if (sel.steering) {
+      v->set_service_class(sel.service_class);
+      v->set_service(sel.service);
+      for (const auto& s : sel.selected) {
+        auto* site = v->add_selected();
+        site->set_next_hop(s.site.to_string());
+        site->set_weight(s.weight);
+        site->set_peer(peer_text(e, s.path.peer));
+        site->set_path_id(s.path.path_id);
+      }
+      v->set_reason(sel.reason);
+      v->set_outcome(sel.outcome);
+      v->set_tier(sel.tier);
+      v->set_changes(sel.changes);
+      if (sel.changed_at) v->set_changed_s_ago(seconds_since(*sel.changed_at));
+    }
     for (std::size_t i = 0; i < entry.paths().size(); ++i) {
       const auto& p = entry.paths()[i];
       const auto info = e.loc_rib().path_info(entry, i);
@@ -321,10 +348,69 @@ void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb:
         }
       }
       c->set_age_s(seconds_since(p.arrived()));
-      c->set_selected(entry.best() && *entry.best() == i);
+      c->set_best(entry.best() && *entry.best() == i);
       c->set_stale(info.stale);
+      c->set_reachable(info.next_hop_reachable);
+      if (!sel.steering) {
+        c->set_selected(c->best());
+        continue;
+      }
+      const auto& cand = sel.candidates[i];
+      c->set_tier(steer::tier_name(cand.tier));
+      if (cand.cost) c->set_network_cost(*cand.cost);
+      if (cand.latency_ms) c->set_latency_ms(*cand.latency_ms);
+      if (sel.penalties[i]) c->set_penalty(*sel.penalties[i]);
+      c->set_eligible(sel.penalties[i].has_value());
+      if (auto sc = steer::score_of(cand, sel.klass(), e.cats_rib().params().unknown_score))
+        c->set_score(static_cast<std::uint32_t>(*sc));
+      if (const auto* s = sel.selected_path(p.peer, p.path_id)) {
+        c->set_selected(true);
+        c->set_weight(s->weight);
+      }
     }
   }
+}
+
+SelectionView selection_of(const rde::Engine& e, const rib::RibEntry& entry) {
+  SelectionView v;
+  const auto& cats = e.cats_rib();
+  if (!e.steering() || !cats.is_service(entry)) return v;
+  v.steering = true;
+  v.cls = &cats.class_for(entry, &v.service);
+  v.service_class = v.cls->name;
+  v.candidates = cats.candidates(e.loc_rib(), entry);
+  const auto span = steer::span_of(v.candidates);
+  v.penalties = steer::penalties(span, *v.cls, cats.params());
+  steer::Selection sel;
+  if (const auto* st = cats.find(entry.key)) {
+    v.cls = st->service_class;
+    v.service_class = v.cls->name;
+    sel = st->last;
+    v.selected = st->selected;
+    v.changes = st->changes;
+    v.changed_at = st->changed_at;
+    std::optional<steer::Explanation::Site> chosen;
+    if (!v.selected.empty())
+      chosen = steer::Explanation::Site{v.selected[0].site, v.selected[0].score, v.selected[0].penalty};
+    v.reason = steer::reason(sel, chosen);
+  } else {
+    // No choice to make (one path): the selection is made here, without history.
+    sel = steer::select(span, *v.cls, cats.params(), {}, steer::Clock::now());
+    for (const auto& c : sel.sites) {
+      const auto& p = entry.paths()[c.index];
+      v.selected.push_back({v.candidates[c.index].site, {p.peer, p.path_id}, c.weight, c.score, c.penalty});
+    }
+    v.reason = steer::reason(sel, span);
+  }
+  v.outcome = steer::outcome_name(sel.outcome);
+  v.tier = steer::tier_name(sel.tier);
+  return v;
+}
+
+const steer::Selected* SelectionView::selected_path(rib::PeerId peer, std::uint32_t path_id) const {
+  for (const auto& s : selected)
+    if (s.path.peer == peer && s.path.path_id == path_id) return &s;
+  return nullptr;
 }
 
 }  // namespace cats::api

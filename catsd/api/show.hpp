@@ -19,4 +19,24 @@ void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb:
 void fill_path(const rde::Engine& e, const rib::RibEntry& entry, std::size_t i, pb::RibPath* out);
 const char* family_name(wire::Family f);  // "ipv4-unicast", "ipv6-unicast", "other"
 
+// The CATS selection of one prefix as show, watch and Resolve present it.
+struct SelectionView {
+  bool steering = false;  // an ingress, and a service prefix
+  const config::ServiceClass* cls = nullptr;
+  std::string service_class;
+  std::string service;
+  steer::Candidates candidates;  // one per path of the entry
+  std::vector<std::optional<double>> penalties;
+  std::vector<steer::Selected> selected;
+  std::string reason;
+  std::string outcome;
+  std::string tier;
+  std::uint64_t changes = 0;
+  std::optional<steer::Clock::time_point> changed_at;
+
+  const config::ServiceClass& klass() const { return *cls; }
+  const steer::Selected* selected_path(rib::PeerId peer, std::uint32_t path_id) const;
+};
+SelectionView selection_of(const rde::Engine& e, const rib::RibEntry& entry);
+
 }  // namespace cats::api

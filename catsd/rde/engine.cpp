@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include "bgp-ext/wire/message.hpp"
+#include "rib-adapter/netlink/route_monitor.hpp"
 #include "rib-adapter/rib/reflection.hpp"
 
 namespace cats::rde {
@@ -50,7 +51,20 @@ constexpr std::size_t kCompactFloor = 1024;
 }  // namespace
 
 Engine::Engine(asio::any_io_executor ex, config::Config cfg, SessionPort& port)
-    : ex_(std::move(ex)), cfg_(std::move(cfg)), port_(port), store_(cfg_.global.cats.attribute_type) {
+    : ex_(std::move(ex)),
+      cfg_(std::move(cfg)),
+      port_(port),
+      nexthops_(
+          {.resolve_via_default = cfg_.steering.resolve_via_default, .own_protocol = netlink::kCatsRouteProtocol}),
+      store_(cfg_.global.cats.attribute_type),
+      cats_(cfg_.steering),
+      recheck_(ex_) {
+  if (cfg_.steering.next_hop_tracking) store_.set_nexthops(&nexthops_);
+  steering_ = cfg_.global.has_role(config::Role::kIngress) || cfg_.global.has_role(config::Role::kController);
+  // The Loc-RIB best of a class with bgp-best-follows is the selected site.
+  const auto& classes = cfg_.steering.classes;
+  if (steering_ && std::any_of(classes.begin(), classes.end(), [](const auto& c) { return c.bgp_best_follows; }))
+    loc_rib_.set_best_override([this](const rib::RibEntry& e) { return follow_cats(e); });
   rib::PeerFacts self;
   self.router_id = cfg_.global.router_id;
   self.asn = cfg_.global.as;
@@ -60,7 +74,7 @@ Engine::Engine(asio::any_io_executor ex, config::Config cfg, SessionPort& port)
   cluster_id_ = cfg_.global.cluster_id.value_or(cfg_.global.router_id);
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() = default;  // after the route monitor (it posts nothing once destroyed)
 
 std::optional<std::string> Engine::start() {
   if (cfg_.neighbors.size() >= rib::AdjRoute::kMaxPeer)
@@ -70,6 +84,7 @@ std::optional<std::string> Engine::start() {
     auto policy = rib::NeighborPolicy::compile(nc, cfg_.prefix_lists);
     if (auto* e = std::get_if<std::string>(&policy)) return "neighbor " + nc.address + " " + *e;
     const rib::PeerId id = next_id++;
+    cats_.set_peer(id, {nc.cats.network_cost, nc.cats.latency_ms});
     neighbors_.push_back(std::make_unique<Neighbor>(id, nc, std::get<rib::NeighborPolicy>(std::move(policy)), ex_,
                                                     [this, id] { gr_expired(*neighbor(id)); }));
   }
@@ -292,6 +307,7 @@ void Engine::after_update(const std::vector<rib::RibEvent>& events) {
       for (auto& [id, w] : watchers_) w(note);
     }
   }
+  steer(events);
   dispatch(events);
   // After a large withdrawal (a full table gone, a peer down), give the
   // memory back: emptied chunks, the index, then glibc's free pages. Once per

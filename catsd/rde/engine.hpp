@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -23,9 +24,22 @@
 #include "catsd/rde/origination.hpp"
 #include "catsd/rde/session_port.hpp"
 #include "rib-adapter/rib/loc_rib.hpp"
+#include "rib-adapter/rib/nexthops.hpp"
+#include "rib-adapter/steer/cats_rib.hpp"
 #include "yang/config/config.hpp"
 
+namespace cats::netlink {
+class RouteMonitor;
+}
+
 namespace cats::rde {
+
+// A CATS selection that changed (state nullptr: the prefix has no choice to
+// make any more), for watchers.
+struct SelectionNote {
+  rib::PrefixKey key;
+  const steer::ServiceState* state = nullptr;
+};
 
 // One RIB change, for API watchers.
 struct RibChangeNote {
@@ -81,6 +95,12 @@ class Engine : public SessionEvents {
   using Watcher = std::function<void(const RibChangeNote&)>;
   std::uint64_t watch(Watcher w);
   void unwatch(std::uint64_t id);
+  using SelectionWatcher = std::function<void(const SelectionNote&)>;
+  std::uint64_t watch_selection(SelectionWatcher w);
+  void unwatch_selection(std::uint64_t id);
+  // Next-hop tracking through the kernel's routes (rtnetlink), when the
+  // configuration enables it. Error text when netlink is not available.
+  std::optional<std::string> track_next_hops();
 
   // State for show commands.
   const config::Config& config() const { return cfg_; }
@@ -89,6 +109,9 @@ class Engine : public SessionEvents {
   const rib::LocRib& loc_rib() const { return loc_rib_; }
   const std::vector<OriginatedService>& originated() const { return services_; }
   const rib::AttrStore& store() const { return store_; }
+  const steer::CatsRib& cats_rib() const { return cats_; }
+  const rib::NexthopTable& nexthops() const { return nexthops_; }
+  bool steering() const { return steering_; }
   SessionPort& sessions() const { return port_; }
   std::uint8_t cats_type() const { return cfg_.global.cats.attribute_type; }
 
@@ -106,6 +129,13 @@ class Engine : public SessionEvents {
   rib::Arrival next_arrival();
   void process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed);
   void after_update(const std::vector<rib::RibEvent>& events);
+  // Steering (engine_steering.cpp).
+  void steer(const std::vector<rib::RibEvent>& events);
+  void reselect(const std::vector<rib::PrefixKey>& keys);
+  void selection_changed(const rib::PrefixKey& key);
+  void arm_recheck();
+  void nexthops_changed(const std::vector<const rib::NexthopTable::Entry*>& changed);
+  std::optional<std::size_t> follow_cats(const rib::RibEntry& e);
   void originate(OriginatedService& s);
   // Export (engine_export.cpp).
   void set_target(Neighbor& n, std::optional<boost::asio::ip::address> local);
@@ -122,8 +152,15 @@ class Engine : public SessionEvents {
   boost::asio::any_io_executor ex_;
   config::Config cfg_;
   SessionPort& port_;
+  rib::NexthopTable nexthops_;  // outlives the store's sets
   rib::AttrStore store_;
   rib::LocRib loc_rib_;
+  steer::CatsRib cats_;
+  bool steering_ = false;  // ingress or controller role: the CATS RIB is kept
+  std::unique_ptr<netlink::RouteMonitor> routes_;
+  boost::asio::steady_timer recheck_;
+  std::optional<steer::Clock::time_point> recheck_at_;
+  std::map<std::uint64_t, SelectionWatcher> selection_watchers_;
   std::size_t rib_peak_ = 0;              // prefixes, since the last compaction
   std::unique_ptr<rib::AdjRibIn> local_;  // originated services, PeerId 0
   std::vector<std::unique_ptr<Neighbor>> neighbors_;

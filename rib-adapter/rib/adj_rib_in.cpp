@@ -186,7 +186,7 @@ void AdjRibIn::apply_to(const wire::Update& u, wire::Action action, Arrival at, 
     auto announce = [&](wire::Family f, const wire::NlriView& v, NextHopIn nh) {
       if (v.empty()) return;
       if (hooks_.transform && !rewritten) rewritten = hooks_.transform(u.attrs);
-      if (auto attrs = store_->intern(rewritten ? *rewritten : u.attrs, nh)) {
+      if (auto attrs = store_->intern(rewritten ? *rewritten : u.attrs, nh, facts_.type != PeerType::kLocal)) {
         install(f, v, attrs, at, r);
       } else {
         withdraw(f, v, r);  // cannot store the attributes: safest is treat-as-withdraw

@@ -29,6 +29,39 @@ StoredAttrs::StoredAttrs(wire::Bytes bytes, std::uint8_t cats_type) : bytes_(std
   wire::decode_path_attributes(bytes_, ctx, attrs_, errors);
   valid_ = errors.empty();
   keys_ = make_path_info(attrs_, PeerFacts{});
+  if (const auto* c = attrs_.get<wire::CatsExp>(cats_type); c != nullptr && c->understood()) {
+    cats_.present = true;
+    cats_.drained = c->drain();
+    cats_.site_score = c->site_score();
+    if (const auto* sm = c->site_metrics()) {
+      for (const auto& m : sm->metrics) {
+        if (!m.usable() || m.type < wire::cats_metric::kComputeNorm || m.type > wire::cats_metric::kComposedNorm)
+          continue;
+        if (const auto v = m.number(); v && *v >= 0 && *v <= wire::cats_metric::kMaxScore)
+          cats_.l1[m.type - wire::cats_metric::kComputeNorm] = static_cast<std::uint8_t>(*v);
+      }
+    }
+    if (const auto* id = c->cs_id()) cats_.cs_id = id->id.to_string();
+  }
+}
+
+std::optional<PeerAddress> StoredAttrs::next_hop_address() const {
+  const auto nh = next_hop();
+  PeerAddress a;
+  if (nh.size() == 4) {
+    a.afi = wire::Afi::kIpv4;
+    for (std::size_t i = 0; i < 4; ++i) a.addr[i] = static_cast<std::uint8_t>(nh[i]);
+  } else if (nh.size() >= 16) {
+    const bool mapped = std::all_of(nh.begin(), nh.begin() + 10, [](std::byte b) { return b == std::byte{0}; }) &&
+                        nh[10] == std::byte{0xff} && nh[11] == std::byte{0xff};
+    a.afi = mapped ? wire::Afi::kIpv4 : wire::Afi::kIpv6;
+    for (std::size_t i = 0; i < (mapped ? 4u : 16u); ++i)
+      a.addr[i] = static_cast<std::uint8_t>(nh[(mapped ? 12 : 0) + i]);
+  } else {
+    return std::nullopt;
+  }
+  if (std::all_of(a.addr.begin(), a.addr.end(), [](std::uint8_t b) { return b == 0; })) return std::nullopt;
+  return a;
 }
 
 wire::ByteSpan StoredAttrs::next_hop() const {
@@ -45,6 +78,7 @@ struct AttrStore::Table {
   std::uint64_t hits = 0;
   std::uint64_t misses = 0;
   std::uint64_t rejected = 0;
+  NexthopTable* nexthops = nullptr;
 };
 
 AttrStore::AttrStore(std::uint8_t cats_type) : cats_type_(cats_type), table_(std::make_shared<Table>()) {}
@@ -110,12 +144,17 @@ wire::Bytes AttrStore::canonical_bytes(const wire::AttributeSet& received, NextH
   return out;
 }
 
-AttrsRef AttrStore::intern(const wire::AttributeSet& received, NextHopIn nh) {
+AttrsRef AttrStore::intern(const wire::AttributeSet& received, NextHopIn nh, bool track) {
   wire::Bytes bytes = canonical_bytes(received, nh);
   Table& t = *table_;
+  auto attach = [&](const StoredAttrs& s) {
+    if (track && t.nexthops != nullptr && s.nexthop_ == nullptr)
+      if (auto a = s.next_hop_address()) s.nexthop_ = t.nexthops->acquire(*a);
+  };
   // Single thread: a set leaves the table in the call that drops its last ref.
   if (auto it = t.sets.find(key_of(bytes)); it != t.sets.end()) {
     ++t.hits;
+    attach(*it->second);
     return AttrsRef(it->second);
   }
   auto owned = std::make_unique<StoredAttrs>(std::move(bytes), cats_type_);
@@ -124,6 +163,7 @@ AttrsRef AttrStore::intern(const wire::AttributeSet& received, NextHopIn nh) {
     return nullptr;
   }
   owned->table_ = std::static_pointer_cast<void>(table_);
+  attach(*owned);
   const StoredAttrs* s = owned.release();
   t.sets.emplace(key_of(s->bytes()), s);
   t.bytes += s->bytes().size();
@@ -136,8 +176,13 @@ AttrsRef AttrStore::intern(const wire::AttributeSet& received, NextHopIn nh) {
 void StoredAttrs::destroy(const StoredAttrs* s) {
   if (auto table = std::static_pointer_cast<AttrStore::Table>(s->table_.lock())) {
     if (table->sets.erase(key_of(s->bytes())) != 0) table->bytes -= s->bytes().size();
+    if (table->nexthops != nullptr && s->nexthop_ != nullptr) table->nexthops->release(s->nexthop_);
   }
   delete s;
+}
+
+void AttrStore::set_nexthops(NexthopTable* t) {
+  table_->nexthops = t;
 }
 
 AttrStoreStats AttrStore::stats() const {

@@ -19,12 +19,15 @@
 //    gives two sets. That keeps reflection byte-exact and costs little.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "bgp-ext/wire/path_attributes.hpp"
+#include "rib-adapter/rib/nexthops.hpp"
 #include "rib-adapter/rib/path.hpp"
 
 namespace cats::rib {
@@ -36,6 +39,16 @@ enum class NextHopIn : std::uint8_t {
 };
 
 class StoredAttrs;
+
+// What the CATS selection reads from a set's CATS attribute, decoded once
+// per set (B.3.5 reception rules).
+struct CatsFacts {
+  bool present = false;                             // a CATS attribute that decoded (version understood)
+  bool drained = false;                             // D flag
+  std::optional<std::uint8_t> site_score;           // effective site score S
+  std::array<std::optional<std::uint8_t>, 4> l1{};  // Site Metrics L1 by category: compute .. composed
+  std::string cs_id;                                // text of the CS-ID TLV; empty: none
+};
 
 // A counted reference to an interned set. Intrusive (8 octets: one per stored
 // path, so it matters). The set leaves its store's table and is freed when
@@ -95,11 +108,21 @@ class StoredAttrs {
   // The decision's keys from these attributes (make_path_info with no peer):
   // computed once per set, not per path. Spans point into this set.
   const PathInfo& keys() const { return keys_; }
+  // The next hop as next-hop tracking resolves it (reachable with an unknown
+  // cost when the store tracks none, or the next hop is ours).
+  NexthopState nexthop() const { return nexthop_ != nullptr ? nexthop_->state : NexthopState{}; }
+  const NexthopTable::Entry* nexthop_entry() const { return nexthop_; }
+  const CatsFacts& cats() const { return cats_; }
+  // The next hop as an address (IPv4-mapped IPv6 as IPv4); nullopt when none or unspecified.
+  std::optional<PeerAddress> next_hop_address() const;
 
  private:
   const wire::Bytes bytes_;
   wire::AttributeSet attrs_;
   PathInfo keys_;
+  // The table's, shared with other sets; attached when a path first uses the set.
+  mutable NexthopTable::Entry* nexthop_ = nullptr;
+  CatsFacts cats_;
   bool valid_ = true;
 
   friend class AttrsRef;
@@ -140,10 +163,15 @@ class AttrStore {
 
   // The shared set for `received`; nullptr if its canonical form does not
   // decode cleanly (counted in `rejected`; the caller must not install).
-  AttrsRef intern(const wire::AttributeSet& received, NextHopIn nh);
+  // `track`: the next hop is one a path uses (a received path, not ours and
+  // not an outgoing set), resolved by next-hop tracking.
+  AttrsRef intern(const wire::AttributeSet& received, NextHopIn nh, bool track = false);
 
   AttrStoreStats stats() const;
   std::uint8_t cats_type() const { return cats_type_; }
+  // Next hops of sets interned from now on are tracked in `t` (it must
+  // outlive every set). nullptr: none tracked.
+  void set_nexthops(NexthopTable* t);
 
  private:
   friend class StoredAttrs;  // a freed set leaves the table

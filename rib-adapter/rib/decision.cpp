@@ -38,6 +38,7 @@ std::string_view step_name(Step s) {
     case Step::kPathId: return "path-id";
     case Step::kOnlyPath: return "only-path";
     case Step::kEqual: return "equal";
+    case Step::kCats: return "cats";
   }
   return "unknown";
 }

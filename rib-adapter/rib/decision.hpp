@@ -57,6 +57,7 @@ enum class Step : std::uint8_t {
   kPathId,
   kOnlyPath,  // select_best: a single usable path, nothing to compare
   kEqual,     // no step tells the paths apart
+  kCats,      // not a decision step: the CATS selection chose the best (LocRib::set_best_override)
 };
 
 std::string_view step_name(Step s);  // "local-pref", "as-path-length", ...

@@ -1,5 +1,7 @@
 #include "rib-adapter/rib/loc_rib.hpp"
 
+#include <algorithm>
+
 namespace cats::rib {
 
 PathInfo LocRib::path_info(const RibEntry& e, std::size_t i) const {
@@ -11,6 +13,9 @@ PathInfo LocRib::path_info(const RibEntry& e, std::size_t i) const {
   info.path_id = r.path_id;
   info.received_seq = r.seq;
   info.stale = r.stale;
+  const NexthopState nh = r.attrs->nexthop();
+  info.next_hop_reachable = nh.reachable;
+  info.igp_cost = nh.metric;
   return info;
 }
 
@@ -19,10 +24,10 @@ void LocRib::decide(RibEntry& e) {
   e.clear_best();
   e.set_reason(Step::kOnlyPath);
   if (e.paths().empty()) return;
-  // One path: usable unless its next hop is unreachable, which nothing marks
-  // yet (no next-hop tracking), so no PathInfo is needed; select_best agrees.
+  // One path: usable unless its next hop is unreachable (RFC 4271 §9.1.2.1);
+  // no PathInfo is needed, select_best agrees.
   if (e.paths().size() == 1) {
-    e.set_best(0);
+    if (e.paths()[0].attrs->nexthop().reachable) e.set_best(0);
     return;
   }
   scratch_.clear();
@@ -30,6 +35,12 @@ void LocRib::decide(RibEntry& e) {
   if (auto sel = select_best(scratch_, cfg_)) {
     e.set_best(sel->index);
     e.set_reason(sel->reason);
+    if (override_) {
+      if (auto o = override_(e); o && *o != sel->index && *o < e.paths().size()) {
+        e.set_best(*o);
+        e.set_reason(Step::kCats);
+      }
+    }
   }
 }
 
@@ -77,6 +88,22 @@ std::vector<RibEvent> LocRib::update_entries(std::span<RibEntry* const> entries)
     e->queued = false;
     if (e->live) events.push_back(decide_event(*e));
   }
+  return events;
+}
+
+std::vector<RibEvent> LocRib::nexthops_changed(std::span<const NexthopTable::Entry* const> changed) {
+  std::vector<RibEvent> events;
+  if (changed.empty()) return events;
+  std::vector<RibEntry*> hit;
+  table_.for_each([&](RibEntry& e) {
+    for (const auto& p : e.paths()) {
+      if (std::find(changed.begin(), changed.end(), p.attrs->nexthop_entry()) == changed.end()) continue;
+      hit.push_back(&e);
+      break;
+    }
+  });
+  // Decided after the walk: a decision may free an entry.
+  for (RibEntry* e : hit) events.push_back(decide_event(*e));
   return events;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -59,6 +60,9 @@ class LocRib {
   // The same for ApplyResult::entries (no lookups), which it takes off the
   // queue; valid only until the next update of any kind, which may free entries.
   std::vector<RibEvent> update_entries(std::span<RibEntry* const> entries);
+  // Next hops changed state (reachability, IGP cost): reruns the decision for
+  // the prefixes with a path through one of them (a walk of the table).
+  std::vector<RibEvent> nexthops_changed(std::span<const NexthopTable::Entry* const> changed);
 
   const RibEntry* find(const PrefixKey& k) const { return table_.find(k); }
   // Every prefix, unordered (the initial dump to a new session) or sorted (show rib).
@@ -72,6 +76,12 @@ class LocRib {
   LocRibStats stats() const;
   const DecisionConfig& config() const { return cfg_; }
 
+  // Called after the decision of an entry with a best path: an index makes
+  // that path the best instead, with reason Step::kCats (the CATS selection,
+  // for prefixes whose class has bgp-best-follows).
+  using BestOverride = std::function<std::optional<std::size_t>(const RibEntry&)>;
+  void set_best_override(BestOverride f) { override_ = std::move(f); }
+
   RibTable& table() { return table_; }
   const RibTable& table() const { return table_; }
 
@@ -80,6 +90,7 @@ class LocRib {
   RibEvent decide_event(RibEntry& e);
 
   DecisionConfig cfg_;
+  BestOverride override_;
   RibTable table_;
   std::vector<PathInfo> scratch_;  // decision input, reused
   std::uint64_t recomputed_ = 0;

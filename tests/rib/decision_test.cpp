@@ -757,7 +757,7 @@ TEST(PeerAddressTest, ParseOrderAndPrint) {
 
 TEST(StepName, EveryStepNamedOnce) {
   std::set<std::string_view> names;
-  for (int s = 0; s <= static_cast<int>(Step::kEqual); ++s) {
+  for (int s = 0; s <= static_cast<int>(Step::kCats); ++s) {
     const auto name = step_name(static_cast<Step>(s));
     EXPECT_NE(name, "unknown");
     EXPECT_TRUE(names.insert(name).second) << name;

@@ -1068,3 +1068,123 @@ TEST(AdjRibIn, PathsPerPrefixAreCapped) {
 
 }  // namespace
 }  // namespace cats::rib
+
+namespace cats::rib {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Next-hop tracking
+
+KernelRoute kroute(std::string_view prefix, std::uint32_t metric = 0, std::uint32_t table = 254, bool usable = true,
+                   std::uint8_t protocol = 2) {
+  const auto p = pfx(prefix);
+  KernelRoute r;
+  r.prefix.afi = p.afi;
+  std::copy(p.addr.begin(), p.addr.end(), r.prefix.addr.begin());
+  r.length = p.length;
+  r.metric = metric;
+  r.table = table;
+  r.usable = usable;
+  r.protocol = protocol;
+  return r;
+}
+
+std::string state(const NexthopState& s) {
+  if (!s.reachable) return "unreachable";
+  return s.metric ? "metric " + std::to_string(*s.metric) : "reachable";
+}
+
+TEST(Nexthops, ResolvedThroughTheKernelRoutes) {
+  NexthopTable t({.resolve_via_default = false, .own_protocol = 250});
+  const auto a = PeerAddress::parse("192.0.2.1").value();
+  EXPECT_EQ(state(t.resolve(a)), "reachable");  // no dump yet: as without tracking
+  struct Row {
+    const char* what;
+    std::vector<KernelRoute> routes;
+    const char* address;
+    const char* expect;
+  };
+  const std::vector<Row> rows = {
+      {"connected", {kroute("192.0.2.0/24", 0)}, "192.0.2.1", "metric 0"},
+      {"longest prefix", {kroute("192.0.2.0/24", 0), kroute("192.0.2.0/28", 20)}, "192.0.2.1", "metric 20"},
+      {"outside", {kroute("192.0.2.0/24", 0)}, "198.51.100.1", "unreachable"},
+      {"default not used", {kroute("0.0.0.0/0", 5)}, "198.51.100.1", "unreachable"},
+      {"blackhole", {kroute("192.0.2.0/24", 0, 254, false)}, "192.0.2.1", "unreachable"},
+      {"own protocol ignored",
+       {kroute("192.0.2.0/24", 0), kroute("192.0.2.1/32", 0, 254, true, 250)},
+       "192.0.2.1",
+       "metric 0"},
+      {"other table ignored", {kroute("192.0.2.0/24", 0, 100)}, "192.0.2.1", "unreachable"},
+      {"local table", {kroute("127.0.0.0/8", 0, 255)}, "127.0.99.1", "metric 0"},
+      {"lower metric of equals", {kroute("192.0.2.0/24", 30), kroute("192.0.2.0/24", 10)}, "192.0.2.1", "metric 10"},
+      {"IPv6", {kroute("2001:db8::/64", 256)}, "2001:db8::1", "metric 256"},
+  };
+  for (const auto& row : rows) {
+    NexthopTable n({.resolve_via_default = false, .own_protocol = 250});
+    n.replace_all(row.routes);
+    EXPECT_EQ(state(n.resolve(PeerAddress::parse(row.address).value())), row.expect) << row.what;
+  }
+  NexthopTable d({.resolve_via_default = true, .own_protocol = 250});
+  d.replace_all({kroute("0.0.0.0/0", 5)});
+  EXPECT_EQ(state(d.resolve(PeerAddress::parse("198.51.100.1").value())), "metric 5") << "default allowed";
+}
+
+TEST(Nexthops, RouteEventsReportTheEntriesThatChanged) {
+  NexthopTable t;
+  auto* a = t.acquire(PeerAddress::parse("192.0.2.1").value());
+  auto* b = t.acquire(PeerAddress::parse("198.51.100.1").value());
+  EXPECT_EQ(t.replace_all({kroute("198.51.100.0/24", 10)}).size(), 2u);  // a unreachable, b with a metric
+  EXPECT_FALSE(a->state.reachable);
+  EXPECT_EQ(state(b->state), "metric 10");
+  auto changed = t.add(kroute("192.0.2.0/24", 5));
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0], a);
+  EXPECT_TRUE(t.add(kroute("203.0.113.0/24", 5)).empty());  // covers neither
+  changed = t.remove(kroute("198.51.100.0/24", 10));
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0], b);
+  EXPECT_FALSE(b->state.reachable);
+  // Counted: the entry goes with its last user.
+  auto* a2 = t.acquire(PeerAddress::parse("192.0.2.1").value());
+  EXPECT_EQ(a2, a);
+  t.release(a);
+  EXPECT_EQ(t.size(), 2u);
+  t.release(a2);
+  t.release(b);
+  EXPECT_EQ(t.size(), 0u);
+}
+
+TEST(Nexthops, DecisionUsesReachabilityAndIgpCost) {
+  NexthopTable nh;
+  AttrStore store;
+  store.set_nexthops(&nh);
+  {
+    LocRib loc;
+    AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store, loc);
+    AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store, loc);
+    const std::string_view p[] = {"203.0.113.0/24"};
+    const std::string_view q[] = {"203.0.113.128/25"};
+    loc.update(a, announce(a, ibgp_attrs(1, 100), entries(p)).changed);  // next hop 192.0.2.1
+    loc.update(b, announce(b, ibgp_attrs(2, 100), entries(p)).changed);  // next hop 192.0.2.2
+    loc.update(b, announce(b, ibgp_attrs(2, 100), entries(q)).changed);
+    EXPECT_EQ(best_next_hop(loc, v4(p[0])), "192.0.2.1");  // router id
+    // 192.0.2.1 through a dearer route than 192.0.2.2.
+    auto changed = nh.replace_all({kroute("192.0.2.0/24", 0), kroute("192.0.2.0/31", 50), kroute("192.0.2.2/32", 5)});
+    auto ev = loc.nexthops_changed(changed);
+    EXPECT_EQ(ev.size(), 2u);  // both prefixes have a path through a changed next hop
+    EXPECT_EQ(best_next_hop(loc, v4(p[0])), "192.0.2.2");
+    EXPECT_EQ(loc.find(v4(p[0]))->reason(), Step::kIgpCost);
+    // 192.0.2.2 unreachable: the other path; the single-path prefix has no best.
+    ev = loc.nexthops_changed(nh.remove(kroute("192.0.2.2/32", 5)));
+    ev = loc.nexthops_changed(nh.remove(kroute("192.0.2.0/24", 0)));
+    EXPECT_EQ(best_next_hop(loc, v4(p[0])), "192.0.2.1");
+    EXPECT_EQ(best_next_hop(loc, v4(q[0])), "none");
+    ASSERT_NE(loc.find(v4(q[0])), nullptr);  // kept, not usable
+    ev = loc.nexthops_changed(nh.add(kroute("192.0.2.0/24", 0)));
+    EXPECT_EQ(best_next_hop(loc, v4(q[0])), "192.0.2.2");
+  }
+  EXPECT_EQ(nh.size(), 0u);  // every set released its next hop
+}
+
+}  // namespace
+}  // namespace cats::rib

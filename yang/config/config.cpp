@@ -44,6 +44,28 @@ const Profile* Config::profile(std::uint16_t id) const {
   return find(profiles, [&](const Profile& p) { return p.id == id; });
 }
 
+ServiceClass delay_sensitive_class() {
+  ServiceClass c;
+  c.name = "delay-sensitive";
+  c.network_weight = 3;
+  c.compute_weight = 1;
+  c.leave_threshold = 3;
+  return c;
+}
+
+ServiceClass delay_tolerant_class() {
+  ServiceClass c;
+  c.name = "delay-tolerant";
+  c.network_weight = 1;
+  c.compute_weight = 3;
+  c.leave_threshold = 6;
+  return c;
+}
+
+const ServiceClass* Steering::find_class(std::string_view name) const {
+  return find(classes, [&](const ServiceClass& c) { return c.name == name; });
+}
+
 std::optional<HttpUrl> parse_http_url(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
   if (!url.starts_with(kScheme)) return std::nullopt;

@@ -92,6 +92,8 @@ struct NeighborCats {
   bool send = true;
   bool receive = true;
   bool require_capability = false;
+  std::optional<std::uint32_t> network_cost;  // steering: added to the cost of this neighbor's paths
+  std::optional<std::uint32_t> latency_ms;    // steering: expected RTT to the sites behind it
 };
 
 struct Neighbor {
@@ -191,6 +193,64 @@ struct HttpUrl {
 };
 std::optional<HttpUrl> parse_http_url(std::string_view url);
 
+// ---- Steering at the ingress ----
+
+enum class SelectionMode : std::uint8_t { kBest, kWeighted };
+enum class ScoreSource : std::uint8_t { kL2, kL1 };
+
+struct ServiceClass {
+  std::string name;
+  double network_weight = 1;
+  double compute_weight = 1;
+  ScoreSource score = ScoreSource::kL2;
+  std::vector<Category> l1_categories;  // kL1: the minimum of these
+  std::uint8_t min_score = 1;
+  std::uint8_t leave_threshold = 5;
+  double margin = 1;
+  std::chrono::seconds hold_down{30};
+  SelectionMode mode = SelectionMode::kBest;
+  std::uint8_t max_sites = 4;
+  double weighted_band = 3;
+  bool bgp_best_follows = false;
+};
+
+// The classes that exist without configuration.
+ServiceClass delay_sensitive_class();
+ServiceClass delay_tolerant_class();
+
+struct SteeringService {
+  std::string name;
+  std::vector<std::string> prefixes;
+  std::optional<ServiceId> cs_id;
+  std::string service_class;
+};
+
+struct NextHopCost {
+  std::string address;  // canonical text
+  std::optional<std::uint32_t> cost;
+  std::optional<std::uint32_t> latency_ms;
+};
+
+struct NetworkCost {
+  bool igp = true;
+  bool aigp = true;
+  std::vector<NextHopCost> next_hops;
+};
+
+struct Steering {
+  std::string default_class = "delay-tolerant";
+  std::vector<ServiceClass> classes{delay_sensitive_class(), delay_tolerant_class()};
+  std::vector<SteeringService> services;
+  std::vector<std::uint32_t> cloud_communities;
+  std::vector<std::string> cloud_next_hops;  // canonical text
+  std::optional<std::uint8_t> unknown_score;
+  NetworkCost network_cost;
+  bool next_hop_tracking = true;
+  bool resolve_via_default = false;
+
+  const ServiceClass* find_class(std::string_view name) const;
+};
+
 // A configuration error: where (a data path of the module, or the file) and why.
 struct ConfigError {
   std::string path;    // "/cats-bgp:bgp/global/router-id"; the file for file errors
@@ -208,6 +268,7 @@ struct Config {
   std::vector<Service> services;
   std::vector<Profile> profiles;
   DamperConfig damper;
+  Steering steering;
   Collector collector;
 
   const Neighbor* neighbor(std::string_view address) const;

@@ -88,6 +88,36 @@ void check_collector(const Config& cfg, ConfigErrors& out) {
   }
 }
 
+void check_steering(const Config& cfg, ConfigErrors& out) {
+  const std::string root = kRoot + "/steering";
+  const auto& st = cfg.steering;
+  if (st.find_class(st.default_class) == nullptr)
+    out.push_back({root + "/default-class", "no service class \"" + st.default_class + "\""});
+  for (const auto& c : st.classes) {
+    const std::string path = root + "/service-class[name='" + c.name + "']";
+    if (c.network_weight + c.compute_weight <= 0)
+      out.push_back({path, "network-weight and compute-weight cannot both be 0"});
+    if (c.score == ScoreSource::kL1 && c.l1_categories.empty())
+      out.push_back({path + "/l1-category", "score l1 needs at least one l1-category"});
+    if (c.leave_threshold < c.min_score)
+      out.push_back({path + "/leave-threshold", "leave-threshold (" + std::to_string(c.leave_threshold) +
+                                                    ") must not be below min-score (" + std::to_string(c.min_score) +
+                                                    ")"});
+  }
+  // One prefix, one class: two would give one forwarding entry two selections.
+  std::map<std::string, std::string> owner;
+  for (const auto& s : st.services) {
+    const std::string path = root + "/service[name='" + s.name + "']";
+    if (st.find_class(s.service_class) == nullptr)
+      out.push_back({path + "/class", "no service class \"" + s.service_class + "\""});
+    if (s.prefixes.empty() && !s.cs_id) out.push_back({path, "a service needs a prefix or a cs-id"});
+    for (const auto& p : s.prefixes) {
+      auto [it, fresh] = owner.emplace(p, s.name);
+      if (!fresh) out.push_back({path + "/prefix", "prefix " + p + " is already bound to service " + it->second});
+    }
+  }
+}
+
 }  // namespace
 
 ConfigErrors check_semantics(const Config& cfg) {
@@ -96,6 +126,7 @@ ConfigErrors check_semantics(const Config& cfg) {
   check_services(cfg, out);
   check_scoring(cfg, out);
   check_collector(cfg, out);
+  check_steering(cfg, out);
   return out;
 }
 

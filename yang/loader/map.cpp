@@ -232,6 +232,8 @@ Neighbor map_neighbor(Mapper& m, const View& n, std::uint32_t local_as) {
     m.get(*c, "send", out.cats.send);
     m.get(*c, "receive", out.cats.receive);
     m.get(*c, "require-capability", out.cats.require_capability);
+    m.get(*c, "network-cost", out.cats.network_cost);
+    m.get(*c, "latency", out.cats.latency_ms);
   }
   if (auto p = n.child("policy")) {
     out.import_policy = map_policy(m, p->child("import"));
@@ -341,6 +343,78 @@ config::DamperConfig map_damper(Mapper& m, const View& v) {
   return out;
 }
 
+// A configured class changes the leafs it sets of the built-in class of its
+// name, or of the generic defaults.
+void map_class(Mapper& m, const View& v, Steering& out) {
+  ServiceClass c;
+  m.get(v, "name", c.name);
+  auto base =
+      std::find_if(out.classes.begin(), out.classes.end(), [&](const ServiceClass& b) { return b.name == c.name; });
+  if (base != out.classes.end()) c = *base;
+  m.get_decimal(v, "network-weight", c.network_weight);
+  m.get_decimal(v, "compute-weight", c.compute_weight);
+  if (auto sc = v.text("score")) c.score = *sc == "l1" ? ScoreSource::kL1 : ScoreSource::kL2;
+  const auto cats = v.texts("l1-category");
+  if (!cats.empty()) c.l1_categories.clear();
+  for (const auto& name : cats)
+    for (auto cat : kCategories)
+      if (name == category_name(cat)) c.l1_categories.push_back(cat);
+  m.get(v, "min-score", c.min_score);
+  m.get(v, "leave-threshold", c.leave_threshold);
+  m.get_decimal(v, "margin", c.margin);
+  if (auto s = v.number<std::uint16_t>("hold-down")) c.hold_down = seconds{*s};
+  if (auto mode = v.text("mode")) c.mode = *mode == "weighted" ? SelectionMode::kWeighted : SelectionMode::kBest;
+  m.get(v, "max-sites", c.max_sites);
+  m.get_decimal(v, "weighted-band", c.weighted_band);
+  m.get(v, "bgp-best-follows", c.bgp_best_follows);
+  if (base != out.classes.end()) {
+    *base = std::move(c);
+  } else {
+    out.classes.push_back(std::move(c));
+  }
+}
+
+Steering map_steering(Mapper& m, const View& v) {
+  Steering out;
+  m.get(v, "default-class", out.default_class);
+  for (const auto& c : v.children("service-class")) map_class(m, c, out);
+  for (const auto& sv : v.children("service")) {
+    SteeringService s;
+    m.get(sv, "name", s.name);
+    s.prefixes = sv.texts("prefix");
+    if (auto id = sv.text("cs-id")) s.cs_id = service_id(*id);
+    m.get(sv, "class", s.service_class);
+    out.services.push_back(std::move(s));
+  }
+  if (auto cl = v.child("cloud")) {
+    for (const auto& c : cl->texts("community")) {
+      if (auto val = parse_community(c)) {
+        out.cloud_communities.push_back(*val);
+      } else {
+        m.fail(*cl, "community", "not a community: " + c);
+      }
+    }
+    out.cloud_next_hops = cl->texts("next-hop");
+  }
+  m.get(v, "unknown-score", out.unknown_score);
+  if (auto nc = v.child("network-cost")) {
+    m.get(*nc, "igp", out.network_cost.igp);
+    m.get(*nc, "aigp", out.network_cost.aigp);
+    for (const auto& h : nc->children("next-hop")) {
+      NextHopCost c;
+      m.get(h, "address", c.address);
+      m.get(h, "cost", c.cost);
+      m.get(h, "latency", c.latency_ms);
+      out.network_cost.next_hops.push_back(std::move(c));
+    }
+  }
+  if (auto t = v.child("next-hop-tracking")) {
+    m.get(*t, "enabled", out.next_hop_tracking);
+    m.get(*t, "resolve-via-default", out.resolve_via_default);
+  }
+  return out;
+}
+
 Collector map_collector(Mapper& m, const View& v) {
   Collector out;
   m.get(v, "engine-profiles", out.engine_profiles);
@@ -386,6 +460,7 @@ Config map_tree(const View& bgp, ConfigErrors& errors) {
   }
   if (auto d = bgp.child("damper")) cfg.damper = map_damper(m, *d);
   if (auto c = bgp.child("collector")) cfg.collector = map_collector(m, *c);
+  if (auto st = bgp.child("steering")) cfg.steering = map_steering(m, *st);
   return cfg;
 }
 
