@@ -105,8 +105,13 @@ Candidates CatsRib::candidates(const rib::LocRib& loc, const rib::RibEntry& e) c
 
 bool CatsRib::update(const rib::LocRib& loc, const rib::PrefixKey& key, const rib::RibEntry* e, Clock::time_point now) {
   // No choice to make: no state (a single path is its own selection).
-  if (e == nullptr || !is_service(*e) || (e->paths().size() < 2 && bound(*e) == nullptr))
-    return services_.erase(key) > 0;
+  if (e == nullptr || !is_service(*e) || (e->paths().size() < 2 && bound(*e) == nullptr)) {
+    const auto it = services_.find(key);
+    if (it == services_.end()) return false;
+    set_recheck(key, it->second, std::nullopt);
+    services_.erase(it);
+    return true;
+  }
   auto [it, fresh] = services_.try_emplace(key);
   ServiceState& st = it->second;
   if (fresh) st.service_class = &class_for(*e, &st.service);
@@ -120,6 +125,7 @@ bool CatsRib::update(const rib::LocRib& loc, const rib::PrefixKey& key, const ri
   }
   const bool changed = fresh || now_selected != st.selected;
   st.history = next_history(st.history, span_of(cs), sel, now, st.service_class->hold_down);
+  set_recheck(key, st, sel.recheck);
   st.last = std::move(sel);
   st.selected = std::move(now_selected);
   if (changed) {
@@ -145,17 +151,22 @@ const ServiceState* CatsRib::find(const rib::PrefixKey& key) const {
   return it == services_.end() ? nullptr : &it->second;
 }
 
+void CatsRib::set_recheck(const rib::PrefixKey& key, ServiceState& st, std::optional<Clock::time_point> at) {
+  if (st.recheck && (!at || (*st.recheck)->first != *at)) {
+    rechecks_.erase(*st.recheck);
+    st.recheck.reset();
+  }
+  if (at && !st.recheck) st.recheck = rechecks_.emplace(*at, key);
+}
+
 std::optional<Clock::time_point> CatsRib::next_recheck() const {
-  std::optional<Clock::time_point> t;
-  for (const auto& [k, s] : services_)
-    if (s.last.recheck && (!t || *s.last.recheck < *t)) t = s.last.recheck;
-  return t;
+  if (rechecks_.empty()) return std::nullopt;
+  return rechecks_.begin()->first;
 }
 
 std::vector<rib::PrefixKey> CatsRib::due(Clock::time_point now) const {
   std::vector<rib::PrefixKey> out;
-  for (const auto& [k, s] : services_)
-    if (s.last.recheck && *s.last.recheck <= now) out.push_back(k);
+  for (auto it = rechecks_.begin(); it != rechecks_.end() && it->first <= now; ++it) out.push_back(it->second);
   return out;
 }
 

@@ -48,6 +48,7 @@ struct ServiceState {
   History history;
   Clock::time_point changed_at{};
   std::uint64_t changes = 0;  // selection changes since the prefix was first seen
+  std::optional<std::multimap<Clock::time_point, rib::PrefixKey>::iterator> recheck;  // CatsRib's
 };
 
 using Candidates = boost::container::small_vector<Candidate, 8>;
@@ -101,6 +102,9 @@ class CatsRib {
   std::vector<std::pair<rib::PeerAddress, config::NextHopCost>> next_hops_;
   std::vector<rib::PeerAddress> cloud_next_hops_;
   std::map<rib::PrefixKey, ServiceState> services_;
+  // Pending hold-down ends, earliest first (one per prefix at most).
+  std::multimap<Clock::time_point, rib::PrefixKey> rechecks_;
+  void set_recheck(const rib::PrefixKey& key, ServiceState& st, std::optional<Clock::time_point> at);
 };
 
 }  // namespace cats::steer

@@ -207,7 +207,9 @@ Selection select(std::span<const Candidate> cs, const config::ServiceClass& cls,
 
   // Rule 4: hysteresis, only while the current site stays good.
   if (current != nullptr && pick->index != current->index && current->score >= leave) {
-    if (current->penalty - pick->penalty < cls.margin) {
+    const auto& seen = history.seen;
+    const bool arrived = std::find(seen.begin(), seen.end(), cs[pick->index].site) == seen.end();
+    if (!arrived && current->penalty - pick->penalty < cls.margin) {
       sel.outcome = Outcome::kKept;
       sel.why.challenger = fact(cs, *pick);
       pick = current;
@@ -287,6 +289,7 @@ History next_history(const History& before, std::span<const Candidate> cs, const
                      std::chrono::seconds keep) {
   History h;
   for (const auto& c : sel.sites) h.selected.push_back(cs[c.index].site);
+  for (const auto& c : cs) h.seen.push_back(c.site);
   for (const auto& l : before.left)
     if (now - l.at < keep && std::find(h.selected.begin(), h.selected.end(), l.site) == h.selected.end())
       h.left.push_back(l);

@@ -17,8 +17,9 @@
 //     all eligible when none is).
 //  4. Hysteresis: the current site, still eligible and at or above the
 //     threshold, is kept unless the new one is better by at least `margin`
-//     points; a site left within `hold-down` is not chosen again while the
-//     current one stays at or above the threshold.
+//     points (a site that was not there at the last run need not be: the
+//     margin damps noise, not arrivals); a site left within `hold-down` is
+//     not chosen again while the current one stays at or above the threshold.
 //  5. Weighted mode: up to max-sites sites at or above the threshold within
 //     weighted-band points of the best, each weighted by its score.
 #pragma once
@@ -65,6 +66,7 @@ std::optional<double> score_of(const Candidate& c, const config::ServiceClass& c
 // What came before, kept per service prefix by the caller (CatsRib).
 struct History {
   std::vector<SiteId> selected;  // the current choice, first = preferred
+  std::vector<SiteId> seen;      // every site of the last run: a site new since then is not held to the margin
   struct Left {
     SiteId site;
     Clock::time_point at;

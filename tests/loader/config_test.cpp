@@ -219,6 +219,34 @@ const Row kRows[] = {
      [](const Config& c) { return str(c.damper.min_interval.count()); }, "5000"},
     // ingress
     {"ingress.json", "global/listen/port", [](const Config& c) { return str(c.global.listen_port); }, "1179"},
+    {"ingress.json", "steering/service-class[delay-sensitive]",
+     [](const Config& c) {
+       const auto* k = c.steering.find_class("delay-sensitive");
+       return str(k->hold_down.count()) + " " + str(k->leave_threshold) + " " + str(k->network_weight);
+     },
+     "20 3 3.000000"},
+    {"ingress.json", "steering/service-class[batch]",
+     [](const Config& c) {
+       const auto* k = c.steering.find_class("batch");
+       return str(k->compute_weight) + " " + str(k->leave_threshold) + " " + str(k->mode == SelectionMode::kWeighted) +
+              " " + str(k->max_sites) + " " + str(k->score == ScoreSource::kL1) + " " + str(k->l1_categories.size()) +
+              " " + str(k->margin);
+     },
+     "5.000000 8 true 3 true 1 1.000000"},
+    {"ingress.json", "steering/service[text-to-image]",
+     [](const Config& c) {
+       const auto& s = c.steering.services.at(1);
+       return s.name + " " + s.cs_id->value + " " + s.service_class + " " + str(s.prefixes.size());
+     },
+     "text-to-image 1002 batch 0"},
+    {"ingress.json", "steering/cloud and network-cost",
+     [](const Config& c) {
+       const auto& st = c.steering;
+       return str(st.cloud_communities.at(0)) + " " + st.network_cost.next_hops.at(0).address + " " +
+              str(*st.network_cost.next_hops.at(0).cost) + " " + str(*st.network_cost.next_hops.at(0).latency_ms) +
+              " " + str(st.next_hop_tracking) + " " + str(nb(c, "192.0.2.254").cats.network_cost.value());
+     },
+     "4259906535 192.0.2.9 100 80 true 5"},
     {"ingress.json", "neighbor[192.0.2.254]/timers/min-hold-time",
      [](const Config& c) { return str(nb(c, "192.0.2.254").timers.min_hold_time); }, "3"},
     {"ingress.json", "neighbor[192.0.2.254]/afi-safi[ipv4-unicast]/add-path",

@@ -122,6 +122,7 @@ TEST(Select, Rules) {
     const auto cs = make(row.sites);
     History h;
     for (const char* b : row.before) h.selected.push_back(address_of(b));
+    for (const auto& c : cs) h.seen.push_back(c.site);
     const auto sel = select(cs, cls(row.service_class), Params{row.unknown_score}, h, kNow);
     EXPECT_EQ(chosen(cs, sel), row.expect) << row.rule << ": " << reason(sel, cs);
     EXPECT_EQ(outcome_name(sel.outcome), std::string(outcome_name(row.outcome))) << row.rule << ": " << reason(sel, cs);
@@ -136,6 +137,7 @@ TEST(Select, ReasonNamesTheThreshold) {
   // Kept by the margin.
   History h;
   h.selected = {address_of("a")};
+  h.seen = {address_of("a"), address_of("b")};
   const auto kept = make({{"a", 7, 10}, {"b", 8, 10}});
   EXPECT_EQ(reason(select(kept, cls("delay-tolerant"), {}, h, kNow), kept),
             "kept 10.0.0.1 (score 7, penalty 2.25): 10.0.0.2 better by 0.75 < margin 1");
@@ -173,6 +175,19 @@ TEST(Select, NextHistoryRemembersWhatWasLeft) {
   EXPECT_EQ(name_of(next.left[0].site), "a");
   // Old entries go.
   EXPECT_TRUE(next_history(next, cs, sel, kNow + seconds{31}, seconds{30}).left.empty());
+}
+
+// The margin damps noise, not arrivals: a better site that just appeared takes over.
+TEST(Select, ANewSiteIsNotHeldToTheMargin) {
+  const auto cs = make({{"a", 8, 10}, {"b", 9, 10}});
+  History h;
+  h.selected = {address_of("a")};
+  h.seen = {address_of("a")};  // b arrived since
+  auto sel = select(cs, cls("delay-tolerant"), {}, h, kNow);
+  EXPECT_EQ(chosen(cs, sel), "b") << reason(sel, cs);
+  h.seen.push_back(address_of("b"));  // b was there: better by 0.75 < margin 1
+  sel = select(cs, cls("delay-tolerant"), {}, h, kNow);
+  EXPECT_EQ(chosen(cs, sel), "a") << reason(sel, cs);
 }
 
 // With one site's score alternating 7/8 and the other at a steady 8, the

@@ -1,0 +1,142 @@
+"""A CATS deployment in network namespaces: an ingress, edge sites and a cloud site, and a client.
+
+    client (10.10.0.2) -- ingress (10.10.0.1; loopback 10.255.0.1) --+-- edge1 (10.1.0.2; loopback 10.255.1.1)
+                                                                     +-- edge2 (10.2.0.2; loopback 10.255.2.1)
+                                                                     +-- cloud (10.9.0.2; loopback 10.255.9.1)
+
+Each site link is a veth pair on 10.N.0.0/30 (the ingress .1, the site .2). BGP runs between loopbacks (iBGP,
+AS 65000), so a site's next hop is its loopback, which the ingress reaches through a static route whose metric is the
+site's IGP cost: deleting that route makes the next hop unreachable while the link stays up. Every site serves the
+same anycast service addresses on its loopback. The ingress forwards (ip_forward); what it forwards by is what catsd
+(or FRR) installs.
+"""
+import copy
+import os
+
+from .catsd import Catsd, FAST, write_config  # noqa: F401 (write_config re-exported for scripts)
+from .netns import Host, Netns
+from .proc import run
+
+AS = 65000
+INGRESS_LO = "10.255.0.1"
+CLIENT = "10.10.0.2"
+CLOUD_COMMUNITY = "65000:999"
+SERVICES = {  # name: (anycast prefix, class)
+    "live-avatar": ("203.0.113.10/32", "delay-sensitive"),
+    "text-to-image": ("203.0.113.20/32", "delay-tolerant"),
+}
+
+
+class Site:
+    """One site: its number N (link 10.N.0.0/30, loopback 10.255.N.1), IGP cost and expected latency at the
+    ingress, and whether it is the cloud tier."""
+
+    def __init__(self, name, n, cost, latency_ms, cloud=False):
+        self.name, self.n, self.cost, self.latency_ms, self.cloud = name, n, cost, latency_ms, cloud
+        self.lo = f"10.255.{n}.1"
+        self.link = f"10.{n}.0.2"
+        self.ingress_side = f"10.{n}.0.1"
+        self.host = None  # Host, once built
+        self.catsd = None
+
+
+DEFAULT_SITES = (Site("edge1", 1, 10, 5), Site("edge2", 2, 20, 10), Site("cloud", 9, 50, 80, cloud=True))
+
+
+class Topology:
+    """Builds the namespaces (prefix + name) and addresses; close() removes them. Daemons go through `procs`."""
+
+    def __init__(self, prefix, dir, procs, sites=DEFAULT_SITES):
+        self.prefix, self.dir, self.procs = prefix, dir, procs
+        self.netns = Netns()
+        self.sites = copy.deepcopy(list(sites))  # a scenario may change a site's cost
+        self.ingress = None
+        self.client = None
+
+    def ns(self, name):
+        return f"{self.prefix}{name}"
+
+    def host(self, name, v4):
+        return Host(name, self.procs, os.path.join(self.dir, name), ns=self.ns(name), v4=v4, quiet=True)
+
+    def sh(self, host, *cmd, check_rc=True):
+        return run(list(cmd), ns=host.ns, check_rc=check_rc)
+
+    def build(self):
+        self.ingress = self.host("ingress", INGRESS_LO)
+        self.netns.add(self.ingress.ns)
+        self.netns.addr(self.ingress.ns, "lo", f"{INGRESS_LO}/32")
+        self.sh(self.ingress, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+        # Resilient next-hop groups move flows only when buckets must move; flows to a site that stays keep it.
+        self.client = self.host("client", CLIENT)
+        self.netns.add(self.client.ns)
+        self.netns.veth("c0", self.client.ns, "cl", self.ingress.ns)
+        self.netns.addr(self.client.ns, "c0", f"{CLIENT}/24")
+        self.netns.addr(self.ingress.ns, "cl", "10.10.0.1/24")
+        self.netns.link(self.client.ns, "c0", "up")
+        self.netns.link(self.ingress.ns, "cl", "up")
+        self.sh(self.client, "ip", "route", "add", "default", "via", "10.10.0.1")
+        for s in self.sites:
+            s.host = self.host(s.name, s.lo)
+            self.netns.add(s.host.ns)
+            self.netns.veth(f"s{s.n}", self.ingress.ns, "up0", s.host.ns)
+            self.netns.addr(self.ingress.ns, f"s{s.n}", f"{s.ingress_side}/30")
+            self.netns.addr(s.host.ns, "up0", f"{s.link}/30")
+            self.netns.link(self.ingress.ns, f"s{s.n}", "up")
+            self.netns.link(s.host.ns, "up0", "up")
+            self.netns.addr(s.host.ns, "lo", f"{s.lo}/32")
+            for prefix, _ in SERVICES.values():
+                self.netns.addr(s.host.ns, "lo", prefix)
+            self.sh(s.host, "ip", "route", "add", "default", "via", s.ingress_side)
+            self.site_route(s, "add")
+        return self
+
+    def site_route(self, s, op):
+        """The ingress's route to a site's loopback (its IGP route): add, del."""
+        self.sh(self.ingress, "ip", "route", op, f"{s.lo}/32", "via", s.link, "metric", str(s.cost))
+
+    def close(self):
+        self.netns.delete_all()
+
+    # ---- catsd configurations
+
+    def ingress_config(self, classes=None, extra_steering=None, role=("ingress",), neighbors_extra=None):
+        nbrs = []
+        for s in self.sites:
+            n = {"address": s.lo, "remote-as": AS, "local-address": INGRESS_LO, "timers": dict(FAST),
+                 "description": s.name, "cats": {"latency": s.latency_ms}}
+            n.update(neighbors_extra or {})
+            nbrs.append(n)
+        steering = {"service": [{"name": name, "prefix": [p], "class": c} for name, (p, c) in SERVICES.items()],
+                    "cloud": {"community": [CLOUD_COMMUNITY]}}
+        if classes:
+            steering["service-class"] = classes
+        steering.update(extra_steering or {})
+        return {"global": {"as": AS, "router-id": INGRESS_LO, "role": list(role),
+                           "listen": {"address": [INGRESS_LO], "port": 179}},
+                "neighbors": {"neighbor": nbrs}, "steering": steering}
+
+    def site_config(self, s, l2=8, collector=None):
+        svc = [{"name": name, "prefix": [p], "metrics": {"l2-score": l2}} for name, (p, _) in SERVICES.items()]
+        nbr = {"address": INGRESS_LO, "remote-as": AS, "local-address": s.lo, "timers": dict(FAST),
+               "afi-safis": {"afi-safi": [{"name": "ipv4-unicast"}]}}
+        if s.cloud:
+            nbr["policy"] = {"export": {"add-community": [CLOUD_COMMUNITY]}}
+        cfg = {"global": {"as": AS, "router-id": s.lo, "role": ["edge"], "listen": {"address": [s.lo], "port": 179}},
+               "neighbors": {"neighbor": [nbr]}, "services": {"service": svc}}
+        if collector:
+            cfg["collector"] = collector
+        return cfg
+
+    def start_catsd(self, catsd, catsctl, ingress_config, site_l2=None):
+        """catsd on every site and the ingress; API on each host's loopback."""
+        site_l2 = site_l2 or {}
+        for s in self.sites:
+            s.catsd = Catsd(s.host, self.site_config(s, site_l2.get(s.name, 8)), catsd, catsctl,
+                            api=f"{s.lo}:50051", name=f"catsd {s.name}").start()
+        self.ingress.catsd = Catsd(self.ingress, ingress_config, catsd, catsctl, api=f"{INGRESS_LO}:50051",
+                                   name="catsd ingress").start()
+        return self.ingress.catsd
+
+    def site(self, name):
+        return next(s for s in self.sites if s.name == name)
