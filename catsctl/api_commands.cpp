@@ -743,6 +743,30 @@ int resolve(Args& args, const ApiClientOptions& options) {
   });
 }
 
+// ---------------------------------------------------------------- show fib
+
+void print_fib(const pb::ShowFibReply& reply) {
+  std::cout << "FIB (" << reply.scope() << "): " << reply.routes_size() << " routes, " << reply.installed()
+            << " installed, " << reply.removed() << " removed, " << reply.errors() << " errors since start\n";
+  if (reply.routes_size() == 0) return;
+  Table t({"Prefix", "Next hops", "Group", "State", "Age", "Error"});
+  for (const auto& r : reply.routes()) {
+    std::string hops;
+    for (const auto& h : r.hops())
+      hops += (hops.empty() ? "" : ", ") + h.gateway() + " dev " + h.interface() +
+              (r.hops_size() > 1 ? " weight " + num(h.weight()) : "");
+    t.add({r.prefix(), hops.empty() ? "-" : hops, num(r.group()), r.state(), duration(r.updated_s_ago()),
+           r.error().empty() ? "" : r.error() + " (" + num(r.attempts()) + " attempts)"});
+  }
+  t.print(std::cout, "  ");
+}
+
+int show_fib(Args& args, const ApiClientOptions& options) {
+  pb::ShowFibRequest request;
+  const bool json = parse(args, {}, request.mutable_prefix());
+  return call(options, &pb::Catsd::Stub::ShowFib, request, json, print_fib);
+}
+
 // ---------------------------------------------------------------- show
 
 int show(Args& args, const ApiClientOptions& options) {
@@ -750,7 +774,8 @@ int show(Args& args, const ApiClientOptions& options) {
   if (what && *what == "neighbors") return show_neighbors(args, options);
   if (what && *what == "rib") return show_rib(args, options);
   if (what && *what == "services") return show_services(args, options);
-  throw UsageError("usage: show neighbors|rib|services ...");
+  if (what && *what == "fib") return show_fib(args, options);
+  throw UsageError("usage: show neighbors|rib|services|fib ...");
 }
 
 }  // namespace

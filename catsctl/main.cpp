@@ -20,6 +20,7 @@ void usage(std::ostream& os) {
         "  show neighbors [ADDR] [--json]\n"
         "  show rib [PREFIX] [--family F] [--best] [--json]\n"
         "  show services [NAME] [--json]\n"
+        "  show fib [PREFIX] [--json]\n"
         "  inject SERVICE [--l2 N] [--l1 compute=N,communication=N,service=N] [--drain|--no-drain]\n"
         "         [--withdraw|--restore] [--instance ID=L2 ...] [--replace-instances] [--json]\n"
         "  clear neighbor ADDR|all [--soft|--soft-in|--soft-out] [--reason TEXT] [--json]\n"

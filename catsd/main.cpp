@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
   }
   peers.start();
   if (auto err = engine.track_next_hops()) spdlog::warn("{}: every next hop counts as reachable", *err);
+  if (auto err = engine.program_fib()) spdlog::error("{}: nothing is programmed", *err);
   std::thread session_thread([&] { sessions.run(); });
   struct Join {
     boost::asio::io_context& io;
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
   io.run();
   if (api_stopper.joinable()) api_stopper.join();
   if (server) server->stop();  // idempotent; before the engine goes
+  engine.stop_fib();           // catsd's routes go, unless fib/retain
   spdlog::info("stopped");
   return 0;
 }

@@ -136,6 +136,8 @@ class Catsd(Router):
                 "policy": {"export": {"prefix-list": "none"}}}]},
             "prefix-lists": {"prefix-list": [{"name": "none", "entry": [
                 {"seq": 10, "action": "deny", "prefix": "0.0.0.0/0", "le": 32}]}]},
+            # The RIB is measured, not the kernel's table (the FIB has a benchmark of its own).
+            "fib": {"scope": "none"},
         }
         wrap = self.wrap
         if ARGS.perf:  # profile mode: perf record runs catsd as its child

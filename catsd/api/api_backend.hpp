@@ -66,6 +66,9 @@ class ApiBackend {
   virtual ApiResult resolve(const pb::ResolveRequest& /*request*/, pb::ResolveReply* /*reply*/) {
     return ApiError{ApiError::Code::failed_precondition, "no steering here"};
   }
+  virtual ApiResult show_fib(const pb::ShowFibRequest& /*request*/, pb::ShowFibReply* /*reply*/) {
+    return ApiError{ApiError::Code::failed_precondition, "no FIB here"};
+  }
 };
 
 }  // namespace cats::api

@@ -208,6 +208,10 @@ class ApiServer::Service final : public pb::Catsd::Service {
     return to_status(guarded([&] { return backend_.resolve(*request, reply); }));
   }
 
+  grpc::Status ShowFib(grpc::ServerContext*, const pb::ShowFibRequest* request, pb::ShowFibReply* reply) override {
+    return to_status(guarded([&] { return backend_.show_fib(*request, reply); }));
+  }
+
   grpc::Status PushMetrics(grpc::ServerContext* context, grpc::ServerReader<pb::MetricReport>* reader,
                            pb::PushMetricsReply* reply) override {
     pb::MetricReport report;

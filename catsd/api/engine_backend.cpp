@@ -1,10 +1,13 @@
 #include "catsd/api/engine_backend.hpp"
 
+#include <net/if.h>
+
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <future>
 
 #include "catsd/api/show.hpp"
+#include "rib-adapter/netlink/fib.hpp"
 
 namespace cats::api {
 
@@ -254,6 +257,49 @@ ApiResult EngineBackend::resolve(const pb::ResolveRequest& request, pb::ResolveR
     out->set_reason(r.reason);
     out->set_prefix(entry->key.prefix.to_string());
     out->set_service_class(cls->name);
+    return std::nullopt;
+  });
+}
+
+ApiResult EngineBackend::show_fib(const pb::ShowFibRequest& request, pb::ShowFibReply* reply) {
+  std::optional<wire::Prefix> prefix;
+  if (!request.prefix().empty()) {
+    prefix = wire::Prefix::parse(request.prefix());
+    if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + request.prefix()};
+  }
+  return run(reply, [this, prefix](pb::ShowFibReply* out) -> ApiResult {
+    const auto scope = engine_.config().fib_scope();
+    out->set_scope(scope == config::FibScope::kAll        ? "all"
+                   : scope == config::FibScope::kServices ? "services"
+                                                          : "none");
+    const auto* fib = engine_.fib();
+    if (fib == nullptr) return std::nullopt;
+    const auto st = fib->stats();
+    out->set_installed(st.installed);
+    out->set_removed(st.removed);
+    out->set_errors(st.errors);
+    out->set_batches(st.batches);
+    const auto now = std::chrono::system_clock::now();
+    for (const auto& e : fib->entries()) {
+      if (prefix && e.route.prefix != *prefix) continue;
+      auto* r = out->add_routes();
+      r->set_prefix(e.route.prefix.to_string());
+      for (const auto& h : e.route.hops) {
+        auto* hop = r->add_hops();
+        hop->set_gateway(h.gateway.to_string());
+        char name[IF_NAMESIZE] = {};
+        hop->set_interface(if_indextoname(h.oif, name) != nullptr ? name : std::to_string(h.oif));
+        hop->set_weight(h.weight);
+      }
+      r->set_state(netlink::fib_state_name(e.state));
+      r->set_error(e.error);
+      r->set_group(e.group);
+      r->set_attempts(e.attempts);
+      r->set_updated_s_ago(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now - e.at).count()));
+    }
+    if (prefix && out->routes_size() == 0)
+      return ApiError{ApiError::Code::not_found, "no FIB route for " + prefix->to_string()};
     return std::nullopt;
   });
 }

@@ -25,6 +25,7 @@ class EngineBackend : public api::ApiBackend {
   api::ApiResult watch_services(const pb::WatchServicesRequest& request, api::ServiceSink sink,
                                 std::unique_ptr<api::Subscription>* subscription) override;
   api::ApiResult resolve(const pb::ResolveRequest& request, pb::ResolveReply* reply) override;
+  api::ApiResult show_fib(const pb::ShowFibRequest& request, pb::ShowFibReply* reply) override;
 
  private:
   template <class Reply, class F>

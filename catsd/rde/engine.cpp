@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include "bgp-ext/wire/message.hpp"
+#include "rib-adapter/netlink/fib.hpp"
 #include "rib-adapter/netlink/route_monitor.hpp"
 #include "rib-adapter/rib/reflection.hpp"
 
@@ -308,6 +309,7 @@ void Engine::after_update(const std::vector<rib::RibEvent>& events) {
     }
   }
   steer(events);
+  fib_update(events);
   dispatch(events);
   // After a large withdrawal (a full table gone, a peer down), give the
   // memory back: emptied chunks, the index, then glibc's free pages. Once per

@@ -30,7 +30,8 @@
 
 namespace cats::netlink {
 class RouteMonitor;
-}
+class Fib;
+}  // namespace cats::netlink
 
 namespace cats::rde {
 
@@ -101,6 +102,13 @@ class Engine : public SessionEvents {
   // Next-hop tracking through the kernel's routes (rtnetlink), when the
   // configuration enables it. Error text when netlink is not available.
   std::optional<std::string> track_next_hops();
+  // The kernel FIB (fib/scope): programs what the selection (and, with scope
+  // all, the BGP best path) says, from now on. Error text when netlink is not
+  // available.
+  std::optional<std::string> program_fib();
+  // Clean stop: catsd's routes go unless fib/retain (on the caller's thread).
+  void stop_fib();
+  const netlink::Fib* fib() const { return fib_.get(); }
 
   // State for show commands.
   const config::Config& config() const { return cfg_; }
@@ -136,6 +144,9 @@ class Engine : public SessionEvents {
   void arm_recheck();
   void nexthops_changed(const std::vector<const rib::NexthopTable::Entry*>& changed);
   std::optional<std::size_t> follow_cats(const rib::RibEntry& e);
+  // The FIB (engine_fib.cpp).
+  void fib_update(const rib::PrefixKey& key, const rib::RibEntry* e);
+  void fib_update(const std::vector<rib::RibEvent>& events);
   void originate(OriginatedService& s);
   // Export (engine_export.cpp).
   void set_target(Neighbor& n, std::optional<boost::asio::ip::address> local);
@@ -161,6 +172,9 @@ class Engine : public SessionEvents {
   boost::asio::steady_timer recheck_;
   std::optional<steer::Clock::time_point> recheck_at_;
   std::map<std::uint64_t, SelectionWatcher> selection_watchers_;
+  std::unique_ptr<netlink::Fib> fib_;
+  config::FibScope fib_scope_ = config::FibScope::kNone;
+  std::map<rib::PrefixKey, std::vector<std::tuple<rib::PeerAddress, std::uint32_t, std::uint32_t>>> fib_sent_;
   std::size_t rib_peak_ = 0;              // prefixes, since the last compaction
   std::unique_ptr<rib::AdjRibIn> local_;  // originated services, PeerId 0
   std::vector<std::unique_ptr<Neighbor>> neighbors_;

@@ -67,6 +67,7 @@ void Engine::selection_changed(const rib::PrefixKey& key) {
                   steer::outcome_name(st->last.outcome));
   const SelectionNote note{key, st};
   for (auto& [id, w] : selection_watchers_) w(note);
+  fib_update(key, loc_rib_.find(key));
 }
 
 void Engine::arm_recheck() {

@@ -13,7 +13,7 @@ same anycast service addresses on its loopback. The ingress forwards (ip_forward
 import copy
 import os
 
-from .catsd import Catsd, FAST, write_config  # noqa: F401 (write_config re-exported for scripts)
+from .catsd import Catsd, FAST
 from .netns import Host, Netns
 from .proc import run
 
@@ -128,14 +128,14 @@ class Topology:
             cfg["collector"] = collector
         return cfg
 
-    def start_catsd(self, catsd, catsctl, ingress_config, site_l2=None):
-        """catsd on every site and the ingress; API on each host's loopback."""
+    def start_catsd(self, catsd, catsctl, ingress_config, site_l2=None, ingress_wrap=()):
+        """catsd on every site and the ingress (run under `ingress_wrap`, e.g. setpriv); API on each loopback."""
         site_l2 = site_l2 or {}
         for s in self.sites:
             s.catsd = Catsd(s.host, self.site_config(s, site_l2.get(s.name, 8)), catsd, catsctl,
                             api=f"{s.lo}:50051", name=f"catsd {s.name}").start()
         self.ingress.catsd = Catsd(self.ingress, ingress_config, catsd, catsctl, api=f"{INGRESS_LO}:50051",
-                                   name="catsd ingress").start()
+                                   name="catsd ingress", wrap=ingress_wrap).start()
         return self.ingress.catsd
 
     def site(self, name):

@@ -50,6 +50,17 @@ void RouteMonitor::dump(int family) {
   }
 }
 
+namespace {
+
+rib::PeerAddress address(wire::Afi afi, const void* bytes) {
+  rib::PeerAddress a;
+  a.afi = afi;
+  std::memcpy(a.addr.data(), bytes, afi == wire::Afi::kIpv4 ? 4 : 16);
+  return a;
+}
+
+}  // namespace
+
 std::optional<rib::KernelRoute> RouteMonitor::parse(const nlmsghdr& h) {
   if (h.nlmsg_type != RTM_NEWROUTE && h.nlmsg_type != RTM_DELROUTE) return std::nullopt;
   const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(&h));
@@ -85,6 +96,27 @@ std::optional<rib::KernelRoute> RouteMonitor::parse(const nlmsghdr& h) {
       case RTA_TABLE:
         if (mnl_attr_get_payload_len(attr) == 4) r.table = mnl_attr_get_u32(attr);
         break;
+      case RTA_GATEWAY:
+        if (mnl_attr_get_payload_len(attr) == alen) r.gateway = address(r.prefix.afi, mnl_attr_get_payload(attr));
+        break;
+      case RTA_OIF:
+        if (mnl_attr_get_payload_len(attr) == 4) r.oif = mnl_attr_get_u32(attr);
+        break;
+      case RTA_MULTIPATH: {
+        // The first hop of a multipath route stands for it.
+        if (mnl_attr_get_payload_len(attr) < sizeof(rtnexthop)) break;
+        const auto* nh = static_cast<const rtnexthop*>(mnl_attr_get_payload(attr));
+        if (nh->rtnh_len < sizeof(rtnexthop)) break;
+        if (r.oif == 0) r.oif = static_cast<std::uint32_t>(nh->rtnh_ifindex);
+        int left = nh->rtnh_len - static_cast<int>(RTNH_LENGTH(0));
+        for (auto* a = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(nh) + RTNH_LENGTH(0));
+             mnl_attr_ok(a, left); a = mnl_attr_next(a)) {
+          left -= static_cast<int>(MNL_ALIGN(a->nla_len));
+          if (mnl_attr_get_type(a) == RTA_GATEWAY && mnl_attr_get_payload_len(a) == alen && !r.gateway)
+            r.gateway = address(r.prefix.afi, mnl_attr_get_payload(a));
+        }
+        break;
+      }
       default: break;
     }
   }

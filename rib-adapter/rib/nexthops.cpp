@@ -33,10 +33,10 @@ NexthopState NexthopTable::resolve(const PeerAddress& a) const {
     if (r.length == 0 && !opt_.resolve_via_default) continue;
     if (opt_.own_protocol != 0 && r.protocol == opt_.own_protocol) continue;
     if (r.table != 254 && r.table != 255) continue;
-    if (!r.usable) return {false, std::nullopt};  // blackhole and the like: not reachable
-    return {true, r.metric};
+    if (!r.usable) return {false, std::nullopt, std::nullopt, 0};  // blackhole and the like: not reachable
+    return {true, r.metric, r.gateway ? r.gateway : std::optional<PeerAddress>(a), r.oif};
   }
-  return {false, std::nullopt};
+  return {false, std::nullopt, std::nullopt, 0};
 }
 
 NexthopTable::Entry* NexthopTable::acquire(const PeerAddress& a) {

@@ -26,15 +26,22 @@ struct KernelRoute {
   PeerAddress prefix;  // host bits zero
   std::uint8_t length = 0;
   std::uint32_t table = 254;
-  std::uint32_t metric = 0;   // RTA_PRIORITY
-  std::uint8_t protocol = 0;  // rtm_protocol
-  bool usable = true;         // unicast or local; not blackhole, unreachable, prohibit
+  std::uint32_t metric = 0;            // RTA_PRIORITY
+  std::uint8_t protocol = 0;           // rtm_protocol
+  bool usable = true;                  // unicast or local; not blackhole, unreachable, prohibit
+  std::optional<PeerAddress> gateway;  // RTA_GATEWAY (the first of a multipath route); none: on-link
+  std::uint32_t oif = 0;               // RTA_OIF (likewise)
   auto operator<=>(const KernelRoute&) const = default;
 };
 
 struct NexthopState {
   bool reachable = true;
   std::optional<std::uint32_t> metric;  // of the covering route; nullopt: unknown
+  // Where packets to the next hop go (a recursive next hop resolved): the
+  // covering route's gateway, or the next hop itself when the route is
+  // on-link; and its interface. Unknown (oif 0) until a dump is in.
+  std::optional<PeerAddress> gateway;
+  std::uint32_t oif = 0;
   bool operator==(const NexthopState&) const = default;
 };
 

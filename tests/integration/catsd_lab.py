@@ -47,6 +47,8 @@ class Lab:
         return f"127.0.{self.block}.{host}"
 
     def daemon(self, name, host, config):
+        # These daemons share the host's network namespace: none may program its routing table.
+        config.setdefault("fib", {"scope": "none"})
         d = Catsd(Host(name, self.procs, os.path.join(self.dir, name), v4=self.addr(host)), config, ARGS.catsd,
                   ARGS.catsctl, name=name, ctl_timeout=20, start_timeout=10)
         self.daemons.append(d)

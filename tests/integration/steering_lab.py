@@ -223,6 +223,74 @@ def scenario_drain_restore(lab):
         wait_selected(lab, p, "edge1", "restored", timeout=10)
 
 
+def kernel_routes(lab):
+    """The ingress's routes of protocol 201: {prefix: group id}."""
+    out = subprocess.run(["ip", "-n", lab.ingress.ns, "-j", "route", "show", "proto", "201"], capture_output=True,
+                         text=True, check=True).stdout
+    return {r["dst"] + ("" if "/" in r["dst"] else "/32"): r.get("nhid") for r in json.loads(out or "[]")}
+
+
+def group_members(lab, gid):
+    """{gateway: weight} of a resilient next-hop group, and its type."""
+    j = json.loads(subprocess.run(["ip", "-n", lab.ingress.ns, "-j", "nexthop", "show", "id", str(gid)],
+                                  capture_output=True, text=True, check=True).stdout)[0]
+    members = {}
+    for m in j.get("group", []):
+        nh = json.loads(subprocess.run(["ip", "-n", lab.ingress.ns, "-j", "nexthop", "show", "id", str(m["id"])],
+                                       capture_output=True, text=True, check=True).stdout)[0]
+        members[nh["gateway"]] = m.get("weight", 1)
+    return members, j.get("type")
+
+
+def scenario_fib(lab):
+    """The selection in the kernel: a route of protocol 201 per service prefix to a resilient group through the
+    resolved gateway; it follows the selection, weighted mode gives weighted members; catsd's routes go when it
+    stops, and a stale one left from before is removed at start."""
+    routes = wait_for("both service routes programmed", lambda: (lambda r: r if len(r) == 2 else None)(
+        kernel_routes(lab)), 10)
+    members, kind = group_members(lab, routes[AVATAR])
+    check(kind == "resilient" and members == {lab.site("edge1").link: 1},
+          f"live-avatar: resilient group via edge1's link {members}")
+    fib = json.loads(lab.ingress.catsd.ctl("show", "fib", "--json").stdout)
+    check(fib["scope"] == "services" and all(r["state"] == "installed" for r in fib["routes"]),
+          f"show fib: {len(fib['routes'])} routes installed")
+    inject(lab.site("edge1"), "--l2", "2")
+    wait_for("live-avatar's group follows the selection to edge2", lambda: group_members(
+        lab, kernel_routes(lab)[AVATAR])[0] == {lab.site("edge2").link: 1}, 10)
+    # A leftover of an earlier run, then a restart of the ingress with the weighted class.
+    run_ip = ["ip", "-n", lab.ingress.ns]
+    lab.ingress.catsd.stop()
+    check(kernel_routes(lab) == {}, "clean stop: catsd's routes removed")
+    nh = subprocess.run(run_ip + ["-j", "nexthop", "show"], capture_output=True, text=True).stdout
+    check(all(n.get("protocol") != "201" and n.get("protocol") != 201 for n in json.loads(nh or "[]")),
+          "and its next-hop objects")
+    subprocess.run(run_ip + ["route", "add", "198.51.100.77/32", "via", lab.site("edge1").link, "proto", "201"],
+                   check=True)
+    lab.ingress.catsd.config = lab.topo.ingress_config(
+        classes=[{"name": "delay-tolerant", "mode": "weighted", "leave-threshold": 1, "hold-down": 3}])
+    lab.ingress.catsd.start()
+    inject(lab.site("edge1"), "--l2", "4")
+    inject(lab.site("edge2"), "--l2", "9")
+    wait_for("text-to-image weighted 4:9 over both edges", lambda: group_members(
+        lab, kernel_routes(lab)[T2I])[0] == {lab.site("edge1").link: 4, lab.site("edge2").link: 9}, 15)
+    check("198.51.100.77/32" not in kernel_routes(lab), "the stale route of protocol 201 was removed at start")
+
+
+def scenario_fib_unprivileged(lab):
+    """Without CAP_NET_ADMIN the kernel refuses (EPERM): show fib says so, catsd retries and keeps running, the
+    selection is still made."""
+    wait_selected(lab, T2I, "edge1", "selection made without the FIB")
+    fib = wait_for("show fib reports the error", lambda: (lambda f: f if f.get("routes") and all(
+        "not permitted" in r["error"] for r in f["routes"]) else None)(
+        json.loads(lab.ingress.catsd.ctl("show", "fib", "--json").stdout)), 10)
+    check(all(r["state"] == "error" for r in fib["routes"]), "routes in state error")
+    first = max(r["attempts"] for r in fib["routes"])
+    wait_for("retried with back-off", lambda: max(r["attempts"] for r in json.loads(
+        lab.ingress.catsd.ctl("show", "fib", "--json").stdout)["routes"]) > first, 10)
+    check(lab.ingress.catsd.proc.alive(), "catsd still running")
+    check(kernel_routes(lab) == {}, "nothing in the kernel")
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 
@@ -241,10 +309,12 @@ class Lab:
     def site(self, name):
         return self.topo.site(name)
 
-    def start(self):
+    def start(self, unprivileged=False):
         self.topo.build()
         self.ingress = self.topo.ingress
-        self.topo.start_catsd(ARGS.catsd, ARGS.catsctl, self.topo.ingress_config(classes=CLASSES))
+        # setpriv: the ingress without CAP_NET_ADMIN (netlink writes refused), still able to bind port 179.
+        wrap = ["setpriv", "--bounding-set", "-net_admin"] if unprivileged else []
+        self.topo.start_catsd(ARGS.catsd, ARGS.catsctl, self.topo.ingress_config(classes=CLASSES), ingress_wrap=wrap)
         wait_for("ingress sees every site", lambda: len(view(self.ingress.catsd, AVATAR)["candidates"]) == 3, 20)
 
     def close(self, failed):
@@ -282,7 +352,7 @@ def main():
         lab = Lab(name)
         ok = False
         try:
-            lab.start()
+            lab.start(unprivileged=name.endswith("unprivileged"))
             SCENARIOS[name](lab)
             ok = True
         except Exception as e:  # noqa: BLE001 - a scenario's failure is reported, the next one runs

@@ -62,6 +62,11 @@ ServiceClass delay_tolerant_class() {
   return c;
 }
 
+FibScope Config::fib_scope() const {
+  if (fib.scope) return *fib.scope;
+  return global.has_role(Role::kIngress) ? FibScope::kServices : FibScope::kNone;
+}
+
 const ServiceClass* Steering::find_class(std::string_view name) const {
   return find(classes, [&](const ServiceClass& c) { return c.name == name; });
 }

@@ -251,6 +251,18 @@ struct Steering {
   const ServiceClass* find_class(std::string_view name) const;
 };
 
+// ---- The kernel FIB ----
+
+enum class FibScope : std::uint8_t { kServices, kAll, kNone };
+
+struct Fib {
+  std::optional<FibScope> scope;  // nullopt: services with the ingress role, none otherwise
+  std::uint16_t buckets = 128;
+  std::chrono::seconds idle_timer{120};
+  bool retain = false;
+  std::chrono::seconds stale_time{120};
+};
+
 // A configuration error: where (a data path of the module, or the file) and why.
 struct ConfigError {
   std::string path;    // "/cats-bgp:bgp/global/router-id"; the file for file errors
@@ -269,6 +281,9 @@ struct Config {
   std::vector<Profile> profiles;
   DamperConfig damper;
   Steering steering;
+  Fib fib;
+
+  FibScope fib_scope() const;  // with the default applied
   Collector collector;
 
   const Neighbor* neighbor(std::string_view address) const;

@@ -104,6 +104,8 @@ void check_steering(const Config& cfg, ConfigErrors& out) {
                                                     ") must not be below min-score (" + std::to_string(c.min_score) +
                                                     ")"});
   }
+  if (cfg.fib_scope() != FibScope::kNone && !st.next_hop_tracking)
+    out.push_back({kRoot + "/fib/scope", "the FIB needs steering/next-hop-tracking (a route's gateway and interface)"});
   // One prefix, one class: two would give one forwarding entry two selections.
   std::map<std::string, std::string> owner;
   for (const auto& s : st.services) {

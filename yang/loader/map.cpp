@@ -461,6 +461,14 @@ Config map_tree(const View& bgp, ConfigErrors& errors) {
   if (auto d = bgp.child("damper")) cfg.damper = map_damper(m, *d);
   if (auto c = bgp.child("collector")) cfg.collector = map_collector(m, *c);
   if (auto st = bgp.child("steering")) cfg.steering = map_steering(m, *st);
+  if (auto f = bgp.child("fib")) {
+    if (auto s = f->text("scope"))
+      cfg.fib.scope = *s == "all" ? FibScope::kAll : *s == "none" ? FibScope::kNone : FibScope::kServices;
+    m.get(*f, "buckets", cfg.fib.buckets);
+    if (auto t = f->number<std::uint32_t>("idle-timer")) cfg.fib.idle_timer = seconds{*t};
+    m.get(*f, "retain", cfg.fib.retain);
+    if (auto t = f->number<std::uint16_t>("stale-time")) cfg.fib.stale_time = seconds{*t};
+  }
   return cfg;
 }
 
