@@ -67,7 +67,10 @@ class Topology:
         self.netns.add(self.ingress.ns)
         self.netns.addr(self.ingress.ns, "lo", f"{INGRESS_LO}/32")
         self.sh(self.ingress, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
-        # Resilient next-hop groups move flows only when buckets must move; flows to a site that stays keep it.
+        # Weighted multipath per flow: hash on the ports too (the default hashes addresses only, so every flow
+        # between one client and one anycast address would take the same member).
+        self.sh(self.ingress, "sysctl", "-q", "-w", "net.ipv4.fib_multipath_hash_policy=1")
+        self.sh(self.ingress, "sysctl", "-q", "-w", "net.ipv6.fib_multipath_hash_policy=1")
         self.client = self.host("client", CLIENT)
         self.netns.add(self.client.ns)
         self.netns.veth("c0", self.client.ns, "cl", self.ingress.ns)

@@ -25,6 +25,8 @@ from labkit.proc import Procs, print_tail, raise_on_signals, signals_ignored  # 
 from labkit.sites import SERVICES, Topology  # noqa: E402
 
 ARGS = None
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEMO = os.path.join(HERE, "..", "..", "interop", "demo")
 AVATAR, T2I = SERVICES["live-avatar"][0], SERVICES["text-to-image"][0]
 # Short hold-downs so that returns happen within a test.
 CLASSES = [{"name": "delay-sensitive", "hold-down": 3}, {"name": "delay-tolerant", "hold-down": 3}]
@@ -289,6 +291,52 @@ def scenario_fib_unprivileged(lab):
         lab.ingress.catsd.ctl("show", "fib", "--json").stdout)["routes"]) > first, 10)
     check(lab.ingress.catsd.proc.alive(), "catsd still running")
     check(kernel_routes(lab) == {}, "nothing in the kernel")
+
+
+def scenario_flow_survives(lab):
+    """Weighted multipath through a resilient group: 32 long-lived TCP flows spread over edge1 and edge2; the weights
+    change three times (8:8, 8:4, 4:8) while both sites stay eligible: every flow keeps its site and never breaks."""
+    lab.ingress.catsd.stop()
+    lab.ingress.catsd.config = lab.topo.ingress_config(
+        classes=[{"name": "delay-tolerant", "mode": "weighted", "leave-threshold": 1, "hold-down": 3,
+                  "weighted-band": "10"}])
+    lab.ingress.catsd.start()
+    edge1, edge2 = lab.site("edge1"), lab.site("edge2")
+    address = T2I.split("/")[0]
+    for s in (edge1, edge2):
+        log = os.path.join(s.host.dir, "echo.log")
+        lab.procs.spawn(f"echo {s.name}", ["/usr/bin/python3", os.path.join(DEMO, "site_server.py"), "--site", s.name,
+                                           "--serve", f"{address}:text-to-image:-", "--echo", "7000"], log,
+                        ns=s.host.ns)
+        wait_for(f"echo server at {s.name}", lambda: "ready" in open(log).read(), 10, quiet=True)
+
+    def weights(w1, w2, what):
+        inject(edge1, "--l2", str(w1))
+        inject(edge2, "--l2", str(w2))
+        wait_for(f"{what}: text-to-image weighted {w1}:{w2} in the kernel", lambda: group_members(
+            lab, kernel_routes(lab)[T2I])[0] == {edge1.link: w1, edge2.link: w2}, 15)
+
+    weights(8, 8, "both edges at L2 8")
+    client = lab.procs.spawn("flows", ["/usr/bin/python3", os.path.join(HERE, "long_flows.py"), "--target",
+                                       f"{address}:7000", "--flows", "32", "--seconds", "14"],
+                             os.path.join(lab.dir, "flows.err"), ns=lab.topo.client.ns, pipe=True)
+    ready = json.loads(client.popen.stdout.readline() or "{}").get("ready")
+    check(ready is not None, "32 flows open and answered")
+    spread = {site: sum(1 for v in ready.values() if v == site) for site in set(ready.values())}
+    check(set(spread) == {"edge1", "edge2"}, f"the flows are spread over both edges: {spread}")
+    weights(8, 4, "edge2 busier")
+    time.sleep(2)
+    weights(4, 8, "edge1 busier")
+    time.sleep(2)
+    weights(8, 8, "even again")
+    end = json.loads(client.popen.stdout.readline() or "{}").get("flows", {})
+    check(len(end) == 32, "the client reported every flow")
+    broken = {i: f["error"] for i, f in end.items() if f["error"]}
+    moved = {i: f["sites"] for i, f in end.items() if len(f["sites"]) != 1 or f["sites"][0] != ready[i]}
+    check(not broken, f"no flow broke over three weight changes ({broken})")
+    check(not moved, f"every flow stayed on its first site ({moved})")
+    least = min(f["exchanges"] for f in end.values())
+    check(least >= 40, f"every flow kept exchanging (at least {least} answers each over 14 s)")
 
 
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
