@@ -1,5 +1,5 @@
 // ingest_feeder: replays a pre-encoded stream of UPDATEs into a BGP router
-// for the ingest benchmark (bench/ingest/run.py, issue 4).
+// for the ingest benchmark (bench/ingest/run.py).
 //
 // It connects to the router, exchanges OPEN and KEEPALIVE, builds the whole
 // UPDATE stream with the project's codec before the clock starts, writes it

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Ingest benchmark (issue 4): how fast catsd and other BGP daemons take in a big table.
+"""Ingest benchmark: how fast catsd and other BGP daemons take in a big table.
 
 For each workload, run and router (alternating routers: catsd, bird, catsd, bird, ...), it builds two network
 namespaces joined by a veth pair (router 172.31.0.1, feeder 172.31.0.2-5), starts the router pinned to CPU 0

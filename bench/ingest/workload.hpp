@@ -1,4 +1,4 @@
-// The ingest benchmark's workloads (issue 4), shared by the feeder
+// The ingest benchmark's workloads, shared by the feeder
 // (bench/ingest/feeder.cpp) and the RIB kernel benchmark (bench/rib_bench.cpp).
 //
 // Workload A: N distinct IPv4 prefixes (90 % /24 from 10.0.0.0 upward,

@@ -1,5 +1,5 @@
 // CATS-EXP v1, the project's experimental CATS metric attribute
-// (shared/spec/CATS-BGP-ENCODINGS.md §B.3). Everything CATS-encoding-specific
+// (docs/spec/CATS-BGP-ENCODINGS.md §B.3). Everything CATS-encoding-specific
 // lives here so the IETF draft's encoding can replace it behind the same calls:
 // decode(), encode(), drain(), site_score(), metric_control().
 #pragma once

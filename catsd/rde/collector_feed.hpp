@@ -1,4 +1,4 @@
-// The metric-collector in process (issue 5's hand-off): the edge role runs
+// The metric-collector in process: the edge role runs
 // the same Pipeline as cats-collector, on catsd's event loop, and every
 // advertisement its damper lets through becomes an inject into the engine,
 // which re-advertises only that service's paths.

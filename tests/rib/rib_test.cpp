@@ -23,7 +23,7 @@ namespace {
 using wire::Afi;
 using wire::Bytes;
 
-// Spec vectors (shared/spec/CATS-BGP-ENCODINGS.md (d)); iBGP, 4-octet AS.
+// Spec vectors (docs/spec/CATS-BGP-ENCODINGS.md (d)); iBGP, 4-octet AS.
 constexpr std::string_view kTv1 =
     "ffffffffffffffffffffffffffffffff0040020000002440010100400200400304c000020140050400000064c0ff0c0100000002000501"
     "0381000820cb00710a";

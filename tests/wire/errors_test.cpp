@@ -1,4 +1,4 @@
-// RFC 7606 error classes (shared/spec/CATS-BGP-ENCODINGS.md section (c)),
+// RFC 7606 error classes (docs/spec/CATS-BGP-ENCODINGS.md section (c)),
 // one row per case: the input, the session context, the action we must take,
 // the NOTIFICATION subcode and the offending attribute.
 #include <gtest/gtest.h>

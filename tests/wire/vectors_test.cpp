@@ -1,5 +1,5 @@
-// The 12 vectors of the spec digest (tests/data/vectors.json, a copy of
-// shared/spec/vectors.json): expected action, prefixes, and for every
+// The 12 vectors of docs/spec/CATS-BGP-ENCODINGS.md (machine-readable in
+// tests/data/vectors.json): expected action, prefixes, and for every
 // well-formed one a byte-identical decode -> encode round trip.
 #include <gtest/gtest.h>
 

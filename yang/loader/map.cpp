@@ -225,7 +225,7 @@ Neighbor map_neighbor(Mapper& m, const View& n, std::uint32_t local_as) {
   }
   m.get(n, "route-reflector-client", out.route_reflector_client);
   m.get(n, "next-hop-self", out.next_hop_self);
-  // The CATS attribute stays inside the AS unless enabled (issue 3).
+  // The CATS attribute stays inside the AS unless enabled.
   out.cats.send = out.ibgp;
   out.cats.receive = out.ibgp;
   if (auto c = n.child("cats")) {
