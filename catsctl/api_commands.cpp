@@ -94,7 +94,7 @@ class Args {
 };
 
 [[noreturn]] void unknown(const std::string& a) {
-  if (a.rfind("-", 0) == 0) throw UsageError("unknown option '" + a + "'");
+  if (a.starts_with('-')) throw UsageError("unknown option '" + a + "'");
   throw UsageError("unexpected argument '" + a + "'");
 }
 

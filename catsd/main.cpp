@@ -33,9 +33,7 @@ void usage(std::ostream& os) {
         "exit status: 0 ok, 1 configuration or start-up error, 2 usage\n";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::string config_file;
   std::string api = "127.0.0.1:50051";
   std::string level = "info";
@@ -161,4 +159,19 @@ int main(int argc, char** argv) {
   engine.stop_fib();           // catsd's routes go, unless fib/retain
   spdlog::info("stopped");
   return 0;
+}
+
+}  // namespace
+
+// An exception that reaches here is a bug: it is logged and catsd exits 1
+// (after the destructors ran), not with std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    spdlog::critical("exception: {}", e.what());
+  } catch (...) {
+    spdlog::critical("unknown exception");
+  }
+  return 1;
 }

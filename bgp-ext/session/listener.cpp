@@ -61,11 +61,17 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
   }
 };
 
-Listener::Listener(boost::asio::any_io_executor ex, Lookup lookup)
+Listener::Listener(const boost::asio::any_io_executor& ex, Lookup lookup)
     : state_(std::make_shared<State>(ex, std::move(lookup))) {}
 
 Listener::~Listener() {
-  close();
+  // close() closes the acceptor with an error_code; only cancelling the retry
+  // timer may throw, and a destructor must not.
+  try {
+    close();
+  } catch (const std::exception& e) {
+    spdlog::error("listener: close: {}", e.what());
+  }
 }
 
 boost::system::error_code Listener::listen(const tcp::endpoint& at) {

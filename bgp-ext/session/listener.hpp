@@ -19,7 +19,7 @@ class Listener {
   // (::ffff:a.b.c.d as a.b.c.d).
   using Lookup = std::function<Peer*(const boost::asio::ip::address&)>;
 
-  Listener(boost::asio::any_io_executor ex, Lookup lookup);
+  Listener(const boost::asio::any_io_executor& ex, Lookup lookup);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

@@ -37,6 +37,7 @@ struct Prefix {
 
   static std::optional<Prefix> parse(std::string_view text);  // "a.b.c.d/n" or "x::/n"
   std::string to_string() const;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 false positive on a defaulted <=> (llvm-project#53961)
   auto operator<=>(const Prefix&) const = default;
 };
 

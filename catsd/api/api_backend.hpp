@@ -59,6 +59,9 @@ class ApiBackend {
   virtual ApiResult watch_rib(const pb::WatchRibRequest& request, RibSink sink,
                               std::unique_ptr<Subscription>* subscription) = 0;
   // Steering (ingress). A backend without steering refuses them.
+  // The sink is taken by value, as in watch_rib: an implementation keeps it
+  // for the stream's life. This refusing default has no use for it.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): a sink parameter of the interface, taken by value
   virtual ApiResult watch_services(const pb::WatchServicesRequest& /*request*/, ServiceSink /*sink*/,
                                    std::unique_ptr<Subscription>* /*subscription*/) {
     return ApiError{ApiError::Code::failed_precondition, "no steering here"};

@@ -354,7 +354,7 @@ ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibS
     prefix = wire::Prefix::parse(request.prefix());
     if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + request.prefix()};
   }
-  const std::string family = request.family();
+  const std::string& family = request.family();  // the lambdas below keep copies
   if (!family.empty() && family != "ipv4-unicast" && family != "ipv6-unicast")
     return ApiError{ApiError::Code::invalid_argument, "bad family " + family};
   pb::ClearNeighborReply unused;

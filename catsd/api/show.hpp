@@ -20,6 +20,10 @@ void fill_path(const rde::Engine& e, const rib::RibEntry& entry, std::size_t i, 
 const char* family_name(wire::Family f);  // "ipv4-unicast", "ipv6-unicast", "other"
 
 // The CATS selection of one prefix as show, watch and Resolve present it.
+// Its implicit move constructor moves `candidates`, a boost small_vector: with
+// the elements inline they move one by one into inline storage of the same
+// capacity, through code that throws when capacity runs out, which it cannot.
+// NOLINTNEXTLINE(bugprone-exception-escape): small_vector's move has a throw path it never takes here
 struct SelectionView {
   bool steering = false;  // an ingress, and a service prefix
   const config::ServiceClass* cls = nullptr;

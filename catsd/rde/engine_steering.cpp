@@ -11,7 +11,7 @@ namespace cats::rde {
 std::optional<std::string> Engine::track_next_hops() {
   if (!cfg_.steering.next_hop_tracking) return std::nullopt;
   netlink::RouteMonitor::Handler h;
-  h.dump = [this](std::vector<rib::KernelRoute> routes) {
+  h.dump = [this](const std::vector<rib::KernelRoute>& routes) {
     spdlog::debug("next-hop tracking: {} kernel routes", routes.size());
     nexthops_changed(nexthops_.replace_all(routes));
   };

@@ -24,8 +24,8 @@ std::vector<rib::PrefixKey> sorted_unique(std::vector<rib::PrefixKey> keys) {
 
 }  // namespace
 
-GracefulRestart::GracefulRestart(boost::asio::any_io_executor ex, std::function<void()> expired)
-    : timer_(std::move(ex)), expired_(std::move(expired)) {}
+GracefulRestart::GracefulRestart(const boost::asio::any_io_executor& ex, std::function<void()> expired)
+    : timer_(ex), expired_(std::move(expired)) {}
 
 bool GracefulRestart::keeps_paths(const session::Negotiated& s, const session::SessionDown& why, bool stopping) {
   bool graceful = s.graceful_restart && !stopping && !why.sent;

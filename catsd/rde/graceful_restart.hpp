@@ -24,7 +24,7 @@ class GracefulRestart {
   static constexpr std::chrono::seconds kStalePathTime{360};
 
   // `expired` runs on `ex` when the timer ends with families still stale.
-  GracefulRestart(boost::asio::any_io_executor ex, std::function<void()> expired);
+  GracefulRestart(const boost::asio::any_io_executor& ex, std::function<void()> expired);
 
   // RFC 4724: an unexpected end of the session keeps the peer's paths (stale)
   // when GR was negotiated; RFC 8538: a NOTIFICATION does too when both sides

@@ -106,9 +106,7 @@ void print_text(const cats::collector::Snapshot& s) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const auto args = parse_args(argc, argv);
   if (!args) {
     std::fputs(kUsage, stderr);
@@ -203,4 +201,19 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+// An exception that reaches here is a bug: it is logged and the collector
+// exits 1, not with std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    spdlog::critical("exception: {}", e.what());
+  } catch (...) {
+    spdlog::critical("unknown exception");
+  }
+  return 1;
 }

@@ -74,7 +74,12 @@ std::string default_engine_profiles() {
 Pipeline::Pipeline(Options options) : options_(std::move(options)), d_(std::make_unique<Data>()) {}
 
 Pipeline::~Pipeline() {
-  stop();
+  // Cancelling the timers may throw; a destructor must not.
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    spdlog::error("collector: stop: {}", e.what());
+  }
 }
 
 std::variant<std::unique_ptr<Pipeline>, config::ConfigErrors> Pipeline::create(asio::io_context& io,
@@ -127,8 +132,9 @@ std::variant<std::unique_ptr<Pipeline>, config::ConfigErrors> Pipeline::create(a
         if (!p->d_->engines.engines.empty()) {
           std::string known;
           for (const auto& e : p->d_->engines.engines) known += (known.empty() ? "" : ", ") + e.name;
-          errors.push_back({target_path(t.name) + "/engine",
-                            "unknown engine \"" + t.engine + "\" (" + file + " has " + known + "; or procfs)"});
+          std::string reason = "unknown engine \"" + t.engine + "\" (";
+          reason.append(file).append(" has ").append(known).append("; or procfs)");
+          errors.push_back({target_path(t.name) + "/engine", std::move(reason)});
         }
         continue;
       }

@@ -1,5 +1,7 @@
 #include "metric-collector/source/http_scraper.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -208,7 +210,7 @@ asio::awaitable<void> loop(StatePtr st, std::uint64_t generation) {
 
 void spawn(const StatePtr& st, asio::awaitable<void> work) {
   // Every operation redirects its errors, so only bad_alloc could land here.
-  asio::co_spawn(st->executor, std::move(work), [st](std::exception_ptr e) {
+  asio::co_spawn(st->executor, std::move(work), [st](const std::exception_ptr& e) {
     if (!e) return;
     st->busy = false;
     st->status.last_error = "internal error in the scrape";
@@ -238,7 +240,12 @@ HttpScraper::HttpScraper(asio::io_context& io, ScrapeTarget target, Callback on_
 
 HttpScraper::~HttpScraper() {
   state_->owner = nullptr;
-  stop();
+  // Cancelling a timer or the stream may throw; a destructor must not.
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    spdlog::error("scraper: stop: {}", e.what());
+  }
 }
 
 void HttpScraper::start() {

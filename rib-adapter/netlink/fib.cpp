@@ -22,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 // Next-hop object ids: ours start here, well above what iproute2 users and
 // zebra pick by hand or by counting up from 1.
 constexpr std::uint32_t kFirstId = 0x43410000;
-constexpr std::size_t kBatchBytes = 48 * 1024;  // a send stays below the socket's buffer
+constexpr std::size_t kBatchBytes = std::size_t{48} * 1024;  // a send stays below the socket's buffer
 constexpr std::size_t kBatchRoutes = 512;
 
 int family_of(wire::Afi afi) {

@@ -106,7 +106,6 @@ class Fib {
   void program(std::vector<FibRoute> batch);
 
   FibOptions opt_;
-  int fd_ = -1;
   void* nl_ = nullptr;  // mnl_socket (the worker's)
   std::uint32_t portid_ = 0;
   std::thread thread_;

@@ -10,7 +10,8 @@
 
 namespace cats::netlink {
 
-RouteMonitor::RouteMonitor(boost::asio::any_io_executor ex, Handler h) : h_(std::move(h)), events_(ex), dumper_(ex) {}
+RouteMonitor::RouteMonitor(const boost::asio::any_io_executor& ex, Handler h)
+    : h_(std::move(h)), events_(ex), dumper_(ex) {}
 
 std::optional<std::string> RouteMonitor::start() {
   const unsigned groups[] = {RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};

@@ -26,7 +26,7 @@ class RouteMonitor {
     std::function<void(const std::string&)> error;  // logged by the owner; the monitor resyncs
   };
 
-  RouteMonitor(boost::asio::any_io_executor ex, Handler h);
+  RouteMonitor(const boost::asio::any_io_executor& ex, Handler h);
   // Subscribes, then dumps. Error text when netlink is not available.
   std::optional<std::string> start();
   std::uint64_t resyncs() const { return resyncs_; }

@@ -10,7 +10,7 @@ namespace cats::netlink {
 
 namespace asio = boost::asio;
 
-Socket::Socket(asio::any_io_executor ex) : sd_(std::move(ex)), buf_(MNL_SOCKET_BUFFER_SIZE * 4) {}
+Socket::Socket(const asio::any_io_executor& ex) : sd_(ex), buf_(MNL_SOCKET_BUFFER_SIZE * 4) {}
 
 Socket::~Socket() {
   *alive_ = false;

@@ -32,7 +32,7 @@ class Socket {
   // errno of a failed receive (ENOBUFS: notifications were lost).
   using OnError = std::function<void(int err)>;
 
-  explicit Socket(boost::asio::any_io_executor ex);
+  explicit Socket(const boost::asio::any_io_executor& ex);
   ~Socket();
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;

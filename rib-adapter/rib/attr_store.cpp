@@ -1,6 +1,7 @@
 #include "rib-adapter/rib/attr_store.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -172,13 +173,13 @@ AttrsRef AttrStore::intern(const wire::AttributeSet& received, NextHopIn nh, boo
 }
 
 // The last reference went: unlink the set if its store still exists (refs may
-// outlive it), then free it.
+// outlive it), then free it. The references owned it together; now this does.
 void StoredAttrs::destroy(const StoredAttrs* s) {
+  const std::unique_ptr<const StoredAttrs> owned{s};
   if (auto table = std::static_pointer_cast<AttrStore::Table>(s->table_.lock())) {
     if (table->sets.erase(key_of(s->bytes())) != 0) table->bytes -= s->bytes().size();
     if (table->nexthops != nullptr && s->nexthop_ != nullptr) table->nexthops->release(s->nexthop_);
   }
-  delete s;
 }
 
 void AttrStore::set_nexthops(NexthopTable* t) {

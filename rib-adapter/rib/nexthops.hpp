@@ -31,6 +31,7 @@ struct KernelRoute {
   bool usable = true;                  // unicast or local; not blackhole, unreachable, prohibit
   std::optional<PeerAddress> gateway;  // RTA_GATEWAY (the first of a multipath route); none: on-link
   std::uint32_t oif = 0;               // RTA_OIF (likewise)
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 false positive on a defaulted <=> (llvm-project#53961)
   auto operator<=>(const KernelRoute&) const = default;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <memory>
 #include <new>
 
 #include "rib-adapter/rib/mapped.hpp"
@@ -53,7 +54,7 @@ void* PathArrays::allocate(std::size_t n) {
 void PathArrays::deallocate(void* p, std::size_t n) {
   if (n > kMaxPooled) return ::operator delete(p);
   SizeClass& c = classes_[class_of(n)];
-  c.free = new (p) FreeBlock{c.free};
+  c.free = std::construct_at(static_cast<FreeBlock*>(p), FreeBlock{c.free});
 }
 
 std::size_t PathArrays::release() {

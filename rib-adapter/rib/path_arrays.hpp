@@ -20,7 +20,7 @@ namespace cats::rib {
 class PathArrays {
  public:
   static constexpr std::size_t kMaxPooled = 32;  // paths; arrays of 2, 4, 8, 16, 32
-  static constexpr std::size_t kSlabBytes = 64 * 1024;
+  static constexpr std::size_t kSlabBytes = std::size_t{64} * 1024;
 
   // `bytes_each` is sizeof(AdjRoute): the classes are 2, 4, ... of them.
   explicit PathArrays(std::size_t bytes_each);

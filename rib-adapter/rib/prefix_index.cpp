@@ -7,6 +7,10 @@
 
 namespace cats::rib {
 
+// Slot arrays must start zeroed: small ones come from calloc, which gets them
+// zeroed cheaply, large ones are mapped; Slots (a unique_ptr) hands each back
+// to the one it came from (FreeSlots). calloc and free are the point here.
+// NOLINTBEGIN(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): calloc'd slots owned by Slots
 PrefixIndex::Slots PrefixIndex::allocate_slots(std::size_t n) {
   const std::size_t bytes = n * sizeof(std::uint32_t);
   if (bytes < kMapAtBytes) {
@@ -24,5 +28,6 @@ void PrefixIndex::FreeSlots::operator()(std::uint32_t* p) const {
     unmap(p, bytes);
   }
 }
+// NOLINTEND(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
 
 }  // namespace cats::rib

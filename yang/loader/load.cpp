@@ -25,7 +25,8 @@ constexpr const char* kModule = "cats-bgp";
 ConfigErrors from_libyang(ly_ctx* ctx, const std::string& fallback_path, const std::string& fallback_reason) {
   ConfigErrors out;
   for (auto& m : ly::take_errors(ctx)) {
-    out.push_back({m.path.empty() ? fallback_path : std::move(m.path), std::move(m.text)});
+    if (m.path.empty()) m.path = fallback_path;
+    out.push_back({std::move(m.path), std::move(m.text)});
   }
   if (out.empty()) out.push_back({fallback_path, fallback_reason});
   return out;
