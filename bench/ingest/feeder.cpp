@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -246,9 +247,7 @@ std::string ipv4_string(std::array<std::uint8_t, 4> a) {
   return std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." + std::to_string(a[3]);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const Options o = parse(argc, argv);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
@@ -332,7 +331,7 @@ int main(int argc, char** argv) {
   std::size_t mi = 0;
   while (sent < stream.bytes.size()) {
     std::size_t end = sent;
-    while (mi < stream.message_ends.size() && stream.message_ends[mi] - sent <= 256 * 1024)
+    while (mi < stream.message_ends.size() && stream.message_ends[mi] - sent <= std::size_t{256} * 1024)
       end = stream.message_ends[mi++];
     if (end == sent) end = stream.message_ends[mi++];
     s.send_locked(stream.bytes.data() + sent, end - sent);
@@ -373,4 +372,16 @@ int main(int argc, char** argv) {
     ::shutdown(fd, SHUT_WR);
   }
   std::_Exit(closed && notification >= 0 ? 3 : 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    die(e.what());
+  } catch (...) {
+    die("unknown exception");
+  }
 }

@@ -133,7 +133,7 @@ inline Stream build_stream(char workload, std::size_t prefixes, std::uint32_t as
         block_entries.clear();
         for (std::size_t k = 0; k < len; ++k)
           block_entries.push_back({v4(base32 + static_cast<std::uint32_t>(i + k), 32), p});
-        const auto& set = sets[(p - 1) * 11 + (block + p) % 11].set;
+        const auto& set = sets[std::size_t{p - 1} * 11 + (block + p) % 11].set;
         append(s, pack_announcements(set, Afi::kIpv4, {}, block_entries, ectx));
       }
     }

@@ -18,6 +18,7 @@ Profile good() {
 
 std::vector<std::string> messages(const std::vector<FieldError>& errors) {
   std::vector<std::string> out;
+  out.reserve(errors.size());
   for (const FieldError& e : errors) out.push_back(e.message());
   return out;
 }

@@ -277,11 +277,12 @@ TEST(Syntax, EscapesAtEveryOffset) {
   for (int before = 0; before < 20; ++before) {
     for (int after = 0; after < 12; ++after) {
       const std::string x(static_cast<std::size_t>(before), 'x'), y(static_cast<std::size_t>(after), 'y');
-      const std::string body = "m{v=\"" + x + "\\\"" + y + "\\\\" + "\",w=\"" + y + "\"} 1\n";
+      std::string body = "m{v=\"";
+      body.append(x).append("\\\"").append(y).append("\\\\").append("\",w=\"").append(y).append("\"} 1\n");
       const auto r = parse_exposition(body);
       ASSERT_TRUE(r.ok()) << body << errors(r);
       ASSERT_EQ(r.samples.size(), 1u);
-      EXPECT_EQ(label(r.samples[0], "v"), x + "\"" + y + "\\") << body;
+      EXPECT_EQ(label(r.samples[0], "v"), std::string(x).append("\"").append(y).append("\\")) << body;
       EXPECT_EQ(label(r.samples[0], "w"), y) << body;
       const std::string cut = body.substr(0, 4 + static_cast<std::size_t>(before));  // m{v="xxx
       EXPECT_EQ(parse_exposition(cut).errors.size(), 1u) << cut;

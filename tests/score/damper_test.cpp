@@ -211,9 +211,10 @@ TEST(Damper, AnySignalRespectsTheBound) {
     SCOPED_TRACE(testing::Message() << "min-interval " << mi.count() << " s, flap limit " << limit);
     ASSERT_GT(l.sent.size(), 20u);
     const std::size_t dimensions = 5;
-    EXPECT_LE(l.max_in_window(60s, any), metric_only_bound(60s, c.min_interval) + 2 * c.flap_limit + dimensions + 1);
+    EXPECT_LE(l.max_in_window(60s, any),
+              metric_only_bound(60s, c.min_interval) + std::size_t{2} * c.flap_limit + dimensions + 1);
     EXPECT_LE(l.max_in_window(60s, [](const Sent& x) { return x.ad.reason != Reason::kChange; }),
-              2 * c.flap_limit + dimensions + 1);
+              std::size_t{2} * c.flap_limit + dimensions + 1);
     for (std::size_t i = 1; i < l.sent.size(); ++i) {
       if (metric_only(l.sent[i])) {
         EXPECT_GE(l.sent[i].when - l.sent[i - 1].when, c.min_interval);

@@ -28,7 +28,7 @@ using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
 // Runs the contexts until `done` or the timeout; false on timeout.
-bool run_until(std::vector<asio::io_context*> ios, const std::function<bool()>& done,
+bool run_until(const std::vector<asio::io_context*>& ios, const std::function<bool()>& done,
                std::chrono::milliseconds timeout = 10s) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
@@ -449,7 +449,8 @@ TEST(SessionIo, GarbageGetsHeaderErrorAndClose) {
 TEST(SessionIo, NotificationSurvivesUnreadInput) {
   Server srv;
   RawClient c(srv.endpoint());
-  wire::Bytes garbage(200 * 1024, std::byte{0x41});  // far more than one read; the header error stops reading
+  wire::Bytes garbage(std::size_t{200} * 1024,
+                      std::byte{0x41});  // far more than one read; the header error stops reading
   c.s.non_blocking(false);
   asio::write(c.s, asio::buffer(garbage.data(), 40));
   c.s.non_blocking(true);
@@ -559,7 +560,7 @@ TEST(SessionIo, WrongAsGetsOpenError22) {
 }
 
 TEST(SessionIo, PeerThatStopsReadingIsBoundedAndDropped) {
-  constexpr std::size_t kBound = 64 * 1024;
+  constexpr std::size_t kBound = std::size_t{64} * 1024;
   Server srv(kBound);
   RawClient c(srv.endpoint());
   c.s.set_option(asio::socket_base::receive_buffer_size(4096));

@@ -83,6 +83,7 @@ TEST(SourceNodeExporter, RealExporterMatchesProc) {
                                    "--collector.loadavg",
                                    "--collector.pressure"};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t fa;

@@ -62,6 +62,7 @@ TEST(Json, RoundTripThroughJson) {
                   "1"),
   };
   std::vector<Bytes> all;
+  all.reserve(messages.size() + 2);  // and the two UPDATEs below
   for (const auto& m : messages) all.push_back(hex(m));
   // An UPDATE with every attribute type we decode.
   all.push_back(update_msg(kOrigin + A(0x40, 2, "0202fa56ea0100000064") + kNextHopAttr + A(0x80, 4, "00000001") +

@@ -74,7 +74,7 @@ TEST(Header, BadLengthCarriesTheLengthField) {
 
 // E32: an UPDATE over 4096 octets needs Extended Message.
 TEST(Header, ExtendedMessage) {
-  const std::string attrs = kMandatory + A(0xd0, 200, std::string(2 * 5000, 'a'));
+  const std::string attrs = kMandatory + A(0xd0, 200, std::string(std::size_t{2} * 5000, 'a'));
   const Bytes big = update_msg(attrs, std::string(kNlri));
   ASSERT_GT(big.size(), 4096u);
   DecodeContext ctx = as4_ctx();
@@ -88,7 +88,7 @@ TEST(Header, ExtendedMessage) {
   const Bytes open = hex(kMarker +
                          "1001"
                          "01" +
-                         std::string(2 * (4097 - 19), '0'));
+                         std::string(std::size_t{2} * (4097 - 19), '0'));
   EXPECT_EQ(decode_message(open, ctx).error()->subcode, notify::kBadLength);
 }
 

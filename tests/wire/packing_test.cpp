@@ -130,7 +130,7 @@ TEST(Packing, WithdrawalsBothFamilies) {
 }
 
 TEST(Packing, AttributesTooLargeIsReported) {
-  const Bytes big = hex(kMandatory + A(0xd0, 200, std::string(2 * 4100, 'b')));
+  const Bytes big = hex(kMandatory + A(0xd0, 200, std::string(std::size_t{2} * 4100, 'b')));
   const AttributeSet attrs = decoded_attrs(big, as4_ctx());
   const auto packed = pack_announcements(attrs, Afi::kIpv4, {}, v4_prefixes(1, false), {});
   EXPECT_FALSE(packed.ok);
