@@ -19,15 +19,16 @@
 
 namespace cats::rib {
 
-// Readable failures.
-std::ostream& operator<<(std::ostream& os, Step s) {
+// Readable failures. Static, not in the anonymous namespace: gtest finds them
+// by argument-dependent lookup, which looks in cats::rib only.
+static std::ostream& operator<<(std::ostream& os, Step s) {
   return os << step_name(s);
 }
-std::ostream& operator<<(std::ostream& os, const Comparison& c) {
+static std::ostream& operator<<(std::ostream& os, const Comparison& c) {
   static constexpr const char* kBetter[] = {"first", "second", "neither"};
   return os << kBetter[static_cast<int>(c.better)] << " by " << c.step;
 }
-std::ostream& operator<<(std::ostream& os, const Selection& s) {
+static std::ostream& operator<<(std::ostream& os, const Selection& s) {
   return os << "#" << s.index << " by " << s.reason;
 }
 

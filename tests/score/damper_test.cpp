@@ -39,8 +39,9 @@ Sample score(double l2) {
 
 }  // namespace
 
-// gtest prints these on failure.
-void PrintTo(const InstanceAdvert& a, std::ostream* os) {
+// gtest prints these on failure (found by argument-dependent lookup, so
+// static rather than in the anonymous namespace).
+static void PrintTo(const InstanceAdvert& a, std::ostream* os) {
   *os << a.instance << ":" << int{a.l2} << (a.drained ? " drained" : "");
 }
 

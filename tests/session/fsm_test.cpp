@@ -15,14 +15,12 @@
 
 namespace cats::session {
 
-// Readable failures (found by ADL from gtest).
-void PrintTo(const Notify& n, std::ostream* os) {
+// Readable failures (found by ADL from gtest: static, since ADL does not look
+// into the anonymous namespace).
+static void PrintTo(const Notify& n, std::ostream* os) {
   *os << static_cast<int>(n.code) << "/" << static_cast<int>(n.subcode) << " +" << n.data.size() << " octets";
 }
-void PrintTo(const Action& a, std::ostream* os) {
-  *os << describe(a);
-}
-void PrintTo(State s, std::ostream* os) {
+static void PrintTo(State s, std::ostream* os) {
   *os << state_name(s);
 }
 
