@@ -257,37 +257,112 @@ bool show_rib(const rde::Engine& e, const pb::ShowRibRequest& req, pb::ShowRibRe
   return true;
 }
 
+namespace {
+
+// The edge's view: a service it originates and what it advertises.
+void add_originated(const rde::Engine& e, const rde::OriginatedService& s, pb::ShowServicesReply* out) {
+  auto* o = out->add_originated();
+  o->set_name(s.svc->name);
+  for (const auto& p : s.svc->prefixes) o->add_prefixes(p);
+  auto* m = o->mutable_metrics();
+  if (s.svc->cs_id) m->set_cs_id(s.svc->cs_id->value);
+  m->set_l2(s.state.metrics.l2);
+  for (auto c : config::kCategories) {
+    const auto& v = s.state.metrics.l1[config::index(c)];
+    if (!v) continue;
+    auto* l1 = m->add_l1();
+    l1->set_category(config::category_name(c));
+    l1->set_score(*v);
+  }
+  m->set_drain(s.state.metrics.drain);
+  m->set_sequence(s.state.sequence);
+  m->set_profile(s.svc->profile);
+  m->set_interval(static_cast<std::uint32_t>(e.config().damper.interval));
+  for (const auto& inst : s.state.metrics.instances) {
+    auto* i = m->add_instances();
+    i->set_id(inst.id.value);
+    i->set_l2(inst.l2);
+  }
+  o->set_advertised(!s.state.withdrawn);
+  o->set_withdrawn(s.state.withdrawn);
+  o->set_updates_sent(s.state.updates);
+}
+
+// One site's path of a service prefix: its metrics, and with steering how the selection rates it.
+void add_candidate(const rde::Engine& e, const rib::RibEntry& entry, std::size_t i, const SelectionView& sel,
+                   pb::ServiceView* v) {
+  const auto& p = entry.paths()[i];
+  const auto info = e.loc_rib().path_info(entry, i);
+  auto* c = v->add_candidates();
+  c->set_peer(peer_text(e, p.peer));
+  c->set_next_hop(next_hop_text(*p.attrs));
+  c->set_path_id(p.path_id);
+  if (info.igp_cost) c->set_igp_cost(*info.igp_cost);
+  if (info.aigp) c->set_aigp(*info.aigp);
+  if (info.med) c->set_med(*info.med);
+  if (const auto* ca = p.attrs->attrs().find(e.cats_type())) {
+    if (const auto* cats = ca->as<CatsExp>()) {
+      pb::CatsMetrics m;
+      fill_cats(*cats, ca->raw, &m);
+      if (m.has_l2()) c->set_l2(m.l2());
+      *c->mutable_l1() = m.l1();
+      c->set_drain(m.drain());
+      c->set_sequence(m.sequence());
+    }
+  }
+  c->set_age_s(seconds_since(p.arrived()));
+  c->set_best(entry.best() && *entry.best() == i);
+  c->set_stale(info.stale);
+  c->set_reachable(info.next_hop_reachable);
+  if (!sel.steering) {
+    c->set_selected(c->best());
+    return;
+  }
+  const auto& cand = sel.candidates[i];
+  c->set_tier(steer::tier_name(cand.tier));
+  if (cand.cost) c->set_network_cost(*cand.cost);
+  if (cand.latency_ms) c->set_latency_ms(*cand.latency_ms);
+  if (sel.penalties[i]) c->set_penalty(*sel.penalties[i]);
+  c->set_eligible(sel.penalties[i].has_value());
+  if (auto sc = steer::score_of(cand, sel.klass(), e.cats_rib().params().unknown_score))
+    c->set_score(static_cast<std::uint32_t>(*sc));
+  if (const auto* s = sel.selected_path(p.peer, p.path_id)) {
+    c->set_selected(true);
+    c->set_weight(s->weight);
+  }
+}
+
+// The ingress's view of one service prefix: the selection and every candidate.
+void add_service(const rde::Engine& e, const rib::RibEntry& entry, const SelectionView& sel, pb::ServiceView* v) {
+  v->set_prefix(entry.key.prefix.to_string());
+  v->set_family(family_name(entry.key.family));
+  if (sel.steering) {
+    v->set_service_class(sel.service_class);
+    v->set_service(sel.service);
+    for (const auto& s : sel.selected) {
+      auto* site = v->add_selected();
+      site->set_next_hop(s.site.to_string());
+      site->set_weight(s.weight);
+      site->set_peer(peer_text(e, s.path.peer));
+      site->set_path_id(s.path.path_id);
+    }
+    v->set_reason(sel.reason);
+    v->set_outcome(sel.outcome);
+    v->set_tier(sel.tier);
+    v->set_changes(sel.changes);
+    if (sel.changed_at) v->set_changed_s_ago(seconds_since(*sel.changed_at));
+  }
+  for (std::size_t i = 0; i < entry.paths().size(); ++i) add_candidate(e, entry, i, sel, v);
+}
+
+}  // namespace
+
 void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb::ShowServicesReply* out) {
   const std::string& want = req.service();
   for (const auto& s : e.originated()) {
-    if (!want.empty() && want != s.svc->name &&
-        std::find(s.svc->prefixes.begin(), s.svc->prefixes.end(), want) == s.svc->prefixes.end())
-      continue;
-    auto* o = out->add_originated();
-    o->set_name(s.svc->name);
-    for (const auto& p : s.svc->prefixes) o->add_prefixes(p);
-    auto* m = o->mutable_metrics();
-    if (s.svc->cs_id) m->set_cs_id(s.svc->cs_id->value);
-    m->set_l2(s.state.metrics.l2);
-    for (auto c : config::kCategories) {
-      const auto& v = s.state.metrics.l1[config::index(c)];
-      if (!v) continue;
-      auto* l1 = m->add_l1();
-      l1->set_category(config::category_name(c));
-      l1->set_score(*v);
-    }
-    m->set_drain(s.state.metrics.drain);
-    m->set_sequence(s.state.sequence);
-    m->set_profile(s.svc->profile);
-    m->set_interval(static_cast<std::uint32_t>(e.config().damper.interval));
-    for (const auto& inst : s.state.metrics.instances) {
-      auto* i = m->add_instances();
-      i->set_id(inst.id.value);
-      i->set_l2(inst.l2);
-    }
-    o->set_advertised(!s.state.withdrawn);
-    o->set_withdrawn(s.state.withdrawn);
-    o->set_updates_sent(s.state.updates);
+    if (want.empty() || want == s.svc->name ||
+        std::find(s.svc->prefixes.begin(), s.svc->prefixes.end(), want) != s.svc->prefixes.end())
+      add_originated(e, s, out);
   }
   // Ingress view: every prefix with a CATS attribute on some path.
   const auto want_prefix = want.empty() ? std::nullopt : Prefix::parse(want);
@@ -298,76 +373,15 @@ void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb:
   } else {
     entries = e.loc_rib().sorted();
   }
-  for (const auto* ep : entries) {
-    const rib::RibEntry& entry = *ep;
-    const rib::PrefixKey& k = entry.key;
-    const bool any = std::any_of(entry.paths().begin(), entry.paths().end(), [&](const rib::AdjRoute& p) {
+  for (const auto* entry : entries) {
+    const bool any = std::any_of(entry->paths().begin(), entry->paths().end(), [&](const rib::AdjRoute& p) {
       return p.attrs->attrs().find(e.cats_type()) != nullptr;
     });
     if (!any) continue;
-    const SelectionView sel = selection_of(e, entry);
+    const SelectionView sel = selection_of(e, *entry);
     // A service name (steering/service) selects its prefixes.
     if (!want.empty() && !want_prefix && sel.service != want) continue;
-    auto* v = out->add_services();
-    v->set_prefix(k.prefix.to_string());
-    v->set_family(family_name(k.family));
-    if (sel.steering) {
-      v->set_service_class(sel.service_class);
-      v->set_service(sel.service);
-      for (const auto& s : sel.selected) {
-        auto* site = v->add_selected();
-        site->set_next_hop(s.site.to_string());
-        site->set_weight(s.weight);
-        site->set_peer(peer_text(e, s.path.peer));
-        site->set_path_id(s.path.path_id);
-      }
-      v->set_reason(sel.reason);
-      v->set_outcome(sel.outcome);
-      v->set_tier(sel.tier);
-      v->set_changes(sel.changes);
-      if (sel.changed_at) v->set_changed_s_ago(seconds_since(*sel.changed_at));
-    }
-    for (std::size_t i = 0; i < entry.paths().size(); ++i) {
-      const auto& p = entry.paths()[i];
-      const auto info = e.loc_rib().path_info(entry, i);
-      auto* c = v->add_candidates();
-      c->set_peer(peer_text(e, p.peer));
-      c->set_next_hop(next_hop_text(*p.attrs));
-      c->set_path_id(p.path_id);
-      if (info.igp_cost) c->set_igp_cost(*info.igp_cost);
-      if (info.aigp) c->set_aigp(*info.aigp);
-      if (info.med) c->set_med(*info.med);
-      if (const auto* ca = p.attrs->attrs().find(e.cats_type())) {
-        if (const auto* cats = ca->as<CatsExp>()) {
-          pb::CatsMetrics m;
-          fill_cats(*cats, ca->raw, &m);
-          if (m.has_l2()) c->set_l2(m.l2());
-          *c->mutable_l1() = m.l1();
-          c->set_drain(m.drain());
-          c->set_sequence(m.sequence());
-        }
-      }
-      c->set_age_s(seconds_since(p.arrived()));
-      c->set_best(entry.best() && *entry.best() == i);
-      c->set_stale(info.stale);
-      c->set_reachable(info.next_hop_reachable);
-      if (!sel.steering) {
-        c->set_selected(c->best());
-        continue;
-      }
-      const auto& cand = sel.candidates[i];
-      c->set_tier(steer::tier_name(cand.tier));
-      if (cand.cost) c->set_network_cost(*cand.cost);
-      if (cand.latency_ms) c->set_latency_ms(*cand.latency_ms);
-      if (sel.penalties[i]) c->set_penalty(*sel.penalties[i]);
-      c->set_eligible(sel.penalties[i].has_value());
-      if (auto sc = steer::score_of(cand, sel.klass(), e.cats_rib().params().unknown_score))
-        c->set_score(static_cast<std::uint32_t>(*sc));
-      if (const auto* s = sel.selected_path(p.peer, p.path_id)) {
-        c->set_selected(true);
-        c->set_weight(s->weight);
-      }
-    }
+    add_service(e, *entry, sel, out->add_services());
   }
 }
 
