@@ -24,6 +24,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::uint32_t kFirstId = 0x43410000;
 constexpr std::size_t kBatchBytes = std::size_t{48} * 1024;  // a send stays below the socket's buffer
 constexpr std::size_t kBatchRoutes = 512;
+constexpr int kAnswerTimeoutSeconds = 5;  // the kernel answers a batch before sendmsg returns; a safety net
 
 int family_of(wire::Afi afi) {
   return afi == wire::Afi::kIpv4 ? AF_INET : AF_INET6;
@@ -35,18 +36,21 @@ std::size_t alen(wire::Afi afi) {
 // Messages of one batch, written back to back into one buffer.
 class Batch {
  public:
+  // Without NLM_F_ACK: the kernel answers only a message that fails (see
+  // Fib::program); ack_last() asks an answer of the last one.
   nlmsghdr* put(std::uint16_t type, std::uint16_t flags, std::uint32_t seq) {
     const std::size_t at = buf_.size();
     buf_.resize(at + 512);
     auto* h = mnl_nlmsg_put_header(buf_.data() + at);
     h->nlmsg_type = type;
-    h->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+    h->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
     h->nlmsg_seq = seq;
     last_ = at;
     return h;
   }
   // Trims the buffer to the last message's real length.
   void done(const nlmsghdr* h) { buf_.resize(last_ + MNL_ALIGN(h->nlmsg_len)); }
+  void ack_last() { reinterpret_cast<nlmsghdr*>(buf_.data() + last_)->nlmsg_flags |= NLM_F_ACK; }
   std::size_t size() const { return buf_.size(); }
   bool empty() const { return buf_.empty(); }
   const std::byte* data() const { return buf_.data(); }
@@ -91,6 +95,13 @@ std::optional<std::string> Fib::start() {
   int one = 1;
   mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof one);
   mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof one);  // acks without the request echoed
+  // Errors of a whole batch must fit (FORCE needs CAP_NET_ADMIN, which
+  // programming the FIB needs too; without it the kernel's maximum).
+  const int fd = mnl_socket_get_fd(nl);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &opt_.receive_buffer, sizeof opt_.receive_buffer) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt_.receive_buffer, sizeof opt_.receive_buffer);
+  const timeval answer_timeout{kAnswerTimeoutSeconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &answer_timeout, sizeof answer_timeout);
   nl_ = nl;
   portid_ = mnl_socket_get_portid(nl);
   thread_ = std::thread([this] { run(); });
@@ -210,38 +221,64 @@ void Fib::program(std::vector<FibRoute> routes) {
   std::vector<char> rbuf(MNL_SOCKET_BUFFER_SIZE * 4);
 
   std::uint64_t batches = 0;
+  // One sendmsg per batch. Only its last message asks for an ack: the kernel
+  // answers every message that fails anyway (NLMSG_ERROR with the code), in
+  // order, before sendmsg returns, so once the last message is answered every
+  // failure has been read and the others succeeded. (An ack per message
+  // overran the receive buffer with a few hundred routes: the kernel dropped
+  // answers, and the wait for them never ended.) If answers were dropped all
+  // the same (ENOBUFS: a batch that fails whole), those still queued are read
+  // without waiting and the outcome of the rest is unknown: they count as
+  // failed and are retried.
+  const int fd = mnl_socket_get_fd(nl);
   auto flush = [&] {
     if (batch.empty()) return;
     ++batches;
-    std::size_t expect = sent.size();
+    batch.ack_last();
+    const std::uint32_t last = seq;
+    bool answered = false;
+    bool lost = false;
+    std::string why;
     if (mnl_socket_sendto(nl, batch.data(), batch.size()) < 0) {
-      const std::string why = std::string("netlink send: ") + std::strerror(errno);
-      for (const auto& [s, what] : sent) failed.emplace(what.prefix, why);
-      expect = 0;
-    }
-    // One ack (or error) per message.
-    while (expect > 0) {
-      const ssize_t n = mnl_socket_recvfrom(nl, rbuf.data(), rbuf.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const std::string why = std::string("netlink receive: ") + std::strerror(errno);
-        for (const auto& [s, what] : sent) failed.emplace(what.prefix, why);
-        break;
-      }
-      auto len = static_cast<int>(n);
-      for (auto* h = reinterpret_cast<const nlmsghdr*>(rbuf.data()); mnl_nlmsg_ok(h, len);
-           h = mnl_nlmsg_next(h, &len)) {
-        if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_pid != portid_) continue;
-        const auto it = sent.find(h->nlmsg_seq);
-        if (it == sent.end()) continue;
-        --expect;
-        const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
-        if (e->error != 0) {
-          failed.emplace(it->second.prefix, std::strerror(-e->error));
-          // A hop object the kernel did not create is created again next time.
-          if (it->second.hop) hops_.erase(*it->second.hop);
+      why = std::string("netlink send: ") + std::strerror(errno);
+    } else {
+      while (!answered) {
+        const ssize_t n = ::recv(fd, rbuf.data(), rbuf.size(), lost ? MSG_DONTWAIT : 0);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          if (errno == ENOBUFS && !lost) {
+            lost = true;
+            continue;
+          }
+          if (!lost)
+            why = errno == EAGAIN ? "netlink: no answer from the kernel"
+                                  : std::string("netlink receive: ") + std::strerror(errno);
+          break;
         }
-        sent.erase(it);
+        auto len = static_cast<int>(n);
+        for (auto* h = reinterpret_cast<const nlmsghdr*>(rbuf.data()); mnl_nlmsg_ok(h, len);
+             h = mnl_nlmsg_next(h, &len)) {
+          if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_pid != portid_) continue;
+          if (h->nlmsg_seq == last) answered = true;
+          const auto it = sent.find(h->nlmsg_seq);
+          if (it == sent.end()) continue;
+          const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+          if (e->error != 0) {
+            failed.emplace(it->second.prefix, std::strerror(-e->error));
+            // A hop object the kernel did not create is created again next time.
+            if (it->second.hop)
+              if (auto hop = hops_.find(*it->second.hop); hop != hops_.end()) hop->second.created = false;
+          }
+          sent.erase(it);
+        }
+      }
+    }
+    if (!answered || lost) {
+      if (why.empty()) why = "netlink: answers lost (receive buffer overrun)";
+      for (const auto& [s, what] : sent) {
+        failed.emplace(what.prefix, why);
+        if (what.hop)
+          if (auto hop = hops_.find(*what.hop); hop != hops_.end()) hop->second.created = false;
       }
     }
     sent.clear();
@@ -251,8 +288,9 @@ void Fib::program(std::vector<FibRoute> routes) {
   auto put_hop = [&](const wire::Prefix& p, const FibHop& h) -> std::uint32_t {
     auto& hop = hops_[{h.gateway, h.oif}];
     ++hop.refs;
-    if (hop.id != 0) return hop.id;
-    hop.id = next_id_++;
+    if (hop.id == 0) hop.id = next_id_++;
+    if (hop.created) return hop.id;
+    hop.created = true;  // until an answer says otherwise
     auto* m = batch.put(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE, ++seq);
     auto* nh = static_cast<nhmsg*>(mnl_nlmsg_put_extra_header(m, sizeof(nhmsg)));
     nh->nh_family = static_cast<unsigned char>(family_of(h.gateway.afi));

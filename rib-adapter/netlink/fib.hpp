@@ -60,6 +60,7 @@ struct FibOptions {
   std::chrono::seconds idle_timer{120};  // a bucket moves only after its flows were idle this long
   bool retain = false;                   // keep routes at stop; sweep stale ones at start after stale_after
   std::chrono::seconds stale_after{120};
+  int receive_buffer = 4 << 20;  // octets, for the kernel's answers (room for a batch that fails whole)
 };
 
 struct FibStats {
@@ -94,6 +95,7 @@ class Fib {
   struct Hop {
     std::uint32_t id = 0;
     std::uint32_t refs = 0;
+    bool created = false;  // sent, and not refused (a refused or unanswered one is sent again)
   };
   struct Programmed {
     FibRoute route;
