@@ -16,6 +16,9 @@ RouteMonitor::RouteMonitor(const boost::asio::any_io_executor& ex, Handler h)
 std::optional<std::string> RouteMonitor::start() {
   const unsigned groups[] = {RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
   if (auto err = events_.open(groups)) return err;
+  // catsd's own FIB routes never resolve a next hop, and there may be as many
+  // of them as service prefixes: the kernel does not even send them here.
+  if (auto err = events_.drop_route_protocol(kCatsRouteProtocol)) return err;
   if (auto err = dumper_.open()) return err;
   events_.start([this](const nlmsghdr& m) { on_event(m); },
                 [this](int err) {
@@ -74,6 +77,7 @@ std::optional<rib::KernelRoute> RouteMonitor::parse(const nlmsghdr& h) {
     case RTN_PROHIBIT: break;
     default: return std::nullopt;  // broadcast, multicast, anycast, throw, nat
   }
+  if (rtm->rtm_protocol == kCatsRouteProtocol) return std::nullopt;  // ours (in a dump)
   rib::KernelRoute r;
   r.prefix.afi = rtm->rtm_family == AF_INET ? wire::Afi::kIpv4 : wire::Afi::kIpv6;
   r.length = rtm->rtm_dst_len;

@@ -3,7 +3,9 @@
 // it happens (rtnetlink RTM_NEWROUTE / RTM_DELROUTE), delivered on the
 // executor as rib::KernelRoute values. Only the main and local tables are
 // reported; broadcast, multicast and anycast entries are not routes to a
-// next hop and are left out.
+// next hop and are left out, and so are catsd's own FIB routes (protocol
+// 201, never a next hop's route; a socket filter keeps their notifications
+// in the kernel, so programming 100,000 of them costs the monitor nothing).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -31,7 +33,8 @@ class RouteMonitor {
   std::optional<std::string> start();
   std::uint64_t resyncs() const { return resyncs_; }
 
-  // A route message as a KernelRoute; nullopt for what is not one we track.
+  // A route message as a KernelRoute; nullopt for what is not one we track
+  // (catsd's own routes included).
   static std::optional<rib::KernelRoute> parse(const nlmsghdr& h);
 
  private:

@@ -1,9 +1,12 @@
 #include "rib-adapter/netlink/socket.hpp"
 
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
+#include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace cats::netlink {
@@ -37,6 +40,24 @@ std::optional<std::string> Socket::open(std::span<const unsigned> groups) {
   setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   int one = 1;
   mnl_socket_setsockopt(nl_, NETLINK_EXT_ACK, &one, sizeof one);
+  return std::nullopt;
+}
+
+std::optional<std::string> Socket::drop_route_protocol(std::uint8_t protocol) {
+  if (nl_ == nullptr) return std::string("netlink socket closed");
+  // A notification is one message per datagram: its rtm_protocol octet is at
+  // a fixed offset. Anything shorter than a route message is kept.
+  sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, NLMSG_LENGTH(sizeof(rtmsg)), 0, 3),
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NLMSG_HDRLEN + offsetof(rtmsg, rtm_protocol)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, protocol, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0),           // dropped
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),  // kept whole
+  };
+  const sock_fprog prog{static_cast<unsigned short>(std::size(code)), code};
+  if (setsockopt(mnl_socket_get_fd(nl_), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+    return std::string("netlink socket filter: ") + std::strerror(errno);
   return std::nullopt;
 }
 

@@ -39,6 +39,10 @@ class Socket {
 
   // NETLINK_ROUTE, subscribed to `groups` (RTNLGRP_* numbers). Error text on failure.
   std::optional<std::string> open(std::span<const unsigned> groups = {});
+  // For a socket that only receives route notifications: the kernel drops
+  // those of routes with this protocol (rtm_protocol) before they are queued
+  // (a socket filter). Error text on failure.
+  std::optional<std::string> drop_route_protocol(std::uint8_t protocol);
   // Starts reading: every message goes to on_message, until close().
   void start(OnMessage on_message, OnError on_error);
   void close();

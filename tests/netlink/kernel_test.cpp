@@ -1,18 +1,22 @@
-// The FIB against a real kernel table: each test runs in a network namespace
-// of its own (unshare; root only, skipped otherwise) with a veth pair, so
-// what it installs is seen by nothing else.
+// The FIB and the route monitor against a real kernel table: each test runs
+// in a network namespace of its own (unshare; root only, skipped otherwise)
+// with a veth pair, so what they install is seen by nothing else.
 //
 // Batches of hundreds of routes must complete whatever the size of the
 // socket's receive buffer (the kernel answers only failures and the last
 // message of a batch), and a batch whose answers overrun the buffer (every
 // message refused) must not stall the worker: its routes are marked failed
-// and retried until the kernel takes them.
+// and retried until the kernel takes them. The route monitor never reports
+// catsd's own routes (protocol 201), neither as events nor in a dump.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "rib-adapter/netlink/fib.hpp"
+#include "rib-adapter/netlink/route_monitor.hpp"
 
 namespace cats::netlink {
 namespace {
@@ -120,6 +125,55 @@ TEST_F(FibKernel, RefusedBatchIsRetriedNotStalled) {
   EXPECT_EQ(lines("ip -4 route show proto 201"), 2000);
   fib.stop(false);
   EXPECT_EQ(lines("ip -4 route show proto 201"), 0);
+}
+
+TEST_F(FibKernel, RouteMonitorLeavesOurRoutesOut) {
+  ASSERT_EQ(std::system("ip route add 100.64.0.1/32 via 10.77.0.2 proto 201 && "
+                        "ip route add 100.64.0.2/32 via 10.77.0.2 proto 202"),
+            0);
+  boost::asio::io_context io;
+  std::vector<rib::KernelRoute> dumped;
+  std::vector<rib::KernelRoute> added;
+  bool dumped_once = false;
+  RouteMonitor::Handler h;
+  h.dump = [&](std::vector<rib::KernelRoute> routes) {
+    dumped = std::move(routes);
+    dumped_once = true;
+  };
+  h.added = [&](const rib::KernelRoute& r) { added.push_back(r); };
+  h.removed = [](const rib::KernelRoute&) {};
+  RouteMonitor monitor(io.get_executor(), h);
+  ASSERT_FALSE(monitor.start().has_value());
+  // The kernel-side filter alone, on a socket of the test's: which protocols reach it.
+  Socket raw(io.get_executor());
+  const unsigned groups[] = {RTNLGRP_IPV4_ROUTE};
+  ASSERT_FALSE(raw.open(groups).has_value());
+  ASSERT_FALSE(raw.drop_route_protocol(kCatsRouteProtocol).has_value());
+  std::vector<int> protocols;
+  raw.start([&](const nlmsghdr& m) { protocols.push_back(static_cast<const rtmsg*>(NLMSG_DATA(&m))->rtm_protocol); },
+            [](int) {});
+  auto run_until = [&](auto done) {
+    for (int i = 0; i < 200 && !done(); ++i) io.run_for(10ms);
+  };
+  run_until([&] { return dumped_once; });
+  ASSERT_TRUE(dumped_once);
+  auto has = [](const std::vector<rib::KernelRoute>& rs, int last_octet) {
+    for (const auto& r : rs)
+      if (r.length == 32 && r.prefix.addr[0] == 100 && r.prefix.addr[3] == last_octet) return true;
+    return false;
+  };
+  EXPECT_FALSE(has(dumped, 1)) << "protocol 201 in the dump";
+  EXPECT_TRUE(has(dumped, 2)) << "another protocol's route is reported";
+  // Events: ours are filtered in the kernel, others arrive.
+  ASSERT_EQ(std::system("ip route add 100.64.0.3/32 via 10.77.0.2 proto 201 && "
+                        "ip route add 100.64.0.4/32 via 10.77.0.2 proto 202"),
+            0);
+  run_until([&] { return has(added, 4); });
+  io.run_for(50ms);
+  EXPECT_TRUE(has(added, 4));
+  EXPECT_FALSE(has(added, 3)) << "a route of protocol 201 reached the monitor";
+  EXPECT_EQ(std::count(protocols.begin(), protocols.end(), 202), 1);
+  EXPECT_EQ(std::count(protocols.begin(), protocols.end(), 201), 0) << "the kernel sent a route of protocol 201";
 }
 
 }  // namespace
