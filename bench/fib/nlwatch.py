@@ -236,7 +236,8 @@ def run_watch(args):
     fds = [ev.fileno()] + list(caps)
     while True:
         ready, _, _ = select.select(fds, [], [])
-        for fd in ready:
+        # Packets first: when both are ready (this process was late), the UPDATE came before the route change.
+        for fd in sorted(ready, key=lambda fd: fd == ev.fileno()):
             if fd == ev.fileno():
                 try:
                     n = ev.recv_into(buf)
