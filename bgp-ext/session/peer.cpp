@@ -113,10 +113,30 @@ std::size_t Peer::queued_bytes() const {
   return lead()->link ? lead()->link->queued_bytes() : 0;
 }
 
-bool Peer::send(wire::Bytes message) {
+bool Peer::send(SharedBytes messages, std::size_t count) {
   auto c = lead();
   if (c->fsm.state() != State::kEstablished || !c->link) return false;
-  return enqueue(c, std::move(message));
+  return enqueue(c, std::move(messages), count);
+}
+
+bool Peer::send(wire::Bytes message) {
+  return send(std::make_shared<const wire::Bytes>(std::move(message)));
+}
+
+void Peer::notify_writable() {
+  want_writable_ = true;
+  // Posted: the caller may be inside a send loop or an FSM step.
+  asio::post(ex_, [this, c = lead()] {
+    if (c->peer != nullptr) check_writable();
+  });
+}
+
+void Peer::check_writable() {
+  if (!want_writable_) return;
+  const auto& c = lead();
+  if (c->fsm.state() != State::kEstablished || !c->link || c->link->queued_bytes() > cfg_.out_low_water) return;
+  want_writable_ = false;
+  handler_.on_writable(*this);
 }
 
 void Peer::pause_input() {
@@ -134,12 +154,12 @@ void Peer::resume_input() {
     }
 }
 
-bool Peer::enqueue(const ConnPtr& c, wire::Bytes message) {
+bool Peer::enqueue(const ConnPtr& c, SharedBytes message, std::size_t count) {
   // A reference of our own: nothing below may find the Conn's link gone.
   const std::shared_ptr<Link> link = c->link;
   if (!link) return false;
   if (link->send(std::move(message))) {
-    ++messages_out_;
+    messages_out_ += count;
     max_queued_ = std::max(max_queued_, link->queued_bytes());
     return true;
   }
@@ -237,7 +257,10 @@ void Peer::attach(const ConnPtr& c, std::shared_ptr<Link> link) {
   Link::Callbacks cb;
   cb.on_message = [this, c](wire::ByteSpan b) { on_message(c, b); };
   cb.on_read_done = [this] { handler_.on_input_done(*this); };
-  cb.on_progress = [this, c] { feed(c, bare(EventType::kSendProgress)); };
+  cb.on_progress = [this, c] {
+    feed(c, bare(EventType::kSendProgress));
+    if (c->peer != nullptr && c == lead()) check_writable();
+  };
   cb.on_error = [this, c](const boost::system::error_code& ec) {
     spdlog::info("[{}] connection lost: {}", name_, ec.message());
     feed(c, bare(EventType::kTcpConnectionFails));
@@ -376,17 +399,18 @@ void Peer::perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg
             [&](const DropTcp&) { drop_link(c); },
             [&](const RejectTcp&) { drop_link(c); },
             [&](const SendOpen&) {
-              enqueue(c,
-                      wire::encode_message(build_open(cfg_.local), wire::EncodeContext{}, cfg_.local.cats.capability));
+              enqueue(c, std::make_shared<const wire::Bytes>(wire::encode_message(
+                             build_open(cfg_.local), wire::EncodeContext{}, cfg_.local.cats.capability)));
             },
-            [&](const SendKeepalive&) { enqueue(c, wire::make_keepalive()); },
+            [&](const SendKeepalive&) { enqueue(c, std::make_shared<const wire::Bytes>(wire::make_keepalive())); },
             [&](const SendNotification& s) {
               const auto& n = s.notify;
               spdlog::warn("[{}] sending NOTIFICATION {}/{} ({}, {})", name_, n.code, n.subcode,
                            wire::notify::code_name(n.code), wire::notify::subcode_name(n.code, n.subcode));
               // Past the bound on purpose: the last word before closing.
               if (c->link) {
-                c->link->send_last(wire::make_notification(n.code, n.subcode, n.data));
+                c->link->send_last(
+                    std::make_shared<const wire::Bytes>(wire::make_notification(n.code, n.subcode, n.data)));
                 ++messages_out_;
               }
             },
@@ -403,6 +427,7 @@ void Peer::perform(const ConnPtr& c, const Output& out, const wire::Decoded* msg
             [&](const ReleaseResources&) {},
             [&](const SessionUp& up) {
               c->session = c->pending;
+              want_writable_ = false;  // a request of the previous session
               spdlog::info("[{}] established: hold {}s, keepalive {}ms", name_, up.hold_time, up.keepalive.count());
               if (c->session) handler_.on_established(*this, *c->session);
             },

@@ -7,11 +7,15 @@
 // OPENs decide the collision (§6.8, resolve_collision()). The loser is dumped
 // with Cease 6/7; when main falls to Idle, the other one becomes main.
 //
-// Output: each connection has an OutQueue bounded in octets. A peer that stops
-// reading and fills it is dropped with Cease 6/8 (Out of Resources); the
-// queued UPDATEs are discarded first, so memory stays at the bound plus the
-// message being written. RFC 9687's send hold timer (FsmConfig) still covers a
-// peer that reads too slowly to fill the queue.
+// Output: each connection has an OutQueue bounded in octets. A handler with
+// much to send (a table dump) asks for notify_writable() and produces the next
+// part when on_writable() says the queue is below the low-water mark, so a
+// healthy peer never meets the bound however large the table. A peer that
+// still fills it is dropped with Cease 6/8 (Out of Resources); the queued
+// UPDATEs are discarded first, so memory stays at the bound plus the write in
+// progress. A peer that reads nothing at all is dropped by RFC 9687's send
+// hold timer (FsmConfig::send_hold_time, the write stall timeout): no write
+// completed for that long.
 //
 // Everything runs on the executor given at construction; no call blocks.
 // Handler callbacks run inside event processing: do not destroy the Peer
@@ -30,6 +34,7 @@
 
 #include "bgp-ext/session/fsm.hpp"
 #include "bgp-ext/session/negotiate.hpp"
+#include "bgp-ext/session/transport.hpp"
 #include "bgp-ext/wire/message.hpp"
 
 namespace cats::session {
@@ -58,6 +63,8 @@ class PeerHandler {
   // Only for sessions that reached Established (on_established was called).
   virtual void on_down(Peer& peer, const SessionDown& why) = 0;
   virtual void on_route_refresh(Peer& /*peer*/, const wire::RouteRefresh& /*rr*/) {}
+  // After Peer::notify_writable(): the output queue is below the low-water mark.
+  virtual void on_writable(Peer& /*peer*/) {}
 };
 
 struct PeerConfig {
@@ -71,6 +78,7 @@ struct PeerConfig {
   FsmConfig fsm;
   std::uint8_t cats_type = wire::kDefaultCatsType;
   std::size_t out_queue_bytes = 1 << 20;
+  std::size_t out_low_water = 256 << 10;                   // on_writable() below this many queued octets
   Duration notification_linger = std::chrono::seconds{2};  // wait for a NOTIFICATION to drain before closing
   std::string md5_key;                                     // RFC 2385; empty: none
   bool gtsm = false;                                       // RFC 5082
@@ -91,10 +99,15 @@ class Peer {
   // peer_deconfigured() (fsm.hpp). Also reaches a connection still in a collision.
   void control(const Event& ev);
 
-  // A complete message (UPDATE, ROUTE-REFRESH) for an Established session.
-  // False when not sent: not Established, or the output queue is full, in
-  // which case the session is dropped with Cease 6/8.
+  // Complete messages (UPDATEs, ROUTE-REFRESH; `messages` of them, for the
+  // counters) for an Established session. False when not sent: not
+  // Established, or the output queue is full, in which case the session is
+  // dropped with Cease 6/8.
+  bool send(SharedBytes messages, std::size_t count = 1);
   bool send(wire::Bytes message);
+  // on_writable() once the output queue is below the low-water mark (at once,
+  // posted, when it already is). Once per call; forgotten when the session ends.
+  void notify_writable();
   // Flow control from the handler (a RIB that lags): stop reading the
   // connections, and start again. Messages already read are delivered on resume.
   void pause_input();
@@ -127,7 +140,8 @@ class Peer {
   void arm(const ConnPtr& c);
   void connect(const ConnPtr& c);
   void attach(const ConnPtr& c, std::shared_ptr<Link> link);
-  bool enqueue(const ConnPtr& c, wire::Bytes message);
+  bool enqueue(const ConnPtr& c, SharedBytes message, std::size_t count = 1);
+  void check_writable();
   void on_message(const ConnPtr& c, wire::ByteSpan bytes);
   void on_open(const ConnPtr& c, const wire::Decoded& d);
   void discard(const ConnPtr& c);
@@ -145,6 +159,7 @@ class Peer {
   std::uint64_t messages_in_ = 0;
   std::uint64_t messages_out_ = 0;
   std::size_t max_queued_ = 0;
+  bool want_writable_ = false;
   std::optional<SessionDown> last_down_;
   TimePoint last_down_at_{};
 };

@@ -7,26 +7,49 @@
 
 namespace cats::session {
 
-bool OutQueue::push(wire::Bytes msg) {
-  if (bytes_ + msg.size() > limit_) return false;
-  force_push(std::move(msg));
+namespace {
+
+// One gather write carries up to this much after its first buffer: large
+// enough that a table dump takes few system calls, small enough to bound the
+// iovec list.
+constexpr std::size_t kGatherOctets = 256 * 1024;
+constexpr std::size_t kGatherBuffers = 64;
+
+}  // namespace
+
+bool OutQueue::push(SharedBytes buf) {
+  if (bytes_ + buf->size() > limit_) return false;
+  force_push(std::move(buf));
   return true;
 }
 
-void OutQueue::force_push(wire::Bytes msg) {
-  bytes_ += msg.size();
-  q_.push_back(std::move(msg));
+void OutQueue::force_push(SharedBytes buf) {
+  bytes_ += buf->size();
+  q_.push_back(std::move(buf));
 }
 
-void OutQueue::pop() {
-  bytes_ -= q_.front().size();
-  q_.pop_front();
+void OutQueue::take(std::vector<asio::const_buffer>& out, std::size_t max_octets) {
+  out.clear();
+  std::size_t octets = 0;
+  while (in_flight_ < q_.size() && out.size() < kGatherBuffers) {
+    const auto& b = *q_[in_flight_];
+    if (!out.empty() && octets + b.size() > max_octets) break;
+    out.emplace_back(b.data(), b.size());
+    octets += b.size();
+    ++in_flight_;
+  }
 }
 
-void OutQueue::drop_pending(bool front_in_flight) {
-  const std::size_t keep = front_in_flight && !q_.empty() ? 1 : 0;
-  while (q_.size() > keep) {
-    bytes_ -= q_.back().size();
+void OutQueue::pop_written() {
+  for (; in_flight_ > 0; --in_flight_) {
+    bytes_ -= q_.front()->size();
+    q_.pop_front();
+  }
+}
+
+void OutQueue::drop_pending() {
+  while (q_.size() > in_flight_) {
+    bytes_ -= q_.back()->size();
     q_.pop_back();
   }
 }
@@ -115,15 +138,15 @@ void Link::frame() {
   }
 }
 
-bool Link::send(wire::Bytes msg) {
+bool Link::send(SharedBytes msg) {
   if (closing_ || !out_.push(std::move(msg))) return false;
   write_next();
   return true;
 }
 
-void Link::send_last(wire::Bytes msg) {
+void Link::send_last(SharedBytes msg) {
   // The NOTIFICATION ends the session: queued UPDATEs would only delay it.
-  out_.drop_pending(writing_);
+  out_.drop_pending();
   out_.force_push(std::move(msg));
   write_next();
 }
@@ -131,14 +154,15 @@ void Link::send_last(wire::Bytes msg) {
 void Link::write_next() {
   if (writing_ || out_.empty() || !socket_.is_open()) return;
   writing_ = true;
+  out_.take(wbufs_, kGatherOctets);
   auto self = shared_from_this();
-  asio::async_write(socket_, asio::buffer(out_.front()), [self](const boost::system::error_code& ec, std::size_t) {
+  asio::async_write(socket_, wbufs_, [self](const boost::system::error_code& ec, std::size_t) {
     self->writing_ = false;
     if (ec) {
       if (self->closing_) return self->close_now();
       return self->fail(ec);
     }
-    self->out_.pop();
+    self->out_.pop_written();
     if (!self->closing_ && self->cb_.on_progress) self->cb_.on_progress();
     if (self->closing_ && self->out_.empty()) return self->finish_close();
     self->write_next();

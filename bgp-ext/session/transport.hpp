@@ -1,6 +1,11 @@
 // One TCP connection to a neighbor: BGP message framing on the read side and
 // a bounded output queue on the write side. Knows nothing of the FSM; the
 // Peer reads messages and write progress through callbacks.
+//
+// Output is a queue of shared, immutable buffers, each holding whole
+// messages: the same encoded UPDATEs go to every neighbor of an update group
+// without a copy per neighbor. Several queued buffers go out in one gather
+// write.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "bgp-ext/wire/bytes.hpp"
 
@@ -17,24 +23,31 @@ namespace cats::session {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// Messages waiting for the socket, counted in octets. The bound covers what
-// is queued, not the message the socket is writing.
+// Whole messages, immutable once built, shared by every queue that sends them.
+using SharedBytes = std::shared_ptr<const wire::Bytes>;
+
+// Buffers waiting for the socket, counted in octets (the ones being written
+// included, until they are).
 class OutQueue {
  public:
   explicit OutQueue(std::size_t limit) : limit_(limit) {}
-  // False, and nothing queued, when the message would pass the bound.
-  bool push(wire::Bytes msg);
-  void force_push(wire::Bytes msg);  // a NOTIFICATION before closing
-  bool empty() const { return q_.empty(); }
-  const wire::Bytes& front() const { return q_.front(); }
-  void pop();
-  // Drops everything but the front, which may be half written.
-  void drop_pending(bool front_in_flight);
+  // False, and nothing queued, when the buffer would pass the bound.
+  bool push(SharedBytes buf);
+  void force_push(SharedBytes buf);                       // a NOTIFICATION before closing
+  bool empty() const { return q_.size() == in_flight_; }  // nothing waiting to be written
+  // Marks buffers from the front as being written, at least one and no more
+  // than `max_octets` in total after the first, and lists them in `out`.
+  void take(std::vector<asio::const_buffer>& out, std::size_t max_octets);
+  // The buffers being written are written.
+  void pop_written();
+  // Drops every buffer not being written (a write may be half done).
+  void drop_pending();
   std::size_t bytes() const { return bytes_; }
   std::size_t limit() const { return limit_; }
 
  private:
-  std::deque<wire::Bytes> q_;
+  std::deque<SharedBytes> q_;
+  std::size_t in_flight_ = 0;  // buffers at the front handed to the socket
   std::size_t bytes_ = 0;
   std::size_t limit_;
 };
@@ -69,9 +82,9 @@ class Link : public std::enable_shared_from_this<Link> {
   void pause_reading() { paused_ = true; }
   void resume_reading();
   bool paused() const { return paused_; }
-  bool send(wire::Bytes msg);  // false: the queue is full, nothing queued
-  void send_last(wire::Bytes msg);
-  void drop_pending() { out_.drop_pending(writing_); }
+  bool send(SharedBytes msg);  // false: the queue is full, nothing queued
+  void send_last(SharedBytes msg);
+  void drop_pending() { out_.drop_pending(); }
   std::size_t queued_bytes() const { return out_.bytes(); }
 
   // Stops delivering, writes what is queued, sends FIN and reads (discarding)
@@ -103,6 +116,7 @@ class Link : public std::enable_shared_from_this<Link> {
   bool draining_ = false;  // half-closed after the last message; reading to EOF
   bool stopped_ = false;   // a framing error or close: nothing more is delivered
   OutQueue out_;
+  std::vector<asio::const_buffer> wbufs_;  // the gather write in progress
   bool writing_ = false;
   bool closing_ = false;
   bool failed_ = false;

@@ -57,6 +57,8 @@ struct Recorder : PeerHandler {
     actions.push_back(d.action());
   }
   void on_down(Peer&, const SessionDown& why) override { downs.push_back(why); }
+  int writable = 0;
+  void on_writable(Peer&) override { ++writable; }
 };
 
 PeerConfig make_config(const std::string& local, const std::string& remote, std::uint16_t remote_port,
@@ -409,10 +411,11 @@ struct RawClient {
 struct Server {
   asio::io_context io;
   Side side{io, "127.0.0.2"};
-  Server(std::size_t queue = 1 << 20) {
+  Server(std::size_t queue = 1 << 20, std::optional<Duration> send_hold = std::nullopt) {
     auto c = make_config("127.0.0.2", "127.0.0.1", 1, 65002, 65001, 2);
     c.passive = true;
     c.out_queue_bytes = queue;
+    c.fsm.send_hold_time = send_hold;
     side.make_peer(io, c);
     side.peer->start();
   }
@@ -587,6 +590,76 @@ TEST(SessionIo, PeerThatStopsReadingIsBoundedAndDropped) {
   ASSERT_TRUE(srv.side.rec.downs[0].sent);
   EXPECT_EQ(srv.side.rec.downs[0].sent->subcode, cease::kOutOfResources);
   EXPECT_EQ(srv.side.peer->queued_bytes(), 0u);
+}
+
+// Output as the peer drains: notify_writable() answers once the queue is
+// below the low-water mark, at once when it already is; a buffer of several
+// messages counts as that many.
+TEST(SessionIo, WritableOnceTheQueueIsBelowLowWater) {
+  Server srv(8 << 20);
+  RawClient c(srv.endpoint());
+  c.write(client_open(65001));
+  c.write(wire::make_keepalive());
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return srv.side.up(); }, 3s));
+  Peer& peer = *srv.side.peer;
+  peer.notify_writable();
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return srv.side.rec.writable == 1; }, 1s));
+  const auto one = one_update(*peer.negotiated(), 900);
+  wire::Bytes sixteen;
+  for (int i = 0; i < 16; ++i) sixteen.insert(sixteen.end(), one.begin(), one.end());
+  const auto shared = std::make_shared<const wire::Bytes>(std::move(sixteen));
+  const auto before = peer.messages_out();
+  // The client reads nothing: the kernel's buffers fill, then the queue.
+  std::size_t sent = 0;
+  while (peer.queued_bytes() <= peer.config().out_low_water + shared->size()) {
+    ASSERT_TRUE(peer.send(shared, 16));
+    ++sent;
+    srv.io.restart();
+    srv.io.poll();
+  }
+  EXPECT_EQ(peer.messages_out() - before, 16 * sent);
+  peer.notify_writable();
+  run_until(
+      {&srv.io}, [] { return false; }, 300ms);
+  EXPECT_EQ(srv.side.rec.writable, 1);
+  // It reads (and keeps its session up): once below the mark, told once.
+  auto next_keepalive = std::chrono::steady_clock::now();
+  ASSERT_TRUE(run_until(
+      {&srv.io},
+      [&] {
+        c.drain();
+        if (std::chrono::steady_clock::now() >= next_keepalive) {
+          c.write(wire::make_keepalive());
+          next_keepalive += 500ms;
+        }
+        return srv.side.rec.writable == 2;
+      },
+      8s));
+  EXPECT_LE(peer.queued_bytes(), peer.config().out_low_water);
+  EXPECT_TRUE(srv.side.up());
+}
+
+// The write stall timeout: a peer that reads nothing at all is dropped by the
+// send hold timer (RFC 9687), not by the size of what is queued for it.
+TEST(SessionIo, PeerThatReadsNothingIsDroppedBySendHoldTimer) {
+  Server srv(8 << 20, std::chrono::seconds{1});
+  RawClient c(srv.endpoint());
+  c.s.set_option(asio::socket_base::receive_buffer_size(4096));
+  c.write(client_open(65001));
+  c.write(wire::make_keepalive());
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return srv.side.up(); }, 3s));
+  const auto update = std::make_shared<const wire::Bytes>(one_update(*srv.side.peer->negotiated(), 900));
+  while (srv.side.peer->queued_bytes() < (64u << 10)) {
+    ASSERT_TRUE(srv.side.peer->send(update));
+    srv.io.restart();
+    srv.io.poll();
+  }
+  ASSERT_TRUE(run_until(
+      {&srv.io}, [&] { return !srv.side.rec.downs.empty(); }, 3s));
+  EXPECT_EQ(srv.side.rec.downs[0].reason, DownReason::kSendHoldTimerExpired);
 }
 
 TEST(SessionIo, UpdateErrorsFollowRfc7606) {

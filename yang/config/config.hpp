@@ -45,7 +45,8 @@ struct Timers {
   std::uint16_t delay_open = 0;  // 0: off
   std::uint16_t idle_hold = 30;
   std::uint16_t idle_hold_max = 600;
-  std::uint16_t mrai = 0;  // seconds
+  std::uint16_t mrai = 0;                       // seconds
+  std::optional<std::uint16_t> send_hold_time;  // write stall timeout; nullopt: RFC 9687's default, 0: off
 };
 
 enum class Family : std::uint8_t { kIpv4Unicast, kIpv6Unicast };

@@ -185,6 +185,7 @@ Neighbor map_neighbor(Mapper& m, const View& n, std::uint32_t local_as) {
     m.get(*t, "idle-hold", out.timers.idle_hold);
     m.get(*t, "idle-hold-max", out.timers.idle_hold_max);
     m.get(*t, "min-route-advertisement-interval", out.timers.mrai);
+    m.get(*t, "send-hold-time", out.timers.send_hold_time);
   }
   if (auto afs = n.child("afi-safis")) {
     auto entries = afs->children("afi-safi");

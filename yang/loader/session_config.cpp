@@ -55,6 +55,7 @@ session::FsmConfig to_fsm_config(const Neighbor& n) {
   if (fc.delay_open) fc.delay_open_time = seconds{n.timers.delay_open};
   fc.idle_hold_time = seconds{n.timers.idle_hold};
   fc.idle_hold_max = seconds{n.timers.idle_hold_max};
+  if (n.timers.send_hold_time) fc.send_hold_time = seconds{*n.timers.send_hold_time};
   return fc;
 }
 
