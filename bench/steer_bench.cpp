@@ -30,7 +30,7 @@ constexpr int kServices = 10'000;
 
 class NullPort : public rde::SessionPort {
  public:
-  void send(rib::PeerId, std::uint64_t, std::vector<wire::Bytes>) override {}
+  void send(rib::PeerId, std::uint64_t, rde::Outgoing) override {}
   void control(rib::PeerId, const session::Event&, bool) override {}
   void runtime(std::function<void(std::vector<rde::PeerRuntime>)> r) override { r({}); }
   void shutdown(std::string, std::chrono::milliseconds, std::function<void()> done) override { done(); }

@@ -1,63 +1,80 @@
-// Adj-RIB-Out of one neighbor: what we advertised, per prefix and path, and
-// the changes not yet sent. The engine sets the desired paths of a prefix;
-// flush() packs the pending difference into as few UPDATEs as the packer
-// allows (prefixes that share an outgoing attribute set travel together),
-// withdrawals first. Without ADD-PATH a prefix has at most one path (id 0);
-// with ADD-PATH each source path keeps its identifier while it is advertised.
+// Adj-RIB-Out of one neighbor as a member of its update group
+// (update_group.hpp): one bit per Loc-RIB entry number, set while the
+// neighbor has something of that prefix (which decides whether it gets a
+// withdrawal), its position in the group's export and what is still owed to
+// it (End-of-RIB, EoRR, withdrawals it missed while lagging). Paths and
+// attributes are not copied: what a prefix looks like towards the neighbor is
+// the group's, computed from the Loc-RIB when its UPDATEs are produced.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <map>
-#include <utility>
+#include <optional>
 #include <vector>
 
 #include "bgp-ext/wire/update.hpp"
-#include "rib-adapter/rib/adj_rib_in.hpp"
+#include "rib-adapter/rib/rib_table.hpp"
 
 namespace cats::rde {
 
-// A path of the Loc-RIB: the peer it came from and its path id there.
-using SourceKey = std::pair<rib::PeerId, std::uint32_t>;
+class UpdateGroup;
 
-struct DesiredPath {
-  SourceKey source;
-  rib::AttrsRef attrs;  // exported (export.hpp)
+// Where a member is in its group's export (update_group.hpp), and where a
+// produced part starts and ends: everything a part depends on besides the table.
+struct ExportPosition {
+  std::uint64_t pos = 0;     // log items before this are done
+  std::uint32_t cursor = 0;  // the walk has done every entry below this of the families in `walk`
+  std::uint8_t walk = 0;     // family bits the walk covers (IPv4 unicast 1, IPv6 unicast 2)
+  bool walking = false;      // an initial or refresh walk is not finished (markers at its end)
+  bool fresh = true;         // nothing at or past `cursor` was ever sent to the member
+  bool operator==(const ExportPosition&) const = default;
+  bool covers(std::uint32_t n, int family) const { return (walk >> family & 1) != 0 && n >= cursor; }
 };
 
-struct OutStats {
-  std::size_t prefixes = 0;
-  std::size_t paths = 0;
-  std::size_t pending = 0;
+// A withdrawal owed to a lagging member (UpdateGroup::lag).
+struct OwedWithdrawal {
+  int family = 0;
+  wire::Prefix prefix;
+  std::uint32_t n = 0;
+  bool clears = true;
+  std::vector<std::uint32_t> ids;  // ADD-PATH; empty: the prefix
 };
 
 class AdjRibOut {
  public:
-  // Replaces what should be advertised for `k`; records the difference.
-  void set(const rib::PrefixKey& k, std::vector<DesiredPath> desired, bool add_path);
-  // Everything advertised in `f` goes out again (route refresh, soft out).
-  void resend(wire::Family f);
-  // Session down: forget everything, send nothing.
+  AdjRibOut() = default;
+  ~AdjRibOut();
+  AdjRibOut(const AdjRibOut&) = delete;
+  AdjRibOut& operator=(const AdjRibOut&) = delete;
+
+  // Session down: leaves the group, forgets everything.
   void clear();
 
-  bool has_pending() const { return !pending_.empty(); }
-  // Complete UPDATE messages for the pending changes; pending becomes empty.
-  std::vector<wire::Bytes> flush(const wire::EncodeContext& ctx);
-
+  // Prefixes the neighbor has, per family.
   std::size_t count(wire::Family f) const;
-  OutStats stats() const;
-  const std::vector<std::pair<std::uint32_t, rib::AttrsRef>>* find(const rib::PrefixKey& k) const;
+  bool has(std::uint32_t n) const { return n / 64 < bits_.size() && (bits_[n / 64] >> (n % 64) & 1) != 0; }
+  void set(std::uint32_t n, int family);
+  void unset(std::uint32_t n, int family);
+
+  UpdateGroup* group() const { return group_; }
+  rib::PeerId peer() const { return peer_; }
+  const ExportPosition& position() const { return position_; }
+  std::size_t memory() const { return bits_.capacity() * sizeof(std::uint64_t); }
+
+  // Flow (the engine's): one part in flight until the session has room again.
+  bool writable = true;
+  bool queued = false;                  // in the engine's queue of members to serve
+  bool eor_pending = false;             // End-of-RIB when the current walk ends
+  std::uint8_t eorr_pending = 0;        // EoRR (RFC 7313) per family bit when the current walk ends
+  std::vector<OwedWithdrawal> backlog;  // sent before anything else
 
  private:
-  struct OutPath {
-    SourceKey source;
-    std::uint32_t id = 0;
-    rib::AttrsRef attrs;
-  };
-  using PendingKey = std::pair<rib::PrefixKey, std::uint32_t>;
-
-  std::map<rib::PrefixKey, std::vector<OutPath>> table_;
-  std::map<PendingKey, rib::AttrsRef> pending_;  // nullptr: withdraw
-  mutable std::vector<std::pair<std::uint32_t, rib::AttrsRef>> view_;
+  friend class UpdateGroup;
+  UpdateGroup* group_ = nullptr;
+  rib::PeerId peer_ = 0;
+  std::vector<std::uint64_t> bits_;
+  std::array<std::size_t, 2> count_{};
+  ExportPosition position_;
 };
 
 }  // namespace cats::rde

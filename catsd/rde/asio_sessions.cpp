@@ -75,13 +75,14 @@ session::Peer* AsioSessions::find_address(const asio::ip::address& a) {
   return nullptr;
 }
 
-void AsioSessions::send(rib::PeerId id, std::uint64_t gen, std::vector<wire::Bytes> messages) {
+void AsioSessions::send(rib::PeerId id, std::uint64_t gen, Outgoing out) {
   Session* s = find(id);
-  if (s == nullptr || messages.empty()) return;
-  asio::post(sessions_, [s, gen, m = std::move(messages)]() mutable {
+  if (s == nullptr || (out.buffers.empty() && !out.notify)) return;
+  asio::post(sessions_, [s, gen, out = std::move(out)]() mutable {
     if (s->bridge->gen() != gen) return;  // computed for a session that is gone
-    for (auto& msg : m)
-      if (!s->peer->send(std::move(msg))) return;  // not Established any more, or dropped with Cease 6/8
+    for (auto& b : out.buffers)
+      if (!s->peer->send(std::move(b.bytes), b.messages)) return;  // not Established any more, or dropped
+    if (out.notify) s->peer->notify_writable();
   });
 }
 

@@ -31,7 +31,7 @@ class AsioSessions : public SessionPort {
   // Starts every peer (the session thread is not running yet: starting here is starting there).
   void start();
 
-  void send(rib::PeerId id, std::uint64_t gen, std::vector<wire::Bytes> messages) override;
+  void send(rib::PeerId id, std::uint64_t gen, Outgoing out) override;
   void control(rib::PeerId id, const session::Event& ev, bool restart) override;
   void runtime(std::function<void(std::vector<PeerRuntime>)> reply) override;
   void shutdown(std::string text, std::chrono::milliseconds linger, std::function<void()> done) override;

@@ -201,16 +201,9 @@ void Engine::session_refresh(rib::PeerId id, std::uint64_t gen, const wire::Rout
   if (rr.subtype != 0) return;
   const EstablishedSession& es = *n->session();
   if (es.negotiated.family(afisafi(f)) == nullptr) return;
-  // RFC 7313: the table between BoRR and EoRR, in one batch.
+  // RFC 7313: the table again, between BoRR and EoRR.
   const bool enhanced = es.negotiated.enhanced_route_refresh;
-  auto marker = [&](std::uint8_t subtype) {
-    std::vector<wire::Bytes> m;
-    if (enhanced) m.push_back(wire::encode_message(wire::RouteRefresh{rr.afi, subtype, rr.safi}, es.ectx));
-    return m;
-  };
-  n->rib_out().resend(f);
-  flush(*n, marker(1), marker(2));
-  if (enhanced) n->counters().updates_out -= 2;  // BoRR and EoRR are not UPDATEs
+  refresh_out(*n, f, enhanced);
 }
 
 // ---- Import -----------------------------------------------------------------
@@ -236,7 +229,8 @@ void Engine::session_updates(rib::PeerId id, const UpdateBatch& batch) {
 
 void Engine::decide_pending(rib::ApplyResult& pending) {
   if (pending.entries.empty()) return;
-  after_update(loc_rib_.update_entries(pending.entries));
+  const auto numbers = entry_numbers(pending.entries);
+  after_update(loc_rib_.update_entries(pending.entries), numbers);
   pending.entries.clear();
 }
 
@@ -296,12 +290,23 @@ void Engine::max_prefix(Neighbor& n, const std::vector<Family>& over) {
 
 // ---- Loc-RIB ------------------------------------------------------------------
 
-void Engine::process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed) {
+void Engine::process(rib::AdjRibIn& /*from*/, const std::vector<rib::PrefixKey>& changed) {
   if (changed.empty()) return;
-  after_update(loc_rib_.update(from, changed));
+  // By entry (one lookup each, as LocRib::update), so that the export learns
+  // the numbers of the entries the decision frees.
+  auto& table = loc_rib_.table();
+  std::vector<rib::RibEntry*> entries;
+  entries.reserve(changed.size());
+  table.for_each_prefetched(
+      changed, [](const rib::PrefixKey& k) -> const rib::PrefixKey& { return k; },
+      [&](const rib::PrefixKey&, const rib::PrefixKey& key, std::uint64_t h) {
+        if (rib::RibEntry* e = table.find(key, h)) entries.push_back(e);
+      });
+  const auto numbers = entry_numbers(entries);
+  after_update(loc_rib_.update_entries(entries), numbers);
 }
 
-void Engine::after_update(const std::vector<rib::RibEvent>& events) {
+void Engine::after_update(const std::vector<rib::RibEvent>& events, std::span<const std::uint32_t> numbers) {
   if (!events.empty() && !watchers_.empty()) {
     for (const auto& ev : events) {
       const RibChangeNote note{ev.kind, ev.key, ev.new_best};
@@ -310,7 +315,7 @@ void Engine::after_update(const std::vector<rib::RibEvent>& events) {
   }
   steer(events);
   fib_update(events);
-  dispatch(events);
+  dispatch(events, numbers);
   // After a large withdrawal (a full table gone, a peer down), give the
   // memory back: emptied chunks, the index, then glibc's free pages. Once per
   // halving since the last compaction, and while a table withdrawn in random
@@ -405,10 +410,8 @@ std::variant<std::uint32_t, std::string> Engine::clear(const std::string& addres
       n->counters().updates_out -= rr.size();  // ROUTE-REFRESH is not an UPDATE
       send(*n, std::move(rr));
     }
-    if (mode != ClearMode::kSoftIn) {
-      for (const auto& f : es->negotiated.families) n->rib_out().resend(Family{f.family.afi, f.family.safi});
-      flush(*n);
-    }
+    if (mode != ClearMode::kSoftIn)
+      for (const auto& f : es->negotiated.families) refresh_out(*n, Family{f.family.afi, f.family.safi}, false);
   }
   return static_cast<std::uint32_t>(targets.size());
 }

@@ -12,10 +12,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "catsd/rde/neighbor.hpp"
 #include "catsd/rde/origination.hpp"
 #include "catsd/rde/session_port.hpp"
+#include "catsd/rde/update_group.hpp"
 #include "rib-adapter/rib/loc_rib.hpp"
 #include "rib-adapter/rib/nexthops.hpp"
 #include "rib-adapter/steer/cats_rib.hpp"
@@ -75,6 +78,7 @@ class Engine : public SessionEvents {
   void session_updates(rib::PeerId id, const UpdateBatch& batch) override;
   void session_down(rib::PeerId id, std::uint64_t gen, const session::SessionDown& why) override;
   void session_refresh(rib::PeerId id, std::uint64_t gen, const wire::RouteRefresh& rr) override;
+  void session_writable(rib::PeerId id, std::uint64_t gen) override;
 
   // Operations (the API's).
   struct InjectResult {
@@ -121,6 +125,7 @@ class Engine : public SessionEvents {
   const rib::NexthopTable& nexthops() const { return nexthops_; }
   bool steering() const { return steering_; }
   SessionPort& sessions() const { return port_; }
+  const UpdateGroups& update_groups() const { return groups_; }
   std::uint8_t cats_type() const { return cfg_.global.cats.attribute_type; }
 
  private:
@@ -136,7 +141,7 @@ class Engine : public SessionEvents {
   void gr_expired(Neighbor& n);
   rib::Arrival next_arrival();
   void process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed);
-  void after_update(const std::vector<rib::RibEvent>& events);
+  void after_update(const std::vector<rib::RibEvent>& events, std::span<const std::uint32_t> numbers = {});
   // Steering (engine_steering.cpp).
   void steer(const std::vector<rib::RibEvent>& events);
   void reselect(const std::vector<rib::PrefixKey>& keys);
@@ -148,15 +153,20 @@ class Engine : public SessionEvents {
   void fib_update(const rib::PrefixKey& key, const rib::RibEntry* e);
   void fib_update(const std::vector<rib::RibEvent>& events);
   void originate(OriginatedService& s);
-  // Export (engine_export.cpp).
+  // Export (engine_export.cpp): update groups, UPDATEs produced as sessions drain.
   void set_target(Neighbor& n, std::optional<boost::asio::ip::address> local);
-  void dispatch(const std::vector<rib::RibEvent>& events);
-  void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e);
-  // The same once the session is known to have k's family.
-  void export_prefix(Neighbor& n, const rib::PrefixKey& k, const rib::RibEntry* e, bool add_path);
-  void schedule_flush(Neighbor& n);
-  void flush(Neighbor& n, std::vector<wire::Bytes> before = {}, std::vector<wire::Bytes> after = {});
+  // `numbers`: the entry number of each event's entry before the decision
+  // (entry_numbers()); may be empty when no entry can have been freed.
+  void dispatch(const std::vector<rib::RibEvent>& events, std::span<const std::uint32_t> numbers);
+  static std::vector<std::uint32_t> entry_numbers(std::span<rib::RibEntry* const> entries);
   void initial_dump(Neighbor& n);
+  ExportParams export_params(const Neighbor& n) const;
+  ExportEnv export_env();
+  void schedule(Neighbor& n);
+  void run_exports();
+  void export_part(Neighbor& n);
+  void refresh_out(Neighbor& n, wire::Family f, bool markers);
+  void start_mrai(Neighbor& n);
   void send(Neighbor& n, std::vector<wire::Bytes> messages);
   ExportSource source_of(rib::PeerId peer) const;
 
@@ -177,6 +187,10 @@ class Engine : public SessionEvents {
   std::map<rib::PrefixKey, std::vector<std::tuple<rib::PeerAddress, std::uint32_t, std::uint32_t>>> fib_sent_;
   std::size_t rib_peak_ = 0;              // prefixes, since the last compaction
   std::unique_ptr<rib::AdjRibIn> local_;  // originated services, PeerId 0
+  UpdateGroups groups_;                   // before the neighbors, whose Adj-RIB-Outs leave their groups
+  std::deque<rib::PeerId> ready_;         // members with a part to produce and room to send it, in turn
+  bool export_posted_ = false;
+  bool exporting_ = false;  // in run_exports()
   std::vector<std::unique_ptr<Neighbor>> neighbors_;
   std::vector<OriginatedService> services_;
   std::uint64_t seq_ = 0;

@@ -51,13 +51,15 @@ bool unspecified(ByteSpan nh) {
 
 }  // namespace
 
-ExportResult export_path(const rib::StoredAttrs& path, const Prefix& prefix, const ExportSource& from,
-                         const ExportTarget& to, rib::AttrStore& store) {
+namespace {
+
+ExportResult build(const rib::StoredAttrs& path, Afi afi, const Prefix* prefix, const ExportSource& from,
+                   const ExportTarget& to, rib::AttrStore& store) {
   const auto how = rib::advertise(from.kind, to.kind, to.client_to_client);
   if (how == rib::Advertise::kNo) return {ExportVerdict::kNotToThisPeer, nullptr};
   const AttributeSet& in = path.attrs();
   if (auto v = community_verdict(in, to.kind); v != ExportVerdict::kAdvertise) return {v, nullptr};
-  if (to.policy != nullptr && !to.policy->permits(prefix)) return {ExportVerdict::kPolicy, nullptr};
+  if (prefix != nullptr && !export_permits(to, *prefix)) return {ExportVerdict::kPolicy, nullptr};
 
   AttributeSet out = prepare_for_propagation(in);
   out.erase(attr::kNextHop);
@@ -88,7 +90,7 @@ ExportResult export_path(const rib::StoredAttrs& path, const Prefix& prefix, con
   // Next hop storage must outlive the intern() call below.
   std::array<std::uint8_t, 16> nh16{};
   ByteSpan nh = path.next_hop();
-  if (prefix.afi == Afi::kIpv4) {
+  if (afi == Afi::kIpv4) {
     std::array<std::uint8_t, 4> v4{};
     if (self || nh.size() != 4) {
       if (!to.self_v4) return {ExportVerdict::kNoNextHop, nullptr};
@@ -113,6 +115,18 @@ ExportResult export_path(const rib::StoredAttrs& path, const Prefix& prefix, con
   out.set(make(attr::kOptional, attr::kMpReach, mp));
   auto ref = store.intern(out, rib::NextHopIn::kMpReach);
   return {ref ? ExportVerdict::kAdvertise : ExportVerdict::kRejected, ref};
+}
+
+}  // namespace
+
+ExportResult export_path(const rib::StoredAttrs& path, const Prefix& prefix, const ExportSource& from,
+                         const ExportTarget& to, rib::AttrStore& store) {
+  return build(path, prefix.afi, &prefix, from, to, store);
+}
+
+ExportResult export_attrs(const rib::StoredAttrs& path, Afi afi, const ExportSource& from, const ExportTarget& to,
+                          rib::AttrStore& store) {
+  return build(path, afi, nullptr, from, to, store);
 }
 
 }  // namespace cats::rde

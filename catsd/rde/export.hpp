@@ -51,4 +51,14 @@ struct ExportResult {
 ExportResult export_path(const rib::StoredAttrs& path, const wire::Prefix& prefix, const ExportSource& from,
                          const ExportTarget& to, rib::AttrStore& store);
 
+// The same without the policy's prefix list: the result depends on the
+// prefix only through its family, so an update group computes it once per
+// (source set, source, family) and checks the prefix list per prefix.
+ExportResult export_attrs(const rib::StoredAttrs& path, wire::Afi afi, const ExportSource& from, const ExportTarget& to,
+                          rib::AttrStore& store);
+// The policy's prefix list alone.
+inline bool export_permits(const ExportTarget& to, const wire::Prefix& prefix) {
+  return to.policy == nullptr || to.policy->permits(prefix);
+}
+
 }  // namespace cats::rde

@@ -42,11 +42,11 @@ struct EstablishedSession {
   ExportTarget target;  // how paths are rewritten towards this session
 };
 
-// When UPDATEs go out: one flush per round of events, at most one per MRAI.
+// MRAI: after a round of UPDATEs that caught up with the table, changes wait
+// for the timer (the initial table and a refresh do not).
 struct FlushPacing {
   std::unique_ptr<boost::asio::steady_timer> mrai_timer;
   bool mrai_running = false;
-  bool posted = false;
 };
 
 class Neighbor {

@@ -45,6 +45,11 @@ void SessionBridge::on_route_refresh(session::Peer& peer, const wire::RouteRefre
   asio::post(rib_, [this, g = gen_, rr] { events_.session_refresh(id_, g, rr); });
 }
 
+void SessionBridge::on_writable(session::Peer&) {
+  // Not a batch boundary: UPDATEs read so far keep going with their read.
+  asio::post(rib_, [this, g = gen_] { events_.session_writable(id_, g); });
+}
+
 void SessionBridge::post_batch(session::Peer& peer) {
   std::lock_guard lock(mutex_);
   if (!open_ || posted_) return;

@@ -41,6 +41,7 @@ class SessionBridge : public session::PeerHandler {
   void on_input_done(session::Peer& peer) override { post_batch(peer); }
   void on_down(session::Peer& peer, const session::SessionDown& why) override;
   void on_route_refresh(session::Peer& peer, const wire::RouteRefresh& rr) override;
+  void on_writable(session::Peer& peer) override;
 
   std::uint64_t gen() const { return gen_; }  // session thread
 

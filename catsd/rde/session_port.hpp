@@ -16,6 +16,7 @@
 
 #include "bgp-ext/session/fsm.hpp"
 #include "bgp-ext/session/negotiate.hpp"
+#include "bgp-ext/session/transport.hpp"
 #include "bgp-ext/wire/message.hpp"
 #include "rib-adapter/rib/rib_table.hpp"
 
@@ -33,6 +34,20 @@ struct UpdateBatch {
   std::uint64_t gen = 0;
   wire::Bytes bytes;
   std::vector<Message> messages;
+};
+
+// Encoded messages on their way to a session. Buffers are shared: the
+// neighbors of an update group get the same octets (session::SharedBytes).
+struct Outgoing {
+  struct Buffer {
+    session::SharedBytes bytes;  // one or more whole messages
+    std::size_t messages = 1;
+  };
+  std::vector<Buffer> buffers;
+  // Report session_writable once the session's output queue is below its
+  // low-water mark (at once if it already is): the engine produces the next
+  // part of an export then.
+  bool notify = false;
 };
 
 // What the session thread knows of a neighbor, for show neighbors.
@@ -55,6 +70,8 @@ class SessionEvents {
   virtual void session_updates(rib::PeerId id, const UpdateBatch& batch) = 0;
   virtual void session_down(rib::PeerId id, std::uint64_t gen, const session::SessionDown& why) = 0;
   virtual void session_refresh(rib::PeerId id, std::uint64_t gen, const wire::RouteRefresh& rr) = 0;
+  // The output asked for by Outgoing::notify has room now.
+  virtual void session_writable(rib::PeerId id, std::uint64_t gen) = 0;
 };
 
 // What the engine asks of sessions. Every call returns at once; the work
@@ -62,8 +79,8 @@ class SessionEvents {
 class SessionPort {
  public:
   virtual ~SessionPort() = default;
-  // `messages` go out on session `gen` of neighbor `id` only.
-  virtual void send(rib::PeerId id, std::uint64_t gen, std::vector<wire::Bytes> messages) = 0;
+  // `out` goes out on session `gen` of neighbor `id` only.
+  virtual void send(rib::PeerId id, std::uint64_t gen, Outgoing out) = 0;
   // An administrative event for the neighbor's session (fsm.hpp: admin_reset,
   // max_prefix), then a manual start when `restart` is set.
   virtual void control(rib::PeerId id, const session::Event& ev, bool restart) = 0;

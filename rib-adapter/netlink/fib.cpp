@@ -212,15 +212,38 @@ void Fib::run() {
   idle_cv_.notify_all();
 }
 
-void Fib::program(std::vector<FibRoute> routes) {
-  auto* nl = static_cast<mnl_socket*>(nl_);
-  Batch batch;
-  std::map<std::uint32_t, Sent> sent;  // seq -> what for
-  std::map<wire::Prefix, std::string> failed;
-  std::uint32_t seq = 0;
-  std::vector<char> rbuf(MNL_SOCKET_BUFFER_SIZE * 4);
+// One run of program(): the messages of its routes in batches, one sendmsg
+// each, and what the kernel refused.
+class Fib::Transaction {
+ public:
+  explicit Transaction(Fib& fib)
+      : fib_(fib), nl_(static_cast<mnl_socket*>(fib.nl_)), rbuf_(MNL_SOCKET_BUFFER_SIZE * 4) {}
 
-  std::uint64_t batches = 0;
+  void remove(const wire::Prefix& p, Programmed& prog) {
+    put_route(p, RTM_DELROUTE, 0);
+    del_nexthop(p, prog.group);
+    for (const auto& h : prog.route.hops) drop_hop(p, h);
+  }
+
+  void install(const FibRoute& r, Programmed& prog) {
+    std::vector<nexthop_grp> members;
+    for (const auto& h : r.hops) {
+      nexthop_grp g{};
+      g.id = put_hop(r.prefix, h);
+      g.weight = static_cast<std::uint8_t>(std::clamp<std::uint32_t>(h.weight, 1, 256) - 1);
+      members.push_back(g);
+    }
+    if (prog.group == 0) prog.group = fib_.next_id_++;
+    put_group(r.prefix, prog.group, members);
+    put_route(r.prefix, RTM_NEWROUTE, prog.group);
+    for (const auto& h : prog.route.hops) drop_hop(r.prefix, h);  // the old route's references
+    prog.route = r;
+  }
+
+  void flush_if_full() {
+    if (batch_.size() >= kBatchBytes) flush();
+  }
+
   // One sendmsg per batch. Only its last message asks for an ack: the kernel
   // answers every message that fails anyway (NLMSG_ERROR with the code), in
   // order, before sendmsg returns, so once the last message is answered every
@@ -230,91 +253,127 @@ void Fib::program(std::vector<FibRoute> routes) {
   // the same (ENOBUFS: a batch that fails whole), those still queued are read
   // without waiting and the outcome of the rest is unknown: they count as
   // failed and are retried.
-  const int fd = mnl_socket_get_fd(nl);
-  auto flush = [&] {
-    if (batch.empty()) return;
-    ++batches;
-    batch.ack_last();
-    const std::uint32_t last = seq;
-    bool answered = false;
-    bool lost = false;
+  void flush() {
+    if (batch_.empty()) return;
+    ++batches_;
+    batch_.ack_last();
     std::string why;
-    if (mnl_socket_sendto(nl, batch.data(), batch.size()) < 0) {
+    bool complete = false;
+    if (mnl_socket_sendto(nl_, batch_.data(), batch_.size()) < 0) {
       why = std::string("netlink send: ") + std::strerror(errno);
     } else {
-      while (!answered) {
-        const ssize_t n = ::recv(fd, rbuf.data(), rbuf.size(), lost ? MSG_DONTWAIT : 0);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno == ENOBUFS && !lost) {
-            lost = true;
-            continue;
-          }
-          if (!lost)
-            why = errno == EAGAIN ? "netlink: no answer from the kernel"
-                                  : std::string("netlink receive: ") + std::strerror(errno);
-          break;
-        }
-        auto len = static_cast<int>(n);
-        for (auto* h = reinterpret_cast<const nlmsghdr*>(rbuf.data()); mnl_nlmsg_ok(h, len);
-             h = mnl_nlmsg_next(h, &len)) {
-          if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_pid != portid_) continue;
-          if (h->nlmsg_seq == last) answered = true;
-          const auto it = sent.find(h->nlmsg_seq);
-          if (it == sent.end()) continue;
-          const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
-          if (e->error != 0) {
-            failed.emplace(it->second.prefix, std::strerror(-e->error));
-            // A hop object the kernel did not create is created again next time.
-            if (it->second.hop)
-              if (auto hop = hops_.find(*it->second.hop); hop != hops_.end()) hop->second.created = false;
-          }
-          sent.erase(it);
-        }
-      }
+      complete = read_answers(seq_, why);
     }
-    if (!answered || lost) {
+    if (!complete) {
       if (why.empty()) why = "netlink: answers lost (receive buffer overrun)";
-      for (const auto& [s, what] : sent) {
-        failed.emplace(what.prefix, why);
-        if (what.hop)
-          if (auto hop = hops_.find(*what.hop); hop != hops_.end()) hop->second.created = false;
-      }
+      for (const auto& [s, what] : sent_) fail(what, why);
     }
-    sent.clear();
-    batch.clear();
-  };
+    sent_.clear();
+    batch_.clear();
+  }
 
-  auto put_hop = [&](const wire::Prefix& p, const FibHop& h) -> std::uint32_t {
-    auto& hop = hops_[{h.gateway, h.oif}];
+  std::uint64_t batches() const { return batches_; }
+  const std::map<wire::Prefix, std::string>& failed() const { return failed_; }
+
+ private:
+  // Reads the kernel's answers up to the one for `last`; false when some were
+  // lost or the socket failed (`why`).
+  bool read_answers(std::uint32_t last, std::string& why) {
+    const int fd = mnl_socket_get_fd(nl_);
+    bool lost = false;
+    for (;;) {
+      const ssize_t n = ::recv(fd, rbuf_.data(), rbuf_.size(), lost ? MSG_DONTWAIT : 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == ENOBUFS && !lost) {
+          lost = true;
+          continue;
+        }
+        if (!lost)
+          why = errno == EAGAIN ? "netlink: no answer from the kernel"
+                                : std::string("netlink receive: ") + std::strerror(errno);
+        return false;
+      }
+      auto len = static_cast<int>(n);
+      bool answered = false;
+      for (auto* h = reinterpret_cast<const nlmsghdr*>(rbuf_.data()); mnl_nlmsg_ok(h, len);
+           h = mnl_nlmsg_next(h, &len)) {
+        if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_pid != fib_.portid_) continue;
+        if (h->nlmsg_seq == last) answered = true;
+        const auto it = sent_.find(h->nlmsg_seq);
+        if (it == sent_.end()) continue;
+        const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+        if (e->error != 0) fail(it->second, std::strerror(-e->error));
+        sent_.erase(it);
+      }
+      if (answered) return !lost;
+    }
+  }
+
+  void fail(const Sent& what, const std::string& why) {
+    failed_.emplace(what.prefix, why);
+    // A hop object the kernel did not create is created again next time.
+    if (what.hop)
+      if (auto hop = fib_.hops_.find(*what.hop); hop != fib_.hops_.end()) hop->second.created = false;
+  }
+
+  nlmsghdr* put(std::uint16_t type, std::uint16_t flags, const wire::Prefix& p,
+                std::optional<std::pair<rib::PeerAddress, std::uint32_t>> hop = std::nullopt) {
+    auto* m = batch_.put(type, flags, ++seq_);
+    sent_[seq_] = {p, std::move(hop)};
+    return m;
+  }
+
+  std::uint32_t put_hop(const wire::Prefix& p, const FibHop& h) {
+    auto& hop = fib_.hops_[{h.gateway, h.oif}];
     ++hop.refs;
-    if (hop.id == 0) hop.id = next_id_++;
+    if (hop.id == 0) hop.id = fib_.next_id_++;
     if (hop.created) return hop.id;
     hop.created = true;  // until an answer says otherwise
-    auto* m = batch.put(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE, ++seq);
+    auto* m = put(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE, p, std::make_pair(h.gateway, h.oif));
     auto* nh = static_cast<nhmsg*>(mnl_nlmsg_put_extra_header(m, sizeof(nhmsg)));
     nh->nh_family = static_cast<unsigned char>(family_of(h.gateway.afi));
     nh->nh_protocol = kCatsRouteProtocol;
     mnl_attr_put_u32(m, NHA_ID, hop.id);
     mnl_attr_put(m, NHA_GATEWAY, alen(h.gateway.afi), h.gateway.addr.data());
     mnl_attr_put_u32(m, NHA_OIF, h.oif);
-    batch.done(m);
-    sent[seq] = {p, std::make_pair(h.gateway, h.oif)};
+    batch_.done(m);
     return hop.id;
-  };
-  auto drop_hop = [&](const wire::Prefix& p, const FibHop& h) {
-    const auto it = hops_.find({h.gateway, h.oif});
-    if (it == hops_.end() || --it->second.refs > 0) return;
-    auto* m = batch.put(RTM_DELNEXTHOP, 0, ++seq);
+  }
+
+  void drop_hop(const wire::Prefix& p, const FibHop& h) {
+    const auto it = fib_.hops_.find({h.gateway, h.oif});
+    if (it == fib_.hops_.end() || --it->second.refs > 0) return;
+    del_nexthop(p, it->second.id);
+    fib_.hops_.erase(it);
+  }
+
+  void del_nexthop(const wire::Prefix& p, std::uint32_t id) {
+    auto* m = put(RTM_DELNEXTHOP, 0, p);
     auto* nh = static_cast<nhmsg*>(mnl_nlmsg_put_extra_header(m, sizeof(nhmsg)));
     nh->nh_family = AF_UNSPEC;
-    mnl_attr_put_u32(m, NHA_ID, it->second.id);
-    batch.done(m);
-    sent[seq] = {p, std::nullopt};
-    hops_.erase(it);
-  };
-  auto put_route = [&](const wire::Prefix& p, std::uint16_t type, std::uint32_t group) {
-    auto* m = batch.put(type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_REPLACE : 0, ++seq);
+    mnl_attr_put_u32(m, NHA_ID, id);
+    batch_.done(m);
+  }
+
+  void put_group(const wire::Prefix& p, std::uint32_t id, const std::vector<nexthop_grp>& members) {
+    auto* m = put(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE, p);
+    auto* nh = static_cast<nhmsg*>(mnl_nlmsg_put_extra_header(m, sizeof(nhmsg)));
+    nh->nh_family = AF_UNSPEC;
+    nh->nh_protocol = kCatsRouteProtocol;
+    mnl_attr_put_u32(m, NHA_ID, id);
+    mnl_attr_put(m, NHA_GROUP, members.size() * sizeof(nexthop_grp), members.data());
+    mnl_attr_put_u16(m, NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES);
+    auto* res = mnl_attr_nest_start(m, NHA_RES_GROUP);
+    mnl_attr_put_u16(m, NHA_RES_GROUP_BUCKETS, fib_.opt_.buckets);
+    // clock_t: USER_HZ, 100 per second
+    mnl_attr_put_u32(m, NHA_RES_GROUP_IDLE_TIMER, static_cast<std::uint32_t>(fib_.opt_.idle_timer.count() * 100));
+    mnl_attr_nest_end(m, res);
+    batch_.done(m);
+  }
+
+  void put_route(const wire::Prefix& p, std::uint16_t type, std::uint32_t group) {
+    auto* m = put(type, type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_REPLACE : 0, p);
     auto* rt = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(m, sizeof(rtmsg)));
     rt->rtm_family = static_cast<unsigned char>(family_of(p.afi));
     rt->rtm_dst_len = p.length;
@@ -324,59 +383,42 @@ void Fib::program(std::vector<FibRoute> routes) {
     rt->rtm_type = RTN_UNICAST;
     mnl_attr_put(m, RTA_DST, alen(p.afi), p.addr.data());
     if (type == RTM_NEWROUTE) mnl_attr_put_u32(m, RTA_NH_ID, group);
-    batch.done(m);
-    sent[seq] = {p, std::nullopt};
-  };
+    batch_.done(m);
+  }
 
+  Fib& fib_;
+  mnl_socket* nl_;
+  Batch batch_;
+  std::map<std::uint32_t, Sent> sent_;  // seq -> what for
+  std::map<wire::Prefix, std::string> failed_;
+  std::uint32_t seq_ = 0;
+  std::vector<char> rbuf_;
+  std::uint64_t batches_ = 0;
+};
+
+void Fib::program(std::vector<FibRoute> routes) {
+  Transaction tx(*this);
   std::vector<wire::Prefix> done;
   for (auto& r : routes) {
     auto it = programmed_.find(r.prefix);
     if (r.hops.empty()) {
       if (it != programmed_.end()) {
-        put_route(r.prefix, RTM_DELROUTE, 0);
-        auto* m = batch.put(RTM_DELNEXTHOP, 0, ++seq);
-        auto* nh = static_cast<nhmsg*>(mnl_nlmsg_put_extra_header(m, sizeof(nhmsg)));
-        nh->nh_family = AF_UNSPEC;
-        mnl_attr_put_u32(m, NHA_ID, it->second.group);
-        batch.done(m);
-        sent[seq] = {r.prefix, std::nullopt};
-        for (const auto& h : it->second.route.hops) drop_hop(r.prefix, h);
+        tx.remove(r.prefix, it->second);
         programmed_.erase(it);
       }
     } else {
-      Programmed& prog = it != programmed_.end() ? it->second : programmed_[r.prefix];
-      std::vector<nexthop_grp> members;
-      for (const auto& h : r.hops) {
-        nexthop_grp g{};
-        g.id = put_hop(r.prefix, h);
-        g.weight = static_cast<std::uint8_t>(std::clamp<std::uint32_t>(h.weight, 1, 256) - 1);
-        members.push_back(g);
-      }
-      if (prog.group == 0) prog.group = next_id_++;
-      auto* m = batch.put(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE, ++seq);
-      auto* nh = static_cast<nhmsg*>(mnl_nlmsg_put_extra_header(m, sizeof(nhmsg)));
-      nh->nh_family = AF_UNSPEC;
-      nh->nh_protocol = kCatsRouteProtocol;
-      mnl_attr_put_u32(m, NHA_ID, prog.group);
-      mnl_attr_put(m, NHA_GROUP, members.size() * sizeof(nexthop_grp), members.data());
-      mnl_attr_put_u16(m, NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES);
-      auto* res = mnl_attr_nest_start(m, NHA_RES_GROUP);
-      mnl_attr_put_u16(m, NHA_RES_GROUP_BUCKETS, opt_.buckets);
-      // clock_t: USER_HZ, 100 per second
-      mnl_attr_put_u32(m, NHA_RES_GROUP_IDLE_TIMER, static_cast<std::uint32_t>(opt_.idle_timer.count() * 100));
-      mnl_attr_nest_end(m, res);
-      batch.done(m);
-      sent[seq] = {r.prefix, std::nullopt};
-      put_route(r.prefix, RTM_NEWROUTE, prog.group);
-      for (const auto& h : prog.route.hops) drop_hop(r.prefix, h);  // the old route's references
-      prog.route = r;
+      tx.install(r, it != programmed_.end() ? it->second : programmed_[r.prefix]);
       std::erase_if(adopted_, [&](const auto& a) { return a.second == r.prefix; });
     }
     done.push_back(r.prefix);
-    if (batch.size() >= kBatchBytes) flush();
+    tx.flush_if_full();
   }
-  flush();
+  tx.flush();
+  record(done, tx.failed(), tx.batches());
+}
 
+void Fib::record(const std::vector<wire::Prefix>& done, const std::map<wire::Prefix, std::string>& failed,
+                 std::uint64_t batches) {
   std::lock_guard lock(mu_);
   stats_.batches += batches;
   const auto now = std::chrono::system_clock::now();

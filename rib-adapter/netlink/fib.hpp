@@ -104,8 +104,12 @@ class Fib {
   void run();
   void clear_stale();
   void sweep_adopted();
+  class Transaction;  // the messages of one program() call and the kernel's answers
   // One batch: the messages for these routes, sent together, their answers read.
   void program(std::vector<FibRoute> batch);
+  // The outcome of a batch into entries_ (state, error, retry time) and the stats.
+  void record(const std::vector<wire::Prefix>& done, const std::map<wire::Prefix, std::string>& failed,
+              std::uint64_t batches);
 
   FibOptions opt_;
   void* nl_ = nullptr;  // mnl_socket (the worker's)

@@ -1,14 +1,14 @@
 // The engine's pure parts: what a path looks like towards each kind of
-// neighbor (export_path, one row per rule), the Adj-RIB-Out's packing and
-// ADD-PATH identifiers, and the edge role's originated UPDATEs. Outgoing
-// messages are checked by decoding them with the codec.
+// neighbor (export_path, one row per rule) and the edge role's originated
+// UPDATEs. Outgoing messages are checked by decoding them with the codec; the
+// Adj-RIB-Out's packing, ADD-PATH identifiers and AS4_PATH are in
+// export_test.cpp.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "bgp-ext/wire/message.hpp"
-#include "catsd/rde/adj_rib_out.hpp"
 #include "catsd/rde/export.hpp"
 #include "catsd/rde/origination.hpp"
 
@@ -224,7 +224,7 @@ TEST(Export, IdenticalResultsShareOneSet) {
   EXPECT_EQ(r1.attrs, r2.attrs);
 }
 
-// ---- Adj-RIB-Out -------------------------------------------------------------
+// ---- Decoding what was built ------------------------------------------------
 
 struct Sent {
   std::vector<std::string> announced;  // "prefix" or "prefix#id"
@@ -255,98 +255,6 @@ Sent decode_all(const std::vector<Bytes>& msgs, bool add_path) {
       for (const auto& e : mp->entries()) s.withdrawn.push_back(name(e));
   }
   return s;
-}
-
-rib::PrefixKey key(const char* p) {
-  auto prefix = pfx(p);
-  return {prefix.afi == Afi::kIpv4 ? rib::kIpv4Unicast : rib::kIpv6Unicast, prefix};
-}
-
-TEST(AdjRibOut, PacksPrefixesSharingAttributes) {
-  rib::AttrStore store;
-  auto a = export_path(*received(store, {}), pfx("10.0.0.0/8"), {N::kLocal, 0}, target(N::kClient), store).attrs;
-  AdjRibOut out;
-  for (const char* p : {"10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"}) out.set(key(p), {{{1, 0}, a}}, false);
-  auto s = decode_all(out.flush(EncodeContext{}), false);
-  EXPECT_EQ(s.messages, 1u);
-  EXPECT_EQ(s.announced, (std::vector<std::string>{"10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"}));
-  EXPECT_FALSE(out.has_pending());
-  // The same again: nothing to send.
-  out.set(key("10.0.1.0/24"), {{{1, 0}, a}}, false);
-  EXPECT_FALSE(out.has_pending());
-  out.set(key("10.0.1.0/24"), {}, false);
-  s = decode_all(out.flush(EncodeContext{}), false);
-  EXPECT_EQ(s.withdrawn, std::vector<std::string>{"10.0.1.0/24"});
-  EXPECT_EQ(out.count(rib::kIpv4Unicast), 2u);
-}
-
-TEST(AdjRibOut, Ipv6InMpReach) {
-  rib::AttrStore store;
-  auto a = export_path(*received(store, {}), pfx("2001:db8::/32"), {N::kLocal, 0}, target(N::kClient), store).attrs;
-  AdjRibOut out;
-  out.set(key("2001:db8:cafe::10/128"), {{{1, 0}, a}}, false);
-  auto s = decode_all(out.flush(EncodeContext{}), false);
-  EXPECT_EQ(s.announced, std::vector<std::string>{"2001:db8:cafe::10/128"});
-  out.set(key("2001:db8:cafe::10/128"), {}, false);
-  s = decode_all(out.flush(EncodeContext{}), false);
-  EXPECT_EQ(s.withdrawn, std::vector<std::string>{"2001:db8:cafe::10/128"});
-}
-
-TEST(AdjRibOut, AddPathIdentifiersStayWithTheirSource) {
-  rib::AttrStore store;
-  auto attrs = [&](std::uint32_t med) {
-    return export_path(*received(store, {.med = med}), pfx("10.0.0.0/8"), {N::kLocal, 0}, target(N::kClient), store)
-        .attrs;
-  };
-  auto a = attrs(1), b = attrs(2), c = attrs(3);
-  EncodeContext ctx;
-  ctx.add_path = {true, true};
-  AdjRibOut out;
-  const auto k = key("203.0.113.10/32");
-  out.set(k, {{{1, 0}, a}, {{2, 0}, b}}, true);
-  EXPECT_EQ(decode_all(out.flush(ctx), true).announced,
-            (std::vector<std::string>{"203.0.113.10/32#1", "203.0.113.10/32#2"}));
-  out.set(k, {{{2, 0}, b}}, true);  // source 1 gone
-  auto s = decode_all(out.flush(ctx), true);
-  EXPECT_EQ(s.withdrawn, std::vector<std::string>{"203.0.113.10/32#1"});
-  EXPECT_TRUE(s.announced.empty());              // source 2 unchanged
-  out.set(k, {{{3, 0}, c}, {{2, 0}, b}}, true);  // a new source takes the free id
-  s = decode_all(out.flush(ctx), true);
-  EXPECT_EQ(s.announced, std::vector<std::string>{"203.0.113.10/32#1"});
-  out.resend(rib::kIpv4Unicast);
-  EXPECT_EQ(decode_all(out.flush(ctx), true).announced.size(), 2u);
-  out.clear();
-  EXPECT_FALSE(out.has_pending());
-  EXPECT_EQ(out.count(rib::kIpv4Unicast), 0u);
-}
-
-// RFC 6793 §4.2.2: a 2-octet peer gets AS_TRANS in AS_PATH and the real path in AS4_PATH.
-TEST(AdjRibOut, As4PathTowardsTwoOctetPeer) {
-  rib::AttrStore store;
-  auto in = received(store, {.as_path = {4200000001u, 65010}});
-  auto a = export_path(*in, pfx("10.0.0.0/8"), {N::kExternal, 0}, target(N::kExternal), store).attrs;
-  ASSERT_NE(a, nullptr);
-  AdjRibOut out;
-  out.set(key("10.1.0.0/16"), {{{1, 0}, a}}, false);
-  EncodeContext ctx;
-  ctx.as4 = false;
-  auto msgs = out.flush(ctx);
-  ASSERT_EQ(msgs.size(), 1u);
-  auto d = decode_message(msgs[0], DecodeContext{.as4 = false});
-  ASSERT_EQ(d.action(), Action::kNone);
-  const auto& u = std::get<Update>(d.body);
-  EXPECT_EQ(as_path(u.attrs), "65000 23456 65010");  // ours prepended; the 4-octet ASN as AS_TRANS
-  const auto* as4 = u.attrs.get<AsPath>(attr::kAs4Path);
-  ASSERT_NE(as4, nullptr);
-  auto real = u.effective_as_path();
-  ASSERT_TRUE(real);
-  AttributeSet tmp;
-  tmp.add(make(attr::kTransitive, attr::kAsPath, *real));
-  EXPECT_EQ(as_path(tmp), "65000 4200000001 65010");
-  // A 4-octet session gets no AS4_PATH.
-  out.resend(rib::kIpv4Unicast);
-  auto d4 = decode_message(out.flush(EncodeContext{})[0], DecodeContext{.as4 = true});
-  EXPECT_EQ(std::get<Update>(d4.body).attrs.find(attr::kAs4Path), nullptr);
 }
 
 // ---- Origination -------------------------------------------------------------

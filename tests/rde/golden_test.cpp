@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -79,10 +80,21 @@ class RecordingPort : public SessionPort {
   std::function<std::string(rib::PeerId)> name;
   std::vector<Recorded> sent;
   std::map<rib::PeerId, std::uint64_t> live_gen;  // what the "session thread" runs now
+  // Where a session that drains at once reports that it has room again.
+  std::function<void(rib::PeerId, std::uint64_t)> writable;
 
-  void send(rib::PeerId id, std::uint64_t gen, std::vector<wire::Bytes> messages) override {
+  void send(rib::PeerId id, std::uint64_t gen, Outgoing out) override {
     if (live_gen[id] != gen) return;  // as AsioSessions: computed for a session that is gone
-    for (const auto& m : messages) sent.push_back({id, "out " + name(id) + " " + wire::to_hex(m)});
+    for (const auto& b : out.buffers) {
+      // A buffer holds whole messages, one after the other.
+      wire::ByteSpan rest(*b.bytes);
+      while (rest.size() >= 19) {
+        const std::size_t len = wire::be16(rest, 16);
+        sent.push_back({id, "out " + name(id) + " " + wire::to_hex(rest.first(len))});
+        rest = rest.subspan(len);
+      }
+    }
+    if (out.notify) writable(id, gen);
   }
   void control(rib::PeerId id, const session::Event& ev, bool restart) override {
     std::string text = session::event_name(ev.type);
@@ -158,6 +170,9 @@ class GoldenCase {
       throw std::runtime_error("config.json: " + errors->front().message());
     engine_ = std::make_unique<Engine>(io_.get_executor(), std::get<config::Config>(std::move(loaded)), port_);
     port_.name = [this](rib::PeerId id) { return engine_->neighbor_by_id(id)->address(); };
+    port_.writable = [this](rib::PeerId id, std::uint64_t gen) {
+      boost::asio::post(io_, [this, id, gen] { engine_->session_writable(id, gen); });
+    };
     if (auto err = engine_->start()) throw std::runtime_error(*err);
     settle();
   }
