@@ -173,19 +173,19 @@ class UpdateGroup::Builder {
 
   void announce(const rib::AttrsRef& attrs, int family, rib::PeerId except, const wire::Prefix& p,
                 std::optional<std::uint32_t> id, std::uint32_t n) {
-    if (last_ == nullptr || last_->attrs != attrs || last_->family != family || last_->except != except) {
-      auto it = std::find_if(open_.begin(), open_.end(), [&](const Open& o) {
-        return o.attrs == attrs && o.family == family && o.except == except;
-      });
-      if (it == open_.end()) {
+    Open* o = last_ < open_.size() ? &open_[last_] : nullptr;
+    if (o == nullptr || o->attrs != attrs || o->family != family || o->except != except) {
+      const SerialKey key{attrs.get(), except << 1 | static_cast<rib::PeerId>(family)};
+      auto [it, added] = index_.try_emplace(key, open_.size());
+      if (added) {
         open_.push_back({attrs, family, except, {}, {}});
-        it = std::prev(open_.end());
         octets_ += 64;  // message overhead and attributes, roughly
       }
-      last_ = &*it;
+      last_ = it->second;
+      o = &open_[last_];
     }
-    last_->nlri.push_back({p, id});
-    auto& runs = last_->runs;
+    o->nlri.push_back({p, id});
+    auto& runs = o->runs;
     if (!runs.empty() && runs.back().first + runs.back().second == n) {
       ++runs.back().second;
     } else if (runs.empty() || runs.back().first + runs.back().second != n + 1) {  // (ADD-PATH: n again)
@@ -252,7 +252,8 @@ class UpdateGroup::Builder {
   Chunk& c_;
   std::vector<AdjRibOut*> eligible_;
   std::vector<Open> open_;
-  Open* last_ = nullptr;
+  std::unordered_map<SerialKey, std::size_t, SerialHash> index_;  // (attributes, member << 1 | family) -> open_
+  std::size_t last_ = std::numeric_limits<std::size_t>::max();
   std::size_t octets_ = 0;
 };
 
