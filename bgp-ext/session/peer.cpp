@@ -58,12 +58,15 @@ Peer::Peer(asio::any_io_executor ex, PeerConfig cfg, PeerHandler& handler)
 }
 
 Peer::~Peer() {
-  if (second_) discard(second_);
-  if (main_) discard(main_);
-  // A link still flushing or waiting for the peer's FIN must not outlive us
-  // into the io_context's own destruction.
-  for (auto& w : closing_)
-    if (auto l = w.lock()) l->close_now();
+  try {
+    if (second_) discard(second_);
+    if (main_) discard(main_);
+    // A link still flushing or waiting for the peer's FIN must not outlive us
+    // into the io_context's own destruction.
+    for (auto& w : closing_)
+      if (auto l = w.lock()) l->close_now();
+  } catch (...) {  // closing a socket that is already gone: nothing left to do
+  }
 }
 
 Peer::ConnPtr Peer::make_conn() {
@@ -147,7 +150,7 @@ void Peer::pause_input() {
 
 void Peer::resume_input() {
   // Copies: delivering buffered messages may change main_ and second_.
-  for (ConnPtr c : {main_, second_})
+  for (ConnPtr c : {main_, second_})  // NOLINT(performance-for-range-copy): see above
     if (c && c->link) {
       const std::shared_ptr<Link> link = c->link;
       link->resume_reading();
@@ -249,7 +252,7 @@ void Peer::connect(const ConnPtr& c) {
                                });
 }
 
-void Peer::attach(const ConnPtr& c, std::shared_ptr<Link> link) {
+void Peer::attach(const ConnPtr& c, const std::shared_ptr<Link>& link) {
   c->link = link;
   c->overflowed = false;
   // The callbacks hold the Conn; drop_link() and discard() clear them, which
@@ -375,7 +378,8 @@ void Peer::on_open(const ConnPtr& c, const wire::Decoded& d) {
   feed(c, Event::open_received(c->pending->hold_time, c->pending->peer_router_id, c->pending->keepalive));
 }
 
-void Peer::feed(ConnPtr c, const Event& ev, const wire::Decoded* msg) {
+// By value: the FSM's actions may replace main_ or second_, which `c` may be.
+void Peer::feed(ConnPtr c, const Event& ev, const wire::Decoded* msg) {  // NOLINT(performance-unnecessary-value-param)
   if (c->peer == nullptr) return;
   perform(c, c->fsm.handle(ev, Clock::now()), msg);
 }

@@ -139,7 +139,7 @@ class Peer {
   void after(const ConnPtr& c, const Output& out);
   void arm(const ConnPtr& c);
   void connect(const ConnPtr& c);
-  void attach(const ConnPtr& c, std::shared_ptr<Link> link);
+  void attach(const ConnPtr& c, const std::shared_ptr<Link>& link);
   bool enqueue(const ConnPtr& c, SharedBytes message, std::size_t count = 1);
   void check_writable();
   void on_message(const ConnPtr& c, wire::ByteSpan bytes);

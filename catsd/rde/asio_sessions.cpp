@@ -113,9 +113,9 @@ namespace {
 // the linger ends. The pending timer handler owns it: no cycle, so nothing
 // leaks when the io_context stops first.
 struct ShutdownDrain : std::enable_shared_from_this<ShutdownDrain> {
-  ShutdownDrain(asio::any_io_executor ex, std::function<bool()> busy, SteadyClock::time_point deadline,
+  ShutdownDrain(const asio::any_io_executor& ex, std::function<bool()> busy, SteadyClock::time_point deadline,
                 std::function<void()> done)
-      : timer(std::move(ex)), busy(std::move(busy)), deadline(deadline), done(std::move(done)) {}
+      : timer(ex), busy(std::move(busy)), deadline(deadline), done(std::move(done)) {}
   void wait(std::chrono::milliseconds d) {
     timer.expires_after(d);
     timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {

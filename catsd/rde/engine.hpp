@@ -154,7 +154,7 @@ class Engine : public SessionEvents {
   void fib_update(const std::vector<rib::RibEvent>& events);
   void originate(OriginatedService& s);
   // Export (engine_export.cpp): update groups, UPDATEs produced as sessions drain.
-  void set_target(Neighbor& n, std::optional<boost::asio::ip::address> local);
+  void set_target(Neighbor& n, const std::optional<boost::asio::ip::address>& local);
   // `numbers`: the entry number of each event's entry before the decision
   // (entry_numbers()); may be empty when no entry can have been freed.
   void dispatch(const std::vector<rib::RibEvent>& events, std::span<const std::uint32_t> numbers);

@@ -32,7 +32,7 @@ ExportSource Engine::source_of(rib::PeerId peer) const {
   return {n->kind(), n->rib_in()->facts().router_id};
 }
 
-void Engine::set_target(Neighbor& n, std::optional<asio::ip::address> local) {
+void Engine::set_target(Neighbor& n, const std::optional<asio::ip::address>& local) {
   // Next hop self: our end of this connection.
   ExportTarget& t = n.session()->target;
   t = ExportTarget{};

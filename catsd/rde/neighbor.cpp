@@ -2,8 +2,8 @@
 
 namespace cats::rde {
 
-Neighbor::Neighbor(rib::PeerId id, config::Neighbor cfg, rib::NeighborPolicy policy, boost::asio::any_io_executor ex,
-                   std::function<void()> gr_expired)
+Neighbor::Neighbor(rib::PeerId id, config::Neighbor cfg, rib::NeighborPolicy policy,
+                   const boost::asio::any_io_executor& ex, std::function<void()> gr_expired)
     : id_(id), cfg_(std::move(cfg)), policy_(std::move(policy)), gr_(ex, std::move(gr_expired)) {
   pacing_.mrai_timer = std::make_unique<boost::asio::steady_timer>(ex);
 }

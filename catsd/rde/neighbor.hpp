@@ -51,7 +51,7 @@ struct FlushPacing {
 
 class Neighbor {
  public:
-  Neighbor(rib::PeerId id, config::Neighbor cfg, rib::NeighborPolicy policy, boost::asio::any_io_executor ex,
+  Neighbor(rib::PeerId id, config::Neighbor cfg, rib::NeighborPolicy policy, const boost::asio::any_io_executor& ex,
            std::function<void()> gr_expired);
 
   rib::PeerId id() const { return id_; }

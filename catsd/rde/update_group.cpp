@@ -130,6 +130,7 @@ void EntryIndex::freed(std::uint32_t n) {
 const rib::RibEntry* EntryIndex::at(std::uint32_t n) const {
   const std::size_t c = n / kChunk;
   if (c >= base_.size() || base_[c] == 0 || (known_[n / 64] >> (n % 64) & 1) == 0) return nullptr;
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): an address kept as a number, so an unmapped chunk leaves no pointer
   const auto* e = std::launder(reinterpret_cast<const rib::RibEntry*>(base_[c] + (n % kChunk) * sizeof(rib::RibEntry)));
   return e->live && e->self == n ? e : nullptr;
 }

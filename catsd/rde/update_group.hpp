@@ -167,7 +167,7 @@ struct ExportEnv {
 class UpdateGroup {
  public:
   // At most this much of announcements per produced part (and so per pull).
-  static constexpr std::size_t kChunkOctets = 256 * 1024;
+  static constexpr std::size_t kChunkOctets = std::size_t{256} * 1024;
   // Entries looked at per part, exported or not (bounds the RIB thread's work per pull).
   static constexpr std::size_t kChunkVisits = 1 << 17;
   // Parts kept for members in lockstep.

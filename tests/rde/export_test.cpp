@@ -6,6 +6,7 @@
 // withdrawals and changes while an export is in progress, stable ADD-PATH
 // ids, a late member, a lagging one, and the codec's rules (IPv6 in
 // MP_REACH_NLRI, AS4_PATH towards a 2-octet peer).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -196,6 +197,7 @@ class Harness : public SessionPort {
     a.add(make(wire::attr::kOptional, wire::attr::kMed, wire::Med{path.med}));
     a.add(make(wire::attr::kTransitive, wire::attr::kLocalPref, wire::LocalPref{path.local_pref}));
     std::vector<wire::NlriEntry> nlri;
+    nlri.reserve(prefixes.size());
     for (const auto& p : prefixes) nlri.push_back({p, path_id});
     const std::array<std::uint8_t, 16> nh6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, path.nh};
     const auto ctx = sender_ctx(from);
@@ -206,6 +208,7 @@ class Harness : public SessionPort {
   std::vector<wire::Bytes> withdraw(const std::vector<wire::Prefix>& prefixes,
                                     std::optional<std::uint32_t> path_id = std::nullopt, rib::PeerId from = kFeeder) {
     std::vector<wire::NlriEntry> nlri;
+    nlri.reserve(prefixes.size());
     for (const auto& p : prefixes) nlri.push_back({p, path_id});
     const bool six = !prefixes.empty() && prefixes[0].afi == Afi::kIpv6;
     return wire::pack_withdrawals(six ? Afi::kIpv6 : Afi::kIpv4, nlri, sender_ctx(from)).messages;
@@ -356,7 +359,7 @@ std::string diff(const std::map<std::string, std::string>& got, const std::map<s
     if (it == got.end()) {
       note("missing " + k);
     } else if (it->second != v) {
-      note("differs " + k + ": got " + it->second + " want " + v);
+      note(fmt::format("differs {}: got {} want {}", k, it->second, v));
     }
   }
   for (const auto& [k, v] : got)
