@@ -146,6 +146,7 @@ class Engine : public SessionEvents {
   void steer(const std::vector<rib::RibEvent>& events);
   void reselect(const std::vector<rib::PrefixKey>& keys);
   void selection_changed(const rib::PrefixKey& key);
+  void export_selection_change(const rib::PrefixKey& key);
   void arm_recheck();
   void nexthops_changed(const std::vector<const rib::NexthopTable::Entry*>& changed);
   std::optional<std::size_t> follow_cats(const rib::RibEntry& e);
@@ -182,6 +183,7 @@ class Engine : public SessionEvents {
   boost::asio::steady_timer recheck_;
   std::optional<steer::Clock::time_point> recheck_at_;
   std::map<std::uint64_t, SelectionWatcher> selection_watchers_;
+  std::vector<rib::PrefixKey> selection_exports_;  // selection changes not yet given to the update groups
   std::unique_ptr<netlink::Fib> fib_;
   config::FibScope fib_scope_ = config::FibScope::kNone;
   std::map<rib::PrefixKey, std::vector<std::tuple<rib::PeerAddress, std::uint32_t, std::uint32_t>>> fib_sent_;

@@ -80,13 +80,15 @@ ExportParams Engine::export_params(const Neighbor& n) const {
   p.policy = n.config().export_policy;
   p.cats_send = n.config().cats.send;
   p.ectx = es.ectx;
+  p.export_selection = steering_ && n.config().cats.export_selection;
   for (const auto& f : es.negotiated.families)
     if (const int i = family_index(Family{f.family.afi, f.family.safi}); i >= 0) p.families |= 1u << i;
   return p;
 }
 
 ExportEnv Engine::export_env() {
-  return ExportEnv{groups_.index(), store_, [this](rib::PeerId p) { return source_of(p); }, &loc_rib_};
+  return ExportEnv{groups_.index(), store_, [this](rib::PeerId p) { return source_of(p); }, &loc_rib_,
+                   steering_ ? &cats_ : nullptr};
 }
 
 void Engine::initial_dump(Neighbor& n) {

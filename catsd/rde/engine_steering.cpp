@@ -3,10 +3,15 @@
 // feeds route changes in; hold-downs that end re-select without new input.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
 #include "catsd/rde/engine.hpp"
 #include "rib-adapter/netlink/route_monitor.hpp"
 
 namespace cats::rde {
+
+namespace asio = boost::asio;
 
 std::optional<std::string> Engine::track_next_hops() {
   if (!cfg_.steering.next_hop_tracking) return std::nullopt;
@@ -68,6 +73,25 @@ void Engine::selection_changed(const rib::PrefixKey& key) {
   const SelectionNote note{key, st};
   for (auto& [id, w] : selection_watchers_) w(note);
   fib_update(key, loc_rib_.find(key));
+  export_selection_change(key);
+}
+
+void Engine::export_selection_change(const rib::PrefixKey& key) {
+  // Neighbors sent the selection (cats/export-selection) hear of it as of a
+  // change of the prefix's paths; after the round that caused it, if any.
+  if (!std::any_of(neighbors_.begin(), neighbors_.end(),
+                   [](const auto& n) { return n->config().cats.export_selection; }))
+    return;
+  selection_exports_.push_back(key);
+  if (selection_exports_.size() > 1) return;
+  asio::post(ex_, [this] {
+    std::vector<rib::RibEvent> events;
+    for (const auto& k : selection_exports_)
+      if (const rib::RibEntry* e = loc_rib_.find(k))
+        events.push_back(rib::RibEvent{k, rib::RibEvent::Kind::kPathsChanged, std::nullopt, e});
+    selection_exports_.clear();
+    dispatch(events, {});
+  });
 }
 
 void Engine::arm_recheck() {

@@ -159,7 +159,8 @@ bool ExportParams::same(const ExportParams& o) const {
          policy.set_local_pref == o.policy.set_local_pref && policy.set_med == o.policy.set_med &&
          policy.add_communities == o.policy.add_communities && cats_send == o.cats_send && ectx.as4 == o.ectx.as4 &&
          ectx.add_path.ipv4 == o.ectx.add_path.ipv4 && ectx.add_path.ipv6 == o.ectx.add_path.ipv6 &&
-         ectx.extended_message == o.ectx.extended_message && families == o.families;
+         ectx.extended_message == o.ectx.extended_message && families == o.families &&
+         export_selection == o.export_selection;
 }
 
 // ---- Building a part ----------------------------------------------------------
@@ -332,8 +333,14 @@ void UpdateGroup::release(std::uint32_t s) {
   free_serials_.push_back(s);
 }
 
+std::optional<std::vector<SelectedPath>> UpdateGroup::selection(const rib::RibEntry& e, const ExportEnv& env) const {
+  if (!params_.export_selection || env.cats == nullptr || env.cats->find(e.key) == nullptr) return std::nullopt;
+  return selected_paths(*env.cats, e);
+}
+
 std::uint32_t UpdateGroup::best_serial(const rib::RibEntry& e, int family, const ExportEnv& env) {
   const rib::AdjRoute* best = e.best_path();
+  if (auto sel = selection(e, env)) best = sel->empty() ? nullptr : &e.paths()[sel->front().index];
   // Never back to the neighbor the path came from: with it the only
   // member, nobody gets the prefix.
   if (best == nullptr || (members_.size() == 1 && members_[0]->peer_ == best->peer)) return kNothing;
@@ -480,7 +487,16 @@ void UpdateGroup::sync_paths(std::uint32_t n, const rib::RibEntry* e, int family
   // What it exports now: the best path first, then the others in order
   // (the order new sources are given ids in).
   std::vector<Exported> now;
-  if (e != nullptr && e->best()) {
+  if (auto sel = e != nullptr ? selection(*e, env) : std::nullopt) {
+    // The selected sites' paths; with more than one, each weighs by its Link Bandwidth.
+    for (const SelectedPath& s : *sel) {
+      const rib::AdjRoute& p = e->paths()[s.index];
+      auto out = exported(p, e->key.prefix, family, env);
+      if (out && sel->size() > 1)
+        out = with_link_bandwidth(*out, afi_of(family), s.weight, params_.target.local_as, env.store);
+      if (out) now.push_back({0, intern(out, member(p.peer) ? p.peer : 0), &p});
+    }
+  } else if (e != nullptr && e->best()) {
     const std::size_t best = *e->best();
     auto consider = [&](std::size_t i) {
       const rib::AdjRoute& p = e->paths()[i];
@@ -569,7 +585,8 @@ void UpdateGroup::on_event(const rib::RibEvent& ev, std::uint32_t n, bool freed,
     set_best(n, kUnknown);
     if (!walked && !any_stale_) return;
   } else {
-    if (ev.kind == rib::RibEvent::Kind::kPathsChanged) return;  // the best path, all that is sent, is the same
+    // The best path, all that is sent, is the same; the selection may not be.
+    if (ev.kind == rib::RibEvent::Kind::kPathsChanged && !params_.export_selection) return;
     if (!walked) {
       set_best(n, kUnknown);  // whoever walks to it computes it
       return;

@@ -52,6 +52,7 @@
 #include "bgp-ext/wire/update.hpp"
 #include "catsd/rde/adj_rib_out.hpp"
 #include "catsd/rde/export.hpp"
+#include "catsd/rde/export_selection.hpp"
 #include "catsd/rde/session_port.hpp"
 #include "rib-adapter/rib/loc_rib.hpp"
 
@@ -116,7 +117,8 @@ struct ExportParams {
   config::PolicyActions policy;
   bool cats_send = true;
   wire::EncodeContext ectx;
-  std::uint8_t families = 0;  // kFamilyBits
+  std::uint8_t families = 0;      // kFamilyBits
+  bool export_selection = false;  // service prefixes: the CATS selection (export_selection.hpp)
   bool same(const ExportParams& o) const;
 };
 
@@ -162,6 +164,7 @@ struct ExportEnv {
   rib::AttrStore& store;
   std::function<ExportSource(rib::PeerId)> source_of;
   const rib::LocRib* rib = nullptr;
+  const steer::CatsRib* cats = nullptr;  // the selection, for groups with export_selection
 };
 
 class UpdateGroup {
@@ -303,6 +306,9 @@ class UpdateGroup {
   std::uint32_t intern(const rib::AttrsRef& attrs, rib::PeerId except);  // a use of the serial
   void release(std::uint32_t serial);
   const Serial& serial(std::uint32_t s) const { return serials_[s]; }
+  // The paths of e the group exports instead of the best (heaviest first),
+  // when it exports the CATS selection and e is a service prefix.
+  std::optional<std::vector<SelectedPath>> selection(const rib::RibEntry& e, const ExportEnv& env) const;
   // Without ADD-PATH: the serial of what the group exports of e now (a use of it).
   std::uint32_t best_serial(const rib::RibEntry& e, int family, const ExportEnv& env);
   void set_best(std::uint32_t n, std::uint32_t serial);

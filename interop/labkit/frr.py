@@ -30,7 +30,8 @@ def neighbor(addr, asn):
 
 
 class FRR(Daemon):
-    """bgpd -S with `frr defaults traditional`; modules: bgpd -M MODULE for each; log_level: of its log files.
+    """bgpd -S with `frr defaults traditional`; modules: bgpd -M MODULE for each; log_level: of its log files;
+    listen=False: bgpd -p 0 (connects out only: another speaker of the namespace has port 179).
 
     zebra=False: bgpd -Z (no zebra, no kernel routes). zebra=True: first a zebra of this host's own (its zserv socket
     and vty socket in this daemon's directory, started in the host's namespace, so the routes it installs are that
@@ -40,9 +41,9 @@ class FRR(Daemon):
     kind = "frr"
     tools = [BGPD, "vtysh"]
 
-    def __init__(self, host, modules=(), log_level=None, wrap=(), zebra=False):
+    def __init__(self, host, modules=(), log_level=None, wrap=(), zebra=False, listen=True):
         super().__init__(host, wrap)
-        self.modules, self.log_level, self.zebra = list(modules), log_level, zebra
+        self.modules, self.log_level, self.zebra, self.listen = list(modules), log_level, zebra, listen
         self.zebra_proc = None
 
     def start(self, conf, zebra_conf=""):
@@ -63,7 +64,7 @@ class FRR(Daemon):
             zarg = ["-z", zserv]
         path = self.write("bgpd.conf", head + f"log file {self.d}/bgpd.log{level}\n" + conf)
         self.spawn([BGPD] + [a for m in self.modules for a in ("-M", m)]
-                   + zarg + ["-S", "-f", path, "--vty_socket", self.d, "-i", self.path("bgpd.pid"), "-P", "0"],
+                   + zarg + ([] if self.listen else ["-p", "0"]) + ["-S", "-f", path, "--vty_socket", self.d, "-i", self.path("bgpd.pid"), "-P", "0"],
                    "stdout.log")
         self.wait_until("FRR vty answers", lambda: self.vtysh("show bgp summary json", check_rc=False).returncode == 0)
         return self

@@ -22,6 +22,7 @@ import traceback
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "interop"))
 from labkit.check import Failure, check, wait_for  # noqa: E402
 from labkit.proc import Procs, print_tail, raise_on_signals, signals_ignored  # noqa: E402
+from labkit.frr import FRR  # noqa: E402
 from labkit.sites import SERVICES, Topology  # noqa: E402
 
 ARGS = None
@@ -30,6 +31,12 @@ DEMO = os.path.join(HERE, "..", "..", "interop", "demo")
 AVATAR, T2I = SERVICES["live-avatar"][0], SERVICES["text-to-image"][0]
 # Short hold-downs so that returns happen within a test.
 CLASSES = [{"name": "delay-sensitive", "hold-down": 3}, {"name": "delay-tolerant", "hold-down": 3}]
+# Controller mode: the sites' next hops are their link addresses (labkit/sites.py: site_addr), so every one is
+# directly connected at the ingress (FRR's iBGP multipath wants equal IGP metrics); their costs are configured at
+# the controller.
+CONTROLLER_COSTS = {"network-cost": {"next-hop": [{"address": "10.1.0.2", "cost": 10},
+                                                  {"address": "10.2.0.2", "cost": 20},
+                                                  {"address": "10.9.0.2", "cost": 50}]}}
 
 
 def selected(ingress, prefix):
@@ -55,7 +62,7 @@ def inject(site, *args):
 
 
 def wait_selected(lab, prefix, site, what, timeout=15):
-    nh = lab.site(site).lo
+    nh = lab.topo.site_addr(lab.site(site))
     try:
         return wait_for(f"{what}: {prefix} on {site}", lambda: selected(lab.ingress.catsd, prefix) == [nh], timeout)
     except Failure:
@@ -339,6 +346,59 @@ def scenario_flow_survives(lab):
     check(least >= 40, f"every flow kept exchanging (at least {least} answers each over 14 s)")
 
 
+def frr_route(lab, prefix):
+    """FRR's kernel route (zebra, protocol bgp) for `prefix` at the ingress: {gateway: weight}."""
+    out = subprocess.run(["ip", "-n", lab.ingress.ns, "-j", "route", "show", "proto", "bgp", prefix],
+                         capture_output=True, text=True, check=True).stdout
+    routes = json.loads(out or "[]")
+    if not routes:
+        return {}
+    r = routes[0]
+    if "nexthops" in r:
+        return {nh["gateway"]: nh.get("weight", 1) for nh in r["nexthops"]}
+    return {r["gateway"]: 1} if "gateway" in r else {}
+
+
+def scenario_controller_frr(lab):
+    """Controller mode: catsd selects beside an unmodified FRR (bgpd + zebra) at the ingress and sends it the
+    selection as plain BGP; FRR's kernel route follows it (best mode), then carries the weights (weighted mode, Link
+    Bandwidth over ADD-PATH). (What goes to FRR byte by byte: tests/rde/golden/controller_export.)"""
+    edge1, edge2 = lab.site("edge1"), lab.site("edge2")
+    for s in (edge1, edge2):
+        inject(s, "--l2", "8")
+    wait_selected(lab, T2I, "edge1", "both edges idle, edge1 nearer")
+    wait_for("FRR's kernel route to text-to-image via edge1", lambda: frr_route(lab, T2I) == {edge1.link: 1}, 15)
+    inject(edge1, "--l2", "2")
+    wait_selected(lab, T2I, "edge2", "edge1 overloaded")
+    wait_for("FRR's kernel route follows to edge2", lambda: frr_route(lab, T2I) == {edge2.link: 1}, 15)
+    paths = lab.frr.route(T2I).get("paths", [])
+    check(len(paths) == 1, f"best mode: FRR has one path for text-to-image ({len(paths)})")
+    # Weighted: every selected site's path with its Link Bandwidth; FRR weighs its multipath route by them.
+    lab.ingress.catsd.stop()
+    lab.ingress.catsd.config = lab.topo.controller_config(
+        classes=[{"name": "delay-tolerant", "mode": "weighted", "leave-threshold": 1, "hold-down": 3,
+                  "weighted-band": "10"}], extra_steering=CONTROLLER_COSTS, add_path=True)
+    lab.ingress.catsd.start()
+    inject(edge1, "--l2", "4")
+    inject(edge2, "--l2", "8")
+
+    def weighted():
+        r = frr_route(lab, T2I)
+        return r if set(r) == {edge1.link, edge2.link} else None
+
+    r = wait_for("FRR's kernel route over both edges, weighted", lambda: (lambda x: x if x and x[edge2.link] >
+                                                                         x[edge1.link] else None)(weighted()), 20)
+    ratio = r[edge2.link] / r[edge1.link]
+    check(1.7 <= ratio <= 2.3, f"kernel weights {r[edge1.link]}:{r[edge2.link]} follow the selection's 4:8")
+    inject(edge1, "--l2", "8")
+    inject(edge2, "--l2", "4")
+    r = wait_for("weights swapped", lambda: (lambda x: x if x and x[edge1.link] > x[edge2.link] else None)(
+        weighted()), 15)
+    check(1.7 <= r[edge1.link] / r[edge2.link] <= 2.3, f"kernel weights {r[edge1.link]}:{r[edge2.link]} for 8:4")
+    lbs = [p.get("extendedCommunity", {}).get("string", "") for p in lab.frr.route(T2I).get("paths", [])]
+    check(len(lbs) == 2 and all("LB:" in x for x in lbs), f"FRR's two paths carry Link Bandwidth: {lbs}")
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 
@@ -346,8 +406,10 @@ class Lab:
     def __init__(self, name):
         self.dir = tempfile.mkdtemp(prefix=f"catsd-steer-{name}-")
         self.procs = Procs()
-        self.topo = Topology(f"st{os.getpid()}-", self.dir, self.procs)
+        self.controller = name.startswith("controller")
+        self.topo = Topology(f"st{os.getpid()}-", self.dir, self.procs, controller=self.controller)
         self.ingress = None
+        self.frr = None
 
     def tmp(self, name):
         p = os.path.join(self.dir, name)
@@ -362,7 +424,15 @@ class Lab:
         self.ingress = self.topo.ingress
         # setpriv: the ingress without CAP_NET_ADMIN (netlink writes refused), still able to bind port 179.
         wrap = ["setpriv", "--bounding-set", "-net_admin"] if unprivileged else []
-        self.topo.start_catsd(ARGS.catsd, ARGS.catsctl, self.topo.ingress_config(classes=CLASSES), ingress_wrap=wrap)
+        config = (self.topo.controller_config(classes=CLASSES, extra_steering=CONTROLLER_COSTS, add_path=True)
+                  if self.controller else self.topo.ingress_config(classes=CLASSES))
+        self.topo.start_catsd(ARGS.catsd, ARGS.catsctl, config, ingress_wrap=wrap)
+        if self.controller:
+            # FRR forwards; port 179 of the namespace is catsd's, so bgpd only connects out. zebra runs as user
+            # frr: the directories above its own must be searchable.
+            os.chmod(self.dir, 0o755)
+            self.frr = FRR(self.ingress, log_level="warnings", zebra=True, listen=False).start(
+                self.topo.frr_ingress_config())
         wait_for("ingress sees every site", lambda: len(view(self.ingress.catsd, AVATAR)["candidates"]) == 3, 20)
 
     def close(self, failed):

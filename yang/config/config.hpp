@@ -95,6 +95,7 @@ struct NeighborCats {
   bool require_capability = false;
   std::optional<std::uint32_t> network_cost;  // steering: added to the cost of this neighbor's paths
   std::optional<std::uint32_t> latency_ms;    // steering: expected RTT to the sites behind it
+  bool export_selection = false;              // controller mode: send the CATS selection, not the best path
 };
 
 struct Neighbor {

@@ -106,6 +106,12 @@ void check_steering(const Config& cfg, ConfigErrors& out) {
   }
   if (cfg.fib_scope() != FibScope::kNone && !st.next_hop_tracking)
     out.push_back({kRoot + "/fib/scope", "the FIB needs steering/next-hop-tracking (a route's gateway and interface)"});
+  // Without a selection there is nothing to send in its place.
+  const bool selects = cfg.global.has_role(Role::kIngress) || cfg.global.has_role(Role::kController);
+  for (const auto& n : cfg.neighbors)
+    if (n.cats.export_selection && !selects)
+      out.push_back({neighbor_path(n) + "/cats/export-selection",
+                     "export-selection needs the ingress or controller role (the CATS selection)"});
   // One prefix, one class: two would give one forwarding entry two selections.
   std::map<std::string, std::string> owner;
   for (const auto& s : st.services) {

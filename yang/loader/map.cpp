@@ -235,6 +235,7 @@ Neighbor map_neighbor(Mapper& m, const View& n, std::uint32_t local_as) {
     m.get(*c, "require-capability", out.cats.require_capability);
     m.get(*c, "network-cost", out.cats.network_cost);
     m.get(*c, "latency", out.cats.latency_ms);
+    m.get(*c, "export-selection", out.cats.export_selection);
   }
   if (auto p = n.child("policy")) {
     out.import_policy = map_policy(m, p->child("import"));
