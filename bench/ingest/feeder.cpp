@@ -30,6 +30,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,8 @@ struct Options {
   std::size_t prefixes = 1'000'000;
   double hold_open = 0;
   bool cats_cap = true;
+  std::uint32_t path_as = 0;  // first ASN of the AS_PATHs; 0: --as
+  std::optional<std::uint32_t> local_pref;
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -65,7 +68,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: ingest_feeder --target HOST:PORT [--bind ADDR] [--as N] [--peer-as N]\n"
                "       [--router-id A.B.C.D] [--workload A|B] [--prefixes N] [--hold-open SECONDS]\n"
-               "       [--no-cats-cap]\n");
+               "       [--no-cats-cap] [--path-as N] [--local-pref N]\n");
   std::exit(2);
 }
 
@@ -99,6 +102,10 @@ Options parse(int argc, char** argv) {
       o.prefixes = std::stoul(next());
     } else if (a == "--hold-open") {
       o.hold_open = std::stod(next());
+    } else if (a == "--path-as") {
+      o.path_as = static_cast<std::uint32_t>(std::stoul(next()));
+    } else if (a == "--local-pref") {
+      o.local_pref = static_cast<std::uint32_t>(std::stoul(next()));
     } else if (a == "--no-cats-cap") {
       o.cats_cap = false;
     } else {
@@ -264,7 +271,8 @@ int run(int argc, char** argv) {
 
   // Pre-encode everything before the clock starts.
   const double t_enc0 = mono_now();
-  const Stream stream = build_stream(o.workload, o.prefixes, o.as, nh);
+  // An iBGP feeder (--as = the router's) passes on paths from another AS (--path-as) with a LOCAL_PREF.
+  const Stream stream = build_stream(o.workload, o.prefixes, o.path_as != 0 ? o.path_as : o.as, nh, o.local_pref);
   const double t_enc1 = mono_now();
 
   Session s(fd);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -35,7 +36,9 @@ struct AttrSet {
   AttributeSet set;
 };
 
-inline AttrSet make_attrs(std::uint32_t local_as, std::array<std::uint8_t, 4> next_hop, unsigned variant) {
+// `local_pref`: added when set (an iBGP feeder's UPDATEs carry one).
+inline AttrSet make_attrs(std::uint32_t local_as, std::array<std::uint8_t, 4> next_hop, unsigned variant,
+                          std::optional<std::uint32_t> local_pref = std::nullopt) {
   AttrSet a;
   Writer w(a.bytes);
   w.put8(attr::kTransitive);
@@ -55,6 +58,12 @@ inline AttrSet make_attrs(std::uint32_t local_as, std::array<std::uint8_t, 4> ne
   w.put8(attr::kNextHop);
   w.put8(4);
   for (auto b : next_hop) w.put8(b);
+  if (local_pref) {
+    w.put8(attr::kTransitive);
+    w.put8(attr::kLocalPref);
+    w.put8(4);
+    w.put32(*local_pref);
+  }
   // CATS-EXP v1: value header, then a Site-Metrics TLV with one L2 norm_fi.
   w.put8(attr::kOptional | attr::kTransitive);
   w.put8(kDefaultCatsType);
@@ -91,7 +100,9 @@ inline void append(Stream& s, const PackedUpdates& p) {
   }
 }
 
-inline Stream build_stream(char workload, std::size_t prefixes, std::uint32_t as, std::array<std::uint8_t, 4> nh) {
+// `as`: the first ASN of every AS_PATH.
+inline Stream build_stream(char workload, std::size_t prefixes, std::uint32_t as, std::array<std::uint8_t, 4> nh,
+                           std::optional<std::uint32_t> local_pref = std::nullopt) {
   Stream s;
   EncodeContext ectx;
   ectx.as4 = true;
@@ -99,7 +110,7 @@ inline Stream build_stream(char workload, std::size_t prefixes, std::uint32_t as
   const std::uint32_t base24 = 10u << 24;
   const std::uint32_t base32 = (100u << 24) | (64u << 16);
   if (workload == 'A') {
-    for (unsigned v = 0; v < 11; ++v) sets.push_back(make_attrs(as, nh, v));
+    for (unsigned v = 0; v < 11; ++v) sets.push_back(make_attrs(as, nh, v, local_pref));
     const std::size_t n32 = prefixes / 10;
     const std::size_t n24 = prefixes - n32;
     std::vector<NlriEntry> all;
@@ -122,7 +133,7 @@ inline Stream build_stream(char workload, std::size_t prefixes, std::uint32_t as
     for (unsigned p = 1; p <= 4; ++p) {
       auto h = nh;
       h[3] = static_cast<std::uint8_t>(h[3] + p - 1);
-      for (unsigned v = 0; v < 11; ++v) sets.push_back(make_attrs(as, h, v));
+      for (unsigned v = 0; v < 11; ++v) sets.push_back(make_attrs(as, h, v, local_pref));
     }
     const std::size_t n = prefixes / 4;
     std::vector<NlriEntry> block_entries;
