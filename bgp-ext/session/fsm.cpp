@@ -227,37 +227,27 @@ void Fsm::start(bool passive, bool manual, TimePoint now, std::vector<Action>& o
 
 // ---- Connect and Active -----------------------------------------------------
 
+// A NOTIFICATION before our OPEN is out: only on a connection, and only with
+// SendNOTIFICATIONwithoutOPEN.
+std::optional<Notify> Fsm::before_open(Notify n, bool connected) const {
+  if (!connected || !config_.send_notification_without_open) return std::nullopt;
+  return n;
+}
+
 void Fsm::in_connect_or_active(const Event& ev, TimePoint now, std::vector<Action>& out) {
   const bool connect = state_ == State::kConnect;
+  // With DelayOpen running the TCP connection is up but our OPEN is not out.
   const bool delaying = timers_.running(Timer::kDelayOpen);
-  // With DelayOpen running the TCP connection is up but our OPEN is not out:
-  // a NOTIFICATION goes first only with SendNOTIFICATIONwithoutOPEN.
-  auto if_allowed = [&](Notify n) -> std::optional<Notify> {
-    if (!config_.send_notification_without_open) return std::nullopt;
-    return n;
-  };
-  auto if_delaying = [&](Notify n) -> std::optional<Notify> {
-    if (!delaying) return std::nullopt;
-    return if_allowed(std::move(n));
-  };
-
   switch (ev.type) {
     case EventType::kManualStop:
       teardown({.reason = DownReason::kManualStop,
-                .send = if_delaying(stop_cease(ev)),
+                .send = before_open(stop_cease(ev), delaying),
                 .counter = Counter::kZero,
                 .damp = false,
                 .restart = false},
                ev, now, out);
       return;
-    case EventType::kConnectRetryTimerExpires:
-      if (!connect && passive_) return;  // passive: never initiate (see arm_connect_retry)
-      if (connect || delaying) out.emplace_back(DropTcp{});
-      stop_timer(Timer::kDelayOpen, out);
-      arm_connect_retry(now, out);
-      out.emplace_back(ConnectTcp{});
-      state_ = State::kConnect;
-      return;
+    case EventType::kConnectRetryTimerExpires: retry_connect(connect, delaying, now, out); return;
     case EventType::kDelayOpenTimerExpires:
       stop_timer(Timer::kConnectRetry, out);
       send_open(now, out);
@@ -265,50 +255,20 @@ void Fsm::in_connect_or_active(const Event& ev, TimePoint now, std::vector<Actio
     case EventType::kTcpConnectionValid: return;  // processed by the wrapper; state unchanged
     case EventType::kTcpCrInvalid: out.emplace_back(RejectTcp{}); return;
     case EventType::kTcpCrAcked:
-    case EventType::kTcpConnectionConfirmed:
-      stop_timer(Timer::kConnectRetry, out);
-      if (config_.delay_open) {
-        start_timer(Timer::kDelayOpen, config_.delay_open_time, now, out);
-        return;
-      }
-      send_open(now, out);
-      return;
-    case EventType::kTcpConnectionFails:
-      if (connect && delaying) {
-        stop_timer(Timer::kDelayOpen, out);
-        out.emplace_back(DropTcp{});
-        arm_connect_retry(now, out);
-        state_ = State::kActive;
-        return;
-      }
-      // From Connect RFC 4271 neither counts nor damps a failed connect.
-      teardown({.reason = DownReason::kTcpFailed,
-                .counter = connect ? Counter::kKeep : Counter::kIncrement,
-                .damp = !connect},
-               ev, now, out);
-      return;
+    case EventType::kTcpConnectionConfirmed: tcp_connected(now, out); return;
+    case EventType::kTcpConnectionFails: tcp_failed_before_open(ev, connect, delaying, now, out); return;
     case EventType::kBgpOpen:
     case EventType::kBgpOpenWithDelayOpenTimer:
       if (!delaying) break;  // "any other event"
-      if (open_refused(ev.open)) {
-        teardown({.reason = DownReason::kProtocolError, .send = if_allowed(open_refusal(ev.open))}, ev, now, out);
-        return;
-      }
-      // Event 20: answer the peer's OPEN with ours and a KEEPALIVE at once.
-      stop_timer(Timer::kConnectRetry, out);
-      stop_timer(Timer::kDelayOpen, out);
-      out.emplace_back(SendOpen{});
-      out.emplace_back(SendKeepalive{});
-      accept_open(ev.open, now, out);
-      state_ = State::kOpenConfirm;
+      open_while_delaying(ev, now, out);
       return;
     case EventType::kBgpHeaderErr:
-      teardown({.reason = DownReason::kProtocolError, .send = if_allowed(carried(ev, wire::notify::kHeader))}, ev, now,
-               out);
+      teardown({.reason = DownReason::kProtocolError, .send = before_open(carried(ev, wire::notify::kHeader), true)},
+               ev, now, out);
       return;
     case EventType::kBgpOpenMsgErr:
-      teardown({.reason = DownReason::kProtocolError, .send = if_allowed(carried(ev, wire::notify::kOpen))}, ev, now,
-               out);
+      teardown({.reason = DownReason::kProtocolError, .send = before_open(carried(ev, wire::notify::kOpen), true)}, ev,
+               now, out);
       return;
     case EventType::kNotifMsgVerErr:
       // With DelayOpen running RFC 4271 neither counts nor damps: version
@@ -325,12 +285,63 @@ void Fsm::in_connect_or_active(const Event& ev, TimePoint now, std::vector<Actio
       if (is_start(ev.type)) return;
       break;
   }
-  // Any other event (8, 10-11, 13, 19 without DelayOpen, 23, 25-28): drop,
-  // with no NOTIFICATION since our OPEN is not out.
+  unexpected_before_open(ev, delaying, now, out);
+}
+
+void Fsm::retry_connect(bool connect, bool delaying, TimePoint now, std::vector<Action>& out) {
+  if (!connect && passive_) return;  // passive: never initiate (see arm_connect_retry)
+  if (connect || delaying) out.emplace_back(DropTcp{});
+  stop_timer(Timer::kDelayOpen, out);
+  arm_connect_retry(now, out);
+  out.emplace_back(ConnectTcp{});
+  state_ = State::kConnect;
+}
+
+void Fsm::tcp_connected(TimePoint now, std::vector<Action>& out) {
+  stop_timer(Timer::kConnectRetry, out);
+  if (config_.delay_open) {
+    start_timer(Timer::kDelayOpen, config_.delay_open_time, now, out);
+    return;
+  }
+  send_open(now, out);
+}
+
+void Fsm::tcp_failed_before_open(const Event& ev, bool connect, bool delaying, TimePoint now,
+                                 std::vector<Action>& out) {
+  if (connect && delaying) {
+    stop_timer(Timer::kDelayOpen, out);
+    out.emplace_back(DropTcp{});
+    arm_connect_retry(now, out);
+    state_ = State::kActive;
+    return;
+  }
+  // From Connect RFC 4271 neither counts nor damps a failed connect.
+  teardown(
+      {.reason = DownReason::kTcpFailed, .counter = connect ? Counter::kKeep : Counter::kIncrement, .damp = !connect},
+      ev, now, out);
+}
+
+void Fsm::open_while_delaying(const Event& ev, TimePoint now, std::vector<Action>& out) {
+  if (open_refused(ev.open)) {
+    teardown({.reason = DownReason::kProtocolError, .send = before_open(open_refusal(ev.open), true)}, ev, now, out);
+    return;
+  }
+  // Event 20: answer the peer's OPEN with ours and a KEEPALIVE at once.
+  stop_timer(Timer::kConnectRetry, out);
+  stop_timer(Timer::kDelayOpen, out);
+  out.emplace_back(SendOpen{});
+  out.emplace_back(SendKeepalive{});
+  accept_open(ev.open, now, out);
+  state_ = State::kOpenConfirm;
+}
+
+// Any other event (8, 10-11, 13, 19 without DelayOpen, 23, 25-28): drop,
+// with no NOTIFICATION since our OPEN is not out.
+void Fsm::unexpected_before_open(const Event& ev, bool delaying, TimePoint now, std::vector<Action>& out) {
   Teardown t{.reason = DownReason::kUnexpectedEvent};
   if (ev.type == EventType::kAutomaticStop) {
     t.reason = DownReason::kAutomaticStop;
-    t.send = if_delaying(stop_cease(ev));
+    t.send = before_open(stop_cease(ev), delaying);
     t.wait = ev.restart_after;
   } else if (ev.type == EventType::kNotifMsg) {
     t.reason = DownReason::kNotificationReceived;
@@ -376,10 +387,37 @@ bool Fsm::in_connected(const Event& ev, TimePoint now, std::vector<Action>& out)
   }
 }
 
+// ---- OpenSent and OpenConfirm: what they share ------------------------------
+
+bool Fsm::in_opening(const Event& ev, TimePoint now, std::vector<Action>& out) {
+  switch (ev.type) {
+    case EventType::kBgpOpenMsgErr:
+      teardown({.reason = DownReason::kProtocolError, .send = carried(ev, wire::notify::kOpen)}, ev, now, out);
+      return true;
+    case EventType::kOpenCollisionDump:
+      teardown({.reason = DownReason::kCollision, .send = make_cease(cease::kCollisionResolution)}, ev, now, out);
+      return true;
+    case EventType::kNotifMsgVerErr:
+      teardown({.reason = DownReason::kNotificationReceived,
+                .received = ev.notify,
+                .counter = Counter::kKeep,
+                .damp = false},
+               ev, now, out);
+      return true;
+    case EventType::kNotifMsg:
+      // In OpenSent RFC 4271 lists 25 under "FSM error"; answering a
+      // NOTIFICATION with one is pointless (the peer has closed), so we only go down.
+      teardown({.reason = DownReason::kNotificationReceived, .received = ev.notify}, ev, now, out);
+      return true;
+    case EventType::kSendProgress: return true;
+    default: return false;
+  }
+}
+
 // ---- OpenSent ---------------------------------------------------------------
 
 void Fsm::in_open_sent(const Event& ev, TimePoint now, std::vector<Action>& out) {
-  if (in_connected(ev, now, out)) return;
+  if (in_connected(ev, now, out) || in_opening(ev, now, out)) return;
   switch (ev.type) {
     case EventType::kTcpConnectionFails:
       stop_timer(Timer::kHold, out);
@@ -399,25 +437,6 @@ void Fsm::in_open_sent(const Event& ev, TimePoint now, std::vector<Action>& out)
       accept_open(ev.open, now, out);
       state_ = State::kOpenConfirm;
       return;
-    case EventType::kBgpOpenMsgErr:
-      teardown({.reason = DownReason::kProtocolError, .send = carried(ev, wire::notify::kOpen)}, ev, now, out);
-      return;
-    case EventType::kOpenCollisionDump:
-      teardown({.reason = DownReason::kCollision, .send = make_cease(cease::kCollisionResolution)}, ev, now, out);
-      return;
-    case EventType::kNotifMsgVerErr:
-      teardown({.reason = DownReason::kNotificationReceived,
-                .received = ev.notify,
-                .counter = Counter::kKeep,
-                .damp = false},
-               ev, now, out);
-      return;
-    case EventType::kNotifMsg:
-      // RFC 4271 lists 25 under "FSM error" here; answering a NOTIFICATION
-      // with one is pointless (the peer has closed), so we only go down.
-      teardown({.reason = DownReason::kNotificationReceived, .received = ev.notify}, ev, now, out);
-      return;
-    case EventType::kSendProgress: return;
     default:
       fsm_error(ev, now, out);  // 9, 11-13, 26-28, ROUTE-REFRESH
       return;
@@ -427,31 +446,11 @@ void Fsm::in_open_sent(const Event& ev, TimePoint now, std::vector<Action>& out)
 // ---- OpenConfirm ------------------------------------------------------------
 
 void Fsm::in_open_confirm(const Event& ev, TimePoint now, std::vector<Action>& out) {
-  if (in_connected(ev, now, out)) return;
+  if (in_connected(ev, now, out) || in_opening(ev, now, out)) return;
   switch (ev.type) {
-    case EventType::kKeepaliveTimerExpires:
-      out.emplace_back(SendKeepalive{});
-      if (hold_time_ != 0) start_timer(Timer::kKeepalive, jittered(keepalive_time_, random_), now, out);
-      return;
+    case EventType::kKeepaliveTimerExpires: send_keepalive(now, out); return;
     case EventType::kTcpConnectionFails: teardown({.reason = DownReason::kTcpFailed}, ev, now, out); return;
-    case EventType::kNotifMsg:
-      teardown({.reason = DownReason::kNotificationReceived, .received = ev.notify}, ev, now, out);
-      return;
-    case EventType::kNotifMsgVerErr:
-      teardown({.reason = DownReason::kNotificationReceived,
-                .received = ev.notify,
-                .counter = Counter::kKeep,
-                .damp = false},
-               ev, now, out);
-      return;
-    case EventType::kBgpOpenMsgErr:
-      teardown({.reason = DownReason::kProtocolError, .send = carried(ev, wire::notify::kOpen)}, ev, now, out);
-      return;
-    case EventType::kOpenCollisionDump:
-      teardown({.reason = DownReason::kCollision, .send = make_cease(cease::kCollisionResolution)}, ev, now, out);
-      return;
     case EventType::kKeepAliveMsg: enter_established(now, out); return;
-    case EventType::kSendProgress: return;
     default:
       // 9, 12-13, 27-28, ROUTE-REFRESH, and a second OPEN on this connection:
       // collisions between connections come in as OpenCollisionDump.
@@ -465,10 +464,7 @@ void Fsm::in_open_confirm(const Event& ev, TimePoint now, std::vector<Action>& o
 void Fsm::in_established(const Event& ev, TimePoint now, std::vector<Action>& out) {
   if (in_connected(ev, now, out)) return;
   switch (ev.type) {
-    case EventType::kKeepaliveTimerExpires:
-      out.emplace_back(SendKeepalive{});
-      if (hold_time_ != 0) start_timer(Timer::kKeepalive, jittered(keepalive_time_, random_), now, out);
-      return;
+    case EventType::kKeepaliveTimerExpires: send_keepalive(now, out); return;
     case EventType::kOpenCollisionDump:
       if (!config_.collision_detect_established) return;  // the arriving connection loses instead
       teardown({.reason = DownReason::kCollision, .send = make_cease(cease::kCollisionResolution)}, ev, now, out);
@@ -546,6 +542,11 @@ void Fsm::enter_established(TimePoint now, std::vector<Action>& out) {
     if (const auto d = send_hold_duration(); d > Duration::zero()) start_timer(Timer::kSendHold, d, now, out);
   }
   out.emplace_back(SessionUp{hold_time_, keepalive_time_});
+}
+
+void Fsm::send_keepalive(TimePoint now, std::vector<Action>& out) {
+  out.emplace_back(SendKeepalive{});
+  if (hold_time_ != 0) start_timer(Timer::kKeepalive, jittered(keepalive_time_, random_), now, out);
 }
 
 void Fsm::restart_hold(TimePoint now, std::vector<Action>& out) {

@@ -227,6 +227,13 @@ class Fsm {
   void step(const Event& ev, TimePoint now, std::vector<Action>& out);
   void in_idle(const Event& ev, TimePoint now, std::vector<Action>& out);
   void in_connect_or_active(const Event& ev, TimePoint now, std::vector<Action>& out);
+  void retry_connect(bool connect, bool delaying, TimePoint now, std::vector<Action>& out);
+  void tcp_connected(TimePoint now, std::vector<Action>& out);
+  void tcp_failed_before_open(const Event& ev, bool connect, bool delaying, TimePoint now, std::vector<Action>& out);
+  void open_while_delaying(const Event& ev, TimePoint now, std::vector<Action>& out);
+  void unexpected_before_open(const Event& ev, bool delaying, TimePoint now, std::vector<Action>& out);
+  std::optional<Notify> before_open(Notify n, bool connected) const;
+  bool in_opening(const Event& ev, TimePoint now, std::vector<Action>& out);
   void in_open_sent(const Event& ev, TimePoint now, std::vector<Action>& out);
   void in_open_confirm(const Event& ev, TimePoint now, std::vector<Action>& out);
   void in_established(const Event& ev, TimePoint now, std::vector<Action>& out);
@@ -236,6 +243,7 @@ class Fsm {
   void send_open(TimePoint now, std::vector<Action>& out);
   void accept_open(const OpenReceived& open, TimePoint now, std::vector<Action>& out);
   void enter_established(TimePoint now, std::vector<Action>& out);
+  void send_keepalive(TimePoint now, std::vector<Action>& out);
   void restart_hold(TimePoint now, std::vector<Action>& out);
   void teardown(const Teardown& t, const Event& ev, TimePoint now, std::vector<Action>& out);
   void fsm_error(const Event& ev, TimePoint now, std::vector<Action>& out);
