@@ -8,7 +8,28 @@ namespace {
 DecodeStatus bad_length(const std::string& what, std::size_t got) {
   return Malformed{notify::kAttrLength, what + " length " + std::to_string(got) + " is invalid"};
 }
+
+// A non-empty list of `width`-octet items; `read(v, offset)` decodes one.
+template <class T, class Read>
+DecodeStatus decode_list(ByteSpan v, std::size_t width, const char* what, std::vector<T>& out, Read read) {
+  if (v.empty() || v.size() % width != 0) return bad_length(what, v.size());
+  out.clear();
+  out.reserve(v.size() / width);
+  for (std::size_t i = 0; i < v.size(); i += width) out.push_back(read(v, i));
+  return std::nullopt;
+}
+
+// MP_REACH/MP_UNREACH: the NLRI of a unicast family, checked once here.
+DecodeStatus nlri_status(const char* what, ByteSpan nlri, Afi afi, bool add_path) {
+  if (auto e = validate_nlri(nlri, afi, add_path))
+    return Malformed{notify::kOptionalAttr, std::string(what) + ": " + *e};
+  return std::nullopt;
+}
 }  // namespace
+
+Attribute built_attribute(std::uint8_t flags, std::uint8_t type, AttrValue value) {
+  return Attribute{.flags = flags, .type = type, .value = std::move(value)};
+}
 
 DecodeStatus Origin::decode(ByteSpan v, Origin& out) {
   if (v.size() != 1) return bad_length("ORIGIN", v.size());
@@ -166,11 +187,7 @@ void Aggregator::encode(Writer& w, bool four) const {
 }
 
 DecodeStatus Communities::decode(ByteSpan v, Communities& out) {
-  if (v.empty() || v.size() % 4 != 0) return bad_length("COMMUNITIES", v.size());
-  out.values.clear();
-  out.values.reserve(v.size() / 4);
-  for (std::size_t i = 0; i < v.size(); i += 4) out.values.push_back(be32(v, i));
-  return std::nullopt;
+  return decode_list(v, 4, "COMMUNITIES", out.values, be32);
 }
 void Communities::encode(Writer& w) const {
   for (auto c : values) w.put32(c);
@@ -186,10 +203,7 @@ void OriginatorId::encode(Writer& w) const {
 }
 
 DecodeStatus ClusterList::decode(ByteSpan v, ClusterList& out) {
-  if (v.empty() || v.size() % 4 != 0) return bad_length("CLUSTER_LIST", v.size());
-  out.ids.clear();
-  for (std::size_t i = 0; i < v.size(); i += 4) out.ids.push_back(be32(v, i));
-  return std::nullopt;
+  return decode_list(v, 4, "CLUSTER_LIST", out.ids, be32);
 }
 void ClusterList::encode(Writer& w) const {
   for (auto c : ids) w.put32(c);
@@ -221,9 +235,7 @@ DecodeStatus MpReach::decode(ByteSpan v, const AddPath& ap, MpReach& out) {
   if (!nh_ok)
     return Malformed{notify::kOptionalAttr, "MP_REACH_NLRI next hop length " + std::to_string(nh_len) +
                                                 " is invalid for AFI " + std::to_string(out.afi)};
-  if (auto e = validate_nlri(out.nlri, afi, out.add_path))
-    return Malformed{notify::kOptionalAttr, "MP_REACH_NLRI: " + *e};
-  return std::nullopt;
+  return nlri_status("MP_REACH_NLRI", out.nlri, afi, out.add_path);
 }
 
 void MpReach::encode(Writer& w) const {
@@ -243,9 +255,7 @@ DecodeStatus MpUnreach::decode(ByteSpan v, const AddPath& ap, MpUnreach& out) {
   if (!out.known_family()) return std::nullopt;
   const Afi afi = static_cast<Afi>(out.afi);
   out.add_path = ap.for_afi(afi);
-  if (auto e = validate_nlri(out.withdrawn, afi, out.add_path))
-    return Malformed{notify::kOptionalAttr, "MP_UNREACH_NLRI: " + *e};
-  return std::nullopt;
+  return nlri_status("MP_UNREACH_NLRI", out.withdrawn, afi, out.add_path);
 }
 
 void MpUnreach::encode(Writer& w) const {
@@ -280,20 +290,16 @@ std::optional<LinkBandwidth> ExtCommunities::lowest_link_bandwidth() const {
 }
 
 DecodeStatus ExtCommunities::decode(ByteSpan v, ExtCommunities& out) {
-  if (v.empty() || v.size() % 8 != 0) return bad_length("EXTENDED_COMMUNITIES", v.size());
-  out.values.clear();
-  for (std::size_t i = 0; i < v.size(); i += 8) out.values.push_back(be64(v, i));
-  return std::nullopt;
+  return decode_list(v, 8, "EXTENDED_COMMUNITIES", out.values, be64);
 }
 void ExtCommunities::encode(Writer& w) const {
   for (auto c : values) w.put64(c);
 }
 
 DecodeStatus LargeCommunities::decode(ByteSpan v, LargeCommunities& out) {
-  if (v.empty() || v.size() % 12 != 0) return bad_length("LARGE_COMMUNITY", v.size());
-  out.values.clear();
-  for (std::size_t i = 0; i < v.size(); i += 12) out.values.push_back({be32(v, i), be32(v, i + 4), be32(v, i + 8)});
-  return std::nullopt;
+  return decode_list(v, 12, "LARGE_COMMUNITY", out.values, [](ByteSpan b, std::size_t i) {
+    return std::array<std::uint32_t, 3>{be32(b, i), be32(b, i + 4), be32(b, i + 8)};
+  });
 }
 void LargeCommunities::encode(Writer& w) const {
   for (const auto& c : values)

@@ -211,6 +211,9 @@ struct Attribute {
   }
 };
 
+// An attribute we build rather than received: no raw octets.
+Attribute built_attribute(std::uint8_t flags, std::uint8_t type, AttrValue value);
+
 struct EncodeContext {
   bool as4 = true;
   AddPath add_path;  // families for which ADD-PATH send was negotiated

@@ -42,14 +42,6 @@ void put(wire::AttributeSet& set, wire::Attribute a) {
   set.reindex();
 }
 
-wire::Attribute built(std::uint8_t flags, std::uint8_t type, wire::AttrValue value) {
-  wire::Attribute a;
-  a.flags = flags;
-  a.type = type;
-  a.value = std::move(value);
-  return a;
-}
-
 // RFC 1997 speakers keep communities sorted; nullopt when `add` brings nothing new.
 std::optional<std::vector<std::uint32_t>> merged_communities(const wire::Communities* have,
                                                              const std::vector<std::uint32_t>& add) {
@@ -145,8 +137,8 @@ wire::AttributeSet Policy::apply(const wire::AttributeSet& in, std::uint8_t cats
   // LOCAL_PREF is well-known (RFC 4271 §5.1.5), MED optional non-transitive
   // (§5.1.4): the flags are fixed, whatever the replaced one carried.
   if (set_local_pref)
-    put(out, built(wire::attr::kTransitive, wire::attr::kLocalPref, wire::LocalPref{*set_local_pref}));
-  if (set_med) put(out, built(wire::attr::kOptional, wire::attr::kMed, wire::Med{*set_med}));
+    put(out, wire::built_attribute(wire::attr::kTransitive, wire::attr::kLocalPref, wire::LocalPref{*set_local_pref}));
+  if (set_med) put(out, wire::built_attribute(wire::attr::kOptional, wire::attr::kMed, wire::Med{*set_med}));
   if (!add_communities.empty()) {
     const wire::Attribute* have = out.find(wire::attr::kCommunities);
     const auto* values = have != nullptr ? have->as<wire::Communities>() : nullptr;
@@ -154,7 +146,7 @@ wire::AttributeSet Policy::apply(const wire::AttributeSet& in, std::uint8_t cats
       // Optional transitive; a Partial bit set upstream must stay set (RFC 4271 §5).
       std::uint8_t flags = wire::attr::kOptional | wire::attr::kTransitive;
       if (values != nullptr) flags |= have->flags & wire::attr::kPartial;
-      put(out, built(flags, wire::attr::kCommunities, wire::Communities{std::move(*merged)}));
+      put(out, wire::built_attribute(flags, wire::attr::kCommunities, wire::Communities{std::move(*merged)}));
     }
   }
   if (!allow_cats) out.erase(cats_type);

@@ -43,11 +43,7 @@ namespace {
 
 // Both are optional non-transitive (RFC 4456 §8).
 wire::Attribute optional_attribute(std::uint8_t type, wire::AttrValue value) {
-  wire::Attribute a;
-  a.flags = wire::attr::kOptional;
-  a.type = type;
-  a.value = std::move(value);
-  return a;
+  return wire::built_attribute(wire::attr::kOptional, type, std::move(value));
 }
 
 }  // namespace

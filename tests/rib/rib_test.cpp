@@ -101,23 +101,15 @@ ApplyResult feed_hex(AdjRibIn& rib, std::string_view h, const wire::DecodeContex
   return feed(rib, hex(h), ctx, seq);
 }
 
-wire::Attribute attr(std::uint8_t flags, std::uint8_t type, wire::AttrValue v) {
-  wire::Attribute a;
-  a.flags = flags;
-  a.type = type;
-  a.value = std::move(v);
-  return a;
-}
-
 // ORIGIN IGP, empty AS_PATH, NEXT_HOP (IPv4 only), LOCAL_PREF, MED.
 wire::AttributeSet ibgp_attrs(std::uint8_t nh_last_octet, std::uint32_t local_pref, std::uint32_t med = 0,
                               bool next_hop = true) {
   wire::AttributeSet s;
-  s.add(attr(0x40, wire::attr::kOrigin, wire::Origin{0}));
-  s.add(attr(0x40, wire::attr::kAsPath, wire::AsPath{}));
-  if (next_hop) s.add(attr(0x40, wire::attr::kNextHop, wire::NextHop{{192, 0, 2, nh_last_octet}}));
-  s.add(attr(0x40, wire::attr::kLocalPref, wire::LocalPref{local_pref}));
-  s.add(attr(0x80, wire::attr::kMed, wire::Med{med}));
+  s.add(wire::built_attribute(0x40, wire::attr::kOrigin, wire::Origin{0}));
+  s.add(wire::built_attribute(0x40, wire::attr::kAsPath, wire::AsPath{}));
+  if (next_hop) s.add(wire::built_attribute(0x40, wire::attr::kNextHop, wire::NextHop{{192, 0, 2, nh_last_octet}}));
+  s.add(wire::built_attribute(0x40, wire::attr::kLocalPref, wire::LocalPref{local_pref}));
+  s.add(wire::built_attribute(0x80, wire::attr::kMed, wire::Med{med}));
   return s;
 }
 
@@ -171,15 +163,31 @@ std::string best_next_hop(const LocRib& loc, const PrefixKey& k) {
   return next_hop_of(e->best_path()->attrs);
 }
 
+// Two iBGP peers (ids 1 and 2) over one Loc-RIB.
+struct TwoPeers {
+  AttrStore store;
+  LocRib loc;
+  AdjRibIn a{1, ibgp_peer("10.0.0.1", 1), store, loc};
+  AdjRibIn b{2, ibgp_peer("10.0.0.2", 2), store, loc};
+};
+
 // ---------------------------------------------------------------------------
 // Interning
 
-TEST(AttrStore, SameAttributesFromTwoPeersStoredOnce) {
+// TV1 from two iBGP peers (ids 1 and 2), each with its own table.
+struct Tv1FromTwoPeers {
   AttrStore store;
-  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
-  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
-  feed_hex(a, kTv1, ibgp_ctx());
-  feed_hex(b, kTv1, ibgp_ctx());
+  AdjRibIn a{1, ibgp_peer("10.0.0.1", 1), store};
+  AdjRibIn b{2, ibgp_peer("10.0.0.2", 2), store};
+  Tv1FromTwoPeers() {
+    feed_hex(a, kTv1, ibgp_ctx());
+    feed_hex(b, kTv1, ibgp_ctx());
+  }
+};
+
+TEST(AttrStore, SameAttributesFromTwoPeersStoredOnce) {
+  Tv1FromTwoPeers peers;
+  auto& [store, a, b] = peers;
   const auto* ra = a.find(v4("203.0.113.10/32"), 0);
   const auto* rb = b.find(v4("203.0.113.10/32"), 0);
   ASSERT_NE(ra, nullptr);
@@ -230,11 +238,8 @@ TEST(AttrStore, AttributeOrderDoesNotMatter) {
 }
 
 TEST(AttrStore, LastReferenceRemovesTheSet) {
-  AttrStore store;
-  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
-  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store);
-  feed_hex(a, kTv1, ibgp_ctx());
-  feed_hex(b, kTv1, ibgp_ctx());
+  Tv1FromTwoPeers peers;
+  auto& [store, a, b] = peers;
   const std::string_view p[] = {"203.0.113.10/32"};
   withdraw(a, entries(p));
   EXPECT_EQ(store.stats().sets, 1u);  // b still holds it
@@ -263,10 +268,12 @@ TEST(AttrStore, ReferenceMayOutliveTheStore) {
 TEST(AttrStore, As4PathMergedIntoOneCanonicalSet) {
   AttrStore store;
   auto real = ibgp_attrs(1, 100);
-  real.set(attr(0x40, wire::attr::kAsPath, wire::AsPath{{{wire::SegmentType::kSequence, {4200000002, 65001}}}}));
+  real.set(wire::built_attribute(0x40, wire::attr::kAsPath,
+                                 wire::AsPath{{{wire::SegmentType::kSequence, {4200000002, 65001}}}}));
 
   auto old = real;  // as a 2-octet speaker sends it
-  old.add(attr(0xc0, wire::attr::kAs4Path, wire::AsPath{{{wire::SegmentType::kSequence, {4200000002, 65001}}}}));
+  old.add(wire::built_attribute(0xc0, wire::attr::kAs4Path,
+                                wire::AsPath{{{wire::SegmentType::kSequence, {4200000002, 65001}}}}));
 
   const std::string_view p[] = {"198.51.100.0/24"};
   AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store);
@@ -482,10 +489,8 @@ TEST(AddPath, ThreeSitesOfOneAnycastPrefixAreAllKept) {
 }
 
 TEST(LocRib, LocalPrefDecidesAndBestChangesWhenItsPeerGoesDown) {
-  AttrStore store;
-  LocRib loc;
-  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store, loc);
-  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store, loc);
+  TwoPeers peers;
+  auto& [store, loc, a, b] = peers;
   const std::string_view p[] = {"198.51.100.0/24"};
   const auto key = v4(p[0]);
   auto ev = loc.update(a, announce(a, ibgp_attrs(1, 100), entries(p)).changed);
@@ -602,10 +607,8 @@ TEST(LocRib, ABatchOfUpdatesDecidesEachPrefixOnce) {
 // Graceful restart and enhanced route refresh
 
 TEST(GracefulRestart, StaleKeptRefreshedBecomeFreshSweepRemovesTheRest) {
-  AttrStore store;
-  LocRib loc;
-  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store, loc);
-  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store, loc);
+  TwoPeers peers;
+  auto& [store, loc, a, b] = peers;
   const std::string_view ps[] = {"198.51.100.0/24", "198.51.101.0/24", "198.51.102.0/24"};
   const std::string_view first[] = {"198.51.100.0/24"};
   loc.update(a, announce(a, ibgp_attrs(1, 200), entries(ps)).changed);
@@ -669,10 +672,8 @@ TEST(MaxPrefix, ExceededIsReportedPerFamily) {
 }
 
 TEST(Memory, HundredThousandPrefixesShareElevenSets) {
-  AttrStore store;
-  LocRib loc;
-  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store, loc);
-  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store, loc);
+  TwoPeers peers;
+  auto& [store, loc, a, b] = peers;
   constexpr std::size_t kPrefixes = 100000;
   constexpr std::size_t kSets = 11;
   std::vector<std::vector<wire::NlriEntry>> groups(kSets);
@@ -980,10 +981,8 @@ TEST(RibTable, ChurnAtSteadySizeKeepsTheIndexSize) {
 
 // A path is stored once: the Adj-RIB-In's view and the Loc-RIB's entry are the same object.
 TEST(RibTable, AdjRibInAndLocRibShareThePath) {
-  AttrStore store;
-  LocRib loc;
-  AdjRibIn a(1, ibgp_peer("10.0.0.1", 1), store, loc);
-  AdjRibIn b(2, ibgp_peer("10.0.0.2", 2), store, loc);
+  TwoPeers peers;
+  auto& [store, loc, a, b] = peers;
   const std::string_view p[] = {"198.51.100.0/24"};
   const auto key = v4(p[0]);
   loc.update(a, announce(a, ibgp_attrs(1, 100), entries(p)).changed);
