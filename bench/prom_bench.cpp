@@ -171,33 +171,29 @@ void BM_Parse(benchmark::State& state) {
 }
 BENCHMARK(BM_Parse)->Arg(1)->Arg(10)->Arg(100)->Unit(benchmark::kMicrosecond);
 
-// The scraper's steady state: one result reused scrape after scrape.
-void BM_ParseReuse(benchmark::State& state) {
+// One result reused parse after parse, as the scraper does.
+void parse_reused(benchmark::State& state, Format format) {
   const Page page = make_page(static_cast<int>(state.range(0)));
   ParseResult r;
-  parse_exposition(page.body, Format::kPrometheus, r);
+  parse_exposition(page.body, format, r);
   const std::uint64_t before = cats::bench::allocations();
   for (auto _ : state) {
-    parse_exposition(page.body, Format::kPrometheus, r);
+    parse_exposition(page.body, format, r);
     benchmark::DoNotOptimize(r.samples.data());
   }
   if (r.samples.size() != page.series || !r.ok()) state.SkipWithError("unexpected parse");
   report(state, page, cats::bench::allocations() - before);
 }
+
+// The scraper's steady state.
+void BM_ParseReuse(benchmark::State& state) {
+  parse_reused(state, Format::kPrometheus);
+}
 BENCHMARK(BM_ParseReuse)->Arg(10)->Unit(benchmark::kMicrosecond);
 
 // No Content-Type to go by: detect_format() scans for "# EOF" first.
 void BM_ParseAutoDetect(benchmark::State& state) {
-  const Page page = make_page(static_cast<int>(state.range(0)));
-  ParseResult r;
-  parse_exposition(page.body, Format::kAuto, r);
-  const std::uint64_t before = cats::bench::allocations();
-  for (auto _ : state) {
-    parse_exposition(page.body, Format::kAuto, r);
-    benchmark::DoNotOptimize(r.samples.data());
-  }
-  if (r.samples.size() != page.series || !r.ok()) state.SkipWithError("unexpected parse");
-  report(state, page, cats::bench::allocations() - before);
+  parse_reused(state, Format::kAuto);
 }
 BENCHMARK(BM_ParseAutoDetect)->Arg(10)->Unit(benchmark::kMicrosecond);
 

@@ -189,6 +189,14 @@ std::uint64_t unix_ms() {
           .count());
 }
 
+// A request's prefix filter; empty text is none.
+ApiResult prefix_filter(const std::string& text, std::optional<wire::Prefix>& prefix) {
+  if (text.empty()) return std::nullopt;
+  prefix = wire::Prefix::parse(text);
+  if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + text};
+  return std::nullopt;
+}
+
 // The entry a Resolve request names: a steering/service name, a prefix, an
 // address (its host prefix) or a CS-ID.
 const rib::RibEntry* find_service(const rde::Engine& e, const std::string& what) {
@@ -263,10 +271,7 @@ ApiResult EngineBackend::resolve(const pb::ResolveRequest& request, pb::ResolveR
 
 ApiResult EngineBackend::show_fib(const pb::ShowFibRequest& request, pb::ShowFibReply* reply) {
   std::optional<wire::Prefix> prefix;
-  if (!request.prefix().empty()) {
-    prefix = wire::Prefix::parse(request.prefix());
-    if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + request.prefix()};
-  }
+  if (auto err = prefix_filter(request.prefix(), prefix)) return err;
   return run(reply, [this, prefix](pb::ShowFibReply* out) -> ApiResult {
     const auto scope = engine_.config().fib_scope();
     out->set_scope(scope == config::FibScope::kAll        ? "all"
@@ -307,10 +312,7 @@ ApiResult EngineBackend::show_fib(const pb::ShowFibRequest& request, pb::ShowFib
 ApiResult EngineBackend::watch_services(const pb::WatchServicesRequest& request, api::ServiceSink sink,
                                         std::unique_ptr<api::Subscription>* subscription) {
   std::optional<wire::Prefix> prefix;
-  if (!request.prefix().empty()) {
-    prefix = wire::Prefix::parse(request.prefix());
-    if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + request.prefix()};
-  }
+  if (auto err = prefix_filter(request.prefix(), prefix)) return err;
   pb::ClearNeighborReply unused;
   auto id = std::make_shared<std::uint64_t>(0);
   auto r = run(&unused, [this, prefix, sink, id](pb::ClearNeighborReply*) -> ApiResult {
@@ -350,10 +352,7 @@ ApiResult EngineBackend::watch_services(const pb::WatchServicesRequest& request,
 ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibSink sink,
                                    std::unique_ptr<api::Subscription>* subscription) {
   std::optional<wire::Prefix> prefix;
-  if (!request.prefix().empty()) {
-    prefix = wire::Prefix::parse(request.prefix());
-    if (!prefix) return ApiError{ApiError::Code::invalid_argument, "bad prefix " + request.prefix()};
-  }
+  if (auto err = prefix_filter(request.prefix(), prefix)) return err;
   const std::string& family = request.family();  // the lambdas below keep copies
   if (!family.empty() && family != "ipv4-unicast" && family != "ipv6-unicast")
     return ApiError{ApiError::Code::invalid_argument, "bad family " + family};

@@ -44,22 +44,25 @@ const Profile* Config::profile(std::uint16_t id) const {
   return find(profiles, [&](const Profile& p) { return p.id == id; });
 }
 
-ServiceClass delay_sensitive_class() {
+namespace {
+// The built-in classes differ only in these.
+ServiceClass builtin_class(const char* name, double network_weight, double compute_weight,
+                           std::uint8_t leave_threshold) {
   ServiceClass c;
-  c.name = "delay-sensitive";
-  c.network_weight = 3;
-  c.compute_weight = 1;
-  c.leave_threshold = 3;
+  c.name = name;
+  c.network_weight = network_weight;
+  c.compute_weight = compute_weight;
+  c.leave_threshold = leave_threshold;
   return c;
+}
+}  // namespace
+
+ServiceClass delay_sensitive_class() {
+  return builtin_class("delay-sensitive", 3, 1, 3);
 }
 
 ServiceClass delay_tolerant_class() {
-  ServiceClass c;
-  c.name = "delay-tolerant";
-  c.network_weight = 1;
-  c.compute_weight = 3;
-  c.leave_threshold = 6;
-  return c;
+  return builtin_class("delay-tolerant", 1, 3, 6);
 }
 
 FibScope Config::fib_scope() const {
