@@ -1,4 +1,5 @@
-// Messages shared by the codec benchmarks (wire_bench, wire_instr).
+// Messages shared by the codec benchmarks (wire_bench, wire_instr); the prefix
+// generators also by tests/wire/packing_test.cpp.
 #pragma once
 
 #include <cstdlib>
@@ -75,18 +76,29 @@ inline Attrs make_attrs(bool next_hop) {
   return a;
 }
 
-inline std::vector<NlriEntry> v4(std::size_t n) {
+// The path id of the i-th generated prefix.
+using PathIdOf = std::optional<std::uint32_t> (*)(std::size_t i);
+inline std::optional<std::uint32_t> no_path_id(std::size_t /*i*/) {
+  return std::nullopt;
+}
+inline std::optional<std::uint32_t> cycled_path_id(std::size_t i) {
+  return static_cast<std::uint32_t>(i % 4 + 1);
+}
+
+// n distinct prefixes 10.x.y.0/24.
+inline std::vector<NlriEntry> v4(std::size_t n, PathIdOf path_id = no_path_id) {
   std::vector<NlriEntry> out;
   for (std::size_t i = 0; i < n; ++i) {
     Prefix p;
     p.length = 24;
     p.addr = {10, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i), 0};
-    out.push_back({p, std::nullopt});
+    out.push_back({p, path_id(i)});
   }
   return out;
 }
 
-inline std::vector<NlriEntry> v6_addpath(std::size_t n) {
+// n distinct prefixes 2001:db8:cafe::x:y/128.
+inline std::vector<NlriEntry> v6(std::size_t n, PathIdOf path_id = no_path_id) {
   std::vector<NlriEntry> out;
   for (std::size_t i = 0; i < n; ++i) {
     Prefix p;
@@ -95,9 +107,13 @@ inline std::vector<NlriEntry> v6_addpath(std::size_t n) {
     p.addr = {0x20, 0x01, 0x0d, 0xb8, 0xca, 0xfe};
     p.addr[14] = static_cast<std::uint8_t>(i >> 8);
     p.addr[15] = static_cast<std::uint8_t>(i);
-    out.push_back({p, static_cast<std::uint32_t>(i % 4 + 1)});
+    out.push_back({p, path_id(i)});
   }
   return out;
+}
+
+inline std::vector<NlriEntry> v6_addpath(std::size_t n) {
+  return v6(n, cycled_path_id);
 }
 
 // Visits every prefix of a decoded UPDATE, as the RIB ingest will: the

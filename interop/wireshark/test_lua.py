@@ -238,6 +238,12 @@ class Checker:
     def true(self, name, value, detail=""):
         self.checks.append((name, "true", value, detail))
 
+    def fields(self, name, row, *expected):
+        """eq on CATS fields: (what, value) pairs, named "<name> <what>"; the first
+        word of `what` is the field without "cats_exp.": "metric.value (float 2.2)"."""
+        for what, value in expected:
+            self.eq("%s %s" % (name, what), row["cats_exp." + what.split(" ")[0]], value)
+
     @staticmethod
     def ok(kind, actual, expected):
         if kind == "eq":
@@ -331,45 +337,26 @@ def test_vectors(c, vectors, lua, tmp, cfg):
         c.true(n + " seen by tshark as BGP", r[n]["bgp.type"] != "", r[n]["bgp.type"])
 
     tv = r["TV1"]
-    c.eq("TV1 version", tv["cats_exp.version"], "1")
-    c.eq("TV1 drain", tv["cats_exp.drain"], "0")
-    c.eq("TV1 tlv.type", tv["cats_exp.tlv.type"], "2")
-    c.eq("TV1 tlv.length", tv["cats_exp.tlv.length"], "5")
-    c.eq("TV1 metric.type", tv["cats_exp.metric.type"], "1")
-    c.eq("TV1 metric.level", tv["cats_exp.metric.level"], "2")
-    c.eq("TV1 metric.source", tv["cats_exp.metric.source"], "4")
-    c.eq("TV1 metric.value", tv["cats_exp.metric.value"], "8")
-    c.eq("TV1 l2", tv["cats_exp.l2"], "8")
-    c.eq("TV1 site_score", tv["cats_exp.site_score"], "8")
+    c.fields("TV1", tv, ("version", "1"), ("drain", "0"), ("tlv.type", "2"), ("tlv.length", "5"),
+             ("metric.type", "1"), ("metric.level", "2"), ("metric.source", "4"), ("metric.value", "8"),
+             ("l2", "8"), ("site_score", "8"))
     c.contains("TV1 Info", tv["_ws.col.Info"], "UPDATE Message [CATS S=8]")
     check_clean(c, "TV1", tv)
 
     tv = r["TV2"]
-    c.eq("TV2 version", tv["cats_exp.version"], "1")
-    c.eq("TV2 tlv.type", tv["cats_exp.tlv.type"], "4|3|3")
-    c.eq("TV2 seq", tv["cats_exp.seq"], "42")
-    c.eq("TV2 interval", tv["cats_exp.interval"], "10")
-    c.eq("TV2 profile", tv["cats_exp.profile"], "1")
-    c.eq("TV2 csci", tv["cats_exp.csci"], "2001:db8:5::1|2001:db8:5::2")
-    c.eq("TV2 metric.type", tv["cats_exp.metric.type"], "2|3|2|3")
-    c.eq("TV2 metric.value", tv["cats_exp.metric.value"], "7|9|3|9")
-    c.eq("TV2 csci_score", tv["cats_exp.csci_score"], "7|3")
+    c.fields("TV2", tv, ("version", "1"), ("tlv.type", "4|3|3"), ("seq", "42"), ("interval", "10"),
+             ("profile", "1"), ("csci", "2001:db8:5::1|2001:db8:5::2"), ("metric.type", "2|3|2|3"),
+             ("metric.value", "7|9|3|9"), ("csci_score", "7|3"))
     c.eq("TV2 no l2", tv["cats_exp.l2"], "")
-    c.eq("TV2 site_score", tv["cats_exp.site_score"], "7")
+    c.fields("TV2", tv, ("site_score", "7"))
     c.contains("TV2 Info", tv["_ws.col.Info"], "[CATS S=7]")
     check_clean(c, "TV2", tv)
 
     tv = r["TV3"]
-    c.eq("TV3 csid", tv["cats_exp.csid"], "203.0.113.10")
-    c.eq("TV3 tlv.type (incl. unknown 99)", tv["cats_exp.tlv.type"], "1|2|99")
-    c.eq("TV3 metric.type (incl. unknown 200)", tv["cats_exp.metric.type"], "1|16|200")
-    c.eq("TV3 metric.level", tv["cats_exp.metric.level"], "2|0|0")
-    c.eq("TV3 metric.format", tv["cats_exp.metric.format"], "0|1|0")
-    c.eq("TV3 metric.unit", tv["cats_exp.metric.unit"], "0|2|0")
-    c.eq("TV3 metric.source", tv["cats_exp.metric.source"], "4|1|0")
-    c.eq("TV3 metric.value (float 2.2)", tv["cats_exp.metric.value"], "6|2.2|43981")
-    c.eq("TV3 l2", tv["cats_exp.l2"], "6")
-    c.eq("TV3 site_score", tv["cats_exp.site_score"], "6")
+    c.fields("TV3", tv, ("csid", "203.0.113.10"), ("tlv.type (incl. unknown 99)", "1|2|99"),
+             ("metric.type (incl. unknown 200)", "1|16|200"), ("metric.level", "2|0|0"),
+             ("metric.format", "0|1|0"), ("metric.unit", "0|2|0"), ("metric.source", "4|1|0"),
+             ("metric.value (float 2.2)", "6|2.2|43981"), ("l2", "6"), ("site_score", "6"))
     notes = [e[2] for e in cats_experts(tv, SEV_NOTE)]
     c.true("TV3 unknown TLV 99 noted", any("Unknown TLV type 99" in m for m in notes), notes)
     c.true("TV3 unknown metric 200 noted", any("Unknown metric type 200" in m for m in notes), notes)
@@ -515,7 +502,7 @@ def test_synthetic(c, lua, tmp, cfg):
     c.true("mc6 message names Metric Control",
            any("Metric Control length 6" in e[2] for e in experts(r["mc6"])), experts(r["mc6"]))
 
-    c.eq("v2 version", r["v2"]["cats_exp.version"], "2")
+    c.fields("v2", r["v2"], ("version", "2"))
     c.eq("v2 no TLVs decoded", r["v2"]["cats_exp.tlv.type"], "")
     c.eq("v2 no site_score", r["v2"]["cats_exp.site_score"], "")
     c.contains("v2 Info", r["v2"]["_ws.col.Info"], "[CATS v2]")
@@ -525,22 +512,18 @@ def test_synthetic(c, lua, tmp, cfg):
     c.eq("ext+partial (0xF0) decoded", r["ext_partial"]["cats_exp.site_score"], "8")
     check_no_cats(c, "flags 0x40", r["flags40"])
 
-    c.eq("twice site_score", r["twice"]["cats_exp.site_score"], "8|5")
+    c.fields("twice", r["twice"], ("site_score", "8|5"))
     c.true("twice second attribute flagged",
            any("(E7)" in e[2] for e in cats_experts(r["twice"], SEV_WARN)), experts(r["twice"]))
 
-    c.eq("l1min csci (opaque 32)", r["l1min"]["cats_exp.csci"], "77")
-    c.eq("l1min csci_score", r["l1min"]["cats_exp.csci_score"], "9")
-    c.eq("l1min site_score = min L1", r["l1min"]["cats_exp.site_score"], "3")
+    c.fields("l1min", r["l1min"], ("csci (opaque 32)", "77"), ("csci_score", "9"), ("site_score = min L1", "3"))
     check_clean(c, "l1min", r["l1min"])
 
-    c.eq("fallback metric.level", r["fallback"]["cats_exp.metric.level"], "3|2")
-    c.eq("fallback site_score = instance max", r["fallback"]["cats_exp.site_score"], "9")
+    c.fields("fallback", r["fallback"], ("metric.level", "3|2"), ("site_score = instance max", "9"))
     c.true("fallback Lvl 3 flagged", any("Lvl 3" in e[2] for e in cats_experts(r["fallback"], SEV_WARN)),
            experts(r["fallback"]))
 
-    c.eq("dup_site l2 from first", r["dup_site"]["cats_exp.l2"], "8")
-    c.eq("dup_site site_score", r["dup_site"]["cats_exp.site_score"], "8")
+    c.fields("dup_site", r["dup_site"], ("l2 from first", "8"), ("site_score", "8"))
     c.true("dup_site flagged E25", any("(E25)" in e[2] for e in cats_experts(r["dup_site"])),
            experts(r["dup_site"]))
 
@@ -549,9 +532,8 @@ def test_synthetic(c, lua, tmp, cfg):
            experts(r["bad_idtype"]))
     c.eq("bad_idtype site_score", r["bad_idtype"]["cats_exp.site_score"], "8")
 
-    c.eq("v6text csid", r["v6text"]["cats_exp.csid"], "2001:db8::1:0:0:1")
-    c.eq("v6text csci", r["v6text"]["cats_exp.csci"], "2001:db8::1:0:0:1")
-    c.eq("v6text site_score from instance", r["v6text"]["cats_exp.site_score"], "4")
+    c.fields("v6text", r["v6text"], ("csid", "2001:db8::1:0:0:1"), ("csci", "2001:db8::1:0:0:1"),
+             ("site_score from instance", "4"))
 
     rr = r["odd_values"]
     c.eq("odd_values metric.value", rr["cats_exp.metric.value"], "nan|1.5|66051|10")

@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "tests/prom/test_util.hpp"
+
 namespace cats::prom {
 namespace {
 
@@ -82,13 +84,7 @@ TEST(Number, ParseFloatRows) {
 
 // The short-decimal fast path must agree with a correctly rounding parser.
 TEST(Number, FastPathAgreesWithStrtod) {
-  std::uint64_t x = 88172645463325252ull;
-  auto next = [&] {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  test::Xorshift next(88172645463325252ull);
   for (int i = 0; i < 200000; ++i) {
     std::string t = next() % 4 == 0 ? "-" : "";
     const int int_digits = static_cast<int>(next() % 9);

@@ -136,13 +136,7 @@ TEST(Pathological, MillionErrorLines) {
 TEST(Pathological, MutatedFixturesStayConsistent) {
   const char* const files[] = {"vllm.prom", "dcgm.prom", "triton.prom", "openmetrics.om", "node_exporter.prom"};
   const char kSpecial[] = "\"\\{}=,# \t\n\r_:.0eE+-";
-  std::uint64_t x = 0x9e3779b97f4a7c15ull;
-  auto next = [&] {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  Xorshift next(0x9e3779b97f4a7c15ull);
   for (const char* file : files) {
     const std::string original = read_fixture(file);
     for (int round = 0; round < 300; ++round) {

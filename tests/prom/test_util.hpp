@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -79,6 +80,21 @@ inline std::string errors(const ParseResult& r) {
     out += std::to_string(e.line) + ':' + std::to_string(e.column) + ' ' + e.reason + '\n';
   return out;
 }
+
+// xorshift64: a fast, reproducible stream of pseudo-random numbers.
+class Xorshift {
+ public:
+  explicit Xorshift(std::uint64_t seed) : x_(seed) {}
+  std::uint64_t operator()() {
+    x_ ^= x_ << 13;
+    x_ ^= x_ >> 7;
+    x_ ^= x_ << 17;
+    return x_;
+  }
+
+ private:
+  std::uint64_t x_;
+};
 
 inline std::string read_fixture(const std::string& name) {
   std::ifstream in(std::string(CATS_PROM_FIXTURES) + "/" + name, std::ios::binary);

@@ -21,6 +21,7 @@
 #include "metric-collector/source/http_scraper.hpp"
 #include "metric-collector/source/procfs.hpp"
 #include "metric-collector/source/target_inputs.hpp"
+#include "tests/source/test_util.hpp"
 
 extern char** environ;
 
@@ -61,12 +62,7 @@ std::uint16_t free_port() {
   return a.local_endpoint().port();
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 TEST(SourceNodeExporter, RealExporterMatchesProc) {
   if (::access(kBinary, X_OK) != 0)

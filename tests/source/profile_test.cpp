@@ -11,16 +11,12 @@
 #include "metric-collector/prom/exposition.hpp"
 #include "metric-collector/source/engine_profile.hpp"
 #include "metric-collector/source/extract.hpp"
+#include "tests/source/test_util.hpp"
 
 namespace cats::source {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 const ProfileSet& defaults() {
   static const ProfileSet set = [] {
@@ -74,6 +70,14 @@ std::optional<double> extra(const InstanceValues& iv, std::string_view name) {
   for (const auto& [n, v] : iv.extra)
     if (n == name) return v;
   return std::nullopt;
+}
+
+// The L0 values of `name` from the second of two scrapes, rates over `dt` seconds.
+std::vector<InstanceValues> extract_rates(std::string_view name, const std::string& before, const std::string& after,
+                                          double dt) {
+  const auto previous = prom::parse_exposition(before);
+  const auto now = prom::parse_exposition(after);
+  return extract(engine(name), now, &previous, dt);
 }
 
 TEST(SourceProfile, DefaultsLoadWithEveryEngine) {
@@ -157,14 +161,12 @@ TEST(SourceProfile, RatesAcrossTwoScrapes) {
       "node_pressure_cpu_waiting_seconds_total 12\n"
       "node_pressure_io_waiting_seconds_total 1\n"
       "node_memory_MemAvailable_bytes 40\nnode_memory_MemTotal_bytes 100\n";
-  const auto ra = prom::parse_exposition(a);
-  const auto rb = prom::parse_exposition(b);
-  const auto got = extract(engine("node_exporter"), rb, &ra, 10);
+  const auto got = extract_rates("node_exporter", a, b, 10);
   check(got, {{"", kNone, kNone, 0.6, kNone, 8.0 / 20, kNone}}, "node rates");
   EXPECT_NEAR(extra(got[0], "psi_cpu_some").value_or(-1), 0.2, 1e-12);
   EXPECT_NEAR(extra(got[0], "psi_io_some").value_or(-1), 0.1, 1e-12);  // reset: the increase is the new value
   // dt 0 or no previous scrape: no rate, the load fallback is absent here too.
-  EXPECT_FALSE(extract(engine("node_exporter"), rb, &ra, 0)[0].l0.cpu.has_value());
+  EXPECT_FALSE(extract_rates("node_exporter", a, b, 0)[0].l0.cpu.has_value());
 }
 
 TEST(SourceProfile, CounterResetsInRatiosAndHistograms) {
@@ -178,12 +180,10 @@ TEST(SourceProfile, CounterResetsInRatiosAndHistograms) {
       "nv_inference_count{model=\"m\",version=\"1\"} 200\n"
       "tgi_request_duration_sum 5\ntgi_request_duration_count 2\n"
       "tgi_queue_size 1\n";
-  const auto ra = prom::parse_exposition(a);
-  const auto rb = prom::parse_exposition(b);
-  check(extract(engine("triton"), rb, &ra, 5), {{"m", kNone, kNone, kNone, kNone, kNone, 0.02}}, "triton");
-  check(extract(engine("tgi"), rb, &ra, 5), {{"", 1, kNone, kNone, kNone, kNone, 2.5}}, "tgi reset");
+  check(extract_rates("triton", a, b, 5), {{"m", kNone, kNone, kNone, kNone, kNone, 0.02}}, "triton");
+  check(extract_rates("tgi", a, b, 5), {{"", 1, kNone, kNone, kNone, kNone, 2.5}}, "tgi reset");
   // Nothing finished in the interval: latency unknown, not zero.
-  check(extract(engine("tgi"), rb, &rb, 5), {{"", 1, kNone, kNone, kNone, kNone, kNone}}, "tgi idle");
+  check(extract_rates("tgi", b, b, 5), {{"", 1, kNone, kNone, kNone, kNone, kNone}}, "tgi idle");
 }
 
 TEST(SourceProfile, VllmHistogramMeanPerModelAcrossEngines) {
@@ -197,9 +197,7 @@ TEST(SourceProfile, VllmHistogramMeanPerModelAcrossEngines) {
       "vllm:e2e_request_latency_seconds_count{engine=\"0\",model_name=\"m\"} 13\n"
       "vllm:e2e_request_latency_seconds_sum{engine=\"1\",model_name=\"m\"} 12\n"
       "vllm:e2e_request_latency_seconds_count{engine=\"1\",model_name=\"m\"} 11\n";
-  const auto ra = prom::parse_exposition(a);
-  const auto rb = prom::parse_exposition(b);
-  check(extract(engine("vllm"), rb, &ra, 1), {{"m", kNone, kNone, kNone, kNone, kNone, 8.0 / 4}}, "vllm");
+  check(extract_rates("vllm", a, b, 1), {{"m", kNone, kNone, kNone, kNone, kNone, 8.0 / 4}}, "vllm");
 }
 
 TEST(SourceProfile, NonFiniteValuesAreMissingNotZero) {

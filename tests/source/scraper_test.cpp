@@ -22,6 +22,7 @@
 #include "metric-collector/source/engine_profile.hpp"
 #include "metric-collector/source/http_scraper.hpp"
 #include "metric-collector/source/target_inputs.hpp"
+#include "tests/source/test_util.hpp"
 
 namespace cats::source::test {
 
@@ -131,12 +132,7 @@ namespace asio = boost::asio;
 namespace cats::source {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 using namespace std::chrono_literals;
 

@@ -3,6 +3,7 @@
 // decodes back to exactly the prefixes put in.
 #include <gtest/gtest.h>
 
+#include "bench/wire_fixtures.hpp"
 #include "tests/wire/test_util.hpp"
 
 namespace cats::wire {
@@ -10,32 +11,16 @@ namespace {
 
 using namespace test;
 
+std::optional<std::uint32_t> index_path_id(std::size_t i) {
+  return static_cast<std::uint32_t>(i);
+}
+
 std::vector<NlriEntry> v4_prefixes(std::size_t n, bool path_ids) {
-  std::vector<NlriEntry> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    Prefix p;
-    p.afi = Afi::kIpv4;
-    p.length = 24;
-    p.addr[0] = 10;
-    p.addr[1] = static_cast<std::uint8_t>(i >> 8);
-    p.addr[2] = static_cast<std::uint8_t>(i);
-    out.push_back({p, path_ids ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(i % 4 + 1)) : std::nullopt});
-  }
-  return out;
+  return bench::v4(n, path_ids ? bench::cycled_path_id : bench::no_path_id);
 }
 
 std::vector<NlriEntry> v6_prefixes(std::size_t n, bool path_ids) {
-  std::vector<NlriEntry> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    Prefix p;
-    p.afi = Afi::kIpv6;
-    p.length = 128;
-    p.addr = {0x20, 0x01, 0x0d, 0xb8, 0xca, 0xfe};
-    p.addr[14] = static_cast<std::uint8_t>(i >> 8);
-    p.addr[15] = static_cast<std::uint8_t>(i);
-    out.push_back({p, path_ids ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(i)) : std::nullopt});
-  }
-  return out;
+  return bench::v6(n, path_ids ? index_path_id : bench::no_path_id);
 }
 
 AttributeSet decoded_attrs(const Bytes& keep, const DecodeContext& ctx) {
