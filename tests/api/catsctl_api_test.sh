@@ -4,10 +4,8 @@
 set -u
 CATSCTL=$1
 FAKE=$2
-PY=/usr/bin/python3
-pass=0
-fail=0
-tmp=$(mktemp -d)
+. "$(dirname "$0")/../cli/checks.sh"
+CHECK_MERGED=1  # catsctl's errors and output are checked together
 fake_pid=
 cleanup() {
   [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
@@ -24,20 +22,6 @@ for _ in $(seq 50); do [ -s "$tmp/fake.out" ] && break; sleep 0.1; done
 PORT=$(awk '/^port/ {print $2}' "$tmp/fake.out")
 [ -n "$PORT" ] || { echo "FAIL fake_catsd did not start"; cat "$tmp/fake.err"; exit 1; }
 SERVER=127.0.0.1:$PORT
-
-check() {  # name, expected rc, output pattern ('' = none; stdout+stderr), command...
-  local name=$1 want=$2 pattern=$3
-  shift 3
-  "$@" >"$tmp/out" 2>&1
-  local rc=$?
-  if [ "$rc" != "$want" ]; then
-    echo "FAIL $name: exit $rc, want $want"; sed 's/^/  /' "$tmp/out"; fail=$((fail + 1)); return
-  fi
-  if [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/out"; then
-    echo "FAIL $name: output lacks '$pattern'"; sed 's/^/  /' "$tmp/out"; fail=$((fail + 1)); return
-  fi
-  echo "ok   $name"; pass=$((pass + 1))
-}
 
 C=("$CATSCTL" --server "$SERVER")
 check "show neighbors table" 0 '^192.0.2.1 .*established' "${C[@]}" show neighbors
