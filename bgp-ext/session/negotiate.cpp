@@ -248,18 +248,16 @@ wire::Bytes NegotiationError::notification() const {
   return wire::make_notification(code, subcode, data);
 }
 
-NegotiationResult negotiate(const LocalConfig& cfg, const wire::Open& o) {
-  const PeerOffer peer = read_offer(o, cfg.cats.capability);
+namespace {
 
-  // RFC 4271 §6.2 order: version, AS, hold time, identifier, then capabilities.
-  if (o.version != 4)
-    return open_error(notify::kUnsupportedVersion, "BGP version " + std::to_string(o.version) + " (we speak 4)",
-                      wire::Bytes{std::byte{0}, std::byte{4}});
-
-  std::uint32_t peer_asn = o.my_as;
+// The peer's AS from My AS and the 4-octet AS capability (RFC 6793 §4.2.1,
+// §9; RFC 7607), checked against the configured one.
+std::optional<NegotiationError> check_peer_as(const LocalConfig& cfg, const wire::Open& o, const PeerOffer& peer,
+                                              std::uint32_t& peer_asn) {
+  peer_asn = o.my_as;
   if (peer.as4) {
     if (*peer.as4 == 0) return open_error(notify::kBadPeerAs, "4-octet AS capability carries AS 0 (RFC 7607)");
-    // A NEW speaker names its real AS in the capability; AS_TRANS is never one (RFC 6793 §4.2.1, §9).
+    // A NEW speaker names its real AS in the capability; AS_TRANS is never one.
     if (*peer.as4 == kAsTrans) return open_error(notify::kBadPeerAs, "4-octet AS capability carries AS_TRANS");
     if (o.my_as != kAsTrans && o.my_as != *peer.as4)
       return open_error(notify::kBadPeerAs, "My AS " + std::to_string(o.my_as) + " is neither AS_TRANS nor " +
@@ -271,13 +269,69 @@ NegotiationResult negotiate(const LocalConfig& cfg, const wire::Open& o) {
   }
   if (cfg.peer_as && *cfg.peer_as != peer_asn)
     return open_error(notify::kBadPeerAs, "peer is " + as_text(peer_asn) + ", expected " + as_text(*cfg.peer_as));
+  return std::nullopt;
+}
 
+// A peer with no MP capability at all is a plain RFC 4271 speaker: IPv4
+// unicast only. Otherwise only families both sides listed are used (RFC 4760 §8).
+void negotiate_families(const LocalConfig& cfg, const PeerOffer& peer, Negotiated& n) {
+  n.peer_families = peer.multiprotocol ? peer.families : std::vector<AfiSafi>{kIpv4Unicast};
+  for (const auto& f : cfg.families) {
+    if (std::find(n.peer_families.begin(), n.peer_families.end(), f.family) == n.peer_families.end()) continue;
+    // RFC 7911 §4: tuples with other Send/Receive values are ignored. RFC 7911 wants one instance;
+    // should a peer send more, a later tuple replaces an earlier one, as for GR (RFC 5492 §4).
+    std::uint8_t peer_mode = 0;
+    for (const auto& t : peer.add_path)
+      if (AfiSafi{t.afi, t.safi} == f.family && t.send_receive >= 1 && t.send_receive <= 3) peer_mode = t.send_receive;
+    const std::uint8_t ours = mode_bits(f.add_path);
+    n.families.push_back({f.family, (ours & 2) != 0 && (peer_mode & 1) != 0, (ours & 1) != 0 && (peer_mode & 2) != 0});
+  }
+}
+
+// Route refresh, Extended Message and graceful restart: in use where both offer them.
+void negotiate_options(const LocalConfig& cfg, const PeerOffer& peer, Negotiated& n) {
+  const bool we_offer_rr = cfg.route_refresh || cfg.enhanced_route_refresh;
+  n.route_refresh = we_offer_rr && (peer.route_refresh || peer.route_refresh_old);
+  n.route_refresh_pre_standard = n.route_refresh && !peer.route_refresh;
+  // BoRR/EoRR are ROUTE-REFRESH messages, so Enhanced Route Refresh needs Route Refresh too.
+  n.enhanced_route_refresh = cfg.enhanced_route_refresh && peer.enhanced_route_refresh && n.route_refresh;
+  n.extended_message = cfg.extended_message && peer.extended_message;
+
+  n.peer_graceful_restart = peer.graceful_restart;
+  n.graceful_restart = cfg.graceful_restart.enabled && peer.graceful_restart.has_value();
+  n.gr_notification = n.graceful_restart && cfg.graceful_restart.notification && peer.graceful_restart->notification;
+}
+
+// The CATS version both speak; an error when we require CATS and get none.
+std::optional<NegotiationError> negotiate_cats(const LocalConfig& cfg, const PeerOffer& peer, Negotiated& n) {
+  n.cats_capability = cfg.cats.capability;
+  n.peer_cats_max_version = peer.cats;
+  if (cfg.cats.advertise && peer.cats && *peer.cats >= 1) n.cats_version = std::min(cfg.cats.max_version, *peer.cats);
+  if (cfg.require_cats && n.cats_version == 0) {
+    // RFC 5492 §3: the Data field carries the capability we need, as we send it.
+    const wire::Bytes data = encoded({cats_cap(cfg)});
+    return open_error(notify::kUnsupportedCapability,
+                      peer.cats ? "peer's CATS capability has max version 0" : "peer lacks the CATS capability", data);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+NegotiationResult negotiate(const LocalConfig& cfg, const wire::Open& o) {
+  const PeerOffer peer = read_offer(o, cfg.cats.capability);
+
+  // RFC 4271 §6.2 order: version, AS, hold time, identifier, then capabilities.
+  if (o.version != 4)
+    return open_error(notify::kUnsupportedVersion, "BGP version " + std::to_string(o.version) + " (we speak 4)",
+                      wire::Bytes{std::byte{0}, std::byte{4}});
+  std::uint32_t peer_asn = 0;
+  if (auto err = check_peer_as(cfg, o, peer, peer_asn)) return *err;
   if (o.hold_time == 1 || o.hold_time == 2)
     return open_error(notify::kUnacceptableHold, "hold time " + std::to_string(o.hold_time) + " (RFC 4271 §4.2)");
   if (o.hold_time < cfg.min_hold_time)
     return open_error(notify::kUnacceptableHold, "hold time " + std::to_string(o.hold_time) + " below the minimum " +
                                                      std::to_string(cfg.min_hold_time));
-
   const std::uint32_t peer_id = wire::be32(std::as_bytes(std::span(o.bgp_id)), 0);
   const bool ibgp = peer_asn == cfg.asn;
   if (peer_id == 0) return open_error(notify::kBadBgpId, "BGP Identifier 0.0.0.0");
@@ -292,44 +346,11 @@ NegotiationResult negotiate(const LocalConfig& cfg, const wire::Open& o) {
   n.hold_time = std::min(cfg.hold_time, o.hold_time);
   n.keepalive = static_cast<std::uint16_t>(n.hold_time / 3);
   n.as4 = peer.as4.has_value();
-
-  // A peer with no MP capability at all is a plain RFC 4271 speaker: IPv4 unicast only.
-  // Otherwise only families both sides listed are used (RFC 4760 §8).
-  n.peer_families = peer.multiprotocol ? peer.families : std::vector<AfiSafi>{kIpv4Unicast};
-  for (const auto& f : cfg.families) {
-    if (std::find(n.peer_families.begin(), n.peer_families.end(), f.family) == n.peer_families.end()) continue;
-    // RFC 7911 §4: tuples with other Send/Receive values are ignored. RFC 7911 wants one instance;
-    // should a peer send more, a later tuple replaces an earlier one, as for GR (RFC 5492 §4).
-    std::uint8_t peer_mode = 0;
-    for (const auto& t : peer.add_path)
-      if (AfiSafi{t.afi, t.safi} == f.family && t.send_receive >= 1 && t.send_receive <= 3) peer_mode = t.send_receive;
-    const std::uint8_t ours = mode_bits(f.add_path);
-    n.families.push_back({f.family, (ours & 2) != 0 && (peer_mode & 1) != 0, (ours & 1) != 0 && (peer_mode & 2) != 0});
-  }
+  negotiate_families(cfg, peer, n);
   if (n.families.empty())
     return open_error(notify::kUnsupportedCapability, "no address family in common", encoded(multiprotocol_caps(cfg)));
-
-  const bool we_offer_rr = cfg.route_refresh || cfg.enhanced_route_refresh;
-  n.route_refresh = we_offer_rr && (peer.route_refresh || peer.route_refresh_old);
-  n.route_refresh_pre_standard = n.route_refresh && !peer.route_refresh;
-  // BoRR/EoRR are ROUTE-REFRESH messages, so Enhanced Route Refresh needs Route Refresh too.
-  n.enhanced_route_refresh = cfg.enhanced_route_refresh && peer.enhanced_route_refresh && n.route_refresh;
-  n.extended_message = cfg.extended_message && peer.extended_message;
-
-  n.peer_graceful_restart = peer.graceful_restart;
-  n.graceful_restart = cfg.graceful_restart.enabled && peer.graceful_restart.has_value();
-  n.gr_notification = n.graceful_restart && cfg.graceful_restart.notification && peer.graceful_restart->notification;
-
-  n.cats_capability = cfg.cats.capability;
-  n.peer_cats_max_version = peer.cats;
-  if (cfg.cats.advertise && peer.cats && *peer.cats >= 1) n.cats_version = std::min(cfg.cats.max_version, *peer.cats);
-  if (cfg.require_cats && n.cats_version == 0) {
-    // RFC 5492 §3: the Data field carries the capability we need, as we send it.
-    const wire::Bytes data = encoded({cats_cap(cfg)});
-    return open_error(notify::kUnsupportedCapability,
-                      peer.cats ? "peer's CATS capability has max version 0" : "peer lacks the CATS capability", data);
-  }
-
+  negotiate_options(cfg, peer, n);
+  if (auto err = negotiate_cats(cfg, peer, n)) return *err;
   if (peer.fqdn) {
     n.peer_hostname = peer.fqdn->hostname;
     n.peer_domain = peer.fqdn->domain;
