@@ -137,6 +137,81 @@ bool better(const Rated& a, const Rated& b, std::span<const Candidate> cs) {
   return cs[a.index].site < cs[b.index].site;
 }
 
+// Weighted mode: every site within the band of the best penalty, up to
+// max_sites. Members stay within the band plus the margin, so a small move
+// does not drop one.
+void select_weighted(RatedList& rated, std::span<const Candidate> cs, const config::ServiceClass& cls,
+                     const History& history, Selection& sel) {
+  std::sort(rated.begin(), rated.end(), [&](const Rated& a, const Rated& b) { return better(a, b, cs); });
+  auto was_member = [&](const Rated& r) {
+    return std::find(history.selected.begin(), history.selected.end(), cs[r.index].site) != history.selected.end();
+  };
+  const double leave = cls.leave_threshold;
+  const double best = rated.front().penalty;
+  for (const auto& r : rated) {
+    if (sel.sites.size() >= cls.max_sites) break;
+    const double band = cls.weighted_band + (was_member(r) ? cls.margin : 0);
+    if (r.score < leave || r.penalty > best + band) continue;
+    sel.sites.push_back({r.index, static_cast<std::uint32_t>(std::max(1.0, std::round(r.score))), r.penalty, r.score});
+  }
+  if (sel.sites.empty()) {
+    sel.sites.push_back({rated.front().index, 1, rated.front().penalty, rated.front().score});
+    sel.why.none_above = true;
+  }
+  sel.outcome = Outcome::kWeighted;
+}
+
+// Rule 3: the nearest, unless it is below the threshold. Ties: the better
+// score, then the current site (no move among equals), then the lower address.
+const Rated* nearest_above(const RatedList& rated, std::span<const Candidate> cs, const config::ServiceClass& cls,
+                           const Rated* current, Selection& sel) {
+  auto nearer = [&](const Rated& a, const Rated& b) {
+    if (a.cost != b.cost) return a.cost < b.cost;
+    if (a.score != b.score) return a.score > b.score;
+    const bool a_current = current != nullptr && a.index == current->index;
+    const bool b_current = current != nullptr && b.index == current->index;
+    if (a_current != b_current) return a_current;
+    return cs[a.index].site < cs[b.index].site;
+  };
+  const Rated* nearest = &*std::min_element(rated.begin(), rated.end(), nearer);
+  sel.outcome = Outcome::kNearest;
+  sel.why.nearest = fact(cs, *nearest);
+  if (nearest->score >= cls.leave_threshold) return nearest;
+  const Rated* best_above = nullptr;
+  const Rated* best_any = nullptr;
+  for (const auto& r : rated) {
+    if (best_any == nullptr || better(r, *best_any, cs)) best_any = &r;
+    if (r.score >= cls.leave_threshold && (best_above == nullptr || better(r, *best_above, cs))) best_above = &r;
+  }
+  sel.outcome = best_above != nullptr ? Outcome::kLeftNearest : Outcome::kAllBelow;
+  sel.why.none_above = best_above == nullptr;
+  return best_above != nullptr ? best_above : best_any;
+}
+
+// Rule 4: hysteresis, only while the current site stays good. The site to
+// keep instead of `pick`, or `pick`.
+const Rated* hysteresis(const Rated* pick, const Rated* current, std::span<const Candidate> cs,
+                        const config::ServiceClass& cls, const History& history, Clock::time_point now,
+                        Selection& sel) {
+  if (current == nullptr || pick->index == current->index || current->score < cls.leave_threshold) return pick;
+  const auto& seen = history.seen;
+  const bool arrived = std::find(seen.begin(), seen.end(), cs[pick->index].site) == seen.end();
+  if (!arrived && current->penalty - pick->penalty < cls.margin) {
+    sel.outcome = Outcome::kKept;
+    sel.why.challenger = fact(cs, *pick);
+    return current;
+  }
+  for (const auto& l : history.left) {
+    if (l.site != cs[pick->index].site || now - l.at >= cls.hold_down) continue;
+    sel.outcome = Outcome::kHeldDown;
+    sel.why.challenger = fact(cs, *pick);
+    sel.why.left_ago = std::chrono::duration_cast<std::chrono::seconds>(now - l.at);
+    sel.recheck = l.at + cls.hold_down;
+    return current;
+  }
+  return pick;
+}
+
 }  // namespace
 
 Selection select(std::span<const Candidate> cs, const config::ServiceClass& cls, const Params& params,
@@ -148,83 +223,20 @@ Selection select(std::span<const Candidate> cs, const config::ServiceClass& cls,
     rated = rate(cs, Tier::kCloud, cls, params);
   }
   if (rated.empty()) return bgp_fallback(cs);
-  const double leave = cls.leave_threshold;
-  const Rated* current = history.selected.empty() ? nullptr : find_site(rated, cs, history.selected.front());
 
   Selection sel;
   sel.tier = tier;
-  sel.why.leave_threshold = leave;
+  sel.why.leave_threshold = cls.leave_threshold;
   sel.why.margin = cls.margin;
   sel.why.hold_down = cls.hold_down;
   sel.why.band = cls.weighted_band;
   if (cls.mode == config::SelectionMode::kWeighted) {
-    std::sort(rated.begin(), rated.end(), [&](const Rated& a, const Rated& b) { return better(a, b, cs); });
-    // Members stay within the band plus the margin, so a small move does not drop one.
-    auto was_member = [&](const Rated& r) {
-      return std::find(history.selected.begin(), history.selected.end(), cs[r.index].site) != history.selected.end();
-    };
-    const double best = rated.front().penalty;
-    for (const auto& r : rated) {
-      if (sel.sites.size() >= cls.max_sites) break;
-      const double band = cls.weighted_band + (was_member(r) ? cls.margin : 0);
-      if (r.score < leave || r.penalty > best + band) continue;
-      sel.sites.push_back(
-          {r.index, static_cast<std::uint32_t>(std::max(1.0, std::round(r.score))), r.penalty, r.score});
-    }
-    if (sel.sites.empty()) {
-      sel.sites.push_back({rated.front().index, 1, rated.front().penalty, rated.front().score});
-      sel.why.none_above = true;
-    }
-    sel.outcome = Outcome::kWeighted;
+    select_weighted(rated, cs, cls, history, sel);
     return sel;
   }
-
-  // Rule 3: the nearest, unless it is below the threshold. Ties: the better
-  // score, then the current site (no move among equals), then the lower address.
-  auto nearer = [&](const Rated& a, const Rated& b) {
-    if (a.cost != b.cost) return a.cost < b.cost;
-    if (a.score != b.score) return a.score > b.score;
-    const bool a_current = current != nullptr && a.index == current->index;
-    const bool b_current = current != nullptr && b.index == current->index;
-    if (a_current != b_current) return a_current;
-    return cs[a.index].site < cs[b.index].site;
-  };
-  const Rated* nearest = &*std::min_element(rated.begin(), rated.end(), nearer);
-  const Rated* pick = nearest;
-  sel.outcome = Outcome::kNearest;
-  sel.why.nearest = fact(cs, *nearest);
-  if (nearest->score < leave) {
-    const Rated* best_above = nullptr;
-    const Rated* best_any = nullptr;
-    for (const auto& r : rated) {
-      if (best_any == nullptr || better(r, *best_any, cs)) best_any = &r;
-      if (r.score >= leave && (best_above == nullptr || better(r, *best_above, cs))) best_above = &r;
-    }
-    pick = best_above != nullptr ? best_above : best_any;
-    sel.outcome = best_above != nullptr ? Outcome::kLeftNearest : Outcome::kAllBelow;
-    sel.why.none_above = best_above == nullptr;
-  }
-
-  // Rule 4: hysteresis, only while the current site stays good.
-  if (current != nullptr && pick->index != current->index && current->score >= leave) {
-    const auto& seen = history.seen;
-    const bool arrived = std::find(seen.begin(), seen.end(), cs[pick->index].site) == seen.end();
-    if (!arrived && current->penalty - pick->penalty < cls.margin) {
-      sel.outcome = Outcome::kKept;
-      sel.why.challenger = fact(cs, *pick);
-      pick = current;
-    } else {
-      for (const auto& l : history.left) {
-        if (l.site != cs[pick->index].site || now - l.at >= cls.hold_down) continue;
-        sel.outcome = Outcome::kHeldDown;
-        sel.why.challenger = fact(cs, *pick);
-        sel.why.left_ago = std::chrono::duration_cast<std::chrono::seconds>(now - l.at);
-        sel.recheck = l.at + cls.hold_down;
-        pick = current;
-        break;
-      }
-    }
-  }
+  const Rated* current = history.selected.empty() ? nullptr : find_site(rated, cs, history.selected.front());
+  const Rated* pick = nearest_above(rated, cs, cls, current, sel);
+  pick = hysteresis(pick, current, cs, cls, history, now, sel);
   sel.sites.push_back({pick->index, 1, pick->penalty, pick->score});
   return sel;
 }
