@@ -64,6 +64,10 @@ struct Pusher::State {
   std::thread thread;
 
   void run();
+  bool wait_for_reports(milliseconds& backoff, bool first);
+  void stream(api::Catsd::Stub& stub, grpc::Channel& channel, milliseconds& backoff);
+  bool write_queue(grpc::ClientWriter<api::MetricReport>& writer, grpc::Channel& channel, milliseconds& backoff);
+  void finished(const grpc::Status& status, const api::PushMetricsReply& reply);
   void fail(const std::string& what);
 };
 
@@ -83,89 +87,102 @@ void Pusher::State::run() {
   auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   auto stub = api::Catsd::NewStub(channel);
   milliseconds backoff{250};
-  bool first = true;
-  while (true) {
-    {
-      std::unique_lock lock{mu};
-      if (stopping) return;
-      if (!first) {
-        // Broken stream: wait, then start over from the latest state of every service.
-        cv.wait_for(lock, backoff, [&] { return stopping; });
-        if (stopping) return;
-        backoff = std::min(backoff * 2, max_backoff);
-        queue.clear();
-        for (const auto& [name, r] : latest) queue.push_back(r);
-      }
-      first = false;
-      // Open a stream only when there is something to say.
-      cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (stopping) return;
-    }
-    grpc::ClientContext ctx;
-    ctx.set_wait_for_ready(false);
-    api::PushMetricsReply reply;
-    auto writer = stub->PushMetrics(&ctx, &reply);
-    {
-      std::lock_guard lock{mu};
-      ++counters.streams;
-      this->ctx = &ctx;
-    }
-    bool broken = false;
-    while (true) {
-      api::MetricReport r;
-      {
-        std::unique_lock lock{mu};
-        writing = false;
-        cv.notify_all();
-        // A client stream hears nothing from catsd until it ends, and writes
-        // into a dead connection may still succeed: watch the channel while
-        // idle, so a restarted catsd gets our state without waiting for a change.
-        while (!cv.wait_for(lock, kLiveness, [&] { return stopping || !queue.empty(); })) {
-          if (channel->GetState(false) != GRPC_CHANNEL_READY) break;
-        }
-        if (!stopping && queue.empty()) {
-          broken = true;
-          ++counters.failures;
-          counters.last_error = "connection lost";
-          break;
-        }
-        if (queue.empty()) break;  // stopping with nothing left
-        r = std::move(queue.front());
-        queue.pop_front();
-        writing = true;
-      }
-      if (!writer->Write(r)) {
-        broken = true;
-        std::lock_guard lock{mu};
-        writing = false;
-        cv.notify_all();
-        break;
-      }
-      std::lock_guard lock{mu};
-      ++counters.written;
-      backoff = milliseconds{250};
-    }
-    if (broken) {
-      ctx.TryCancel();  // Finish must not wait on a stream we gave up
-    } else {
-      writer->WritesDone();
-    }
-    const grpc::Status status = writer->Finish();
-    {
-      std::lock_guard lock{mu};
-      this->ctx = nullptr;
-      counters.accepted += reply.accepted();
-      counters.rejected += reply.rejected();
-      if (!reply.last_error().empty()) counters.last_error = reply.last_error();
-    }
-    if (!status.ok()) {
-      spdlog::warn("push to {}: {} ({})", address, status.error_message(), static_cast<int>(status.error_code()));
-      fail(status.error_message());
-    } else if (reply.rejected() > 0) {
-      spdlog::warn("push to {}: {} report(s) rejected: {}", address, reply.rejected(), reply.last_error());
-    }
+  for (bool first = true; wait_for_reports(backoff, first); first = false) {
+    stream(*stub, *channel, backoff);
     std::lock_guard lock{mu};
     if (stopping) return;
+  }
+}
+
+// Until there is something to send; false when stopping. After a broken
+// stream (not `first`): wait, then start over from the latest state of
+// every service.
+bool Pusher::State::wait_for_reports(milliseconds& backoff, bool first) {
+  std::unique_lock lock{mu};
+  if (stopping) return false;
+  if (!first) {
+    cv.wait_for(lock, backoff, [&] { return stopping; });
+    if (stopping) return false;
+    backoff = std::min(backoff * 2, max_backoff);
+    queue.clear();
+    for (const auto& [name, r] : latest) queue.push_back(r);
+  }
+  // Open a stream only when there is something to say.
+  cv.wait(lock, [&] { return stopping || !queue.empty(); });
+  return !stopping;
+}
+
+// One client stream: the queue written until it breaks or we stop.
+void Pusher::State::stream(api::Catsd::Stub& stub, grpc::Channel& channel, milliseconds& backoff) {
+  grpc::ClientContext ctx;
+  ctx.set_wait_for_ready(false);
+  api::PushMetricsReply reply;
+  auto writer = stub.PushMetrics(&ctx, &reply);
+  {
+    std::lock_guard lock{mu};
+    ++counters.streams;
+    this->ctx = &ctx;
+  }
+  if (write_queue(*writer, channel, backoff)) {
+    ctx.TryCancel();  // Finish must not wait on a stream we gave up
+  } else {
+    writer->WritesDone();
+  }
+  const grpc::Status status = writer->Finish();
+  finished(status, reply);
+}
+
+// Writes reports as they are queued; true when the stream broke, false
+// when stopping with nothing left.
+bool Pusher::State::write_queue(grpc::ClientWriter<api::MetricReport>& writer, grpc::Channel& channel,
+                                milliseconds& backoff) {
+  while (true) {
+    api::MetricReport r;
+    {
+      std::unique_lock lock{mu};
+      writing = false;
+      cv.notify_all();
+      // A client stream hears nothing from catsd until it ends, and writes
+      // into a dead connection may still succeed: watch the channel while
+      // idle, so a restarted catsd gets our state without waiting for a change.
+      while (!cv.wait_for(lock, kLiveness, [&] { return stopping || !queue.empty(); })) {
+        if (channel.GetState(false) != GRPC_CHANNEL_READY) break;
+      }
+      if (!stopping && queue.empty()) {
+        ++counters.failures;
+        counters.last_error = "connection lost";
+        return true;
+      }
+      if (queue.empty()) return false;  // stopping with nothing left
+      r = std::move(queue.front());
+      queue.pop_front();
+      writing = true;
+    }
+    if (!writer.Write(r)) {
+      std::lock_guard lock{mu};
+      writing = false;
+      cv.notify_all();
+      return true;
+    }
+    std::lock_guard lock{mu};
+    ++counters.written;
+    backoff = milliseconds{250};
+  }
+}
+
+void Pusher::State::finished(const grpc::Status& status, const api::PushMetricsReply& reply) {
+  {
+    std::lock_guard lock{mu};
+    this->ctx = nullptr;
+    counters.accepted += reply.accepted();
+    counters.rejected += reply.rejected();
+    if (!reply.last_error().empty()) counters.last_error = reply.last_error();
+  }
+  if (!status.ok()) {
+    spdlog::warn("push to {}: {} ({})", address, status.error_message(), static_cast<int>(status.error_code()));
+    fail(status.error_message());
+  } else if (reply.rejected() > 0) {
+    spdlog::warn("push to {}: {} report(s) rejected: {}", address, reply.rejected(), reply.last_error());
   }
 }
 
