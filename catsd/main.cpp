@@ -4,14 +4,19 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <iostream>
+#include <iterator>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "catsd/api/api_server.hpp"
 #include "catsd/api/engine_backend.hpp"
@@ -33,31 +38,32 @@ void usage(std::ostream& os) {
         "exit status: 0 ok, 1 configuration or start-up error, 2 usage\n";
 }
 
-int run(int argc, char** argv) {
+struct Options {
   std::string config_file;
   std::string api = "127.0.0.1:50051";
   std::string level = "info";
   std::string yang_dir;
   bool check = false;
+};
+
+// The command line into `o`; an exit status when there is nothing to run.
+std::optional<int> parse_options(int argc, char** argv, Options& o) {
+  // The options that take a value, and where it goes.
+  const std::pair<std::string_view, std::string Options::*> valued[] = {{"--config", &Options::config_file},
+                                                                        {"--api", &Options::api},
+                                                                        {"--log-level", &Options::level},
+                                                                        {"--yang-dir", &Options::yang_dir}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto value = [&]() -> std::string {
+    const auto* v = std::find_if(std::begin(valued), std::end(valued), [&](const auto& x) { return x.first == a; });
+    if (v != std::end(valued)) {
       if (i + 1 >= argc) {
         std::cerr << "catsd: " << a << " needs a value\n";
-        std::exit(2);
+        return 2;
       }
-      return argv[++i];
-    };
-    if (a == "--config") {
-      config_file = value();
-    } else if (a == "--api") {
-      api = value();
-    } else if (a == "--log-level") {
-      level = value();
-    } else if (a == "--yang-dir") {
-      yang_dir = value();
+      o.*(v->second) = argv[++i];
     } else if (a == "--check") {
-      check = true;
+      o.check = true;
     } else if (a == "-h" || a == "--help") {
       usage(std::cout);
       return 0;
@@ -67,10 +73,14 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
-  if (config_file.empty()) {
+  if (o.config_file.empty()) {
     usage(std::cerr);
     return 2;
   }
+  return std::nullopt;
+}
+
+void start_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("catsd");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -78,20 +88,34 @@ int run(int argc, char** argv) {
   // Every info line reaches the log at once (stdout is a file under a
   // supervisor): the last lines before a crash are the ones that matter.
   spdlog::flush_on(spdlog::level::info);
+}
 
-  auto loaded =
-      yang_dir.empty() ? cats::loader::load_config(config_file) : cats::loader::load_config(config_file, yang_dir);
-  if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
-    for (const auto& e : *errors) std::cerr << "catsd: " << e.message() << "\n";
-    return 1;
-  }
-  auto& cfg = std::get<cats::config::Config>(loaded);
-  if (check) {
-    std::cout << "catsd: " << config_file << ": configuration valid (" << cfg.neighbors.size() << " neighbors, "
-              << cfg.services.size() << " services)\n";
-    return 0;
-  }
+// The engine and its sessions, next-hop tracking and FIB programming; the
+// reason when catsd cannot run.
+std::optional<std::string> start_engine(cats::rde::Engine& engine, cats::rde::AsioSessions& peers) {
+  if (auto err = engine.start()) return err;
+  if (auto err = peers.open(engine.config(), engine)) return err;
+  peers.start();
+  if (auto err = engine.track_next_hops()) spdlog::warn("{}: every next hop counts as reachable", *err);
+  if (auto err = engine.program_fib()) spdlog::error("{}: nothing is programmed", *err);
+  return std::nullopt;
+}
 
+// The gRPC API on `api`, unless it is "none"; false when it cannot start.
+bool start_api(cats::api::EngineBackend& backend, const std::string& api,
+               std::unique_ptr<cats::api::ApiServer>& server) {
+  if (api == "none") return true;
+  server = std::make_unique<cats::api::ApiServer>(backend, api);
+  if (auto err = server->start()) {
+    spdlog::critical("API on {}: {}", api, *err);
+    return false;
+  }
+  spdlog::info("API on {}", api);
+  return true;
+}
+
+// Runs catsd until SIGTERM or SIGINT.
+int serve(cats::config::Config cfg, const std::string& api) {
   // Two threads, as OpenBGPD's session engine and route decision engine: the
   // sessions on `sessions`, the RIB (and collector, signals) on this one.
   boost::asio::io_context io{1};
@@ -102,17 +126,10 @@ int run(int argc, char** argv) {
   auto keep_io = boost::asio::make_work_guard(io);
   cats::rde::AsioSessions peers(sessions.get_executor(), io.get_executor());
   cats::rde::Engine engine(io.get_executor(), std::move(cfg), peers);
-  if (auto err = engine.start()) {
+  if (auto err = start_engine(engine, peers)) {
     spdlog::critical("{}", *err);
     return 1;
   }
-  if (auto err = peers.open(engine.config(), engine)) {
-    spdlog::critical("{}", *err);
-    return 1;
-  }
-  peers.start();
-  if (auto err = engine.track_next_hops()) spdlog::warn("{}: every next hop counts as reachable", *err);
-  if (auto err = engine.program_fib()) spdlog::error("{}: nothing is programmed", *err);
   std::thread session_thread([&] { sessions.run(); });
   struct Join {
     boost::asio::io_context& io;
@@ -129,14 +146,7 @@ int run(int argc, char** argv) {
   }
   cats::api::EngineBackend backend(io.get_executor(), engine);
   std::unique_ptr<cats::api::ApiServer> server;
-  if (api != "none") {
-    server = std::make_unique<cats::api::ApiServer>(backend, api);
-    if (auto err = server->start()) {
-      spdlog::critical("API on {}: {}", api, *err);
-      return 1;
-    }
-    spdlog::info("API on {}", api);
-  }
+  if (!start_api(backend, api, server)) return 1;
 
   std::thread api_stopper;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -159,6 +169,25 @@ int run(int argc, char** argv) {
   engine.stop_fib();           // catsd's routes go, unless fib/retain
   spdlog::info("stopped");
   return 0;
+}
+
+int run(int argc, char** argv) {
+  Options o;
+  if (auto status = parse_options(argc, argv, o)) return *status;
+  start_logging(o.level);
+  auto loaded = o.yang_dir.empty() ? cats::loader::load_config(o.config_file)
+                                   : cats::loader::load_config(o.config_file, o.yang_dir);
+  if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
+    for (const auto& e : *errors) std::cerr << "catsd: " << e.message() << "\n";
+    return 1;
+  }
+  auto& cfg = std::get<cats::config::Config>(loaded);
+  if (o.check) {
+    std::cout << "catsd: " << o.config_file << ": configuration valid (" << cfg.neighbors.size() << " neighbors, "
+              << cfg.services.size() << " services)\n";
+    return 0;
+  }
+  return serve(std::move(cfg), o.api);
 }
 
 }  // namespace

@@ -106,6 +106,46 @@ void print_text(const cats::collector::Snapshot& s) {
   }
 }
 
+void print_snapshot(const cats::collector::Snapshot& snap, bool json) {
+  if (json) {
+    std::cout << cats::collector::snapshot_json(snap).dump(2) << "\n";
+  } else {
+    print_text(snap);
+  }
+}
+
+void print_errors(const cats::config::ConfigErrors& errors) {
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.message().c_str());
+}
+
+// Every advertisement is logged; running with --json, also printed as a line.
+void report(const std::string& service, const cats::collector::Advertisement& ad, bool json_lines) {
+  spdlog::info("advertise {} seq {} reason {}: {} l2 {} l1 {} drain {} instances {}", service, ad.sequence,
+               cats::score::reason_name(ad.reason), ad.withdraw ? "withdraw" : "announce", ad.l2, l1_text(ad), ad.drain,
+               ad.instances.size());
+  if (!json_lines) return;
+  auto j = cats::collector::advertisement_json(ad);
+  j["service"] = service;
+  j["time_ms"] =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  std::cout << j.dump() << std::endl;  // a line per advertisement, flushed for pipes
+}
+
+// --once: every attempt ends by its timeout; this only guards against a bug.
+void guard_once(asio::steady_timer& guard, const cats::config::Config& cfg, unsigned answers, asio::io_context& io) {
+  auto longest = std::chrono::milliseconds{0};
+  for (const auto& t : cfg.collector.targets) {
+    longest = std::max(longest, (t.timeout + t.interval) * answers + std::chrono::milliseconds{500});
+  }
+  guard.expires_after(longest + std::chrono::seconds{2});
+  guard.async_wait([&io](const boost::system::error_code& ec) {
+    if (ec) return;
+    spdlog::warn("--once: not every target answered in time");
+    io.stop();
+  });
+}
+
 int run(int argc, char** argv) {
   const auto args = parse_args(argc, argv);
   if (!args) {
@@ -119,7 +159,7 @@ int run(int argc, char** argv) {
 
   auto loaded = cats::loader::load_config(args->config);
   if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
-    for (const auto& e : *errors) std::fprintf(stderr, "%s\n", e.message().c_str());
+    print_errors(*errors);
     return 1;
   }
   const auto& cfg = std::get<cats::config::Config>(loaded);
@@ -141,17 +181,7 @@ int run(int argc, char** argv) {
   opts.answers = args->answers;
   const bool json_lines = args->json && !args->once;
   opts.on_advertise = [&](const std::string& service, const cats::collector::Advertisement& ad) {
-    spdlog::info("advertise {} seq {} reason {}: {} l2 {} l1 {} drain {} instances {}", service, ad.sequence,
-                 cats::score::reason_name(ad.reason), ad.withdraw ? "withdraw" : "announce", ad.l2, l1_text(ad),
-                 ad.drain, ad.instances.size());
-    if (json_lines) {
-      auto j = cats::collector::advertisement_json(ad);
-      j["service"] = service;
-      j["time_ms"] =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-              .count();
-      std::cout << j.dump() << std::endl;  // a line per advertisement, flushed for pipes
-    }
+    report(service, ad, json_lines);
 #ifdef CATS_COLLECTOR_PUSH
     if (pusher) pusher->push(service, ad);
 #endif
@@ -160,7 +190,7 @@ int run(int argc, char** argv) {
 
   auto created = Pipeline::create(io, cfg, std::move(opts));
   if (auto* errors = std::get_if<cats::config::ConfigErrors>(&created)) {
-    for (const auto& e : *errors) std::fprintf(stderr, "%s\n", e.message().c_str());
+    print_errors(*errors);
     return 1;
   }
   auto& pipeline = *std::get<std::unique_ptr<Pipeline>>(created);
@@ -172,34 +202,15 @@ int run(int argc, char** argv) {
     pipeline.stop();
     io.stop();
   });
-  // --once: every attempt ends by its timeout; this only guards against a bug.
   asio::steady_timer guard{io};
-  if (args->once) {
-    auto longest = std::chrono::milliseconds{0};
-    for (const auto& t : cfg.collector.targets) {
-      longest = std::max(longest, (t.timeout + t.interval) * args->answers + std::chrono::milliseconds{500});
-    }
-    guard.expires_after(longest + std::chrono::seconds{2});
-    guard.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      spdlog::warn("--once: not every target answered in time");
-      io.stop();
-    });
-  }
+  if (args->once) guard_once(guard, cfg, args->answers, io);
 
   spdlog::info("collecting from {} target(s)", cfg.collector.targets.size());
   pipeline.start();
   io.run();
   pipeline.stop();
 
-  if (args->once) {
-    const auto snap = pipeline.snapshot();
-    if (args->json) {
-      std::cout << cats::collector::snapshot_json(snap).dump(2) << "\n";
-    } else {
-      print_text(snap);
-    }
-  }
+  if (args->once) print_snapshot(pipeline.snapshot(), args->json);
   return 0;
 }
 
