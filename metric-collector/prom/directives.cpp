@@ -17,9 +17,14 @@ void Parser::directive(const char* p, const char* e) {
   const char* w = p;
   p = skip_token(p, e);
   const std::string_view word(w, static_cast<std::size_t>(p - w));
-  if (word == "HELP") return help(p, e);
-  if (word == "TYPE") return type(p, e);
-  if (om_ && word == "UNIT") return unit(p, e);
+  if (word == "HELP" || word == "TYPE" || (om_ && word == "UNIT")) {
+    std::string_view name;
+    p = directive_name(p, e, word, name);
+    if (!p) return;
+    if (word == "HELP") return help(name, p, e);
+    if (word == "TYPE") return type(name, p, e);
+    return unit(name, p, e);
+  }
   if (om_ && word == "EOF") {
     if (skip_blanks(p, e) != e) return fail(p, "text after # EOF on its line");
     eof_ = out_.eof = true;
@@ -29,7 +34,7 @@ void Parser::directive(const char* p, const char* e) {
 }
 
 // The metric name after a HELP/TYPE/UNIT keyword; p is just past the keyword.
-const char* Parser::directive_name(const char* p, const char* e, const char* what, std::string_view& name) {
+const char* Parser::directive_name(const char* p, const char* e, std::string_view what, std::string_view& name) {
   p = skip_blanks(p, e);
   if (p == e) {
     fail(p, std::string(what) + " without metric name");
@@ -44,10 +49,7 @@ const char* Parser::directive_name(const char* p, const char* e, const char* wha
   return n;
 }
 
-void Parser::help(const char* p, const char* e) {
-  std::string_view name;
-  p = directive_name(p, e, "HELP", name);
-  if (!p) return;
+void Parser::help(std::string_view name, const char* p, const char* e) {
   std::uint32_t f = lookup(name);
   if (f != kNone && out_.families[f].help_line) {
     return fail(name.data(), "HELP repeated for " + std::string(name) + " (first at line " +
@@ -61,16 +63,12 @@ void Parser::help(const char* p, const char* e) {
     if (!u) return fail(p + bad, "invalid escape in HELP: " + quoted(p + bad, std::min(p + bad + 2, e)));
     text = *u;
   }
-  if (f == kNone) f = add_family(name);
-  out_.families[f].help = text;
-  out_.families[f].help_line = line_no_;
-  current_ = f;
+  Family& family = declare(f, name);
+  family.help = text;
+  family.help_line = line_no_;
 }
 
-void Parser::type(const char* p, const char* e) {
-  std::string_view name;
-  p = directive_name(p, e, "TYPE", name);
-  if (!p) return;
+void Parser::type(std::string_view name, const char* p, const char* e) {
   const char* w = skip_blanks(p, e);
   const char* we = skip_token(w, e);
   if (w == we) return fail(w, "TYPE without a type for " + std::string(name));
@@ -89,10 +87,9 @@ void Parser::type(const char* p, const char* e) {
   if (const Family* s = implicit_suffix_family(name, *t)) {
     return fail(name.data(), "TYPE after samples of " + std::string(s->name));
   }
-  if (f == kNone) f = add_family(name);
-  out_.families[f].type = *t;
-  out_.families[f].type_line = line_no_;
-  current_ = f;
+  Family& family = declare(f, name);
+  family.type = *t;
+  family.type_line = line_no_;
 }
 
 // Samples such as x_bucket seen before "# TYPE x histogram" made an untyped
@@ -106,16 +103,18 @@ const Family* Parser::implicit_suffix_family(std::string_view name, MetricType t
   return nullptr;
 }
 
-void Parser::unit(const char* p, const char* e) {
-  std::string_view name;
-  p = directive_name(p, e, "UNIT", name);
-  if (!p) return;
+void Parser::unit(std::string_view name, const char* p, const char* e) {
   std::uint32_t f = lookup(name);
   if (f != kNone && !out_.families[f].unit.empty()) return fail(name.data(), "UNIT repeated for " + std::string(name));
   p = skip_blanks(p, e);
+  declare(f, name).unit = std::string_view(p, static_cast<std::size_t>(e - p));
+}
+
+// The family a directive names (`f`, or a new one); later samples go to it.
+Family& Parser::declare(std::uint32_t f, std::string_view name) {
   if (f == kNone) f = add_family(name);
-  out_.families[f].unit = std::string_view(p, static_cast<std::size_t>(e - p));
   current_ = f;
+  return out_.families[f];
 }
 
 }  // namespace cats::prom::detail

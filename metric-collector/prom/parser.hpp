@@ -42,10 +42,11 @@ class Parser {
  private:
   void line(const char* p, const char* e);
   void directive(const char* p, const char* e);
-  const char* directive_name(const char* p, const char* e, const char* what, std::string_view& name);
-  void help(const char* p, const char* e);
-  void type(const char* p, const char* e);
-  void unit(const char* p, const char* e);
+  const char* directive_name(const char* p, const char* e, std::string_view what, std::string_view& name);
+  void help(std::string_view name, const char* p, const char* e);
+  void type(std::string_view name, const char* p, const char* e);
+  void unit(std::string_view name, const char* p, const char* e);
+  Family& declare(std::uint32_t f, std::string_view name);
   void sample(const char* p, const char* e);
   const char* labels(const char* p, const char* e, const Sample* prev);
   bool unique_label_names(std::size_t begin);
