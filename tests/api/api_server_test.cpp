@@ -54,6 +54,16 @@ class ApiServerTest : public ::testing::Test {
     ctx.set_deadline(std::chrono::system_clock::now() + s);
   }
 
+  // A WatchRib stream, returned once the server has subscribed it (it sends
+  // the initial metadata then).
+  std::unique_ptr<grpc::ClientReader<pb::RibChange>> subscribed_watch(grpc::ClientContext& ctx,
+                                                                      std::chrono::seconds s) {
+    deadline(ctx, s);
+    auto reader = stub_->WatchRib(&ctx, {});
+    reader->WaitForInitialMetadata();
+    return reader;
+  }
+
   FakeBackend backend_;
   std::unique_ptr<ApiServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -161,9 +171,7 @@ TEST_F(ApiServerTest, BackendErrorsMapToStatusCodes) {
 TEST_F(ApiServerTest, WatchDeliversInOrderAndCancelUnsubscribes) {
   start();
   grpc::ClientContext ctx;
-  deadline(ctx, 10s);
-  auto reader = stub_->WatchRib(&ctx, {});
-  reader->WaitForInitialMetadata();  // the server sends it once subscribed
+  auto reader = subscribed_watch(ctx, 10s);
   ASSERT_EQ(backend_.subscriptions(), 1u);
 
   constexpr int kChanges = 500;
@@ -204,9 +212,7 @@ TEST_F(ApiServerTest, WatchOverflowEndsWithResourceExhausted) {
   options.watch_queue_limit = 8;
   start(options);
   grpc::ClientContext ctx;
-  deadline(ctx, 10s);
-  auto reader = stub_->WatchRib(&ctx, {});
-  reader->WaitForInitialMetadata();
+  auto reader = subscribed_watch(ctx, 10s);
   ASSERT_EQ(backend_.subscriptions(), 1u);
 
   // A burst far faster than one stream drains, with the client not reading.
@@ -282,9 +288,7 @@ TEST_F(ApiServerTest, StopWithOpenStreamsIsBounded) {
   options.stop_grace = 500ms;
   start(options);
   grpc::ClientContext watch_ctx;
-  deadline(watch_ctx, 30s);
-  auto watch = stub_->WatchRib(&watch_ctx, {});
-  watch->WaitForInitialMetadata();
+  auto watch = subscribed_watch(watch_ctx, 30s);
   ASSERT_EQ(backend_.subscriptions(), 1u);
 
   grpc::ClientContext push_ctx;  // a collector that keeps its stream open

@@ -33,34 +33,17 @@ Profile table_profile() {
 // L0 values by name (designated initializers would trip -Wmissing-field-initializers).
 struct In {
   L0Inputs v;
-  In& queued(double x) {
-    v.queued = x;
+  In& set(std::optional<double> L0Inputs::*input, double x) {
+    v.*input = x;
     return *this;
   }
-  In& running(double x) {
-    v.running = x;
-    return *this;
-  }
-  In& max_concurrent(double x) {
-    v.max_concurrent = x;
-    return *this;
-  }
-  In& memory(double x) {
-    v.memory = x;
-    return *this;
-  }
-  In& accelerator(double x) {
-    v.accelerator = x;
-    return *this;
-  }
-  In& cpu(double x) {
-    v.cpu = x;
-    return *this;
-  }
-  In& latency(double x) {
-    v.latency = x;
-    return *this;
-  }
+  In& queued(double x) { return set(&L0Inputs::queued, x); }
+  In& running(double x) { return set(&L0Inputs::running, x); }
+  In& max_concurrent(double x) { return set(&L0Inputs::max_concurrent, x); }
+  In& memory(double x) { return set(&L0Inputs::memory, x); }
+  In& accelerator(double x) { return set(&L0Inputs::accelerator, x); }
+  In& cpu(double x) { return set(&L0Inputs::cpu, x); }
+  In& latency(double x) { return set(&L0Inputs::latency, x); }
   In& down() {
     v.healthy = false;
     return *this;
