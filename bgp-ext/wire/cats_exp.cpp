@@ -154,6 +154,77 @@ void encode_metrics(Writer& w, const std::vector<CatsMetric>& metrics) {
   }
 }
 
+// The TLV at `pos` (type, 2-octet length, value), and `pos` moved past it.
+DecodeStatus read_tlv(ByteSpan v, std::size_t& pos, CatsTlv& tlv) {
+  if (v.size() - pos < 3) return framing("truncated TLV header");
+  tlv.type = u8(v, pos);
+  const std::uint16_t len = be16(v, pos + 1);
+  if (v.size() - pos - 3 < len) return framing("TLV " + std::to_string(tlv.type) + " overruns the attribute");
+  tlv.value = v.subspan(pos + 3, len);
+  pos += 3u + len;
+  return std::nullopt;
+}
+
+// The TLV bodies. A TLV that is kept but not used says why in `ignored`; a
+// framing error (E23) is returned.
+void decode_csid(CatsTlv& tlv, bool& have) {
+  const ByteSpan tv = tlv.value;
+  auto want = tv.empty() ? std::nullopt : CatsId::length_for(u8(tv, 0));
+  if (!want) {
+    tlv.ignored = "unknown CS-ID type";
+  } else if (tv.size() != 1 + *want) {
+    tlv.ignored = "CS-ID length inconsistent with its ID-Type";
+  } else if (have) {
+    tlv.ignored = "duplicate CS-ID TLV";
+  } else {
+    tlv.body = CatsCsId{{u8(tv, 0), tv.subspan(1)}};
+    have = true;
+  }
+}
+
+DecodeStatus decode_site_metrics(CatsTlv& tlv, bool& have, std::vector<std::string>& warnings) {
+  CatsSiteMetrics s;
+  if (auto e = decode_metrics(tlv.value, s.metrics, warnings)) return e;
+  if (have) {
+    tlv.ignored = "duplicate Site Metrics TLV";
+  } else {
+    tlv.body = std::move(s);
+    have = true;
+  }
+  return std::nullopt;
+}
+
+DecodeStatus decode_contact_instance(CatsTlv& tlv, std::vector<std::string>& warnings) {
+  const ByteSpan tv = tlv.value;
+  auto want = tv.size() < 2 ? std::nullopt : CatsId::length_for(u8(tv, 0));
+  if (!want) {
+    tlv.ignored = "unknown CSCI-ID type";
+    return std::nullopt;
+  }
+  if (tv.size() < 2 + *want) {
+    tlv.ignored = "Contact Instance shorter than its ID-Type needs";
+    return std::nullopt;
+  }
+  CatsContactInstance ci;
+  ci.id = {u8(tv, 0), tv.subspan(2, *want)};
+  ci.reserved = u8(tv, 1);
+  if (auto e = decode_metrics(tv.subspan(2 + *want), ci.metrics, warnings)) return e;
+  tlv.body = std::move(ci);
+  return std::nullopt;
+}
+
+DecodeStatus decode_metric_control(CatsTlv& tlv, bool& have) {
+  const ByteSpan tv = tlv.value;
+  if (tv.size() != 8) return framing("Metric Control length " + std::to_string(tv.size()) + " != 8");
+  if (have) {
+    tlv.ignored = "duplicate Metric Control TLV";
+  } else {
+    tlv.body = CatsMetricControl{be32(tv, 0), be16(tv, 4), be16(tv, 6)};
+    have = true;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 DecodeStatus CatsExp::decode(ByteSpan v, CatsExp& out) {
@@ -170,69 +241,17 @@ DecodeStatus CatsExp::decode(ByteSpan v, CatsExp& out) {
   bool have_csid = false, have_site = false, have_control = false;
   std::size_t pos = 4;
   while (pos < v.size()) {
-    if (v.size() - pos < 3) return framing("truncated TLV header");
     CatsTlv tlv;
-    tlv.type = u8(v, pos);
-    const std::uint16_t len = be16(v, pos + 1);
-    if (v.size() - pos - 3 < len) return framing("TLV " + std::to_string(tlv.type) + " overruns the attribute");
-    tlv.value = v.subspan(pos + 3, len);
-    pos += 3u + len;
-    const ByteSpan tv = tlv.value;
+    DecodeStatus st = read_tlv(v, pos, tlv);
+    if (st) return st;
     switch (tlv.type) {
-      case cats_tlv::kCsId: {
-        CatsCsId c;
-        auto want = tv.empty() ? std::nullopt : CatsId::length_for(u8(tv, 0));
-        if (!want) {
-          tlv.ignored = "unknown CS-ID type";
-        } else if (tv.size() != 1 + *want) {
-          tlv.ignored = "CS-ID length inconsistent with its ID-Type";
-        } else if (have_csid) {
-          tlv.ignored = "duplicate CS-ID TLV";
-        } else {
-          c.id = {u8(tv, 0), tv.subspan(1)};
-          tlv.body = c;
-          have_csid = true;
-        }
-        break;
-      }
-      case cats_tlv::kSiteMetrics: {
-        CatsSiteMetrics s;
-        if (auto e = decode_metrics(tv, s.metrics, out.warnings)) return e;
-        if (have_site) {
-          tlv.ignored = "duplicate Site Metrics TLV";
-        } else {
-          tlv.body = std::move(s);
-          have_site = true;
-        }
-        break;
-      }
-      case cats_tlv::kContactInstance: {
-        CatsContactInstance ci;
-        auto want = tv.size() < 2 ? std::nullopt : CatsId::length_for(u8(tv, 0));
-        if (!want) {
-          tlv.ignored = "unknown CSCI-ID type";
-        } else if (tv.size() < 2 + *want) {
-          tlv.ignored = "Contact Instance shorter than its ID-Type needs";
-        } else {
-          ci.id = {u8(tv, 0), tv.subspan(2, *want)};
-          ci.reserved = u8(tv, 1);
-          if (auto e = decode_metrics(tv.subspan(2 + *want), ci.metrics, out.warnings)) return e;
-          tlv.body = std::move(ci);
-        }
-        break;
-      }
-      case cats_tlv::kMetricControl: {
-        if (len != 8) return framing("Metric Control length " + std::to_string(len) + " != 8");
-        if (have_control) {
-          tlv.ignored = "duplicate Metric Control TLV";
-        } else {
-          tlv.body = CatsMetricControl{be32(tv, 0), be16(tv, 4), be16(tv, 6)};
-          have_control = true;
-        }
-        break;
-      }
+      case cats_tlv::kCsId: decode_csid(tlv, have_csid); break;
+      case cats_tlv::kSiteMetrics: st = decode_site_metrics(tlv, have_site, out.warnings); break;
+      case cats_tlv::kContactInstance: st = decode_contact_instance(tlv, out.warnings); break;
+      case cats_tlv::kMetricControl: st = decode_metric_control(tlv, have_control); break;
       default: out.warnings.push_back("unknown TLV type " + std::to_string(tlv.type) + " kept"); break;
     }
+    if (st) return st;
     if (!tlv.ignored.empty()) out.warnings.push_back(std::string(cats_tlv_name(tlv.type)) + " ignored: " + tlv.ignored);
     out.tlvs.push_back(std::move(tlv));
   }
