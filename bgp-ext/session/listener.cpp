@@ -12,8 +12,6 @@ namespace cats::session {
 
 namespace {
 
-using boost::asio::ip::tcp;
-
 boost::asio::ip::address unmapped(const boost::asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped())
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());

@@ -12,7 +12,7 @@ namespace {
 // One gather write carries up to this much after its first buffer: large
 // enough that a table dump takes few system calls, small enough to bound the
 // iovec list.
-constexpr std::size_t kGatherOctets = 256 * 1024;
+constexpr std::size_t kGatherOctets = std::size_t{256} * 1024;
 constexpr std::size_t kGatherBuffers = 64;
 
 }  // namespace
