@@ -7,9 +7,12 @@ robust_flap_<peer>           the peer's veth goes down for longer than the hold 
                              then come back, same catsd PID), and for less than it (reported).
 robust_withdraw_all_bird     BIRD feeds 1,000,000 prefixes, then withdraws them all: catsd's count goes
                              to 0 and its RSS is measured (baseline, full, after, +5 s).
+robust_reflect_bird          catsd as a route reflector: a BIRD feeder's 1,000,000 prefixes go to three
+                             BIRD clients, and to a fourth that connects once the table is in; each ends
+                             with the full table and no session was reset.
 
 Sizes can be scaled by environment variables (for slow, e.g. sanitizer, builds): CATS_LAB_WITHDRAW_N
-(default 1000000), CATS_LAB_KILL_SCALE (a factor on the kill table sizes, default 1).
+(default 1000000; also the reflected table), CATS_LAB_KILL_SCALE (a factor on the kill table sizes, default 1).
 """
 import os
 import re
@@ -248,6 +251,7 @@ def register(lab_module):
     for kind in ("frr", "bird"):
         L.SCENARIOS[f"robust_flap_{kind}"] = make_flap(kind)
     L.SCENARIOS["robust_withdraw_all_bird"] = withdraw_all_bird
+    L.SCENARIOS["robust_reflect_bird"] = reflect_bird
 
 
 # ---------------------------------------------------------------- robust_flap_<peer>
@@ -404,3 +408,60 @@ def withdraw_all_bird(lab):
 
 
 withdraw_all_bird.peers = ["bird"]
+
+
+# ---------------------------------------------------------------- robust_reflect_bird
+
+def bird_ibgp(node, cn, proto, export):
+    """BIRD in catsd's AS on the LAN: a direct session, next hops on the LAN (gateway direct)."""
+    chan = "ipv4 { import none; export all; gateway direct; };" if export else \
+        "ipv4 { import all; export none; gateway direct; };"
+    return bird.bgp(f"protocol bgp {proto}", f"{node.v4} as {L.CATSD_AS}; neighbor {cn.v4} as {L.CATSD_AS}",
+                    "direct;", chan, hold=L.PEER_HOLD)
+
+
+def reflect_bird(lab):
+    """catsd reflects a BIRD feeder's 1M prefixes to three BIRD clients and a late one: full tables, no reset."""
+    n = WITHDRAW_N
+    cn, fn = lab.node("catsd", 1), lab.node("bird", 2)
+    clients = [lab.node(f"client{i}", 3 + i) for i in range(4)]
+    nbrs = [L.catsd_nbr(fn.v4, L.CATSD_AS, cn.v4, L.CATSD_HOLD, [{"name": "ipv4-unicast"}])]
+    nbrs += [L.catsd_nbr(k.v4, L.CATSD_AS, cn.v4, L.CATSD_HOLD, [{"name": "ipv4-unicast"}],
+                         **{"route-reflector-client": True}) for k in clients]
+    c = lab.catsd(cn, {"global": L.catsd_global(L.CATSD_AS, cn, "reflector"), "neighbors": {"neighbor": nbrs}}).start()
+    pid = c.proc.pid
+    routes = "".join(f"  route {pfx(i)} blackhole;\n" for i in range(n))
+    feeder = Bird(fn).start(f"protocol static big {{\n  ipv4; disabled;\n{routes}}}\n"
+                            + bird_ibgp(fn, cn, "catsd4", export=True))
+    early = [Bird(k, log="{ warning, error }").start(bird_ibgp(k, cn, "catsd4", export=False)) for k in clients[:3]]
+    wait_for("catsd: the feeder and three clients established",
+             lambda: all(c.established(x.v4) for x in [fn] + clients[:3]), 30)
+    feeder.birdc("enable big")
+    t0 = time.monotonic()
+    wait_for(f"catsd: all {n} prefixes from the feeder", lambda: received(c, fn.v4) == n, 60 * slow(), 0.5)
+    for i, b in enumerate(early):
+        wait_for(f"client {i + 1}: {n} routes imported", lambda b=b: b.imported("catsd4") == n, 120 * slow(), 0.5)
+    t_full = time.monotonic() - t0
+    late = Bird(clients[3], log="{ warning, error }").start(bird_ibgp(clients[3], cn, "catsd4", export=False))
+    t1 = time.monotonic()
+    wait_for(f"the late client: {n} routes imported", lambda: late.imported("catsd4") == n, 120 * slow(), 0.5)
+    t_late = time.monotonic() - t1
+    for b in early + [late]:
+        for i in (0, n // 2, n - 1):
+            check(b.has_prefix(pfx(i)), f"{pfx(i)} at {b.host.name}")
+    # A session reset shows in catsd's flap count of each client and in its log.
+    for k in clients:
+        nb = c.neighbor(k.v4)
+        check(nb["state"] == "established" and int(nb.get("flaps", 0)) == 0,
+              f"{k.v4}: established, never reset (flaps {nb.get('flaps', 0)})")
+    with open(c.log_path, errors="replace") as f:
+        drops = [line.strip() for line in f if "Cease" in line or "output queue" in line]
+    check(not drops, f"catsd's log: no Cease sent or output queue overflow ({drops[:2]})")
+    check(c.proc.alive() and c.proc.pid == pid, f"catsd still running (pid {pid})")
+    L.RESULTS["robust_reflect_bird"] = {"n": n, "three_clients_full_s": round(t_full, 1),
+                                        "late_client_full_s": round(t_late, 1)}
+    print(f"  {n} prefixes: three clients full {t_full:.1f} s after the feeder started, the late one in {t_late:.1f} s")
+    finish(c)
+
+
+reflect_bird.peers = ["bird"]
