@@ -30,7 +30,6 @@ import os
 import queue
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import threading
@@ -45,6 +44,7 @@ from labkit.catsd import Catsd as CatsdDaemon  # noqa: E402
 from labkit.check import Failure  # noqa: E402
 from labkit.netns import Host, Netns  # noqa: E402
 from labkit.proc import Interrupted, Procs, deb_version, print_tail, raise_on_signals, run, signals_ignored, status_kb  # noqa: E402,E501
+from labkit.series import cpu_ns, fmt, med  # noqa: E402
 
 RUT, FEED = "172.31.0.1", "172.31.0.2"
 RUT_AS, FEED_AS = 65000, 65001
@@ -55,18 +55,6 @@ ARGS = None
 def loadavg():
     with open("/proc/loadavg") as f:
         return [float(x) for x in f.read().split()[:3]]
-
-
-def cpu_ns(pids):
-    total = 0
-    for pid in pids:
-        try:
-            for t in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                    total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            pass
-    return total
 
 
 class Lines:
@@ -321,14 +309,6 @@ def one_run(router_name, run_idx):
 
 
 # ---- the series ---------------------------------------------------------------------------------------------
-
-def med(vals):
-    vals = [v for v in vals if v is not None]
-    return (statistics.median(vals), min(vals), max(vals)) if vals else (None, None, None)
-
-
-def fmt(m, digits=3):
-    return "-" if m[0] is None else f"{m[0]:.{digits}f} ({m[1]:.{digits}f}–{m[2]:.{digits}f})"
 
 
 def summarise(results):

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from labkit.gobgp import GoBGP  # noqa: E402
 from labkit.netns import Host, Netns  # noqa: E402
 from labkit.openbgpd import OpenBGPD  # noqa: E402
 from labkit.proc import Interrupted, Procs, children, deb_version, in_ns, raise_on_signals, run, status_kb, stop_pid  # noqa: E402,E501
+from labkit.series import cpu_ns, fmt, med  # noqa: E402
 
 NS_RUT, NS_FEED = "ingb-rut", "ingb-feed"
 RUT, FEED = "172.31.0.1", "172.31.0.2"
@@ -66,20 +66,6 @@ def ns_up():
         netns.addr(NS_FEED, "ingb1", f"172.31.0.{h}/24")
     netns.link(NS_RUT, "ingb0", "up")
     netns.link(NS_FEED, "ingb1", "up")
-
-
-# ---- process accounting -----------------------------------------------------------------------------------
-
-def cpu_ns(pids):
-    total = 0
-    for pid in pids:
-        try:
-            for t in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                    total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            pass
-    return total
 
 
 # ---- routers ----------------------------------------------------------------------------------------------
@@ -472,16 +458,6 @@ def one_run(router_name, workload, run_idx):
 
 
 # ---- the series -------------------------------------------------------------------------------------------
-
-def med(vals):
-    vals = [v for v in vals if v is not None]
-    return (statistics.median(vals), min(vals), max(vals)) if vals else (None, None, None)
-
-
-def fmt(m, digits=3):
-    if m[0] is None:
-        return "-"
-    return f"{m[0]:.{digits}f} ({m[1]:.{digits}f}–{m[2]:.{digits}f})"
 
 
 def summarise(results):

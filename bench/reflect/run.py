@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -41,6 +40,7 @@ from labkit.catsd import Catsd as CatsdDaemon  # noqa: E402
 from labkit.frr import FRR  # noqa: E402
 from labkit.netns import Host, Netns  # noqa: E402
 from labkit.proc import Interrupted, Procs, deb_version, in_ns, raise_on_signals, run, status_kb  # noqa: E402
+from labkit.series import cpu_ns, fmt, med  # noqa: E402
 
 NS_RUT, NS_FEED = "rflb-rut", "rflb-feed"
 RUT, FEED = "172.31.0.1", "172.31.0.2"
@@ -71,18 +71,6 @@ def ns_up(clients):
         netns.addr(NS_FEED, "rflb1", f"{client_addr(i)}/24")
     netns.link(NS_RUT, "rflb0", "up")
     netns.link(NS_FEED, "rflb1", "up")
-
-
-def cpu_ns(pids):
-    total = 0
-    for pid in pids:
-        try:
-            for t in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                    total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            pass
-    return total
 
 
 # ---- routers ----------------------------------------------------------------------------------------------
@@ -336,18 +324,6 @@ def one_run(router_name, workload, nclients, run_idx, slow=0):
 
 
 # ---- the series -------------------------------------------------------------------------------------------
-
-def med(vals):
-    vals = [v for v in vals if v is not None]
-    return (statistics.median(vals), min(vals), max(vals)) if vals else (None, None, None)
-
-
-def fmt(m, digits=3):
-    if m[0] is None:
-        return "-"
-    if m[1] == m[2]:
-        return f"{m[0]:.{digits}f}"
-    return f"{m[0]:.{digits}f} ({m[1]:.{digits}f}–{m[2]:.{digits}f})"
 
 
 def summarise(results):
