@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -25,7 +26,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -103,14 +103,15 @@ void event(const char* name, const std::string& extra = {}) {
   std::fflush(stdout);
 }
 
-// The distinct paths of the workload it has, as bits: A numbers /24 from
-// 10.0.0.0 and /32 from 100.64.0.0; B numbers the /32 times each path id
-// seen (ids are the router's, allocated as it likes).
+// The distinct paths of the workload it has: A as bits, numbering /24 from
+// 10.0.0.0 and /32 from 100.64.0.0; B as the path ids each /32 has (ids are
+// the router's, allocated as it likes: per prefix, or one per path table-wide).
 class Table {
  public:
   Table(char workload, std::size_t paths) : workload_(workload) {
     n32_ = workload == 'A' ? paths / 10 : paths / 4;
     n24_ = workload == 'A' ? paths - n32_ : 0;
+    if (workload == 'B') ids_.resize(n32_);
   }
   // +1, -1 or 0 (not one of ours, or no change).
   int apply(bool announce, std::uint32_t addr, std::uint8_t len, std::uint32_t id) {
@@ -129,9 +130,19 @@ class Table {
         ++foreign_;
         return 0;
       }
-      auto it = ids_.find(id);
-      if (it == ids_.end()) it = ids_.emplace(id, ids_.size()).first;
-      slot = it->second * n32_ + (addr - kBase32);
+      auto& ids = ids_[addr - kBase32];
+      const auto it = std::find(ids.begin(), ids.end(), id);
+      const bool have = it != ids.end();
+      if (announce == have) return 0;
+      if (announce) {
+        ids.push_back(id);
+        max_ids_ = std::max(max_ids_, ids.size());
+      } else {
+        *it = ids.back();
+        ids.pop_back();
+      }
+      count_ += announce ? 1 : -1;
+      return announce ? 1 : -1;
     }
     if (slot / 64 >= bits_.size()) bits_.resize(slot / 64 + 1, 0);
     std::uint64_t& w = bits_[slot / 64];
@@ -143,14 +154,15 @@ class Table {
   }
   std::size_t count() const { return static_cast<std::size_t>(count_); }
   std::size_t foreign() const { return foreign_; }
-  std::size_t ids() const { return ids_.size(); }
+  std::size_t ids() const { return max_ids_; }  // the most paths one prefix had
 
  private:
   static constexpr std::uint32_t kBase32 = (100u << 24) | (64u << 16);
   char workload_;
   std::size_t n24_ = 0, n32_ = 0;
   std::vector<std::uint64_t> bits_;
-  std::unordered_map<std::uint32_t, std::size_t> ids_;
+  std::vector<std::vector<std::uint32_t>> ids_;  // B: per /32
+  std::size_t max_ids_ = 0;
   long long count_ = 0;
   std::size_t foreign_ = 0;
 };
