@@ -5,7 +5,9 @@ Namespaces (interop/labkit/sites.py): a client -> an ingress -> edge1 (near), ed
 Every site runs an inference front end on the anycast addresses of two services, live-avatar (delay-sensitive) and
 text-to-image (delay-tolerant), answering after a delay that grows with its simulated load; loadsim serves that
 load as vLLM metrics, which the site's catsd collector scrapes, scores and advertises. The ingress is catsd: it
-selects a site per service and programs the kernel, which forwards the client's requests.
+selects a site per service and programs the kernel, which forwards the client's requests. With --ingress frr the
+ingress forwards with an unmodified FRR (bgpd + zebra), and catsd beside it, in the controller role, sends FRR the
+selection as plain BGP (docs/STEERING.md, controller mode); the phases and expectations are the same.
 
 Phases, each with an expectation checked against the requests' answers:
   a  all idle: both services go to the nearest edge (edge1)
@@ -16,7 +18,7 @@ Phases, each with an expectation checked against the requests' answers:
 A device asks `catsctl resolve` in every phase. Output in --out (default ./demo-out): summary.json, timeline.png,
 requests.jsonl, every daemon's log. Exit 0 when every phase held, 1 when one did not, 77 when not root.
 
-    interop/demo/demo.py --catsd build/bin/catsd --catsctl build/bin/catsctl [--out DIR] [--quick]
+    interop/demo/demo.py --catsd build/bin/catsd --catsctl build/bin/catsctl [--out DIR] [--quick] [--ingress frr]
 """
 import argparse
 import json
@@ -33,8 +35,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from labkit.catsd import Catsd, FAST  # noqa: E402
 from labkit.check import Failure, wait_for  # noqa: E402
+from labkit.frr import FRR  # noqa: E402
 from labkit.proc import Procs, raise_on_signals, signals_ignored  # noqa: E402
-from labkit.sites import AS, CLOUD_COMMUNITY, INGRESS_LO, SERVICES, Topology  # noqa: E402
+from labkit.sites import AS, CLOUD_COMMUNITY, SERVICES, Topology  # noqa: E402
 
 ARGS = None
 SHORT = {"live-avatar": "avatar", "text-to-image": "t2i"}
@@ -49,11 +52,13 @@ def say(text):
 
 
 class Demo:
-    def __init__(self, out):
+    def __init__(self, out, ingress, quick):
         self.out = out
         self.dir = tempfile.mkdtemp(prefix="catsd-demo-")
         self.procs = Procs()
-        self.topo = Topology(f"dm{os.getpid()}-", self.dir, self.procs)
+        self.frr, self.quick = ingress == "frr", quick
+        self.topo = Topology(f"dm{os.getpid()}-", self.dir, self.procs, controller=self.frr)
+        self.route_proto = "bgp" if self.frr else "201"  # FRR's zebra installs its routes as protocol bgp
         self.loadsim = {}  # site -> control port
         self.samples = []  # (t, {service: {site: l2}}, {service: [selected sites]})
         self.phases = []  # (name, t0, t1, expectation fn, text)
@@ -67,14 +72,16 @@ class Demo:
     def site_config(self, s, ports):
         svc = [{"name": name, "prefix": [p], "profile": 1, "metrics": {"l2-score": 5}}
                for name, (p, _) in SERVICES.items()]
-        nbr = {"address": INGRESS_LO, "remote-as": AS, "local-address": s.lo, "timers": dict(FAST),
+        nbr = {"address": self.topo.peer_lo, "remote-as": AS, "local-address": self.topo.site_addr(s),
+               "timers": dict(FAST),
                "afi-safis": {"afi-safi": [{"name": "ipv4-unicast"}]}}
         if s.cloud:
             nbr["policy"] = {"export": {"add-community": [CLOUD_COMMUNITY]}}
         targets = [{"name": f"{SHORT[name]}", "url": f"http://127.0.0.1:{ports[f'{s.name}-{SHORT[name]}']}/metrics",
                     "engine": "vllm", "interval": 500, "timeout": 400, "stale-after": 3000, "service": name}
                    for name in SERVICES]
-        return {"global": {"as": AS, "router-id": s.lo, "role": ["edge"], "listen": {"address": [s.lo], "port": 179}},
+        listen = sorted({s.lo, self.topo.site_addr(s)})
+        return {"global": {"as": AS, "router-id": s.lo, "role": ["edge"], "listen": {"address": listen, "port": 179}},
                 "neighbors": {"neighbor": [nbr]}, "services": {"service": svc},
                 "scoring": {"profile": [{"id": 1, "name": "demo",
                                          "input": [{"name": "queue", "full": "0", "zero": "20"}]}]},
@@ -106,8 +113,18 @@ class Demo:
             s.catsd = Catsd(s.host, self.site_config(s, ports["instances"]), ARGS.catsd, ARGS.catsctl,
                             api=f"{s.lo}:50051", name=f"catsd {s.name}").start()
         classes = [{"name": "delay-sensitive", "hold-down": 10}, {"name": "delay-tolerant", "hold-down": 10}]
-        self.topo.ingress.catsd = Catsd(self.topo.ingress, self.topo.ingress_config(classes=classes), ARGS.catsd,
-                                        ARGS.catsctl, api=f"{INGRESS_LO}:50051", name="catsd ingress").start()
+        if self.frr:
+            config = self.topo.controller_config(classes=classes, extra_steering=self.topo.controller_costs())
+            name = "catsd controller"
+        else:
+            config, name = self.topo.ingress_config(classes=classes), "catsd ingress"
+        self.topo.ingress.catsd = Catsd(self.topo.ingress, config, ARGS.catsd, ARGS.catsctl,
+                                        api=f"{self.topo.peer_lo}:50051", name=name).start()
+        if self.frr:
+            say("the ingress forwards with FRR (bgpd + zebra); catsd beside it is the controller")
+            os.chmod(self.dir, 0o755)  # zebra runs as user frr
+            FRR(self.topo.ingress, log_level="warnings", zebra=True, listen=False).start(
+                self.topo.frr_ingress_config())
         wait_for("the ingress has both services from all three sites", lambda: all(
             len(self.view(p)["candidates"]) == 3 for p, _ in SERVICES.values()), 30)
         wait_for("the kernel forwards both services", lambda: len(self.kernel_routes()) == 2, 15)
@@ -150,7 +167,7 @@ class Demo:
 
     def site_of(self, next_hop):
         for s in self.topo.sites:
-            if s.lo == next_hop:
+            if next_hop in (s.lo, s.link):
                 return s.name
         return next_hop
 
@@ -162,7 +179,7 @@ class Demo:
         raise Failure(f"the ingress shows no service {prefix}")
 
     def kernel_routes(self):
-        out = subprocess.run(["ip", "-n", self.topo.ingress.ns, "-j", "route", "show", "proto", "201"],
+        out = subprocess.run(["ip", "-n", self.topo.ingress.ns, "-j", "route", "show", "proto", self.route_proto],
                              capture_output=True, text=True).stdout
         return json.loads(out or "[]")
 
@@ -220,7 +237,7 @@ class Demo:
         self.phases.append({"name": name, "text": text, "t0": t0, "t1": t1, "ok": ok, "detail": detail})
 
     def run(self):
-        q = 0.5 if ARGS.quick else 1.0
+        q = 0.5 if self.quick else 1.0
         a_len, b_step, c_len, d_len = 20 * q, 2.5 * q, 25 * q, 25 * q
 
         def a_run():
@@ -343,9 +360,10 @@ class Demo:
         with open(os.path.join(self.out, "requests.jsonl"), "w") as f:
             for r in self.records:
                 f.write(json.dumps(r) + "\n")
-        self.plot()
+        plotted = self.plot()
         say(f"summary: {'every phase held' if summary['ok'] else 'a phase did not hold'}; "
-            f"{os.path.join(self.out, 'summary.json')}, {os.path.join(self.out, 'timeline.png')}")
+            f"{os.path.join(self.out, 'summary.json')}"
+            + (f", {os.path.join(self.out, 'timeline.png')}" if plotted else ""))
         return summary["ok"]
 
     def plot(self):
@@ -355,9 +373,9 @@ class Demo:
             import matplotlib.pyplot as plt
         except ImportError:
             say("python3-matplotlib missing: no timeline.png")
-            return
+            return False
         if not self.records:
-            return
+            return False
         t_start = min(r["t"] for r in self.records)
         sites = [s.name for s in self.topo.sites]
         colors = {"edge1": "tab:blue", "edge2": "tab:orange", "cloud": "tab:green"}
@@ -396,10 +414,12 @@ class Demo:
                 if ax is axes[0]:
                     ax.text(p["t0"] - t_start + 0.5, 10.6, f"({p['name']})", fontsize=9)
         axes[-1].set_xlabel("seconds")
-        fig.suptitle("CATS steering: L2 per site and where each service's requests went")
+        fig.suptitle("CATS steering: L2 per site and where each service's requests went"
+                     + (" (FRR ingress, catsd controller)" if self.frr else ""))
         fig.tight_layout()
         fig.savefig(os.path.join(self.out, "timeline.png"), dpi=100)
         plt.close(fig)
+        return True
 
     def close(self, keep_logs):
         with signals_ignored():
@@ -422,13 +442,33 @@ def main():
     ap.add_argument("--catsctl", required=True)
     ap.add_argument("--out", default="demo-out")
     ap.add_argument("--quick", action="store_true", help="shorter phases (the ctest)")
+    ap.add_argument("--ingress", choices=("catsd", "frr", "both"), default="catsd",
+                    help="what forwards at the ingress: catsd, or FRR steered by catsd in the controller role; both: "
+                         "catsd, then FRR with short phases, its output in OUT/frr-ingress")
     ARGS = ap.parse_args()
     if os.geteuid() != 0:
         print("demo: needs root (network namespaces, port 179); skipped")
         return 77
-    os.makedirs(ARGS.out, exist_ok=True)
     raise_on_signals()
-    demo = Demo(ARGS.out)
+    runs = [("catsd", ARGS.out, ARGS.quick)]
+    if ARGS.ingress == "frr":
+        runs = [("frr", ARGS.out, ARGS.quick)]
+    elif ARGS.ingress == "both":
+        runs.append(("frr", os.path.join(ARGS.out, "frr-ingress"), True))
+    results = []
+    for ingress, out, quick in runs:
+        if ingress == "frr":
+            say("the same scenario with FRR forwarding at the ingress and catsd as its controller")
+        results.append(run_demo(ingress, out, quick))
+    if len(results) > 1:
+        say("catsd ingress: " + ("every phase held" if results[0] else "a phase did not hold")
+            + "; FRR ingress with the catsd controller: " + ("every phase held" if results[1] else "a phase did not hold"))
+    return 0 if all(results) else 1
+
+
+def run_demo(ingress, out, quick):
+    os.makedirs(out, exist_ok=True)
+    demo = Demo(out, ingress, quick)
     ok = False
     try:
         demo.start()
@@ -443,7 +483,7 @@ def main():
             ok = demo.report()
         finally:
             demo.close(keep_logs=True)
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":

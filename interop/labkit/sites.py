@@ -134,6 +134,11 @@ class Topology:
                            "listen": {"address": [lo], "port": 179}},
                 "neighbors": {"neighbor": nbrs}, "steering": steering}
 
+    def controller_costs(self):
+        """steering/network-cost for the controller: each site's IGP cost on its BGP next hop (with an FRR ingress
+        the next hops are directly connected, so the kernel has no cost to tell)."""
+        return {"network-cost": {"next-hop": [{"address": self.site_addr(s), "cost": s.cost} for s in self.sites]}}
+
     def controller_config(self, classes=None, extra_steering=None, add_path=False):
         """catsd in the controller role beside the FRR ingress: the sites' paths in, the selection out to FRR (a
         route-reflector client, export-selection; ADD-PATH send for weighted selections)."""

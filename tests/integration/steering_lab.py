@@ -31,12 +31,6 @@ DEMO = os.path.join(HERE, "..", "..", "interop", "demo")
 AVATAR, T2I = SERVICES["live-avatar"][0], SERVICES["text-to-image"][0]
 # Short hold-downs so that returns happen within a test.
 CLASSES = [{"name": "delay-sensitive", "hold-down": 3}, {"name": "delay-tolerant", "hold-down": 3}]
-# Controller mode: the sites' next hops are their link addresses (labkit/sites.py: site_addr), so every one is
-# directly connected at the ingress (FRR's iBGP multipath wants equal IGP metrics); their costs are configured at
-# the controller.
-CONTROLLER_COSTS = {"network-cost": {"next-hop": [{"address": "10.1.0.2", "cost": 10},
-                                                  {"address": "10.2.0.2", "cost": 20},
-                                                  {"address": "10.9.0.2", "cost": 50}]}}
 
 
 def selected(ingress, prefix):
@@ -377,7 +371,7 @@ def scenario_controller_frr(lab):
     lab.ingress.catsd.stop()
     lab.ingress.catsd.config = lab.topo.controller_config(
         classes=[{"name": "delay-tolerant", "mode": "weighted", "leave-threshold": 1, "hold-down": 3,
-                  "weighted-band": "10"}], extra_steering=CONTROLLER_COSTS, add_path=True)
+                  "weighted-band": "10"}], extra_steering=lab.topo.controller_costs(), add_path=True)
     lab.ingress.catsd.start()
     inject(edge1, "--l2", "4")
     inject(edge2, "--l2", "8")
@@ -424,7 +418,7 @@ class Lab:
         self.ingress = self.topo.ingress
         # setpriv: the ingress without CAP_NET_ADMIN (netlink writes refused), still able to bind port 179.
         wrap = ["setpriv", "--bounding-set", "-net_admin"] if unprivileged else []
-        config = (self.topo.controller_config(classes=CLASSES, extra_steering=CONTROLLER_COSTS, add_path=True)
+        config = (self.topo.controller_config(classes=CLASSES, extra_steering=self.topo.controller_costs(), add_path=True)
                   if self.controller else self.topo.ingress_config(classes=CLASSES))
         self.topo.start_catsd(ARGS.catsd, ARGS.catsctl, config, ingress_wrap=wrap)
         if self.controller:
