@@ -5,11 +5,34 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "catsd/rde/engine.hpp"
 #include "rib-adapter/netlink/fib.hpp"
 
 namespace cats::rde {
+
+namespace {
+
+// Weighted groups spread flows by the kernel's multipath hash; with policy 0
+// (addresses only) every flow between a client and an anycast address takes
+// one member, whatever the weights.
+void warn_if_hash_ignores_ports(const config::Steering& steering) {
+  const bool weighted = std::any_of(steering.classes.begin(), steering.classes.end(),
+                                    [](const auto& c) { return c.mode == config::SelectionMode::kWeighted; });
+  if (!weighted) return;
+  for (const char* family : {"ipv4", "ipv6"}) {
+    std::ifstream f(std::string("/proc/sys/net/") + family + "/fib_multipath_hash_policy");
+    int policy = -1;
+    if (f >> policy && policy == 0)
+      spdlog::warn(
+          "FIB: net.{}.fib_multipath_hash_policy is 0 (addresses only): weighted classes split traffic "
+          "per client, not per flow; set it to 1 to hash on ports too",
+          family);
+  }
+}
+
+}  // namespace
 
 std::optional<std::string> Engine::program_fib() {
   fib_scope_ = cfg_.fib_scope();
@@ -27,6 +50,7 @@ std::optional<std::string> Engine::program_fib() {
   }
   spdlog::info("FIB: {} prefixes, protocol 201, resilient groups of {} buckets",
                fib_scope_ == config::FibScope::kAll ? "all" : "service", o.buckets);
+  warn_if_hash_ignores_ports(cfg_.steering);
   // What is already in the RIB.
   loc_rib_.for_each([&](const rib::RibEntry& e) { fib_update(e.key, &e); });
   return std::nullopt;
