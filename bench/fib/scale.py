@@ -28,13 +28,11 @@ import argparse
 import json
 import os
 import queue
-import shutil
 import signal
 import sys
 import tempfile
 import threading
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -44,7 +42,7 @@ from labkit.catsd import Catsd as CatsdDaemon  # noqa: E402
 from labkit.check import Failure  # noqa: E402
 from labkit.netns import Host, Netns  # noqa: E402
 from labkit.proc import Interrupted, Procs, deb_version, print_tail, raise_on_signals, run, signals_ignored, status_kb  # noqa: E402,E501
-from labkit.series import cpu_ns, fmt, med  # noqa: E402
+from labkit.series import cpu_ns, fmt, keep_or_remove, med, ratio, record_error  # noqa: E402
 
 RUT, FEED = "172.31.0.1", "172.31.0.2"
 RUT_AS, FEED_AS = 65000, 65001
@@ -147,21 +145,7 @@ class Frr(Router):
 
     def start(self):
         self.daemon = frrkit.FRR(self.host, log_level="critical", wrap=self.wrap, zebra=True)
-        self.daemon.start(f"""route-map BENCH-NONE deny 10
-exit
-router bgp {RUT_AS}
- bgp router-id {RUT}
- no bgp ebgp-requires-policy
- no bgp network import-check
- timers bgp 60 180
- neighbor {FEED} remote-as {FEED_AS}
- neighbor {FEED} passive
- neighbor {FEED} timers connect 1
- address-family ipv4 unicast
-  neighbor {FEED} activate
-  neighbor {FEED} route-map BENCH-NONE out
- exit-address-family
-""")
+        self.daemon.start(frrkit.sink(RUT_AS, RUT, FEED, FEED_AS))
 
     def procs(self):
         return self.daemon.procs() if self.daemon else []
@@ -289,9 +273,7 @@ def one_run(router_name, run_idx):
         res["ok"] = True
         failed = False
     except Exception as e:  # noqa: BLE001 - recorded, the series goes on
-        res["error"] = f"{type(e).__name__}: {e}"
-        if ARGS.verbose:
-            traceback.print_exc()
+        record_error(res, e, ARGS.verbose)
     finally:
         with signals_ignored():
             procs.stop_all()
@@ -301,10 +283,7 @@ def one_run(router_name, run_idx):
                 for f in ("catsd.log", "frr/zebra.log", "frr/bgpd.log", "nlwatch.err", "feeder.err"):
                     if os.path.exists(os.path.join(wd, f)):
                         print_tail(os.path.join(wd, f), f, 15)
-            if ARGS.keep:
-                res["workdir"] = wd
-            else:
-                shutil.rmtree(wd, ignore_errors=True)
+            keep_or_remove(res, wd, ARGS.keep)
     return res
 
 
@@ -336,10 +315,8 @@ def print_table(rows):
            "| router | runs | to the last route s | × FRR | routes/s | first route s | router CPU s | × FRR "
            "| peak RSS MB | teardown s | exit s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in rows.items():
-        def ratio(k):
-            return f"{r[k]:.2f}" if r.get(k) is not None else "-"
-        out.append(f"| {name} | {r['runs']} | {fmt(r['fib_s'])} | {ratio('fib_s_vs_frr')} | {fmt(r['routes_per_s'], 0)} "
-                   f"| {fmt(r['first_s'])} | {fmt(r['cpu_s'])} | {ratio('cpu_s_vs_frr')} | {fmt(r['rss_mb'], 1)} "
+        out.append(f"| {name} | {r['runs']} | {fmt(r['fib_s'])} | {ratio(r, 'fib_s_vs_frr')} | {fmt(r['routes_per_s'], 0)} "
+                   f"| {fmt(r['first_s'])} | {fmt(r['cpu_s'])} | {ratio(r, 'cpu_s_vs_frr')} | {fmt(r['rss_mb'], 1)} "
                    f"| {fmt(r['teardown_s'])} | {fmt(r['exit_s'])} |")
         for e in r["errors"]:
             out.append(f"<!-- {name}: {e} -->")

@@ -24,7 +24,6 @@ Everything it starts is stopped by PID and the namespaces are removed, also on f
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,12 +34,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from labkit.bird import Bird as BirdDaemon  # noqa: E402
 from labkit.catsd import Catsd as CatsdDaemon  # noqa: E402
 from labkit.check import Failure  # noqa: E402
-from labkit.frr import FRR  # noqa: E402
+from labkit.frr import FRR, sink as frr_sink  # noqa: E402
 from labkit.gobgp import GoBGP  # noqa: E402
 from labkit.netns import Host, Netns  # noqa: E402
 from labkit.openbgpd import OpenBGPD  # noqa: E402
 from labkit.proc import Interrupted, Procs, children, deb_version, in_ns, raise_on_signals, run, status_kb, stop_pid  # noqa: E402,E501
-from labkit.series import cpu_ns, fmt, med  # noqa: E402
+from labkit.series import cpu_ns, fmt, keep_or_remove, med, ratio, record_error, write_results  # noqa: E402
 
 NS_RUT, NS_FEED = "ingb-rut", "ingb-feed"
 RUT, FEED = "172.31.0.1", "172.31.0.2"
@@ -189,21 +188,7 @@ class Frr(Router):
         return f"FRR {deb_version('frr').split('-')[0]} (bgpd -Z -S, log critical; deb {deb_version('frr')})"
 
     def start(self):
-        self.started(FRR(self.host, log_level="critical", wrap=self.wrap), f"""route-map BENCH-NONE deny 10
-exit
-router bgp {RUT_AS}
- bgp router-id {RUT}
- no bgp ebgp-requires-policy
- no bgp network import-check
- timers bgp 60 180
- neighbor {FEED} remote-as {FEED_AS}
- neighbor {FEED} passive
- neighbor {FEED} timers connect 1
- address-family ipv4 unicast
-  neighbor {FEED} activate
-  neighbor {FEED} route-map BENCH-NONE out
- exit-address-family
-""")
+        self.started(FRR(self.host, log_level="critical", wrap=self.wrap), frr_sink(RUT_AS, RUT, FEED, FEED_AS))
 
     def paths_received(self):
         return self.daemon.prefixes_received(FEED)
@@ -443,17 +428,11 @@ def one_run(router_name, workload, run_idx):
         if hasattr(r, "sample") and workload == "A":
             res["sample"] = r.sample()
     except Exception as e:  # noqa: BLE001 - recorded, the series goes on
-        res["error"] = str(e)
-        if ARGS.verbose:
-            import traceback
-            traceback.print_exc()
+        record_error(res, e, ARGS.verbose)
     finally:
         r.stop()
         ns_down()
-        if ARGS.keep:
-            res["workdir"] = wd
-        else:
-            shutil.rmtree(wd, ignore_errors=True)
+        keep_or_remove(res, wd, ARGS.keep)
     return res
 
 
@@ -501,11 +480,9 @@ def print_table(rows):
                    "| router CPU s | feeder send s | peak RSS MB | bytes/path | × BIRD | runs |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rs:
-            def ratio(k):
-                return f"{r[k]:.2f}" if r.get(k) is not None else "-"
-            out.append(f"| {r['router']} | {r['version']} | {fmt(r['idle_s'])} | {ratio('idle_s_vs_bird')} "
-                       f"| {fmt(r['cli_s'])} | {ratio('cli_s_vs_bird')} | {fmt(r['cpu_s'])} | {fmt(r['send_s'], 4)} "
-                       f"| {fmt(r['rss_mb'], 0)} | {fmt(r['bpp'], 0)} | {ratio('bpp_vs_bird')} | {r['runs']} |")
+            out.append(f"| {r['router']} | {r['version']} | {fmt(r['idle_s'])} | {ratio(r, 'idle_s_vs_bird')} "
+                       f"| {fmt(r['cli_s'])} | {ratio(r, 'cli_s_vs_bird')} | {fmt(r['cpu_s'])} | {fmt(r['send_s'], 4)} "
+                       f"| {fmt(r['rss_mb'], 0)} | {fmt(r['bpp'], 0)} | {ratio(r, 'bpp_vs_bird')} | {r['runs']} |")
             for e in r["errors"]:
                 out.append(f"<!-- {r['router']}: {e} -->")
     text = "\n".join(out)
@@ -576,11 +553,7 @@ def main():
     rows = summarise(results)
     table = print_table(rows)
     out = ARGS.out or os.path.join(ARGS.workdir, f"ingest-results-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    with open(out, "w") as f:
-        json.dump({"started": started, "command": " ".join(sys.argv), "prefixes": ARGS.prefixes,
-                   "runs": results, "summary": rows, "table": table}, f, indent=1)
-    print(f"\nresults: {out}", file=sys.stderr)
-    return 0 if results and all(r["ok"] for r in results) else 1
+    return write_results(out, started, sys.argv, ARGS.prefixes, results, rows, table)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Everything it starts is stopped by PID and the namespaces are removed, also on f
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -40,7 +39,7 @@ from labkit.catsd import Catsd as CatsdDaemon  # noqa: E402
 from labkit.frr import FRR  # noqa: E402
 from labkit.netns import Host, Netns  # noqa: E402
 from labkit.proc import Interrupted, Procs, deb_version, in_ns, raise_on_signals, run, status_kb  # noqa: E402
-from labkit.series import cpu_ns, fmt, med  # noqa: E402
+from labkit.series import cpu_ns, fmt, keep_or_remove, med, ratio, record_error, write_results  # noqa: E402
 
 NS_RUT, NS_FEED = "rflb-rut", "rflb-feed"
 RUT, FEED = "172.31.0.1", "172.31.0.2"
@@ -309,17 +308,11 @@ def one_run(router_name, workload, nclients, run_idx, slow=0):
         res["peak_rss_kb"] = status_kb(r.pids, "VmHWM")
         res["ok"] = True
     except Exception as e:  # noqa: BLE001 - recorded, the series goes on
-        res["error"] = str(e)
-        if ARGS.verbose:
-            import traceback
-            traceback.print_exc()
+        record_error(res, e, ARGS.verbose)
     finally:
         r.stop()
         ns_down()
-        if ARGS.keep:
-            res["workdir"] = wd
-        else:
-            shutil.rmtree(wd, ignore_errors=True)
+        keep_or_remove(res, wd, ARGS.keep)
     return res
 
 
@@ -369,13 +362,11 @@ def print_table(rows):
             out.append(head)
             out.append("|" + "---|" * (head.count("|") - 1))
             for r in rs:
-                def ratio(k):
-                    return f"{r[k]:.2f}" if r.get(k) is not None else "-"
-                line = (f"| {r['clients']} | {r['router']} | {fmt(r['full_s'])} | {ratio('full_s_vs_bird')} "
-                        f"| {fmt(r['cpu_s'])} | {ratio('cpu_s_vs_bird')} | {fmt(r['rss_mb'], 0)} | {ratio('rss_mb_vs_bird')} "
+                line = (f"| {r['clients']} | {r['router']} | {fmt(r['full_s'])} | {ratio(r, 'full_s_vs_bird')} "
+                        f"| {fmt(r['cpu_s'])} | {ratio(r, 'cpu_s_vs_bird')} | {fmt(r['rss_mb'], 0)} | {ratio(r, 'rss_mb_vs_bird')} "
                         f"| {fmt(r['first_s'], 4)} |")
                 if not slow and ARGS.late:
-                    line += f" {fmt(r['late_s'])} | {ratio('late_s_vs_bird')} |"
+                    line += f" {fmt(r['late_s'])} | {ratio(r, 'late_s_vs_bird')} |"
                 if slow:
                     line += f" {fmt(r['slow_full_s'])} |"
                 out.append(line)
@@ -456,11 +447,7 @@ def main():
     rows = summarise(results)
     table = print_table(rows)
     out = ARGS.out or os.path.join(ARGS.workdir, f"reflect-results-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    with open(out, "w") as f:
-        json.dump({"started": started, "command": " ".join(sys.argv), "prefixes": ARGS.prefixes,
-                   "runs": results, "summary": rows, "table": table}, f, indent=1)
-    print(f"\nresults: {out}", file=sys.stderr)
-    return 0 if results and all(r["ok"] for r in results) else 1
+    return write_results(out, started, sys.argv, ARGS.prefixes, results, rows, table)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,6 @@ ExportVerdict community_verdict(const AttributeSet& attrs, rib::Neighbor to) {
   return ExportVerdict::kAdvertise;
 }
 
-Attribute make(std::uint8_t flags, std::uint8_t type, AttrValue v) {
-  Attribute a;
-  a.flags = flags;
-  a.type = type;
-  a.value = std::move(v);
-  return a;
-}
-
 AsPath prepend(const AsPath* in, std::uint32_t asn) {
   AsPath out;
   if (in != nullptr) out.segments = in->segments;
@@ -68,7 +60,7 @@ ExportResult build(const rib::StoredAttrs& path, Afi afi, const Prefix* prefix, 
 
   bool self = from.kind == rib::Neighbor::kLocal || unspecified(path.next_hop());
   if (is_ebgp(to.kind)) {
-    out.set(make(attr::kTransitive, attr::kAsPath, prepend(in.get<AsPath>(attr::kAsPath), to.local_as)));
+    out.set(built_attribute(attr::kTransitive, attr::kAsPath, prepend(in.get<AsPath>(attr::kAsPath), to.local_as)));
     out.erase(attr::kLocalPref);
     out.erase(attr::kOriginatorId);
     out.erase(attr::kClusterList);
@@ -78,7 +70,7 @@ ExportResult build(const rib::StoredAttrs& path, Afi afi, const Prefix* prefix, 
     self = true;
   } else {
     if (out.find(attr::kLocalPref) == nullptr)
-      out.set(make(attr::kTransitive, attr::kLocalPref, LocalPref{to.default_local_pref}));
+      out.set(built_attribute(attr::kTransitive, attr::kLocalPref, LocalPref{to.default_local_pref}));
     if (how == rib::Advertise::kReflect) {
       for (auto& a : rib::reflect_attributes(in, from.router_id, to.cluster_id)) out.set(std::move(a));
     } else if (to.next_hop_self) {
@@ -98,7 +90,7 @@ ExportResult build(const rib::StoredAttrs& path, Afi afi, const Prefix* prefix, 
     } else {
       for (std::size_t i = 0; i < 4; ++i) v4[i] = static_cast<std::uint8_t>(nh[i]);
     }
-    out.set(make(attr::kTransitive, attr::kNextHop, NextHop{v4}));
+    out.set(built_attribute(attr::kTransitive, attr::kNextHop, NextHop{v4}));
     auto ref = store.intern(out, rib::NextHopIn::kNextHopAttribute);
     return {ref ? ExportVerdict::kAdvertise : ExportVerdict::kRejected, ref};
   }
@@ -112,7 +104,7 @@ ExportResult build(const rib::StoredAttrs& path, Afi afi, const Prefix* prefix, 
   mp.afi = 2;
   mp.safi = 1;
   mp.next_hop = std::as_bytes(std::span(nh16));
-  out.set(make(attr::kOptional, attr::kMpReach, mp));
+  out.set(built_attribute(attr::kOptional, attr::kMpReach, mp));
   auto ref = store.intern(out, rib::NextHopIn::kMpReach);
   return {ref ? ExportVerdict::kAdvertise : ExportVerdict::kRejected, ref};
 }

@@ -32,11 +32,7 @@ rib::AttrsRef with_link_bandwidth(const rib::StoredAttrs& exported, wire::Afi af
   lb.asn = static_cast<std::uint16_t>(local_as <= 0xffff ? local_as : kAsTrans);
   lb.bytes_per_second = static_cast<float>(weight) * kLinkBandwidthPerWeight;
   ec.values.push_back(lb.to_community());
-  Attribute a;
-  a.flags = attr::kOptional | attr::kTransitive;
-  a.type = attr::kExtCommunities;
-  a.value = std::move(ec);
-  out.set(std::move(a));
+  out.set(built_attribute(attr::kOptional | attr::kTransitive, attr::kExtCommunities, std::move(ec)));
   return store.intern(out, afi == Afi::kIpv4 ? rib::NextHopIn::kNextHopAttribute : rib::NextHopIn::kMpReach);
 }
 

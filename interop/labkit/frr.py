@@ -143,3 +143,22 @@ class Vty:
 
     def close(self):
         self.sock.close()
+
+
+def sink(asn, router_id, peer, peer_as):
+    """bgpd that takes one passive eBGP peer's table and advertises nothing back (the benchmarks' router)."""
+    return f"""route-map BENCH-NONE deny 10
+exit
+router bgp {asn}
+ bgp router-id {router_id}
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ timers bgp 60 180
+ neighbor {peer} remote-as {peer_as}
+ neighbor {peer} passive
+ neighbor {peer} timers connect 1
+ address-family ipv4 unicast
+  neighbor {peer} activate
+  neighbor {peer} route-map BENCH-NONE out
+ exit-address-family
+"""

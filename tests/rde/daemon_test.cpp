@@ -24,14 +24,6 @@ Prefix pfx(const char* text) {
   return Prefix::parse(text).value();
 }
 
-Attribute make(std::uint8_t flags, std::uint8_t type, AttrValue v) {
-  Attribute a;
-  a.flags = flags;
-  a.type = type;
-  a.value = std::move(v);
-  return a;
-}
-
 const std::uint8_t kCatsValue[] = {0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x05, 0x01, 0x03, 0x81, 0x00, 0x08};
 
 struct Received {
@@ -46,23 +38,23 @@ struct Received {
 // A received IPv4 path as the store holds it: encoded, decoded, interned.
 rib::AttrsRef received(rib::AttrStore& store, const Received& r) {
   AttributeSet s;
-  s.add(make(attr::kTransitive, attr::kOrigin, Origin{0}));
+  s.add(built_attribute(attr::kTransitive, attr::kOrigin, Origin{0}));
   AsPath p;
   if (!r.as_path.empty()) p.segments.push_back({SegmentType::kSequence, r.as_path});
-  s.add(make(attr::kTransitive, attr::kAsPath, p));
-  s.add(make(attr::kTransitive, attr::kNextHop, NextHop{{192, 0, 2, 99}}));
-  if (r.med) s.add(make(attr::kOptional, attr::kMed, Med{*r.med}));
-  if (r.local_pref) s.add(make(attr::kTransitive, attr::kLocalPref, LocalPref{*r.local_pref}));
+  s.add(built_attribute(attr::kTransitive, attr::kAsPath, p));
+  s.add(built_attribute(attr::kTransitive, attr::kNextHop, NextHop{{192, 0, 2, 99}}));
+  if (r.med) s.add(built_attribute(attr::kOptional, attr::kMed, Med{*r.med}));
+  if (r.local_pref) s.add(built_attribute(attr::kTransitive, attr::kLocalPref, LocalPref{*r.local_pref}));
   if (!r.communities.empty())
-    s.add(make(attr::kOptional | attr::kTransitive, attr::kCommunities, Communities{r.communities}));
+    s.add(built_attribute(attr::kOptional | attr::kTransitive, attr::kCommunities, Communities{r.communities}));
   if (r.reflected) {
-    s.add(make(attr::kOptional, attr::kOriginatorId, OriginatorId{{10, 0, 0, 7}}));
-    s.add(make(attr::kOptional, attr::kClusterList, ClusterList{{0x0a00000a}}));
+    s.add(built_attribute(attr::kOptional, attr::kOriginatorId, OriginatorId{{10, 0, 0, 7}}));
+    s.add(built_attribute(attr::kOptional, attr::kClusterList, ClusterList{{0x0a00000a}}));
   }
   if (r.cats) {
     CatsExp c;
     EXPECT_EQ(CatsExp::decode(std::as_bytes(std::span(kCatsValue)), c).has_value(), false);
-    s.add(make(attr::kOptional | attr::kTransitive, kDefaultCatsType, c));
+    s.add(built_attribute(attr::kOptional | attr::kTransitive, kDefaultCatsType, c));
   }
   Bytes field;
   Writer w(field);

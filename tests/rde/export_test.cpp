@@ -30,14 +30,6 @@ using wire::Afi;
 constexpr std::uint32_t kAs = 65000;
 constexpr rib::PeerId kFeeder = 1;
 
-wire::Attribute make(std::uint8_t flags, std::uint8_t type, wire::AttrValue v) {
-  wire::Attribute a;
-  a.flags = flags;
-  a.type = type;
-  a.value = std::move(v);
-  return a;
-}
-
 wire::Prefix v4(std::uint32_t i, std::uint8_t len = 24) {
   wire::Prefix p;
   p.afi = Afi::kIpv4;
@@ -187,15 +179,16 @@ class Harness : public SessionPort {
   std::vector<wire::Bytes> announce(const std::vector<wire::Prefix>& prefixes, const Path& path,
                                     std::optional<std::uint32_t> path_id = std::nullopt, rib::PeerId from = kFeeder) {
     wire::AttributeSet a;
-    a.add(make(wire::attr::kTransitive, wire::attr::kOrigin, wire::Origin{0}));
+    a.add(wire::built_attribute(wire::attr::kTransitive, wire::attr::kOrigin, wire::Origin{0}));
     wire::AsPath asp;
     if (!path.as_path.empty()) asp.segments.push_back({wire::SegmentType::kSequence, path.as_path});
     asp.four_octet = true;
-    a.add(make(wire::attr::kTransitive, wire::attr::kAsPath, asp));
+    a.add(wire::built_attribute(wire::attr::kTransitive, wire::attr::kAsPath, asp));
     const bool six = !prefixes.empty() && prefixes[0].afi == Afi::kIpv6;
-    if (!six) a.add(make(wire::attr::kTransitive, wire::attr::kNextHop, wire::NextHop{{192, 0, 2, path.nh}}));
-    a.add(make(wire::attr::kOptional, wire::attr::kMed, wire::Med{path.med}));
-    a.add(make(wire::attr::kTransitive, wire::attr::kLocalPref, wire::LocalPref{path.local_pref}));
+    if (!six)
+      a.add(wire::built_attribute(wire::attr::kTransitive, wire::attr::kNextHop, wire::NextHop{{192, 0, 2, path.nh}}));
+    a.add(wire::built_attribute(wire::attr::kOptional, wire::attr::kMed, wire::Med{path.med}));
+    a.add(wire::built_attribute(wire::attr::kTransitive, wire::attr::kLocalPref, wire::LocalPref{path.local_pref}));
     std::vector<wire::NlriEntry> nlri;
     nlri.reserve(prefixes.size());
     for (const auto& p : prefixes) nlri.push_back({p, path_id});
