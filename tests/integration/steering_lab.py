@@ -171,8 +171,9 @@ def scenario_next_hop_unreachable(lab):
 
 
 def scenario_noise(lab):
-    """edge1 and edge2 equally near (the same IGP cost), edge1's L2 alternating 7/8 every 100 ms, edge2 at 8:
-    the selection of either class moves at most once in 20 s."""
+    """edge1 and edge2 equally near (the same IGP cost), edge1's L2 alternating 7/8 200 times, every 100 ms or as
+    fast as catsctl goes (about 20 s; longer in a sanitizer build), edge2 at 8: the selection of either class moves
+    at most twice."""
     edge1, edge2 = lab.site("edge1"), lab.site("edge2")
     lab.topo.site_route(edge2, "del")
     edge2.cost = edge1.cost
@@ -187,11 +188,13 @@ def scenario_noise(lab):
         time.sleep(1)
         t0 = time.monotonic()
         n = 0
-        while time.monotonic() - t0 < 20:
+        # A count, not a duration: under ASan and a loaded machine catsctl itself takes tens of ms.
+        while n < 200 and time.monotonic() - t0 < 90:
             for name in SERVICES:
                 edge1.catsd.ctl("inject", name, "--l2", "7" if n % 2 == 0 else "8")
             n += 1
             time.sleep(0.1)
+        seconds = time.monotonic() - t0
         time.sleep(1)
         # A real step, on the same stream: the watch does see changes.
         inject(edge1, "--l2", "2")
@@ -206,10 +209,10 @@ def scenario_noise(lab):
     check(len(step) == 2 and all(c["selected"][0]["next_hop"] == edge2.lo for c in step if c.get("selected")),
           "the step 8 -> 2 at edge1 moves both services at once (seen on the watch)")
     per = {p: sum(1 for c in changes if c["prefix"] == p) for p in (AVATAR, T2I)}
-    check(n >= 100, f"{n} metric changes at edge1 in 20 s")
-    check(all(v <= 2 for v in per.values()), f"selection changes in 20 s: {per} (at most 2 each)")
-    print(f"  result: noise {n} changes/20 s -> selection changes {per} "
-          f"({max(per.values()) * 3} per minute at most)", flush=True)
+    check(n == 200, f"{n} metric changes at edge1 in {seconds:.0f} s")
+    check(all(v <= 2 for v in per.values()), f"selection changes over {seconds:.0f} s: {per} (at most 2 each)")
+    print(f"  result: noise {n} changes in {seconds:.0f} s -> selection changes {per} "
+          f"({max(per.values()) * 60 / seconds:.1f} per minute at most)", flush=True)
 
 
 def scenario_drain_restore(lab):
