@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -162,7 +163,19 @@ int serve(cats::config::Config cfg, const std::string& api) {
           io, [&] { engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] { io.stop(); }); });
     });
   });
-  std::signal(SIGPIPE, SIG_IGN);
+  // Until reload exists, SIGHUP is refused in words, not by exiting; catsd
+  // logs to stderr, so SIGUSR1 has no log file to reopen.
+  boost::asio::signal_set notices(io, SIGHUP, SIGUSR1);
+  std::function<void(const boost::system::error_code&, int)> notice = [&](const boost::system::error_code& ec,
+                                                                          int sig) {
+    if (ec) return;
+    if (sig == SIGHUP)
+      spdlog::warn("SIGHUP: configuration reload is not supported; restart catsd to apply a new configuration");
+    else
+      spdlog::info("SIGUSR1: catsd logs to stderr, no log file to reopen");
+    notices.async_wait(notice);
+  };
+  notices.async_wait(notice);
   io.run();
   if (api_stopper.joinable()) api_stopper.join();
   if (server) server->stop();  // idempotent; before the engine goes
@@ -172,6 +185,11 @@ int serve(cats::config::Config cfg, const std::string& api) {
 }
 
 int run(int argc, char** argv) {
+  // Before anything can write to a socket or a pipe; SIGHUP and SIGUSR1 are
+  // taken over by the event loop once it runs (serve()), ignored until then.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
+  std::signal(SIGUSR1, SIG_IGN);
   Options o;
   if (auto status = parse_options(argc, argv, o)) return *status;
   start_logging(o.level);

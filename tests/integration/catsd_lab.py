@@ -310,6 +310,22 @@ def scenario_shutdown(lab):
     wait_for("peer's RIB empty", lambda: not b.rib())
 
 
+def scenario_signals(lab):
+    """SIGHUP and SIGUSR1 are answered with a log line, not an exit; the session and routes stay; SIGTERM still
+    shuts down cleanly."""
+    a, b = pair(lab, {}, {})
+    a.start(), b.start()
+    wait_for("session up, routes in", lambda: b.established(lab.addr(1)) and len(b.rib()) == 3)
+    for sig, text in ((signal.SIGHUP, "SIGHUP: configuration reload is not supported"),
+                      (signal.SIGUSR1, "SIGUSR1: catsd logs to stderr")):
+        a.proc.popen.send_signal(sig)
+        wait_for(f"{sig.name} logged", lambda text=text: text in a.log(), 5)
+        check(a.proc.alive(), f"catsd alive after {sig.name}")
+    check(b.established(lab.addr(1)) and len(b.rib()) == 3, "the session and its routes stayed")
+    rc = a.stop(signal.SIGTERM)
+    check(rc == 0, f"SIGTERM: exit 0 (rc {rc})")
+
+
 def scenario_mrai_refresh(lab):
     """Per-peer MRAI batches changes; clear soft-out re-sends; clear soft-in asks for a refresh."""
     a, b = pair(lab, {"timers": dict(FAST, **{"min-route-advertisement-interval": 4}), "cats": {"send": True}},
@@ -352,6 +368,14 @@ def scenario_config_errors(lab):
     check(r.returncode == 1 and r.stderr.strip(), f"truncated JSON: exit 1: {r.stderr.strip()[:120]}")
     r = subprocess.run([ARGS.catsd, "--config", "/nonexistent.json"], capture_output=True, text=True, timeout=10)
     check(r.returncode == 1 and "nonexistent" in r.stderr, "missing file named")
+    for special in ("/dev/zero", lab.dir):
+        r = subprocess.run([ARGS.catsd, "--config", special, "--check"], capture_output=True, text=True, timeout=10)
+        check(r.returncode == 1 and "not a regular file" in r.stderr, f"{special} refused: {r.stderr.strip()}")
+    big = os.path.join(lab.dir, "big.json")
+    with open(big, "wb") as f:
+        f.truncate(17 << 20)  # sparse: nothing is written
+    r = subprocess.run([ARGS.catsd, "--config", big, "--check"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "larger than 16 MiB" in r.stderr, f"a 17 MiB file refused unread: {r.stderr.strip()}")
     # A port already in use is a start-up error, not a hang.
     a = lab.daemon("a", 1, {"global": global_cfg(65001, "10.0.0.1", "ingress", lab.addr(1))})
     a.start()

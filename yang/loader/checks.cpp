@@ -1,6 +1,9 @@
 #include "yang/loader/checks.hpp"
 
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "yang/config/validate.hpp"
@@ -22,7 +25,48 @@ bool is_ipv6(const std::string& address) {
   return address.find(':') != std::string::npos;
 }
 
+// An address as the sessions see it: IPv4-mapped IPv6 is the IPv4 address.
+std::optional<boost::asio::ip::address> address_of(const std::string& text) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(text, ec);
+  if (ec) return std::nullopt;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+// Why `a` cannot be a neighbor's address, if it cannot.
+std::optional<std::string> not_a_peer(const boost::asio::ip::address& a) {
+  if (a.is_unspecified()) return "is the unspecified address";
+  if (a.is_multicast()) return "is a multicast address";
+  if (a.is_v4() && a.to_v4() == boost::asio::ip::address_v4::broadcast()) return "is the broadcast address";
+  return std::nullopt;
+}
+
+void check_neighbor_addresses(const Config& cfg, ConfigErrors& out) {
+  std::map<boost::asio::ip::address, std::string> seen;  // as the sessions see it -> as configured
+  for (const auto& n : cfg.neighbors) {
+    const auto a = address_of(n.address);
+    if (!a) continue;  // the YANG type already refused it
+    if (auto why = not_a_peer(*a)) {
+      out.push_back({neighbor_path(n), "neighbor address " + n.address + " " + *why});
+      continue;
+    }
+    auto own = cfg.global.listen_addresses;
+    if (n.local_address) own.push_back(*n.local_address);
+    if (std::any_of(own.begin(), own.end(), [&](const std::string& o) { return address_of(o) == a; }))
+      out.push_back({neighbor_path(n), "neighbor address " + n.address + " is our own"});
+    auto [it, fresh] = seen.emplace(*a, n.address);
+    if (!fresh)
+      out.push_back({neighbor_path(n), "neighbor " + n.address + " is the same address as neighbor " + it->second});
+  }
+  if (cfg.global.listen_port == 0) out.push_back({kRoot + "/global/listen/port", "port 0 is not a port to listen on"});
+  if (cfg.global.cluster_id && *cfg.global.cluster_id == 0)
+    out.push_back({kRoot + "/global/cluster-id", "cluster-id 0.0.0.0 is not a cluster identifier"});
+}
+
 void check_neighbors(const Config& cfg, ConfigErrors& out) {
+  check_neighbor_addresses(cfg, out);
   for (const auto& n : cfg.neighbors) {
     if (n.local_address && is_ipv6(*n.local_address) != is_ipv6(n.address)) {
       out.push_back({neighbor_path(n) + "/local-address",

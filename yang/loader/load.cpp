@@ -39,6 +39,15 @@ std::filesystem::path default_yang_dir() {
 }
 
 LoadResult load_config(const std::filesystem::path& file, const std::filesystem::path& yang_dir) {
+  // Not /dev/zero, a FIFO or a directory: a configuration is a file of a size one can read.
+  std::error_code fec;
+  const auto st = std::filesystem::status(file, fec);
+  if (!fec && std::filesystem::exists(st)) {
+    if (!std::filesystem::is_regular_file(st)) return ConfigErrors{{file.string(), "not a regular file"}};
+    if (const auto size = std::filesystem::file_size(file, fec); !fec && size > kMaxConfigOctets)
+      return ConfigErrors{{file.string(), "larger than " + std::to_string(kMaxConfigOctets >> 20) + " MiB (" +
+                                              std::to_string(size) + " octets)"}};
+  }
   std::ifstream in{file, std::ios::binary};
   if (!in) {
     std::error_code ec{errno, std::generic_category()};

@@ -4,6 +4,7 @@
 // reason, ready for the operator. No libyang type appears here.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <variant>
@@ -18,6 +19,11 @@ using LoadResult = std::variant<config::Config, config::ConfigErrors>;
 // The directory holding cats-bgp.yang in the source tree (set by CMake).
 std::filesystem::path default_yang_dir();
 
+// A configuration file larger than this is refused before it is read.
+inline constexpr std::uintmax_t kMaxConfigOctets = std::uintmax_t{16} << 20;
+
+// Refuses what is not a regular file (/dev/zero, a FIFO, a directory) and
+// files over kMaxConfigOctets, with the file as the error's path.
 LoadResult load_config(const std::filesystem::path& file, const std::filesystem::path& yang_dir = default_yang_dir());
 // The same for a JSON text already in memory; `origin` names it in errors.
 LoadResult load_config_text(const std::string& json, const std::filesystem::path& yang_dir = default_yang_dir(),
