@@ -110,7 +110,9 @@ class Catsd(Router):
 
     def start(self):
         cfg = {
-            "global": {"as": RUT_AS, "router-id": RUT, "role": ["ingress"],
+            # BGP ingest as the other routers do it; with --role ingress, every CATS prefix of the table is also
+            # a service the CATS RIB selects a site for (workload B: 250,000 selections).
+            "global": {"as": RUT_AS, "router-id": RUT, "role": [ARGS.role],
                        "listen": {"address": [RUT], "port": 179}},
             "neighbors": {"neighbor": [{
                 "address": FEED, "remote-as": FEED_AS, "local-address": RUT, "passive": True,
@@ -498,6 +500,8 @@ def main():
     ap.add_argument("--build-type", default="RelWithDebInfo", help="recorded in catsd's version string")
     ap.add_argument("--routers", default="catsd,bird", help="comma list of " + ",".join(ROUTERS))
     ap.add_argument("--workloads", default="A,B")
+    ap.add_argument("--role", default="reflector", choices=("reflector", "ingress", "edge"),
+                    help="catsd's role (ingress: also the CATS selection of every CATS prefix)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--prefixes", type=int, default=1_000_000, help="paths per run (B: prefixes = paths / 4)")
     ap.add_argument("--poll", type=float, default=0.2, help="CLI poll interval, s")
