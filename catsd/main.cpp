@@ -24,6 +24,7 @@
 #include "catsd/rde/asio_sessions.hpp"
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
+#include "catsd/rde/origination.hpp"
 #include "metric-collector/collector/pipeline.hpp"
 #include "yang/loader/load.hpp"
 
@@ -195,6 +196,9 @@ int run(int argc, char** argv) {
   start_logging(o.level);
   auto loaded = o.yang_dir.empty() ? cats::loader::load_config(o.config_file)
                                    : cats::loader::load_config(o.config_file, o.yang_dir);
+  // What only the daemon knows: whether each service's routes can be encoded.
+  if (auto* cfg = std::get_if<cats::config::Config>(&loaded))
+    if (auto errors = cats::rde::check_origination(*cfg); !errors.empty()) loaded = std::move(errors);
   if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
     for (const auto& e : *errors) std::cerr << "catsd: " << e.message() << "\n";
     return 1;

@@ -374,6 +374,11 @@ Engine::InjectResult Engine::inject(const std::string& service, const MetricsUpd
     res.error = *err;
     return res;
   }
+  if (auto err = check_fits(*it->svc, next.metrics)) {
+    res.error = *err;
+    spdlog::warn("service {}: metrics refused: {}", service, *err);
+    return res;
+  }
   next.sequence = it->state.sequence + 1;  // serial arithmetic wraps (RFC 1982)
   it->state = std::move(next);
   originate(*it);

@@ -1,5 +1,7 @@
 #include "catsd/rde/origination.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <memory>
 
@@ -130,6 +132,8 @@ std::vector<Bytes> build_announcements(const config::Service& svc, const Service
     const NlriEntry e{*prefix, std::nullopt};
     auto packed = pack_announcements(attrs, prefix->afi, std::as_bytes(std::span(mapped)),
                                      std::span<const NlriEntry>(&e, 1), local_context());
+    // check_fits() keeps every accepted state within one UPDATE.
+    if (!packed.ok) spdlog::error("service {}: {} does not fit in an UPDATE, not advertised", svc.name, text);
     for (auto& m : packed.messages) out.push_back(std::move(m));
   }
   return out;
@@ -163,6 +167,39 @@ std::optional<std::string> check_metrics(const config::Metrics& m) {
     if (auto e = check_l1(inst.l1)) return "instance " + inst.id.value + ": " + *e;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> check_fits(const config::Service& svc, const config::Metrics& m) {
+  ServiceState st;
+  st.metrics = m;
+  for (const auto& text : svc.prefixes) {
+    const auto prefix = Prefix::parse(text);
+    if (!prefix) continue;
+    const std::size_t octets = build_cats_exp_value(svc, st, *prefix, 0).size();
+    if (octets > kMaxCatsExpOctets)
+      return "the CATS-EXP attribute for " + text + " with " + std::to_string(m.instances.size()) +
+             " contact instances needs " + std::to_string(octets) + " octets; at most " +
+             std::to_string(kMaxCatsExpOctets) + " fit in an UPDATE to any peer: use fewer instances";
+  }
+  return std::nullopt;
+}
+
+config::ConfigErrors check_origination(const config::Config& cfg) {
+  config::ConfigErrors out;
+  const std::string root = "/cats-bgp:bgp/services/service[name='";
+  for (const auto& svc : cfg.services) {
+    if (auto e = check_fits(svc, svc.metrics)) out.push_back({root + svc.name + "']/metrics", *e});
+    // The collector reports one instance per target, with every L1 category;
+    // an IPv6 instance id is the largest it can be.
+    config::Metrics full;
+    full.l1.fill(std::uint8_t{10});
+    for (const auto& t : cfg.collector.targets)
+      if (t.service == svc.name)
+        full.instances.push_back({{config::ServiceId::Type::kIpv6, "2001:db8::1"}, 10, full.l1});
+    if (full.instances.size() > svc.metrics.instances.size())
+      if (auto e = check_fits(svc, full)) out.push_back({"/cats-bgp:bgp/collector", "service " + svc.name + ": " + *e});
+  }
+  return out;
 }
 
 }  // namespace cats::rde

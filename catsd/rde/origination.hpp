@@ -46,4 +46,20 @@ std::vector<wire::Bytes> build_withdrawals(const config::Service& svc);
 // "inject" request validation: scores 0..10, instances well-formed. Error text or nullopt.
 std::optional<std::string> check_metrics(const config::Metrics& m);
 
+// The largest CATS-EXP value an originated route may carry. A peer without
+// Extended Messages (RFC 8654) takes UPDATEs of at most 4096 octets, and the
+// attributes added on export (AS_PATH, NEXT_HOP or MP_REACH_NLRI, LOCAL_PREF,
+// communities, ORIGINATOR_ID and CLUSTER_LIST on a reflector, Link
+// Bandwidth) and the prefix need the rest. The value cannot be split: one
+// prefix carries one CATS-EXP attribute, so more contact instances are refused.
+inline constexpr std::size_t kMaxCatsExpOctets = 3584;
+
+// Why `m` cannot be advertised for `svc` (its CATS-EXP value for some prefix
+// exceeds kMaxCatsExpOctets), or nullopt.
+std::optional<std::string> check_fits(const config::Service& svc, const config::Metrics& m);
+
+// Configuration errors for every service whose configured metrics, or one
+// report from each of its collector targets, would not fit in an UPDATE.
+config::ConfigErrors check_origination(const config::Config& cfg);
+
 }  // namespace cats::rde

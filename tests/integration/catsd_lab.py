@@ -187,7 +187,14 @@ def scenario_metric_change(lab):
     check(r.returncode != 0 and "10" in r.stderr, f"L2 11 refused: rc {r.returncode}: {r.stderr.strip()}")
     r = e1.ctl("inject", "no-such-service", "--l2", "3", check_rc=False)
     check(r.returncode != 0 and "no-such-service" in r.stderr, f"unknown service refused: {r.stderr.strip()}")
+    # More contact instances than one UPDATE can carry: refused, not reported as sent and then lost.
+    many = [a for i in range(300) for a in ("--instance", f"2001:db8::{i + 1:x}=3")]
+    r = e1.ctl("inject", "llm-chat", *many, "--replace-instances", check_rc=False)
+    check(r.returncode != 0 and "at most 3584" in r.stderr, f"300 instances refused: {r.stderr.strip()[:160]}")
     check(by_next_hop(ing.candidates(V4), lab.addr(1))[0]["sequence"] == 2, "nothing re-advertised for refusals")
+    e1.ctl("inject", "llm-chat", *many[:200], "--replace-instances")
+    wait_for("100 instances accepted and advertised (sequence 3)", lambda: any(
+        c["next_hop"] == lab.addr(1) and c["sequence"] == 3 for c in ing.candidates(V4)))
 
 
 def scenario_drain_withdraw(lab):
@@ -376,6 +383,14 @@ def scenario_config_errors(lab):
         f.truncate(17 << 20)  # sparse: nothing is written
     r = subprocess.run([ARGS.catsd, "--config", big, "--check"], capture_output=True, text=True, timeout=10)
     check(r.returncode == 1 and "larger than 16 MiB" in r.stderr, f"a 17 MiB file refused unread: {r.stderr.strip()}")
+    # A service that no UPDATE could carry is a configuration error.
+    edge = edge_cfg(lab, 1, "10.0.0.1", 2, 5)
+    edge["services"]["service"][0]["metrics"]["instance"] = [
+        {"id": f"2001:db8::{i + 1:x}", "l2-score": 3} for i in range(3000)]
+    path = catsd.write_config(os.path.join(lab.dir, "many.json"), edge, indent=None)
+    r = subprocess.run([ARGS.catsd, "--config", path, "--check"], capture_output=True, text=True, timeout=20)
+    check(r.returncode == 1 and "service[name='llm-chat']/metrics" in r.stderr and "at most 3584" in r.stderr,
+          f"3,000 contact instances refused by --check: {r.stderr.strip()[:200]}")
     # A port already in use is a start-up error, not a hang.
     a = lab.daemon("a", 1, {"global": global_cfg(65001, "10.0.0.1", "ingress", lab.addr(1))})
     a.start()

@@ -316,5 +316,54 @@ TEST(Origination, WithdrawalsAndMetricChecks) {
   EXPECT_TRUE(check_metrics(m).has_value());
 }
 
+// Every state check_fits() accepts is advertised; the rest is refused with
+// the sizes stated (a 3,000-instance service once passed and was never sent).
+TEST(Origination, OnlyWhatFitsInAnUpdateIsAccepted) {
+  DecodeContext ctx;
+  ctx.as4 = true;
+  for (const std::size_t n :
+       {std::size_t{1}, std::size_t{150}, std::size_t{250}, std::size_t{290}, std::size_t{3000}}) {
+    auto svc = service();
+    svc.metrics.instances.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      config::L1Scores l1;
+      l1.fill(std::uint8_t{5});
+      svc.metrics.instances.push_back({{config::ServiceId::Type::kIpv6, "2001:db8::" + std::to_string(i + 1)}, 3, l1});
+    }
+    const auto err = check_fits(svc, svc.metrics);
+    const auto msgs = build_announcements(svc, ServiceState{svc.metrics, 1, false, 0}, OriginParams{255, 1, 0});
+    if (err) {
+      EXPECT_NE(err->find("at most 3584"), std::string::npos) << *err;
+      EXPECT_GE(n, 150u);
+      continue;
+    }
+    ASSERT_EQ(msgs.size(), svc.prefixes.size()) << n << " instances";
+    for (const auto& m : msgs) {
+      auto d = decode_message(m, ctx);
+      ASSERT_EQ(d.action(), Action::kNone) << n;
+      std::size_t instances = 0;
+      for (const auto& t : std::get<Update>(d.body).attrs.get<CatsExp>(255)->tlvs)
+        instances += std::holds_alternative<CatsContactInstance>(t.body);
+      EXPECT_EQ(instances, n);
+    }
+  }
+  auto svc = service();
+  svc.metrics.instances.assign(3000, {{config::ServiceId::Type::kOpaque, "7"}, 1, {}});
+  EXPECT_TRUE(check_fits(svc, svc.metrics).has_value());
+  config::Config cfg;
+  cfg.services = {svc, service()};
+  const auto errors = check_origination(cfg);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/cats-bgp:bgp/services/service[name='llm-chat']/metrics");
+  // 400 collector targets feeding one service cannot all be reported.
+  cfg.services = {service()};
+  for (int i = 0; i < 400; ++i)
+    cfg.collector.targets.push_back({.name = "t" + std::to_string(i), .service = "llm-chat"});
+  ASSERT_EQ(check_origination(cfg).size(), 1u);
+  EXPECT_EQ(check_origination(cfg)[0].path, "/cats-bgp:bgp/collector");
+  cfg.collector.targets.resize(8);
+  EXPECT_TRUE(check_origination(cfg).empty());
+}
+
 }  // namespace
 }  // namespace cats::rde
