@@ -1,7 +1,6 @@
 // catsd: the CATS BGP speaker. Reads and validates the configuration before
 // anything starts, then runs sessions and the RIB on one event loop and the
 // gRPC API on its own threads.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -25,6 +25,7 @@
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
 #include "catsd/rde/origination.hpp"
+#include "common/log/log.hpp"
 #include "metric-collector/collector/pipeline.hpp"
 #include "yang/loader/load.hpp"
 
@@ -80,16 +81,6 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     return 2;
   }
   return std::nullopt;
-}
-
-void start_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("catsd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(level));
-  // Every info line reaches the log at once (stdout is a file under a
-  // supervisor): the last lines before a crash are the ones that matter.
-  spdlog::flush_on(spdlog::level::info);
 }
 
 // The engine and its sessions, next-hop tracking and FIB programming; the
@@ -177,6 +168,14 @@ int serve(cats::config::Config cfg, const std::string& api) {
     notices.async_wait(notice);
   };
   notices.async_wait(notice);
+  boost::asio::steady_timer log_drops(io);
+  std::function<void(const boost::system::error_code&)> drops = [&](const boost::system::error_code& ec) {
+    if (ec) return;
+    cats::log::report_dropped();
+    log_drops.expires_after(std::chrono::seconds{10});
+    log_drops.async_wait(drops);
+  };
+  drops({});
   io.run();
   if (api_stopper.joinable()) api_stopper.join();
   if (server) server->stop();  // idempotent; before the engine goes
@@ -193,7 +192,10 @@ int run(int argc, char** argv) {
   std::signal(SIGUSR1, SIG_IGN);
   Options o;
   if (auto status = parse_options(argc, argv, o)) return *status;
-  start_logging(o.level);
+  if (auto err = cats::log::start("catsd", o.level)) {
+    std::cerr << "catsd: --log-level: " << *err << "\n";
+    return 2;
+  }
   auto loaded = o.yang_dir.empty() ? cats::loader::load_config(o.config_file)
                                    : cats::loader::load_config(o.config_file, o.yang_dir);
   // What only the daemon knows: whether each service's routes can be encoded.
@@ -217,12 +219,5 @@ int run(int argc, char** argv) {
 // An exception that reaches here is a bug: it is logged and catsd exits 1
 // (after the destructors ran), not with std::terminate.
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    spdlog::critical("exception: {}", e.what());
-  } catch (...) {
-    spdlog::critical("unknown exception");
-  }
-  return 1;
+  return cats::log::run_main(run, argc, argv);
 }

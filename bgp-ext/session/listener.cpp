@@ -7,6 +7,7 @@
 
 #include "bgp-ext/session/peer.hpp"
 #include "bgp-ext/session/socket_options.hpp"
+#include "common/log/rate_limit.hpp"
 
 namespace cats::session {
 
@@ -25,6 +26,7 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
   tcp::acceptor acceptor;
   boost::asio::steady_timer retry;
   Lookup lookup;
+  log::RateLimit unconfigured;  // a scan from many addresses costs a few lines per address
   bool closed = false;
 
   void accept() {
@@ -51,7 +53,9 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     if (ec) return;
     Peer* peer = lookup ? lookup(unmapped(from.address())) : nullptr;
     if (peer == nullptr) {
-      spdlog::info("listener: connection from unconfigured {} closed", from.address().to_string());
+      const std::string addr = from.address().to_string();
+      if (auto suppressed = unconfigured.allow(addr))
+        spdlog::info("listener: connection from unconfigured {} closed{}", addr, log::RateLimit::suffix(*suppressed));
       s.close(ec);
       return;
     }

@@ -187,16 +187,19 @@ void Peer::accept(tcp::socket socket) {
   if (ec) return;  // already gone
   const State st = main_->fsm.state();
   if (st == State::kIdle || second_) {
-    spdlog::info("[{}] refusing connection from {} in {}{}", name_, from.address().to_string(), state_name(st),
-                 second_ ? " (two connections already)" : "");
+    if (auto n = conn_log_.allow("refuse"))
+      spdlog::info("[{}] refusing connection from {} in {}{}{}", name_, from.address().to_string(), state_name(st),
+                   second_ ? " (two connections already)" : "", log::RateLimit::suffix(*n));
     socket.close(ec);
     return;
   }
   if (cfg_.gtsm) {
     if (auto e = set_gtsm(socket, from.address().is_v6(), cfg_.gtsm_hops))
-      spdlog::warn("[{}] GTSM: {}", name_, e.message());
+      if (auto n = conn_log_.allow("gtsm"))
+        spdlog::warn("[{}] GTSM: {}{}", name_, e.message(), log::RateLimit::suffix(*n));
   }
-  spdlog::info("[{}] connection from {}", name_, from.address().to_string());
+  if (auto n = conn_log_.allow("accept"))
+    spdlog::info("[{}] connection from {}{}", name_, from.address().to_string(), log::RateLimit::suffix(*n));
   if ((st == State::kConnect || st == State::kActive) && !main_->link) {
     // No connection and no attempt of our own: take the peer's.
     attach(main_, std::make_shared<Link>(std::move(socket), cfg_.out_queue_bytes, false));
@@ -302,7 +305,8 @@ void Peer::on_message(const ConnPtr& c, wire::ByteSpan bytes) {
   const bool reset = err != nullptr && err->action == wire::Action::kSessionReset;
   if (std::holds_alternative<std::monostate>(d.body)) {
     if (err != nullptr) {
-      spdlog::warn("[{}] bad message header: {}", name_, err->reason);
+      if (auto n = conn_log_.allow("header"))
+        spdlog::warn("[{}] bad message header: {}{}", name_, err->reason, log::RateLimit::suffix(*n));
       // RFC 4271 §6.4: an error in a NOTIFICATION is not reported back.
       if (d.header.type == static_cast<std::uint8_t>(wire::MessageType::kNotification) &&
           err->subcode == wire::notify::kBadLength) {
@@ -323,7 +327,8 @@ void Peer::on_message(const ConnPtr& c, wire::ByteSpan bytes) {
   }
   if (std::holds_alternative<wire::Open>(d.body)) {
     if (reset) {
-      spdlog::warn("[{}] bad OPEN: {}", name_, err->reason);
+      if (auto n = conn_log_.allow("open"))
+        spdlog::warn("[{}] bad OPEN: {}{}", name_, err->reason, log::RateLimit::suffix(*n));
       feed(c, Event::open_error(*err));
       return;
     }
@@ -351,7 +356,8 @@ void Peer::on_open(const ConnPtr& c, const wire::Decoded& d) {
   const auto& open = std::get<wire::Open>(d.body);
   auto result = negotiate(cfg_.local, open);
   if (const auto* e = std::get_if<NegotiationError>(&result)) {
-    spdlog::warn("[{}] OPEN refused: {}", name_, e->reason);
+    if (auto n = conn_log_.allow("open"))
+      spdlog::warn("[{}] OPEN refused: {}{}", name_, e->reason, log::RateLimit::suffix(*n));
     feed(c, Event::open_rejected(Notify{e->code, e->subcode, e->data}, id_of(open.bgp_id)));
     return;
   }

@@ -36,6 +36,7 @@
 #include "bgp-ext/session/negotiate.hpp"
 #include "bgp-ext/session/transport.hpp"
 #include "bgp-ext/wire/message.hpp"
+#include "common/log/rate_limit.hpp"
 
 namespace cats::session {
 
@@ -152,6 +153,9 @@ class Peer {
   PeerConfig cfg_;
   PeerHandler& handler_;
   std::string name_;
+  // What a remote party can repeat at will (connections, bad OPENs) is
+  // logged a few times per kind and period, then counted.
+  log::RateLimit conn_log_;
   ConnPtr main_;
   ConnPtr second_;
   std::vector<std::weak_ptr<Link>> closing_;  // dropped links still flushing

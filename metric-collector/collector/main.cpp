@@ -1,13 +1,13 @@
 // cats-collector: scrape, score and damp per the configuration, then print
 // one snapshot (--once) or run, logging every advertisement and optionally
 // pushing it to a remote catsd. Output contract: docs/COLLECTOR.md.
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -16,6 +16,7 @@
 #include <string>
 #include <variant>
 
+#include "common/log/log.hpp"
 #include "metric-collector/collector/json.hpp"
 #include "metric-collector/collector/pipeline.hpp"
 #include "yang/loader/load.hpp"
@@ -147,15 +148,17 @@ void guard_once(asio::steady_timer& guard, const cats::config::Config& cfg, unsi
 }
 
 int run(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout or push socket is an error, not death
   const auto args = parse_args(argc, argv);
   if (!args) {
     std::fputs(kUsage, stderr);
     return 2;
   }
   // Logs go to stderr: stdout carries the JSON.
-  auto logger = spdlog::stderr_logger_mt("cats-collector");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(args->log_level));
+  if (auto err = cats::log::start("cats-collector", args->log_level)) {
+    std::fprintf(stderr, "cats-collector: --log-level: %s\n", err->c_str());
+    return 2;
+  }
 
   auto loaded = cats::loader::load_config(args->config);
   if (auto* errors = std::get_if<cats::config::ConfigErrors>(&loaded)) {
@@ -219,12 +222,5 @@ int run(int argc, char** argv) {
 // An exception that reaches here is a bug: it is logged and the collector
 // exits 1, not with std::terminate.
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    spdlog::critical("exception: {}", e.what());
-  } catch (...) {
-    spdlog::critical("unknown exception");
-  }
-  return 1;
+  return cats::log::run_main(run, argc, argv);
 }

@@ -333,6 +333,39 @@ def scenario_signals(lab):
     check(rc == 0, f"SIGTERM: exit 0 (rc {rc})")
 
 
+# Runs a command with stdout and stderr on a 4 KiB pipe that nobody reads
+# (the command itself holds the read end open, so writes block, not fail).
+UNREAD_STDERR = """
+import fcntl, os, sys
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+os.set_inheritable(r, True)
+os.dup2(w, 1)
+os.dup2(w, 2)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def scenario_log_unread(lab):
+    """With stderr a pipe nobody reads, logging must not stop catsd: the API answers, the session stays up past
+    its hold time, and SIGTERM still ends catsd in time."""
+    a, b = pair(lab, {}, {})
+    a.wrap = ["/usr/bin/python3", "-c", UNREAD_STDERR]
+    b.start(), a.start()
+    wait_for("session up, routes in", lambda: b.established(lab.addr(1)) and len(b.rib()) == 3)
+    t0 = time.monotonic()
+    for i in range(120):  # about 8 KB of log lines into the full pipe
+        out = a.ctl("inject", "s", "--l2", str(i % 10), timeout=5).stdout
+    took = time.monotonic() - t0
+    check(took < 60, f"120 metric changes answered in {took:.1f} s with the log pipe full")
+    time.sleep(FAST["hold-time"] * 1.5)
+    check(b.established(lab.addr(1)) and a.established(lab.addr(2)), "session up after 1.5 hold times")
+    check("sequence 121" in out, f"every change applied: {out.strip()}")
+    t0 = time.monotonic()
+    rc = a.stop(signal.SIGTERM, bound=8)
+    check(rc == 0, f"SIGTERM: exit 0 in {time.monotonic() - t0:.1f} s although the log writer is stuck")
+
+
 def scenario_mrai_refresh(lab):
     """Per-peer MRAI batches changes; clear soft-out re-sends; clear soft-in asks for a refresh."""
     a, b = pair(lab, {"timers": dict(FAST, **{"min-route-advertisement-interval": 4}), "cats": {"send": True}},
