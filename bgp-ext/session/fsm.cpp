@@ -202,16 +202,31 @@ void Fsm::in_idle(const Event& ev, TimePoint now, std::vector<Action>& out) {
       stop_timer(Timer::kIdleHold, out);
       started_ = false;
       return;
-    case EventType::kTcpConnectionValid:
-    case EventType::kTcpCrInvalid:
     case EventType::kTcpCrAcked:
-    case EventType::kTcpConnectionConfirmed: out.emplace_back(RejectTcp{}); return;  // Idle refuses connections
-    default: return;                                                                 // RFC 4271: no change in Idle
+    case EventType::kTcpConnectionConfirmed:
+      // A session that has not come up since it was started has no routes
+      // to flap: its neighbor's connection is taken during the idle hold,
+      // so that neither a peer that started later nor one spoofed bad OPEN
+      // keeps the real neighbor out (deviation from RFC 4271 §8.2.2, Idle).
+      if (accepts_in_idle()) {
+        stop_timer(Timer::kIdleHold, out);
+        state_ = State::kActive;
+        in_connect_or_active(ev, now, out);
+        return;
+      }
+      out.emplace_back(RejectTcp{});
+      return;
+    case EventType::kTcpConnectionValid:
+    case EventType::kTcpCrInvalid: out.emplace_back(RejectTcp{}); return;  // Idle refuses connections
+    default: return;                                                       // RFC 4271: no change in Idle
   }
 }
 
 void Fsm::start(bool passive, bool manual, TimePoint now, std::vector<Action>& out) {
-  if (manual) idle_hold_next_ = config_.idle_hold_time;  // operator intervention ends the back-off
+  if (manual) {  // operator intervention ends the back-off
+    idle_hold_next_ = config_.idle_hold_time;
+    established_since_start_ = false;
+  }
   stop_timer(Timer::kIdleHold, out);
   started_ = true;
   passive_ = passive;
@@ -534,6 +549,10 @@ void Fsm::accept_open(const OpenReceived& open, TimePoint now, std::vector<Actio
 void Fsm::enter_established(TimePoint now, std::vector<Action>& out) {
   state_ = State::kEstablished;
   established_at_ = now;
+  established_since_start_ = true;
+  // An authenticated transport (TCP-MD5, GTSM) shows this is the neighbor,
+  // not a spoofer: earlier failures stop counting.
+  if (config_.authenticated_transport) idle_hold_next_ = config_.idle_hold_time;
   if (hold_time_ == 0) {
     stop_timer(Timer::kHold, out);
   } else {

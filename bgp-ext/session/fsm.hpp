@@ -183,6 +183,8 @@ struct FsmConfig {
   Duration idle_hold_time = std::chrono::seconds{30};  // first wait; doubled per flap when damping
   Duration idle_hold_max = std::chrono::seconds{600};
   Duration damp_stable_time = std::chrono::seconds{300};  // Established this long: back-off starts over
+  // TCP-MD5 or GTSM protects the session: reaching Established ends the back-off.
+  bool authenticated_transport = false;
   bool collision_detect_established = false;
   bool send_notification_without_open = true;
   // RFC 9687. nullopt: max(8 min, 2 x negotiated hold time); zero: off.
@@ -200,6 +202,11 @@ class Fsm {
 
   State state() const { return state_; }
   bool passive() const { return passive_; }
+  // Idle, started, and never Established since the start: a connection from
+  // the neighbor is taken instead of refused (see in_idle).
+  bool accepts_in_idle() const {
+    return state_ == State::kIdle && started_ && config_.allow_automatic_start && !established_since_start_;
+  }
   std::uint32_t connect_retry_counter() const { return connect_retry_counter_; }
   Duration idle_hold_time() const { return idle_hold_next_; }  // the wait after the next flap
   std::uint16_t hold_time() const { return hold_time_; }       // negotiated
@@ -266,6 +273,7 @@ class Fsm {
   Duration keepalive_time_{};
   std::uint32_t peer_id_ = 0;
   TimePoint established_at_{};
+  bool established_since_start_ = false;  // reset by a manual start
   std::optional<SessionDown> last_down_;
 };
 

@@ -186,7 +186,7 @@ void Peer::accept(tcp::socket socket) {
   const auto from = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
   const State st = main_->fsm.state();
-  if (st == State::kIdle || second_) {
+  if ((st == State::kIdle && !main_->fsm.accepts_in_idle()) || second_) {
     if (auto n = conn_log_.allow("refuse"))
       spdlog::info("[{}] refusing connection from {} in {}{}{}", name_, from.address().to_string(), state_name(st),
                    second_ ? " (two connections already)" : "", log::RateLimit::suffix(*n));
@@ -200,7 +200,7 @@ void Peer::accept(tcp::socket socket) {
   }
   if (auto n = conn_log_.allow("accept"))
     spdlog::info("[{}] connection from {}{}", name_, from.address().to_string(), log::RateLimit::suffix(*n));
-  if ((st == State::kConnect || st == State::kActive) && !main_->link) {
+  if ((st == State::kIdle || st == State::kConnect || st == State::kActive) && !main_->link) {
     // No connection and no attempt of our own: take the peer's.
     attach(main_, std::make_shared<Link>(std::move(socket), cfg_.out_queue_bytes, false));
     feed(main_, bare(EventType::kTcpConnectionConfirmed));

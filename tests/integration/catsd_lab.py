@@ -333,6 +333,66 @@ def scenario_signals(lab):
     check(rc == 0, f"SIGTERM: exit 0 (rc {rc})")
 
 
+def bad_open(src, dst):
+    """Connects from src to dst:179 and sends an OPEN with version 3, as a spoofer would; returns the body of
+    the NOTIFICATION received (b"" if none)."""
+    import socket
+    s = socket.socket()
+    s.settimeout(5)
+    s.bind((src, 0))
+    s.connect((dst, 179))
+    body = bytes([3]) + (65000).to_bytes(2, "big") + (90).to_bytes(2, "big") + bytes([10, 9, 9, 9, 0])
+    s.sendall(b"\xff" * 16 + (19 + len(body)).to_bytes(2, "big") + b"\x01" + body)
+    data = b""
+    try:
+        while chunk := s.recv(4096):
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    # The reply: catsd's own OPEN, then the NOTIFICATION.
+    while len(data) >= 19:
+        length = int.from_bytes(data[16:18], "big")
+        if data[18] == 3:
+            return data[19:length]
+        data = data[length:]
+    return b""
+
+
+def scenario_first_sessions(lab):
+    """With the default idle hold (30 s) and connect retry (120 s): four daemons started one after the other reach
+    Established within seconds (a refused connect must not cost a full idle hold), and bad OPENs sent from a
+    neighbor's address before it is up do not lock the neighbor out."""
+    timers = {"hold-time": 9, "keepalive": 3}
+    hosts = (1, 2, 3, 4)
+    mesh = [lab.daemon(f"d{h}", h, {"global": global_cfg(65000, f"10.0.0.{h}", "ingress", lab.addr(h)),
+                                    "neighbors": {"neighbor": [dict(neighbor(lab.addr(o), 65000, lab.addr(h)),
+                                                                    timers=timers) for o in hosts if o != h]}})
+            for h in hosts]
+    for d in mesh:
+        d.start()
+    t0 = time.monotonic()
+    wait_for("all 12 sessions of the mesh Established", lambda: all(
+        n["state"] == "established" for d in mesh for n in d.json("show", "neighbors")["neighbors"]), 8)
+    print(f"  mesh up {time.monotonic() - t0:.1f} s after the last start")
+
+    a = lab.daemon("a", 5, {"global": global_cfg(65000, "10.0.0.5", "ingress", lab.addr(5)),
+                            "neighbors": {"neighbor": [dict(neighbor(lab.addr(6), 65000, lab.addr(5)),
+                                                            timers=timers)]}})
+    b = lab.daemon("b", 6, {"global": global_cfg(65000, "10.0.0.6", "ingress", lab.addr(6)),
+                            "neighbors": {"neighbor": [dict(neighbor(lab.addr(5), 65000, lab.addr(6)),
+                                                            timers=timers)]}})
+    a.start()
+    for _ in range(3):
+        n = bad_open(lab.addr(6), lab.addr(5))
+        check(n[:2] == bytes([2, 1]), f"spoofed OPEN with version 3 answered with NOTIFICATION {n[:2].hex()} (0201)")
+    b.start()
+    t0 = time.monotonic()
+    wait_for("the real neighbor is taken although three bad OPENs came from its address",
+             lambda: a.established(lab.addr(6)), 8)
+    print(f"  a-b up {time.monotonic() - t0:.1f} s after b started")
+
+
 # Runs a command with stdout and stderr on a 4 KiB pipe that nobody reads
 # (the command itself holds the read end open, so writes block, not fail).
 UNREAD_STDERR = """

@@ -158,7 +158,8 @@ const EventType kAllEvents[] = {
 // optional attribute in force.
 enum class From {
   kIdle,         // never started
-  kIdleWaiting,  // fell back once, IdleHoldTimer pending (counter 1)
+  kIdleWaiting,  // fell back once, IdleHoldTimer pending (counter 1), never Established
+  kIdleAfterUp,  // was Established, IdleHoldTimer pending
   kConnect,
   kConnectDelay,  // DelayOpen: TCP up, our OPEN held back
   kActive,        // active mode, after a failed connection in OpenSent
@@ -173,6 +174,7 @@ const char* from_name(From f) {
   switch (f) {
     case From::kIdle: return "Idle";
     case From::kIdleWaiting: return "IdleWaiting";
+    case From::kIdleAfterUp: return "IdleAfterUp";
     case From::kConnect: return "Connect";
     case From::kConnectDelay: return "ConnectDelayOpen";
     case From::kActive: return "Active";
@@ -195,6 +197,13 @@ Fsm make(From from, FsmConfig cfg = test_config()) {
     case From::kIdleWaiting:
       go(Event{EventType::kManualStart});
       go(Event{EventType::kTcpCrAcked});
+      go(Event{EventType::kHoldTimerExpires});
+      break;
+    case From::kIdleAfterUp:
+      go(Event{EventType::kManualStart});
+      go(Event{EventType::kTcpCrAcked});
+      go(Event::open_received(9, kPeerId));
+      go(Event{EventType::kKeepAliveMsg});
       go(Event{EventType::kHoldTimerExpires});
       break;
     case From::kConnect: go(Event{EventType::kManualStart}); break;
@@ -234,7 +243,8 @@ Fsm make(From from, FsmConfig cfg = test_config()) {
 State state_of(From f) {
   switch (f) {
     case From::kIdle:
-    case From::kIdleWaiting: return State::kIdle;
+    case From::kIdleWaiting:
+    case From::kIdleAfterUp: return State::kIdle;
     case From::kConnect:
     case From::kConnectDelay: return State::kConnect;
     case From::kActive:
@@ -528,7 +538,12 @@ std::vector<Row> attribute_rows() {
       {From::kIdleWaiting, E::kAutomaticStartPassive, S::kIdle, "", 1},
       {From::kIdleWaiting, E::kManualStartPassive, S::kActive, "", 0},
       {From::kIdleWaiting, E::kIdleHoldTimerExpires, S::kConnect, kStartActive, 0},
-      {From::kIdleWaiting, E::kTcpCrAcked, S::kIdle, "reject", 1},
+      // Deviation: never Established since the start, so the neighbor's
+      // connection is taken during the idle hold; after a session was up it is not.
+      {From::kIdleWaiting, E::kTcpCrAcked, S::kOpenSent, kSendOpen, 1},
+      {From::kIdleWaiting, E::kTcpConnectionConfirmed, S::kOpenSent, kSendOpen, 1},
+      {From::kIdleAfterUp, E::kTcpCrAcked, S::kIdle, "reject", 1},
+      {From::kIdleAfterUp, E::kTcpConnectionConfirmed, S::kIdle, "reject", 1},
       {From::kIdleWaiting, E::kUpdateMsg, S::kIdle, "", 1},
   };
 }
@@ -878,6 +893,22 @@ TEST(FsmDamping, AStableSessionStartsTheBackOffOver) {
   EXPECT_EQ(f.idle_hold_time(), 2s);
   EXPECT_EQ(f.last_down()->received, (Notify{6, 4, {}}));
   EXPECT_FALSE(all_of<FlushRoutes>(out.actions).empty());
+}
+
+TEST(FsmDamping, AnAuthenticatedSessionEndsTheBackOffWhenUp) {
+  for (const bool authenticated : {false, true}) {
+    FsmConfig cfg = test_config();
+    cfg.authenticated_transport = authenticated;
+    Fsm f(cfg);
+    TimePoint now = kT0;
+    f.handle(Event{EventType::kManualStart}, now);
+    for (int i = 0; i < 3; ++i) flap_once(f, now);  // bad OPENs, say: next wait 8 s
+    f.handle(Event{EventType::kTcpCrAcked}, now);
+    f.handle(Event::open_received(0, kPeerId), now);
+    f.handle(Event{EventType::kKeepAliveMsg}, now);
+    ASSERT_EQ(f.state(), State::kEstablished);
+    EXPECT_EQ(f.idle_hold_time(), authenticated ? 1s : 8s) << "TCP-MD5/GTSM: " << authenticated;
+  }
 }
 
 TEST(FsmDamping, ManualStartEndsTheBackOff) {

@@ -77,6 +77,7 @@ std::variant<session::PeerConfig, std::string> to_peer_config(const Config& cfg,
   pc.md5_key = n.md5_password;
   pc.gtsm = n.ttl_security.enabled;
   pc.gtsm_hops = n.ttl_security.hops;
+  pc.fsm.authenticated_transport = !pc.md5_key.empty() || pc.gtsm;
   return pc;
 }
 
