@@ -347,6 +347,8 @@ void print_neighbor_detail(const pb::Neighbor& n) {
               << duration(e.at_s_ago()) << " ago\n";
   }
   if (n.max_prefix_exceeded()) std::cout << "  Maximum prefix count exceeded\n";
+  if (n.paths_refused() > 0)
+    std::cout << "  Paths refused (max-paths-per-prefix or 8190 per prefix): " << n.paths_refused() << "\n";
   if (n.families_size() > 0) {
     Table t({"Family", "AddPath", "Received", "Accepted", "Advertised"});
     for (const auto& f : n.families()) {

@@ -139,6 +139,7 @@ void show_neighbors(const rde::Engine& e, const std::vector<rde::PeerRuntime>& r
     o->set_updates_out(n.counters().updates_out);
     o->set_flaps(static_cast<std::uint32_t>(n.counters().flaps));
     o->set_max_prefix_exceeded(n.max_prefix_exceeded());
+    o->set_paths_refused(n.counters().paths_refused);
     if (const auto* es = n.session()) {
       const auto& s = es->negotiated;
       o->set_established_for_s(seconds_since(es->since));

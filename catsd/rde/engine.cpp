@@ -59,7 +59,8 @@ Engine::Engine(asio::any_io_executor ex, config::Config cfg, SessionPort& port)
           {.resolve_via_default = cfg_.steering.resolve_via_default, .own_protocol = netlink::kCatsRouteProtocol}),
       store_(cfg_.global.cats.attribute_type),
       cats_(cfg_.steering),
-      recheck_(ex_) {
+      recheck_(ex_),
+      refused_timer_(ex_) {
   if (cfg_.steering.next_hop_tracking) store_.set_nexthops(&nexthops_);
   steering_ = cfg_.global.has_role(config::Role::kIngress) || cfg_.global.has_role(config::Role::kController);
   // The Loc-RIB best of a class with bgp-best-follows is the selected site.
@@ -162,6 +163,7 @@ void Engine::session_up(rib::PeerId id, std::uint64_t gen, const session::Negoti
     if (n->config().max_prefix) limit = n->config().max_prefix->limit;
     n->rib_in()->set_max_prefix(Family{f.family.afi, f.family.safi}, limit);
   }
+  n->rib_in()->set_paths_per_prefix(n->config().max_paths_per_prefix);
   process(*n->rib_in(), n->graceful_restart().session_up(*n->rib_in(), s));
   set_target(*n, local);
   spdlog::info("[{}] established: AS{} router-id {}, {} families{}", n->address(), s.peer_asn, dotted(s.peer_router_id),
@@ -252,8 +254,9 @@ void Engine::on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& r)
     ++counters.filtered_in;
     spdlog::debug("[{}] UPDATE ignored: routing loop (AS_PATH, ORIGINATOR_ID or CLUSTER_LIST)", n.address());
   }
-  r.withdrawn = r.filtered = r.unknown_withdraws = 0;
+  r.withdrawn = r.filtered = r.unknown_withdraws = r.path_limited = 0;
   n.rib_in()->apply_to(*u, action, next_arrival(), r);
+  if (r.path_limited > 0) paths_refused(n, r);
   counters.withdraws_in += r.withdrawn;
   counters.filtered_in += r.filtered;
   counters.unknown_withdraws += r.unknown_withdraws;
@@ -266,6 +269,52 @@ void Engine::on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& r)
     }
   }
   if (!r.over_limit.empty()) max_prefix(n, r.over_limit);
+}
+
+void Engine::paths_refused(Neighbor& n, const rib::ApplyResult& r) {
+  n.counters().paths_refused += r.path_limited;
+  if (auto suppressed = n.refused_log().allow("paths"))
+    spdlog::warn(
+        "[{}] {} path(s) refused, first for {}: this neighbor may hold {} paths per prefix, all neighbors {}; "
+        "asked for again when room frees up{}",
+        n.address(), r.path_limited, r.first_path_limited ? r.first_path_limited->prefix.to_string() : "?",
+        n.config().max_paths_per_prefix, loc_rib_.table().path_limit(), log::RateLimit::suffix(*suppressed));
+  if (std::find(refused_.begin(), refused_.end(), n.id()) == refused_.end()) refused_.push_back(n.id());
+  arm_refused_timer();
+}
+
+void Engine::arm_refused_timer() {
+  if (refused_.empty() || refused_timer_.expiry() > SteadyClock::now()) return;
+  refused_timer_.expires_after(std::chrono::seconds{5});
+  refused_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) refresh_refused();
+  });
+}
+
+void Engine::refresh_refused() {
+  const auto now = SteadyClock::now();
+  std::erase_if(refused_, [&](rib::PeerId id) {
+    Neighbor* n = neighbor(id);
+    if (n == nullptr || n->rib_in() == nullptr || n->rib_in()->refused() == 0 || !n->established()) return true;
+    if (!n->rib_in()->room_for_refused() || now - n->refused_refresh_at() < Neighbor::kRefusedRefreshInterval)
+      return false;
+    const std::size_t refused = n->rib_in()->take_refused();
+    n->set_refused_refresh_at(now);
+    spdlog::info("[{}] room for paths refused earlier ({}): asking for a route refresh", n->address(), refused);
+    request_refresh(*n);
+    return true;
+  });
+  arm_refused_timer();
+}
+
+void Engine::request_refresh(Neighbor& n) {
+  const EstablishedSession* es = n.session();
+  if (es == nullptr || !es->negotiated.route_refresh) return;
+  std::vector<wire::Bytes> rr;
+  for (const auto& f : es->negotiated.families)
+    rr.push_back(wire::encode_message(wire::RouteRefresh{f.family.afi, 0, f.family.safi}, es->ectx));
+  n.counters().updates_out -= rr.size();  // ROUTE-REFRESH is not an UPDATE
+  send(n, std::move(rr));
 }
 
 void Engine::max_prefix(Neighbor& n, const std::vector<Family>& over) {
@@ -408,13 +457,7 @@ std::variant<std::uint32_t, std::string> Engine::clear(const std::string& addres
     }
     const EstablishedSession* es = n->session();
     if (es == nullptr) continue;
-    if (mode != ClearMode::kSoftOut && es->negotiated.route_refresh) {
-      std::vector<wire::Bytes> rr;
-      for (const auto& f : es->negotiated.families)
-        rr.push_back(wire::encode_message(wire::RouteRefresh{f.family.afi, 0, f.family.safi}, es->ectx));
-      n->counters().updates_out -= rr.size();  // ROUTE-REFRESH is not an UPDATE
-      send(*n, std::move(rr));
-    }
+    if (mode != ClearMode::kSoftOut) request_refresh(*n);
     if (mode != ClearMode::kSoftIn)
       for (const auto& f : es->negotiated.families) refresh_out(*n, Family{f.family.afi, f.family.safi}, false);
   }

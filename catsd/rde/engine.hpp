@@ -138,6 +138,13 @@ class Engine : public SessionEvents {
   bool looped(const Neighbor& n, const wire::Update& u) const;
   void decide_pending(rib::ApplyResult& pending);
   void max_prefix(Neighbor& n, const std::vector<wire::Family>& over);
+  // Paths refused for the path limits: counted, logged, and asked for again
+  // (ROUTE-REFRESH) once room frees up.
+  void paths_refused(Neighbor& n, const rib::ApplyResult& r);
+  void arm_refused_timer();
+  void refresh_refused();
+  // ROUTE-REFRESH for each negotiated family (when the peer supports it).
+  void request_refresh(Neighbor& n);
   void gr_expired(Neighbor& n);
   rib::Arrival next_arrival();
   void process(rib::AdjRibIn& from, const std::vector<rib::PrefixKey>& changed);
@@ -181,6 +188,8 @@ class Engine : public SessionEvents {
   bool steering_ = false;  // ingress or controller role: the CATS RIB is kept
   std::unique_ptr<netlink::RouteMonitor> routes_;
   boost::asio::steady_timer recheck_;
+  boost::asio::steady_timer refused_timer_;  // runs while a neighbor has refused paths
+  std::vector<rib::PeerId> refused_;         // neighbors with refused paths, for refused_timer_
   std::optional<steer::Clock::time_point> recheck_at_;
   std::map<std::uint64_t, SelectionWatcher> selection_watchers_;
   std::vector<rib::PrefixKey> selection_exports_;  // selection changes not yet given to the update groups

@@ -7,6 +7,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "catsd/rde/export.hpp"
 #include "catsd/rde/graceful_restart.hpp"
 #include "catsd/rde/session_port.hpp"
+#include "common/log/rate_limit.hpp"
 #include "rib-adapter/rib/adj_rib_in.hpp"
 #include "rib-adapter/rib/policy.hpp"
 #include "yang/config/config.hpp"
@@ -31,6 +33,7 @@ struct NeighborCounters {
   std::uint64_t unknown_withdraws = 0;  // E30
   std::uint64_t flaps = 0;              // Established sessions that went down
   std::uint64_t route_refresh_in = 0;
+  std::uint64_t paths_refused = 0;  // over max-paths-per-prefix or a prefix's 8190 paths
 };
 
 // The Established session, as the RIB thread knows it.
@@ -85,6 +88,13 @@ class Neighbor {
   // A warning-only limit logs once per session.
   bool warn_max_prefix_once();
 
+  // Paths refused for the path limits: logged a few times per minute; a
+  // ROUTE-REFRESH asks for them again when room frees up, at most this often.
+  static constexpr std::chrono::seconds kRefusedRefreshInterval{30};
+  log::RateLimit& refused_log() { return refused_log_; }
+  SteadyClock::time_point refused_refresh_at() const { return refused_refresh_at_; }
+  void set_refused_refresh_at(SteadyClock::time_point t) { refused_refresh_at_ = t; }
+
   const std::optional<session::SessionDown>& last_down() const { return last_down_; }
   SteadyClock::time_point last_down_at() const { return last_down_at_; }
 
@@ -102,6 +112,8 @@ class Neighbor {
   bool max_prefix_warned_ = false;
   std::optional<session::SessionDown> last_down_;
   SteadyClock::time_point last_down_at_{};
+  log::RateLimit refused_log_{std::chrono::seconds{60}, 3};
+  SteadyClock::time_point refused_refresh_at_{};
 };
 
 }  // namespace cats::rde

@@ -70,6 +70,10 @@ bool AdjRibIn::remove(RibEntry& e, std::uint32_t path_id) {
   for (std::size_t i = 0; i < e.paths().size(); ++i) {
     if (e.paths()[i].peer != id_ || e.paths()[i].path_id != path_id) continue;
     e.erase_path(i, table_->arrays());
+    if (e.refused) {
+      e.refused = 0;
+      table_->note_freed();
+    }
     if (const BestIndex b = e.best()) {
       if (*b == i) {
         e.clear_best();
@@ -105,15 +109,21 @@ void AdjRibIn::install(wire::Family f, const wire::NlriView& v, const AttrsRef& 
     RibEntry& entry = table_->get(key, h);
     AdjRoute* route = nullptr;
     std::size_t i = 0;
+    std::size_t mine = 0;
     for (; i < entry.paths().size(); ++i) {
-      if (entry.paths()[i].peer == id_ && entry.paths()[i].path_id == pid) {
+      if (entry.paths()[i].peer != id_) continue;
+      if (entry.paths()[i].path_id == pid) {
         route = &entry.paths()[i];
         break;
       }
+      ++mine;
     }
     if (route == nullptr) {
-      if (entry.paths().size() >= table_->path_limit()) {
-        ++r.filtered;
+      if (mine >= paths_per_prefix_ || entry.paths().size() >= table_->path_limit()) {
+        if (r.path_limited++ == 0) r.first_path_limited = key;
+        ++refused_;
+        refused_freed_ = table_->freed();
+        entry.refused = 1;
         return;
       }
       entry.add_path(AdjRoute(id_, pid, attrs, at), table_->arrays());

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "bgp-ext/wire/message.hpp"
@@ -48,6 +49,8 @@ struct ApplyResult {
   std::size_t filtered = 0;                // announcements the import filter refused
   std::optional<wire::Family> end_of_rib;  // the UPDATE was an End-of-RIB marker
   std::vector<wire::Family> over_limit;    // families above their max-prefix after this UPDATE
+  std::size_t path_limited = 0;            // new paths refused: the prefix held its share of paths
+  std::optional<PrefixKey> first_path_limited;
 };
 
 // Import processing configured by the engine (loop checks and policy act
@@ -98,6 +101,18 @@ class AdjRibIn {
   void set_max_prefix(wire::Family f, std::optional<std::size_t> limit);
   bool over_limit(wire::Family f) const;
 
+  // Paths this peer may hold for one prefix (with ADD-PATH, each id
+  // counts); the table's path_limit() caps all peers together. A new path
+  // beyond either is refused and counted in ApplyResult::path_limited.
+  static constexpr std::size_t kDefaultPathsPerPrefix = 256;
+  void set_paths_per_prefix(std::size_t n) { paths_per_prefix_ = n; }
+  // Paths refused since the last take_refused(); room_for_refused(): a path
+  // was removed since then from a prefix where one had been refused, so a
+  // route refresh could bring refused paths back.
+  std::size_t refused() const { return refused_; }
+  bool room_for_refused() const { return refused_ > 0 && table_->freed() > refused_freed_; }
+  std::size_t take_refused() { return std::exchange(refused_, 0); }
+
   // Paths of one prefix, by path id (0 without ADD-PATH).
   struct PathEntry {
     std::uint32_t path_id;
@@ -133,6 +148,9 @@ class AdjRibIn {
   RibTable* table_;                // the Loc-RIB's, or own_
   std::vector<FamilyCount> families_;
   ImportHooks hooks_;
+  std::size_t paths_per_prefix_ = kDefaultPathsPerPrefix;
+  std::size_t refused_ = 0;
+  std::uint64_t refused_freed_ = 0;  // the table's freed() at the last refusal
 };
 
 }  // namespace cats::rib

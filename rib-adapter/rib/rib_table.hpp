@@ -158,7 +158,8 @@ class RibEntry {
   Store store_;
 
  public:
-  std::uint32_t self : 28 = 0;         // entry number, for the index
+  std::uint32_t self : 27 = 0;         // entry number, for the index (26 bits used)
+  std::uint32_t refused : 1 = 0;       // a path was refused for the path limits since the last removal
   std::uint32_t best_touched : 1 = 0;  // since the last decision: the best path was replaced or removed
   std::uint32_t had_best : 1 = 0;      // the last decision found a best path
   std::uint32_t live : 1 = 0;          // slot in use (chunks hold free slots too)
@@ -266,6 +267,10 @@ class RibTable {
   // are for tests.
   static constexpr std::size_t kMaxPathsPerPrefix = RibEntry::kMaxPaths;
   std::size_t path_limit() const { return path_limit_; }
+  // Counts removals from entries where a path had been refused: room that a
+  // refused path could now take.
+  void note_freed() { ++freed_; }
+  std::uint64_t freed() const { return freed_; }
   void set_path_limit(std::size_t n) { path_limit_ = std::min(n, kMaxPathsPerPrefix); }
 
   // Every entry sorted by key (show commands).
@@ -319,6 +324,7 @@ class RibTable {
   PrefixIndex index_;
   std::vector<PeerFacts> facts_;
   std::size_t path_limit_ = kMaxPathsPerPrefix;
+  std::uint64_t freed_ = 0;
 };
 
 }  // namespace cats::rib

@@ -197,6 +197,33 @@ def scenario_metric_change(lab):
         c["next_hop"] == lab.addr(1) and c["sequence"] == 3 for c in ing.candidates(V4)))
 
 
+def scenario_path_share(lab):
+    """An ADD-PATH neighbor holds at most max-paths-per-prefix paths of a prefix: the ingress allows the reflector
+    one path per prefix, so one of the two sites' paths is refused, counted and logged; when the held path is
+    withdrawn the ingress asks for a route refresh and the refused path comes in without an operator."""
+    e1 = lab.daemon("edge1", 1, edge_cfg(lab, 1, "10.0.0.1", 10, 7))
+    e2 = lab.daemon("edge2", 2, edge_cfg(lab, 2, "10.0.0.2", 10, 4))
+    rr = lab.daemon("rr", 10, rr_cfg(lab, 10, [1, 2], 20))
+    cfg = ingress_cfg(lab, 20, 10)
+    cfg["neighbors"]["neighbor"][0]["max-paths-per-prefix"] = 1
+    ing = lab.daemon("ingress", 20, cfg)
+    for d in (rr, ing, e1):
+        d.start()
+    wait_for("ingress has edge1's path", lambda: len(ing.candidates(V4)) == 1, 20)
+    e2.start()
+    wait_for("the reflector holds both sites", lambda: len(rr.rib(V4)[0]["paths"]) == 2, 20)
+    wait_for("edge2's paths refused and counted",
+             lambda: int(ing.neighbor(lab.addr(10)).get("paths_refused", 0)) >= 2, 10)
+    check(len(ing.candidates(V4)) == 1 and len(ing.candidates(V6)) == 1, "still one path per prefix")
+    check("path(s) refused, first for" in ing.log(), "the refusal is logged")
+    held = ing.candidates(V4)[0]["next_hop"]
+    (e1 if held == lab.addr(1) else e2).ctl("inject", "llm-chat", "--withdraw")
+    other = lab.addr(2) if held == lab.addr(1) else lab.addr(1)
+    wait_for("the refused site's path came in by route refresh", lambda: [c["next_hop"] for c in ing.candidates(V4)]
+             == [other], 20)
+    check("asking for a route refresh" in ing.log(), "the refresh is logged")
+
+
 def scenario_drain_withdraw(lab):
     e1, e2, rr, ing = three_tier(lab)
     e1.ctl("inject", "llm-chat", "--drain")

@@ -133,6 +133,8 @@ ApplyResult announce(AdjRibIn& rib, const wire::AttributeSet& attrs, std::span<c
     all.changed.insert(all.changed.end(), r.changed.begin(), r.changed.end());
     all.installed += r.installed;
     all.filtered += r.filtered;
+    all.path_limited += r.path_limited;
+    if (!all.first_path_limited) all.first_path_limited = r.first_path_limited;
     all.over_limit = r.over_limit;
   }
   return all;
@@ -1043,7 +1045,10 @@ TEST(AdjRibIn, PathsPerPrefixAreCapped) {
   EXPECT_EQ(r.installed, 2u);
   r = announce(b, ibgp_attrs(2, 100), b12, true);
   EXPECT_EQ(r.installed, 1u);
-  EXPECT_EQ(r.filtered, 1u);
+  EXPECT_EQ(r.path_limited, 1u);
+  EXPECT_EQ(r.first_path_limited, v4("203.0.113.10/32"));
+  EXPECT_EQ(b.refused(), 1u);
+  EXPECT_FALSE(b.room_for_refused());
   EXPECT_NE(b.find(v4("203.0.113.10/32"), 1), nullptr);
   EXPECT_EQ(b.find(v4("203.0.113.10/32"), 2), nullptr);
   EXPECT_EQ(loc.find(v4("203.0.113.10/32"))->paths().size(), 3u);
@@ -1051,9 +1056,12 @@ TEST(AdjRibIn, PathsPerPrefixAreCapped) {
   // At the limit, a held path takes new attributes.
   r = announce(a, ibgp_attrs(1, 200), std::span(a12).first(1), true);
   EXPECT_EQ(r.installed, 1u);
-  EXPECT_EQ(r.filtered, 0u);
-  // Room after a withdrawal.
+  EXPECT_EQ(r.path_limited, 0u);
+  // Room after a withdrawal: the peer that lost out learns of it.
   EXPECT_EQ(withdraw(a, std::span(a12).last(1), true).withdrawn, 1u);
+  EXPECT_TRUE(b.room_for_refused());
+  EXPECT_EQ(b.take_refused(), 1u);
+  EXPECT_FALSE(b.room_for_refused());
   r = announce(b, ibgp_attrs(2, 100), std::span(b12).last(1), true);
   EXPECT_EQ(r.installed, 1u);
   EXPECT_NE(b.find(v4("203.0.113.10/32"), 2), nullptr);
@@ -1063,6 +1071,30 @@ TEST(AdjRibIn, PathsPerPrefixAreCapped) {
   // The limit cannot be raised past what a BestIndex holds.
   loc.table().set_path_limit(1u << 20);
   EXPECT_EQ(loc.table().path_limit(), RibTable::kMaxPathsPerPrefix);
+}
+
+// One ADD-PATH peer cannot take a prefix's path slots from the others: it
+// holds at most its share; another peer's path still gets in.
+TEST(AdjRibIn, EachPeerHoldsAtMostItsShareOfAPrefix) {
+  AttrStore store;
+  LocRib loc;
+  loc.table().set_path_limit(6);
+  AdjRibIn attacker(1, ibgp_peer("10.0.0.1", 1), store, loc);
+  AdjRibIn edge(2, ibgp_peer("10.0.0.2", 2), store, loc);
+  attacker.set_paths_per_prefix(4);
+  std::vector<wire::NlriEntry> many;
+  for (std::uint32_t id = 1; id <= 10; ++id) many.push_back({pfx("203.0.113.10/32"), id});
+  auto r = announce(attacker, ibgp_attrs(1, 100), many, true);
+  EXPECT_EQ(r.installed, 4u);
+  EXPECT_EQ(r.path_limited, 6u);
+  EXPECT_EQ(attacker.refused(), 6u);
+  const wire::NlriEntry mine[] = {{pfx("203.0.113.10/32"), 1}};
+  EXPECT_EQ(announce(edge, ibgp_attrs(2, 100), mine, true).installed, 1u);
+  EXPECT_EQ(loc.find(v4("203.0.113.10/32"))->paths().size(), 5u);
+  // The attacker's own withdrawal makes room for its refused paths.
+  EXPECT_FALSE(attacker.room_for_refused());
+  EXPECT_EQ(withdraw(attacker, std::span(many).first(1), true).withdrawn, 1u);
+  EXPECT_TRUE(attacker.room_for_refused());
 }
 
 }  // namespace

@@ -115,6 +115,7 @@ struct Neighbor {
   std::string md5_password;  // empty: none
   TtlSecurity ttl_security;
   std::optional<MaxPrefix> max_prefix;
+  std::uint16_t max_paths_per_prefix = 256;  // this neighbor's share of a prefix's 8190 path slots
   bool route_reflector_client = false;
   bool next_hop_self = false;
   NeighborCats cats;

@@ -217,6 +217,7 @@ Neighbor map_neighbor(Mapper& m, const View& n, std::uint32_t local_as) {
     m.get(*t, "enabled", out.ttl_security.enabled);
     m.get(*t, "hops", out.ttl_security.hops);
   }
+  m.get(n, "max-paths-per-prefix", out.max_paths_per_prefix);
   if (auto mp = n.child("max-prefix")) {
     MaxPrefix p;
     m.get(*mp, "limit", p.limit);
