@@ -42,8 +42,10 @@ class Subscription {
 
 // Called on the daemon's thread with each change that matches the request.
 // It only enqueues, never blocks; it may be called after the stream ended.
-using RibSink = std::function<void(pb::RibChange)>;
-using ServiceSink = std::function<void(pb::ServiceChange)>;
+// A change is built once and shared by every stream it matches: many
+// watchers cost the daemon's thread a pointer each, not a message each.
+using RibSink = std::function<void(std::shared_ptr<const pb::RibChange>)>;
+using ServiceSink = std::function<void(std::shared_ptr<const pb::ServiceChange>)>;
 
 class ApiBackend {
  public:

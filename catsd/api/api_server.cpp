@@ -13,6 +13,8 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <initializer_list>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -73,7 +75,7 @@ class ChangeQueue : public QueueBase {
 
   enum class Pop { change, timeout, overflow, closed };
 
-  void push(Change change) {
+  void push(std::shared_ptr<const Change> change) {
     {
       std::lock_guard lock(mu_);
       if (closed_ || overflow_) return;
@@ -87,7 +89,7 @@ class ChangeQueue : public QueueBase {
     cv_.notify_one();
   }
 
-  Pop pop(Change* out, std::chrono::milliseconds wait) {
+  Pop pop(std::shared_ptr<const Change>* out, std::chrono::milliseconds wait) {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, wait, [this] { return closed_ || overflow_ || !items_.empty(); });
     if (closed_) return Pop::closed;
@@ -110,7 +112,7 @@ class ChangeQueue : public QueueBase {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Change> items_;
+  std::deque<std::shared_ptr<const Change>> items_;
   std::size_t limit_;
   bool closed_ = false;
   bool overflow_ = false;
@@ -118,6 +120,24 @@ class ChangeQueue : public QueueBase {
 
 bool is_unix(const std::string& listen) {
   return listen.rfind("unix:", 0) == 0;
+}
+
+// The client's address without its port ("ipv4:127.0.0.1:40000" ->
+// "ipv4:127.0.0.1"); every unix-socket client is one client.
+std::string client_of(const grpc::ServerContext& context) {
+  const std::string peer = context.peer();
+  if (peer.rfind("unix:", 0) == 0) return "unix";
+  const auto colon = peer.rfind(':');
+  return colon == std::string::npos || colon < 5 ? peer : peer.substr(0, colon);
+}
+
+// INVALID_ARGUMENT when a name in the request is longer than kMaxNameOctets.
+std::optional<grpc::Status> too_long(std::initializer_list<std::pair<const char*, const std::string*>> names) {
+  for (const auto& [what, value] : names)
+    if (value->size() > kMaxNameOctets)
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          std::string(what) + " longer than " + std::to_string(kMaxNameOctets) + " octets");
+  return std::nullopt;
 }
 
 // gRPC only says that binding failed; bind the address ourselves to name the reason.
@@ -168,10 +188,12 @@ class ApiServer::Service final : public pb::Catsd::Service {
 
   grpc::Status ShowNeighbors(grpc::ServerContext*, const pb::ShowNeighborsRequest* request,
                              pb::ShowNeighborsReply* reply) override {
+    if (auto bad = too_long({{"address", &request->address()}})) return *bad;
     return to_status(guarded([&] { return backend_.show_neighbors(*request, reply); }));
   }
 
   grpc::Status ShowRib(grpc::ServerContext*, const pb::ShowRibRequest* request, pb::ShowRibReply* reply) override {
+    if (auto bad = too_long({{"prefix", &request->prefix()}, {"family", &request->family()}})) return *bad;
     return to_status(guarded([&] { return backend_.show_rib(*request, reply); }));
   }
 
@@ -182,16 +204,19 @@ class ApiServer::Service final : public pb::Catsd::Service {
 
   grpc::Status InjectMetrics(grpc::ServerContext*, const pb::InjectMetricsRequest* request,
                              pb::InjectMetricsReply* reply) override {
+    if (auto bad = names_of(*request)) return *bad;
     return to_status(guarded([&] { return backend_.inject_metrics(*request, reply); }));
   }
 
   grpc::Status ClearNeighbor(grpc::ServerContext*, const pb::ClearNeighborRequest* request,
                              pb::ClearNeighborReply* reply) override {
+    if (auto bad = too_long({{"address", &request->address()}})) return *bad;
     return to_status(guarded([&] { return backend_.clear_neighbor(*request, reply); }));
   }
 
   grpc::Status WatchRib(grpc::ServerContext* context, const pb::WatchRibRequest* request,
                         grpc::ServerWriter<pb::RibChange>* writer) override {
+    if (auto bad = too_long({{"prefix", &request->prefix()}, {"family", &request->family()}})) return *bad;
     return stream<pb::RibChange>(context, writer, [&](RibSink sink, std::unique_ptr<Subscription>* sub) {
       return backend_.watch_rib(*request, std::move(sink), sub);
     });
@@ -199,6 +224,7 @@ class ApiServer::Service final : public pb::Catsd::Service {
 
   grpc::Status WatchServices(grpc::ServerContext* context, const pb::WatchServicesRequest* request,
                              grpc::ServerWriter<pb::ServiceChange>* writer) override {
+    if (auto bad = too_long({{"prefix", &request->prefix()}})) return *bad;
     return stream<pb::ServiceChange>(context, writer, [&](ServiceSink sink, std::unique_ptr<Subscription>* sub) {
       return backend_.watch_services(*request, std::move(sink), sub);
     });
@@ -220,6 +246,11 @@ class ApiServer::Service final : public pb::Catsd::Service {
     while (reader->Read(&report)) {
       const pb::InjectMetricsRequest request = to_inject(report);
       pb::InjectMetricsReply ignored;
+      if (auto bad = names_of(request)) {
+        ++rejected;
+        reply->set_last_error(bad->error_message());
+        continue;
+      }
       if (auto error = guarded([&] { return backend_.inject_metrics(request, &ignored); })) {
         ++rejected;
         reply->set_last_error(report.service() + ": " + error->message);
@@ -234,29 +265,47 @@ class ApiServer::Service final : public pb::Catsd::Service {
   }
 
  private:
+  static std::optional<grpc::Status> names_of(const pb::InjectMetricsRequest& request) {
+    if (auto bad = too_long({{"service", &request.service()}})) return bad;
+    for (const auto& i : request.instances())
+      if (auto bad = too_long({{"instance id", &i.id()}})) return bad;
+    return std::nullopt;
+  }
+
   // One watch stream: a bounded queue filled by the backend's sink, drained
   // to the client on this gRPC thread until it goes, overflows or the server stops.
   template <class Change, class Subscribe>
   grpc::Status stream(grpc::ServerContext* context, grpc::ServerWriter<Change>* writer, Subscribe subscribe) {
     // Shared with the sink: the backend may still call it after this stream ended.
     auto queue = std::make_shared<ChangeQueue<Change>>(options_.watch_queue_limit);
+    const std::string client = client_of(*context);
     {
       std::lock_guard lock(mu_);
       if (stopping_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "catsd API is stopping");
+      if (watches_.size() >= options_.max_watches)
+        return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            "too many watch streams (" + std::to_string(options_.max_watches) + " open)");
+      if (per_client_[client] >= options_.max_watches_per_client)
+        return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many watch streams from " + client + " (" +
+                                                                      std::to_string(options_.max_watches_per_client) +
+                                                                      " open)");
       watches_.insert(queue);
+      ++per_client_[client];
     }
     struct Unregister {
       Service* self;
       std::shared_ptr<ChangeQueue<Change>> queue;
+      std::string client;
       ~Unregister() {
         queue->close();  // a sink the backend still holds now drops changes instead of queueing them
         std::lock_guard lock(self->mu_);
         self->watches_.erase(queue);
+        if (--self->per_client_[client] == 0) self->per_client_.erase(client);
       }
-    } unregister{this, queue};
+    } unregister{this, queue, client};
 
     std::unique_ptr<Subscription> subscription;
-    auto sink = [queue](Change change) { queue->push(std::move(change)); };
+    auto sink = [queue](std::shared_ptr<const Change> change) { queue->push(std::move(change)); };
     if (auto error = guarded([&] { return subscribe(std::move(sink), &subscription); })) return to_status(error);
     if (!subscription) return grpc::Status(grpc::StatusCode::INTERNAL, "backend returned no subscription");
 
@@ -269,7 +318,7 @@ class ApiServer::Service final : public pb::Catsd::Service {
         status = grpc::Status::CANCELLED;
         break;
       }
-      Change change;
+      std::shared_ptr<const Change> change;
       const auto popped = queue->pop(&change, options_.watch_poll);
       if (popped == ChangeQueue<Change>::Pop::timeout) continue;
       if (popped == ChangeQueue<Change>::Pop::closed) {
@@ -280,7 +329,7 @@ class ApiServer::Service final : public pb::Catsd::Service {
         status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "client too slow: watch queue overflowed");
         break;
       }
-      if (!writer->Write(change)) {  // client went away
+      if (!writer->Write(*change)) {  // client went away
         status = grpc::Status::CANCELLED;
         break;
       }
@@ -293,7 +342,8 @@ class ApiServer::Service final : public pb::Catsd::Service {
   const ApiServerOptions options_;
   std::mutex mu_;
   bool stopping_ = false;
-  std::set<std::shared_ptr<QueueBase>> watches_;  // open watch streams, of either kind
+  std::set<std::shared_ptr<QueueBase>> watches_;   // open watch streams, of either kind
+  std::map<std::string, std::size_t> per_client_;  // open watch streams by client_of()
 };
 
 ApiServer::ApiServer(ApiBackend& backend, std::string listen, ApiServerOptions options)
@@ -313,6 +363,7 @@ std::optional<std::string> ApiServer::start() {
   grpc::ResourceQuota quota("catsd-api");
   quota.SetMaxThreads(options_.max_threads);
   builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(options_.max_request_octets);
   int port = 0;
   builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(service.get());

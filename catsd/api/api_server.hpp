@@ -26,7 +26,17 @@ struct ApiServerOptions {
   std::chrono::milliseconds stop_grace{1000};  // stop(): in-flight calls get this long, then are cancelled
   std::chrono::milliseconds watch_poll{100};   // how often a watch stream checks for client cancellation
   int max_threads = 64;                        // bounds concurrent calls (a stream holds one)
+  // Watch streams (of both kinds) open at once, in all and per client
+  // address: streams hold a thread each, so they can never take the threads
+  // unary calls need. Beyond them a stream ends with RESOURCE_EXHAUSTED.
+  std::size_t max_watches = 32;
+  std::size_t max_watches_per_client = 8;
+  // Largest request message; gRPC refuses a bigger one before reading it.
+  int max_request_octets = 256 * 1024;
 };
+
+// Longest name (service, neighbor address, prefix, instance id) a request may carry.
+inline constexpr std::size_t kMaxNameOctets = 255;
 
 class ApiServer {
  public:

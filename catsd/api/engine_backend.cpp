@@ -309,6 +309,62 @@ ApiResult EngineBackend::show_fib(const pb::ShowFibRequest& request, pb::ShowFib
   });
 }
 
+// One engine watcher feeds every WatchServices stream: a change is built
+// once, only when some stream wants it, and shared.
+void EngineBackend::on_selection(const rde::SelectionNote& note) {
+  std::shared_ptr<const pb::ServiceChange> shared;
+  for (const auto& [id, sub] : service_subs_) {
+    if (sub.prefix && note.key.prefix != *sub.prefix) continue;
+    if (!shared) {
+      auto c = std::make_shared<pb::ServiceChange>();
+      c->set_prefix(note.key.prefix.to_string());
+      c->set_family(family_name(note.key.family));
+      c->set_timestamp_ms(unix_ms());
+      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && note.state != nullptr) {
+        const SelectionView v = selection_of(engine_, *entry);
+        for (const auto& sel : v.selected) {
+          auto* site = c->add_selected();
+          site->set_next_hop(sel.site.to_string());
+          site->set_weight(sel.weight);
+          const auto* n = engine_.neighbor_by_id(sel.path.peer);
+          site->set_peer(n != nullptr ? n->address() : "local");
+          site->set_path_id(sel.path.path_id);
+        }
+        c->set_reason(v.reason);
+        c->set_outcome(v.outcome);
+        c->set_tier(v.tier);
+        c->set_service_class(v.service_class);
+      } else {
+        c->set_reason("no choice to make: at most one path");
+      }
+      shared = std::move(c);
+    }
+    sub.sink(shared);
+  }
+}
+
+// The same for WatchRib streams.
+void EngineBackend::on_rib_change(const rde::RibChangeNote& note) {
+  std::shared_ptr<const pb::RibChange> shared;
+  for (const auto& [id, sub] : rib_subs_) {
+    if (sub.prefix && note.key.prefix != *sub.prefix) continue;
+    if (!sub.family.empty() && sub.family != family_name(note.key.family)) continue;
+    if (!shared) {
+      auto c = std::make_shared<pb::RibChange>();
+      c->set_kind(note.kind == rib::RibEvent::Kind::kBestChanged     ? "best-changed"
+                  : note.kind == rib::RibEvent::Kind::kBestWithdrawn ? "best-withdrawn"
+                                                                     : "paths-changed");
+      c->set_prefix(note.key.prefix.to_string());
+      c->set_family(family_name(note.key.family));
+      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && entry->best())
+        fill_path(engine_, *entry, *entry->best(), c->mutable_best());
+      c->set_timestamp_ms(unix_ms());
+      shared = std::move(c);
+    }
+    sub.sink(shared);
+  }
+}
+
 ApiResult EngineBackend::watch_services(const pb::WatchServicesRequest& request, api::ServiceSink sink,
                                         std::unique_ptr<api::Subscription>* subscription) {
   std::optional<wire::Prefix> prefix;
@@ -317,35 +373,16 @@ ApiResult EngineBackend::watch_services(const pb::WatchServicesRequest& request,
   auto id = std::make_shared<std::uint64_t>(0);
   auto r = run(&unused, [this, prefix, sink, id](pb::ClearNeighborReply*) -> ApiResult {
     if (!engine_.steering()) return ApiError{ApiError::Code::failed_precondition, "not an ingress: no steering"};
-    *id = engine_.watch_selection([this, prefix, sink](const rde::SelectionNote& note) {
-      if (prefix && note.key.prefix != *prefix) return;
-      pb::ServiceChange c;
-      c.set_prefix(note.key.prefix.to_string());
-      c.set_family(family_name(note.key.family));
-      c.set_timestamp_ms(unix_ms());
-      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && note.state != nullptr) {
-        const SelectionView v = selection_of(engine_, *entry);
-        for (const auto& s : v.selected) {
-          auto* site = c.add_selected();
-          site->set_next_hop(s.site.to_string());
-          site->set_weight(s.weight);
-          const auto* n = engine_.neighbor_by_id(s.path.peer);
-          site->set_peer(n != nullptr ? n->address() : "local");
-          site->set_path_id(s.path.path_id);
-        }
-        c.set_reason(v.reason);
-        c.set_outcome(v.outcome);
-        c.set_tier(v.tier);
-        c.set_service_class(v.service_class);
-      } else {
-        c.set_reason("no choice to make: at most one path");
-      }
-      sink(std::move(c));
-    });
+    if (service_subs_.empty())
+      service_watch_ = engine_.watch_selection([this](const rde::SelectionNote& note) { on_selection(note); });
+    *id = next_sub_++;
+    service_subs_.emplace(*id, ServiceSub{prefix, sink});
     return std::nullopt;
   });
   if (r) return r;
-  *subscription = std::make_unique<EngineSubscription>(ex_, [&engine = engine_, id] { engine.unwatch_selection(*id); });
+  *subscription = std::make_unique<EngineSubscription>(ex_, [this, id] {
+    if (service_subs_.erase(*id) > 0 && service_subs_.empty()) engine_.unwatch_selection(service_watch_);
+  });
   return std::nullopt;
 }
 
@@ -359,24 +396,15 @@ ApiResult EngineBackend::watch_rib(const pb::WatchRibRequest& request, api::RibS
   pb::ClearNeighborReply unused;
   auto id = std::make_shared<std::uint64_t>(0);  // shared: the work may outlive a timed-out wait
   auto r = run(&unused, [this, prefix, family, sink, id](pb::ClearNeighborReply*) -> ApiResult {
-    *id = engine_.watch([this, prefix, family, sink](const rde::RibChangeNote& note) {
-      if (prefix && note.key.prefix != *prefix) return;
-      if (!family.empty() && family != family_name(note.key.family)) return;
-      pb::RibChange c;
-      c.set_kind(note.kind == rib::RibEvent::Kind::kBestChanged     ? "best-changed"
-                 : note.kind == rib::RibEvent::Kind::kBestWithdrawn ? "best-withdrawn"
-                                                                    : "paths-changed");
-      c.set_prefix(note.key.prefix.to_string());
-      c.set_family(family_name(note.key.family));
-      if (const auto* entry = engine_.loc_rib().find(note.key); entry != nullptr && entry->best())
-        fill_path(engine_, *entry, *entry->best(), c.mutable_best());
-      c.set_timestamp_ms(unix_ms());
-      sink(std::move(c));
-    });
+    if (rib_subs_.empty()) rib_watch_ = engine_.watch([this](const rde::RibChangeNote& note) { on_rib_change(note); });
+    *id = next_sub_++;
+    rib_subs_.emplace(*id, RibSub{prefix, family, sink});
     return std::nullopt;
   });
   if (r) return r;
-  *subscription = std::make_unique<EngineSubscription>(ex_, [&engine = engine_, id] { engine.unwatch(*id); });
+  *subscription = std::make_unique<EngineSubscription>(ex_, [this, id] {
+    if (rib_subs_.erase(*id) > 0 && rib_subs_.empty()) engine_.unwatch(rib_watch_);
+  });
   return std::nullopt;
 }
 

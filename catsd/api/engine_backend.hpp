@@ -3,6 +3,10 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
 
 #include "catsd/api/api_backend.hpp"
 #include "catsd/rde/engine.hpp"
@@ -30,9 +34,27 @@ class EngineBackend : public api::ApiBackend {
  private:
   template <class Reply, class F>
   api::ApiResult run(Reply* reply, F work);
+  void on_rib_change(const rde::RibChangeNote& note);
+  void on_selection(const rde::SelectionNote& note);
 
   boost::asio::any_io_executor ex_;
   rde::Engine& engine_;
+  // Watch streams, on the engine's thread: one engine watcher of each kind
+  // while any stream is open, fanning out shared changes.
+  struct RibSub {
+    std::optional<wire::Prefix> prefix;
+    std::string family;
+    api::RibSink sink;
+  };
+  struct ServiceSub {
+    std::optional<wire::Prefix> prefix;
+    api::ServiceSink sink;
+  };
+  std::map<std::uint64_t, RibSub> rib_subs_;
+  std::map<std::uint64_t, ServiceSub> service_subs_;
+  std::uint64_t rib_watch_ = 0;
+  std::uint64_t service_watch_ = 0;
+  std::uint64_t next_sub_ = 1;
 };
 
 }  // namespace cats::api

@@ -235,6 +235,72 @@ TEST_F(ApiServerTest, WatchOverflowEndsWithResourceExhausted) {
   EXPECT_TRUE(eventually([&] { return backend_.subscriptions() == 0; }));
 }
 
+// 63 idle watch streams used to take every thread of the pool, and every
+// other call failed. Streams are limited per client and in all; unary calls
+// still answer with the streams open.
+TEST_F(ApiServerTest, WatchStreamsAreLimitedAndCallsStillAnswer) {
+  for (const bool per_client : {true, false}) {
+    ApiServerOptions options;
+    options.max_watches = per_client ? 32 : 5;
+    options.max_watches_per_client = per_client ? 8 : 100;
+    start(options);
+    const std::size_t allowed = per_client ? 8 : 5;
+    std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+    std::vector<std::unique_ptr<grpc::ClientReader<pb::RibChange>>> readers;
+    for (std::size_t i = 0; i < allowed; ++i) {
+      contexts.push_back(std::make_unique<grpc::ClientContext>());
+      readers.push_back(subscribed_watch(*contexts.back(), 20s));
+    }
+    ASSERT_TRUE(eventually([&] { return backend_.subscriptions() == allowed; }));
+    for (int extra = 0; extra < 60; ++extra) {
+      grpc::ClientContext ctx;
+      deadline(ctx);
+      auto reader = stub_->WatchRib(&ctx, {});
+      pb::RibChange got;
+      EXPECT_FALSE(reader->Read(&got));
+      const grpc::Status s = reader->Finish();
+      ASSERT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << extra;
+      EXPECT_NE(s.error_message().find(per_client ? "from ipv4:127.0.0.1" : "too many watch streams"),
+                std::string::npos)
+          << s.error_message();
+    }
+    grpc::ClientContext ctx;
+    deadline(ctx);
+    pb::ShowNeighborsReply reply;
+    EXPECT_TRUE(stub_->ShowNeighbors(&ctx, {}, &reply).ok()) << "a unary call answers with the streams open";
+    for (auto& c : contexts) c->TryCancel();
+    for (auto& r : readers) r->Finish();
+    EXPECT_TRUE(eventually([&] { return backend_.subscriptions() == 0; }));
+    server_->stop();
+  }
+}
+
+// A name read in full once cost megabytes: names are bounded, and so is the
+// request, which gRPC refuses before reading it.
+TEST_F(ApiServerTest, LongNamesAndLargeRequestsAreRefused) {
+  start();
+  for (const std::size_t n : {std::size_t{256}, std::size_t{4} << 20}) {
+    grpc::ClientContext ctx;
+    deadline(ctx);
+    pb::InjectMetricsRequest request;
+    request.set_service(std::string(n, 's'));
+    pb::InjectMetricsReply reply;
+    const grpc::Status s = stub_->InjectMetrics(&ctx, request, &reply);
+    EXPECT_EQ(s.error_code(), n == 256 ? grpc::StatusCode::INVALID_ARGUMENT : grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << s.error_message();
+  }
+  grpc::ClientContext ctx;
+  deadline(ctx);
+  pb::InjectMetricsRequest request;
+  request.set_service("llm");
+  request.add_instances()->set_id(std::string(300, '1'));
+  pb::InjectMetricsReply reply;
+  const grpc::Status s = stub_->InjectMetrics(&ctx, request, &reply);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "instance id longer than 255 octets");
+  EXPECT_TRUE(backend_.injected().empty());
+}
+
 TEST_F(ApiServerTest, PushMetricsCountsAcceptedAndRejected) {
   start();
   grpc::ClientContext ctx;

@@ -187,7 +187,8 @@ class FakeBackend : public ApiBackend {
   // The daemon thread's side: deliver to every live subscription.
   void emit(const pb::RibChange& change) {
     std::lock_guard lock(mu_);
-    for (auto& [id, sink] : sinks_) sink(change);
+    const auto shared = std::make_shared<const pb::RibChange>(change);
+    for (auto& [id, sink] : sinks_) sink(shared);
   }
 
   std::size_t subscriptions() {
