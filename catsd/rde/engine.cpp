@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include "bgp-ext/wire/message.hpp"
+#include "catsd/rde/update_log.hpp"
 #include "rib-adapter/netlink/fib.hpp"
 #include "rib-adapter/netlink/route_monitor.hpp"
 #include "rib-adapter/rib/reflection.hpp"
@@ -221,7 +222,8 @@ void Engine::session_updates(rib::PeerId id, const UpdateBatch& batch) {
   rib::ApplyResult pending;
   std::size_t start = 0;
   for (const auto& m : batch.messages) {
-    on_update(*n, wire::decode_message(wire::ByteSpan(batch.bytes).subspan(start, m.end - start), m.ctx), pending);
+    const auto message = wire::ByteSpan(batch.bytes).subspan(start, m.end - start);
+    on_update(*n, wire::decode_message(message, m.ctx), message, pending);
     start = m.end;
     // Bounded: the decision's events for a batch are held at once.
     if (pending.entries.size() >= rib::LocRib::kBatchEntries) decide_pending(pending);
@@ -236,7 +238,7 @@ void Engine::decide_pending(rib::ApplyResult& pending) {
   pending.entries.clear();
 }
 
-void Engine::on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& r) {
+void Engine::on_update(Neighbor& n, const wire::Decoded& d, wire::ByteSpan message, rib::ApplyResult& r) {
   if (n.rib_in() == nullptr) return;
   const auto* u = std::get_if<wire::Update>(&d.body);
   if (u == nullptr) return;
@@ -247,8 +249,17 @@ void Engine::on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& r)
   if (const auto* err = d.error()) {
     if (action == wire::Action::kTreatAsWithdraw) ++counters.rfc7606_withdraws;
     if (action == wire::Action::kAttributeDiscard) ++counters.rfc7606_discards;
-    spdlog::warn("[{}] UPDATE error, {}: {}", n.address(), wire::action_name(action), err->reason);
+    if (auto suppressed = n.log_limit().allow("update-error"))
+      spdlog::warn("[{}] UPDATE error, {}: {}; {}{}", n.address(), wire::action_name(action), err->reason,
+                   describe_update(*u, message), log::RateLimit::suffix(*suppressed));
   }
+  // Spec E20: our code point with other O/T bits is someone else's attribute.
+  if (const auto* a = u->attrs.find(cfg_.global.cats.attribute_type); a != nullptr && !a->recognised)
+    if (auto suppressed = n.log_limit().allow("e20"))
+      spdlog::warn(
+          "[{}] attribute {} with flags 0x{:02x} is not CATS-EXP (that is optional transitive): kept as "
+          "an unrecognised attribute, no CATS metrics for {}{}",
+          n.address(), a->type, a->flags, describe_update(*u, message, 8, 0), log::RateLimit::suffix(*suppressed));
   if (action != wire::Action::kTreatAsWithdraw && u->has_reachable() && looped(n, *u)) {
     action = wire::Action::kTreatAsWithdraw;
     ++counters.filtered_in;
@@ -273,7 +284,7 @@ void Engine::on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& r)
 
 void Engine::paths_refused(Neighbor& n, const rib::ApplyResult& r) {
   n.counters().paths_refused += r.path_limited;
-  if (auto suppressed = n.refused_log().allow("paths"))
+  if (auto suppressed = n.log_limit().allow("paths"))
     spdlog::warn(
         "[{}] {} path(s) refused, first for {}: this neighbor may hold {} paths per prefix, all neighbors {}; "
         "asked for again when room frees up{}",

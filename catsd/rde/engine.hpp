@@ -134,7 +134,7 @@ class Engine : public SessionEvents {
   // Import (engine.cpp).
   void install_imports(Neighbor& n);
   // One UPDATE of a batch into `pending` (entries decided by decide_pending).
-  void on_update(Neighbor& n, const wire::Decoded& d, rib::ApplyResult& pending);
+  void on_update(Neighbor& n, const wire::Decoded& d, wire::ByteSpan message, rib::ApplyResult& pending);
   bool looped(const Neighbor& n, const wire::Update& u) const;
   void decide_pending(rib::ApplyResult& pending);
   void max_prefix(Neighbor& n, const std::vector<wire::Family>& over);

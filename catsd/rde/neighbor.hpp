@@ -88,10 +88,12 @@ class Neighbor {
   // A warning-only limit logs once per session.
   bool warn_max_prefix_once();
 
-  // Paths refused for the path limits: logged a few times per minute; a
-  // ROUTE-REFRESH asks for them again when room frees up, at most this often.
+  // What this neighbor can repeat at will (malformed UPDATEs, refused
+  // paths) is logged a few times per minute and kind, then counted.
+  log::RateLimit& log_limit() { return log_limit_; }
+  // Paths refused for the path limits: a ROUTE-REFRESH asks for them again
+  // when room frees up, at most this often.
   static constexpr std::chrono::seconds kRefusedRefreshInterval{30};
-  log::RateLimit& refused_log() { return refused_log_; }
   SteadyClock::time_point refused_refresh_at() const { return refused_refresh_at_; }
   void set_refused_refresh_at(SteadyClock::time_point t) { refused_refresh_at_ = t; }
 
@@ -112,7 +114,7 @@ class Neighbor {
   bool max_prefix_warned_ = false;
   std::optional<session::SessionDown> last_down_;
   SteadyClock::time_point last_down_at_{};
-  log::RateLimit refused_log_{std::chrono::seconds{60}, 3};
+  log::RateLimit log_limit_{std::chrono::seconds{60}, 3};
   SteadyClock::time_point refused_refresh_at_{};
 };
 

@@ -675,7 +675,7 @@ for _k in ADDPATH:
 # ---------------------------------------------------------------- scenario: errors_from_exabgp
 
 GOOD_CATS, BAD_CATS = "010000000200050103810008", "010000000200090103810008"   # tests/data/vectors.json TV1 (ok), TV4 (malformed)
-GOOD_PFX, BAD_PFX = "203.0.113.10/32", "203.0.113.20/32"
+GOOD_PFX, BAD_PFX, E20_PFX = "203.0.113.10/32", "203.0.113.20/32", "203.0.113.30/32"
 
 
 def errors_from_exabgp(lab):
@@ -689,6 +689,8 @@ def errors_from_exabgp(lab):
         exabgp.API, "static {",
         f"  route {GOOD_PFX} next-hop self local-preference 100 attribute [0xff 0xc0 0x{GOOD_CATS}];",
         f"  route {BAD_PFX} next-hop self local-preference 100 attribute [0xff 0xc0 0x{BAD_CATS}];",
+        # Spec E20: the CATS code point with O/T bits of another attribute (optional non-transitive).
+        f"  route {E20_PFX} next-hop self local-preference 100 attribute [0xff 0x80 0x{GOOD_CATS}];",
         f"  route {PEER4} next-hop self local-preference 100;", "}"))
     wait_for("catsd <-> ExaBGP established", lambda: c.established(pn.v4) and exa.established(cn.v4), 30)
     wait_for(f"catsd: {PEER4} (no CATS) received", lambda: c.has_prefix(PEER4, pn.v4), 15)
@@ -699,6 +701,12 @@ def errors_from_exabgp(lab):
     log = [line for line in c.log().splitlines() if "treat-as-withdraw" in line]
     print("  catsd log: " + (log[0].strip()[:200] if log else "(nothing)"))
     check(len(log) == 1, "catsd logs one treat-as-withdraw (the malformed UPDATE only)")
+    check(log and f"prefixes {BAD_PFX}" in log[0] and "UPDATE " in log[0] and "ffffffffffffffffffffffffffffffff" in log[0]
+          and BAD_CATS in log[0], "the line names the prefix and shows the UPDATE in hex (RFC 7606 §6)")
+    p = c.paths_from(E20_PFX, pn.v4)
+    check(p and not p[0].get("cats"), f"{E20_PFX}: CATS code with flags 0x80 kept as a route without CATS metrics (E20)")
+    e20 = [line for line in c.log().splitlines() if "is not CATS-EXP" in line]
+    check(len(e20) == 1 and E20_PFX in e20[0] and "0x80" in e20[0], f"E20 logged once: {e20[0][-160:] if e20 else ''}")
     check(c.established(pn.v4) and exa.established(cn.v4), "session stays up (treat-as-withdraw, no reset)")
     check(not any(m.get("type") == "notification" for m in exa.messages()), "ExaBGP received no NOTIFICATION")
 

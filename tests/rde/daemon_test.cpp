@@ -11,6 +11,7 @@
 #include "bgp-ext/wire/message.hpp"
 #include "catsd/rde/export.hpp"
 #include "catsd/rde/origination.hpp"
+#include "catsd/rde/update_log.hpp"
 
 // Rows name only the fields that matter to them.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -314,6 +315,34 @@ TEST(Origination, WithdrawalsAndMetricChecks) {
   EXPECT_FALSE(check_metrics(m).has_value());
   m.instances.push_back({{config::ServiceId::Type::kOpaque, "x1"}, 3, {}});
   EXPECT_TRUE(check_metrics(m).has_value());
+}
+
+TEST(UpdateLog, PrefixesAndHexAreBounded) {
+  config::Service svc = service();
+  svc.prefixes.clear();
+  for (int i = 0; i < 11; ++i) svc.prefixes.push_back("198.51.100." + std::to_string(i) + "/32");
+  // One UPDATE per prefix from the origination; pack the eleven into one.
+  DecodeContext ctx;
+  ctx.as4 = true;
+  auto first = decode_message(build_announcements(svc, ServiceState{svc.metrics, 1, false, 0}, {255, 1, 0})[0], ctx);
+  std::vector<NlriEntry> all;
+  for (const auto& p : svc.prefixes) all.push_back({*Prefix::parse(p), std::nullopt});
+  EncodeContext ectx;
+  ectx.as4 = true;
+  const auto packed = pack_announcements(std::get<Update>(first.body).attrs, Afi::kIpv4, {}, all, ectx);
+  ASSERT_EQ(packed.messages.size(), 1u);
+  const Bytes& m = packed.messages[0];
+  const auto d = decode_message(m, ctx);
+  const std::string text = describe_update(std::get<Update>(d.body), m, 8, 20);
+  EXPECT_NE(text.find("prefixes 198.51.100.0/32, 198.51.100.1/32,"), std::string::npos) << text;
+  EXPECT_NE(text.find("198.51.100.7/32 (+3 more)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("198.51.100.8/32"), std::string::npos) << text;
+  EXPECT_NE(text.find("; UPDATE " + std::to_string(m.size()) + " octets: ffffffffffffffffffffffffffffffff"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.substr(text.size() - 3), "...");
+  EXPECT_EQ(describe_update(std::get<Update>(d.body), m, 1, 0),
+            "prefixes 198.51.100.0/32 (+10 more); UPDATE " + std::to_string(m.size()) + " octets");
 }
 
 // Every state check_fits() accepts is advertised; the rest is refused with
