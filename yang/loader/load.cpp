@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "yang/loader/checks.hpp"
+#include "yang/loader/host_bits.hpp"
 #include "yang/loader/libyang.hpp"
 #include "yang/loader/map.hpp"
 #include "yang/loader/tree_view.hpp"
@@ -85,7 +86,8 @@ LoadResult load_config_text(const std::string& json, const std::filesystem::path
   }
   if (bgp == nullptr) return ConfigErrors{{origin, "no /cats-bgp:bgp configuration"}};
 
-  ConfigErrors errors;
+  ConfigErrors errors = check_prefix_host_bits(json);
+  if (!errors.empty()) return errors;
   Config cfg = map_tree(ly::View{bgp}, errors);
   if (!errors.empty()) return errors;
   errors = check_semantics(cfg);
