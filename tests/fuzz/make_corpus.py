@@ -1,12 +1,22 @@
 #!/usr/bin/python3
-"""Writes seed corpora for the fuzz targets from the spec vectors.
+"""Writes seed corpora for the fuzz targets.
 
 fuzz_message: context octet + message, for several contexts per vector.
 fuzz_cats_exp: the CATS-EXP attribute values found in the vectors.
+fuzz_exposition: format octet 0 + each scrape fixture of tests/data/exposition.
+fuzz_config: the example configurations and every bad case of
+yang/examples/bad/cases.json (its base with the patch applied).
+
+Usage: make_corpus.py <vectors.json> <out dir>
 """
+import glob
 import json
 import os
 import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "loader"))
+from yanglint_test import apply_patch  # noqa: E402
 
 vectors, out = sys.argv[1], sys.argv[2]
 msg_dir = os.path.join(out, "message")
@@ -39,4 +49,26 @@ for v in json.load(open(vectors)):
             with open(os.path.join(cats_dir, v["name"]), "wb") as f:
                 f.write(attrs[pos + hdr:pos + hdr + length])
         pos += hdr + length
-print(f"corpus: {len(os.listdir(msg_dir))} message seeds, {len(os.listdir(cats_dir))} CATS-EXP seeds")
+
+expo_dir = os.path.join(out, "exposition")
+os.makedirs(expo_dir, exist_ok=True)
+for path in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "exposition", "*"))):
+    with open(path, "rb") as src, open(os.path.join(expo_dir, os.path.basename(path)), "wb") as f:
+        f.write(b"\0" + src.read())
+
+config_dir = os.path.join(out, "config")
+os.makedirs(config_dir, exist_ok=True)
+examples = os.path.join(ROOT, "yang", "examples")
+for path in sorted(glob.glob(os.path.join(examples, "*.json"))):
+    with open(path, "rb") as src, open(os.path.join(config_dir, os.path.basename(path)), "wb") as f:
+        f.write(src.read())
+with open(os.path.join(examples, "bad", "cases.json"), encoding="utf-8") as f:
+    cases = json.load(f)
+with open(os.path.join(examples, "bad", cases["base"]), encoding="utf-8") as f:
+    base = json.load(f)
+for case in cases["cases"]:
+    with open(os.path.join(config_dir, "bad-" + case["name"] + ".json"), "w", encoding="utf-8") as f:
+        json.dump(apply_patch(base, case["patch"]), f, indent=1)
+
+print(f"corpus: {len(os.listdir(msg_dir))} message, {len(os.listdir(cats_dir))} CATS-EXP, "
+      f"{len(os.listdir(expo_dir))} exposition, {len(os.listdir(config_dir))} config seeds")
