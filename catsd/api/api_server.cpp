@@ -57,6 +57,8 @@ pb::InjectMetricsRequest to_inject(const pb::MetricReport& report) {
   *request.mutable_instances() = report.instances();
   request.set_replace_instances(report.replace_instances());
   if (report.has_withdraw()) request.set_withdraw(report.withdraw());
+  request.set_pushed(true);
+  request.set_reason(report.reason());
   return request;
 }
 

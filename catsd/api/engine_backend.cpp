@@ -106,6 +106,8 @@ ApiResult EngineBackend::inject_metrics(const pb::InjectMetricsRequest& request,
   if (auto e = to_l1(request.l1(), u.l1)) return e;
   if (request.has_drain()) u.drain = request.drain();
   if (request.has_withdraw()) u.withdraw = request.withdraw();
+  u.pushed = request.pushed();
+  u.why = request.reason().substr(0, 200);
   std::vector<config::Instance> instances;
   for (const auto& i : request.instances()) {
     config::Instance inst;

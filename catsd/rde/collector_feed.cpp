@@ -22,6 +22,7 @@ std::optional<config::ServiceId> csci_id(const std::string& name) {
 
 Engine::MetricsUpdate to_update(const score::Advertisement& ad) {
   Engine::MetricsUpdate u;
+  u.why = ad.why;
   u.withdraw = ad.withdraw;
   if (ad.withdraw) return u;
   u.l2 = ad.l2;
@@ -48,6 +49,7 @@ CollectorFeed start_collector(boost::asio::io_context& io, Engine& engine) {
     return feed;
   }
   collector::Pipeline::Options opt;
+  opt.answers = cfg.collector.first_report_answers;
   opt.on_advertise = [&engine](const std::string& service, const score::Advertisement& ad) {
     auto r = engine.inject(service, to_update(ad));
     if (r.error) spdlog::warn("collector: service {}: {}", service, *r.error);

@@ -61,7 +61,8 @@ Engine::Engine(asio::any_io_executor ex, config::Config cfg, SessionPort& port)
       store_(cfg_.global.cats.attribute_type),
       cats_(cfg_.steering),
       recheck_(ex_),
-      refused_timer_(ex_) {
+      refused_timer_(ex_),
+      freshness_timer_(ex_) {
   if (cfg_.steering.next_hop_tracking) store_.set_nexthops(&nexthops_);
   steering_ = cfg_.global.has_role(config::Role::kIngress) || cfg_.global.has_role(config::Role::kController);
   // The Loc-RIB best of a class with bgp-best-follows is the selected site.
@@ -93,8 +94,24 @@ std::optional<std::string> Engine::start() {
   }
   if (cfg_.global.has_role(config::Role::kEdge)) {
     services_.reserve(cfg_.services.size());
-    for (const auto& s : cfg_.services) services_.push_back({&s, ServiceState{s.metrics, 1, false, 0}});
-    for (auto& s : services_) originate(s);
+    for (const auto& s : cfg_.services) {
+      OriginatedService o;
+      o.svc = &s;
+      o.state = ServiceState{s.metrics, clock_sequence(), false, 0};
+      o.reported = s.metrics;
+      // A service fed by the in-process collector waits for its first report.
+      const bool fed = std::any_of(cfg_.collector.targets.begin(), cfg_.collector.targets.end(),
+                                   [&](const config::CollectorTarget& t) { return t.service == s.name; });
+      const auto wait = s.freshness.startup_wait.value_or(fed ? std::chrono::seconds{10} : std::chrono::seconds{0});
+      if (wait.count() > 0) {
+        o.waiting = SteadyClock::now() + wait;
+        spdlog::info("service {}: waiting up to {} s for a first report before advertising", s.name, wait.count());
+      }
+      services_.push_back(std::move(o));
+    }
+    for (auto& s : services_)
+      if (!s.waiting) originate(s);
+    arm_freshness_timer();
   }
   return std::nullopt;
 }
@@ -423,7 +440,10 @@ Engine::InjectResult Engine::inject(const std::string& service, const MetricsUpd
                                                           : std::string("not an edge: no services originated");
     return res;
   }
+  // A report starts from the last report, not from a stale override.
   ServiceState next = it->state;
+  next.metrics = it->reported;
+  next.withdrawn = it->reported_withdrawn;
   if (u.l2) next.metrics.l2 = *u.l2;
   for (std::size_t i = 0; i < u.l1.size(); ++i)
     if (u.l1[i]) next.metrics.l1[i] = u.l1[i];
@@ -439,14 +459,68 @@ Engine::InjectResult Engine::inject(const std::string& service, const MetricsUpd
     spdlog::warn("service {}: metrics refused: {}", service, *err);
     return res;
   }
-  next.sequence = it->state.sequence + 1;  // serial arithmetic wraps (RFC 1982)
-  it->state = std::move(next);
-  originate(*it);
-  res.sequence = it->state.sequence;
-  res.paths = static_cast<std::uint32_t>(it->svc->prefixes.size());
-  spdlog::info("service {}: L2 {}{}{} seq {}", service, it->state.metrics.l2, it->state.metrics.drain ? " drain" : "",
-               it->state.withdrawn ? " withdrawn" : "", it->state.sequence);
+  OriginatedService& s = *it;
+  if (u.pushed) s.pushed_at = SteadyClock::now();
+  const bool was_stale = std::exchange(s.stale, false);
+  const bool was_waiting = s.waiting.has_value();
+  s.waiting.reset();
+  s.reported = next.metrics;
+  s.reported_withdrawn = next.withdrawn;
+  // A report that changes nothing (a collector repeats its reports) only
+  // refreshes: no new sequence, no UPDATE.
+  if (!was_stale && !was_waiting && next.metrics == s.state.metrics && next.withdrawn == s.state.withdrawn) {
+    res.sequence = s.state.sequence;
+    arm_freshness_timer();
+    return res;
+  }
+  next.sequence = next_sequence(s.state.sequence);
+  s.state = std::move(next);
+  originate(s);
+  res.sequence = s.state.sequence;
+  res.paths = static_cast<std::uint32_t>(s.svc->prefixes.size());
+  spdlog::info("service {}: L2 {}{}{} seq {}{}{}{}", service, s.state.metrics.l2, s.state.metrics.drain ? " drain" : "",
+               s.state.withdrawn ? " withdrawn" : "", s.state.sequence, u.why.empty() ? "" : ": ", u.why,
+               was_stale ? " (reports again after going stale)" : "", was_waiting ? " (first report)" : "");
+  arm_freshness_timer();
   return res;
+}
+
+void Engine::arm_freshness_timer() {
+  const bool work = std::any_of(services_.begin(), services_.end(), [](const OriginatedService& s) {
+    return s.waiting || (s.pushed_at && !s.stale && s.svc->freshness.stale_after.count() > 0);
+  });
+  if (!work || freshness_timer_.expiry() > SteadyClock::now()) return;
+  freshness_timer_.expires_after(std::chrono::seconds{1});
+  freshness_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) check_freshness();
+  });
+}
+
+void Engine::check_freshness() {
+  const auto now = SteadyClock::now();
+  for (auto& s : services_) {
+    const config::Freshness& f = s.svc->freshness;
+    if (s.waiting && now >= *s.waiting) {
+      s.waiting.reset();
+      spdlog::warn("service {}: no report within the startup wait: advertising the configured metrics", s.svc->name);
+      s.state.sequence = next_sequence(s.state.sequence);
+      originate(s);
+    }
+    if (!s.pushed_at || s.stale || f.stale_after.count() == 0 || now - *s.pushed_at < f.stale_after) continue;
+    s.stale = true;
+    const bool withdraw = f.on_stale == config::OnStale::kWithdraw;
+    spdlog::warn("service {}: pushed metrics stale (no report for {} s, stale-after {} s): {}", s.svc->name,
+                 std::chrono::duration_cast<std::chrono::seconds>(now - *s.pushed_at).count(), f.stale_after.count(),
+                 withdraw ? "withdrawn" : "drained");
+    if (withdraw) {
+      s.state.withdrawn = true;
+    } else {
+      s.state.metrics.drain = true;
+    }
+    s.state.sequence = next_sequence(s.state.sequence);
+    originate(s);
+  }
+  arm_freshness_timer();
 }
 
 // ---- Operations ---------------------------------------------------------------

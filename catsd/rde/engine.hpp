@@ -54,7 +54,14 @@ struct RibChangeNote {
 
 struct OriginatedService {
   const config::Service* svc = nullptr;
-  ServiceState state;
+  ServiceState state;  // what is advertised
+  // The last report (pushed, injected, from the collector) before a stale
+  // override; the next report starts from it.
+  config::Metrics reported;
+  bool reported_withdrawn = false;
+  std::optional<SteadyClock::time_point> pushed_at;  // last PushMetrics report
+  bool stale = false;                                // pushed metrics expired: state drained or withdrawn
+  std::optional<SteadyClock::time_point> waiting;    // startup-wait: nothing advertised until then
 };
 
 class Engine : public SessionEvents {
@@ -92,6 +99,8 @@ class Engine : public SessionEvents {
     std::optional<bool> drain;
     std::optional<std::vector<config::Instance>> instances;  // set: replaces all
     std::optional<bool> withdraw;
+    bool pushed = false;  // from a remote collector (PushMetrics): subject to freshness/stale-after
+    std::string why;      // the reporter's reason, for the log (withdraw, drain, no capacity)
   };
   InjectResult inject(const std::string& service, const MetricsUpdate& u);
   enum class ClearMode : std::uint8_t { kHard, kSoftIn, kSoftOut, kSoftBoth };
@@ -142,6 +151,9 @@ class Engine : public SessionEvents {
   // (ROUTE-REFRESH) once room frees up.
   void paths_refused(Neighbor& n, const rib::ApplyResult& r);
   void arm_refused_timer();
+  // Services: startup-wait deadlines and pushed metrics going stale.
+  void arm_freshness_timer();
+  void check_freshness();
   void refresh_refused();
   // ROUTE-REFRESH for each negotiated family (when the peer supports it).
   void request_refresh(Neighbor& n);
@@ -188,8 +200,9 @@ class Engine : public SessionEvents {
   bool steering_ = false;  // ingress or controller role: the CATS RIB is kept
   std::unique_ptr<netlink::RouteMonitor> routes_;
   boost::asio::steady_timer recheck_;
-  boost::asio::steady_timer refused_timer_;  // runs while a neighbor has refused paths
-  std::vector<rib::PeerId> refused_;         // neighbors with refused paths, for refused_timer_
+  boost::asio::steady_timer refused_timer_;    // runs while a neighbor has refused paths
+  boost::asio::steady_timer freshness_timer_;  // runs while a service waits or has pushed metrics
+  std::vector<rib::PeerId> refused_;           // neighbors with refused paths, for refused_timer_
   std::optional<steer::Clock::time_point> recheck_at_;
   std::map<std::uint64_t, SelectionWatcher> selection_watchers_;
   std::vector<rib::PrefixKey> selection_exports_;  // selection changes not yet given to the update groups

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -167,6 +168,20 @@ std::optional<std::string> check_metrics(const config::Metrics& m) {
     if (auto e = check_l1(inst.l1)) return "instance " + inst.id.value + ": " + *e;
   }
   return std::nullopt;
+}
+
+std::uint32_t clock_sequence(std::chrono::system_clock::time_point now) {
+  // 2020-01-01T00:00:00Z in Unix time.
+  constexpr std::chrono::system_clock::time_point kEpoch{std::chrono::seconds{1577836800}};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - kEpoch).count();
+  const auto ticks = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ms)) * 256 / 1000;
+  return static_cast<std::uint32_t>(ticks & 0xffffffffU);
+}
+
+std::uint32_t next_sequence(std::uint32_t current, std::uint32_t clock) {
+  const std::uint32_t up = current + 1;
+  // RFC 1982: clock is ahead of up when their difference, as signed 32 bits, is positive.
+  return static_cast<std::int32_t>(clock - up) > 0 ? clock : up;
 }
 
 std::optional<std::string> check_fits(const config::Service& svc, const config::Metrics& m) {

@@ -5,6 +5,7 @@
 // selected and exported exactly like a received one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,16 @@
 #include "yang/config/config.hpp"
 
 namespace cats::rde {
+
+// Metric Control sequence numbers follow the clock: 1/256 s since
+// 2020-01-01T00:00:00Z, modulo 2^32 (RFC 1982 serial numbers wrap every 194
+// days and compare within half that). A restarted edge so never reuses a
+// number the network has seen, unless it made more than 256 changes a
+// second on average since it started.
+std::uint32_t clock_sequence(std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+// The sequence after `current`: current + 1, or `clock` when that is ahead
+// (serial-number comparison).
+std::uint32_t next_sequence(std::uint32_t current, std::uint32_t clock = clock_sequence());
 
 // What the edge advertises for one service now.
 struct ServiceState {

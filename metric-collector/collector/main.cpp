@@ -33,7 +33,7 @@ constexpr const char* kUsage =
     "usage: cats-collector --config FILE [--once] [--json] [--profiles engines.json] [--push HOST:PORT]\n"
     "                      [--answers N] [--log-level trace|debug|info|warn|error|off]\n"
     "  --once      wait until every target answered once, print one snapshot, exit\n"
-    "  --answers   answers per target before the first evaluation (default 1; 2 gives rates such as latency)\n"
+    "  --answers   answers per target before the first evaluation (default: collector/first-report-answers, 2)\n"
     "  --json      JSON output (--once: the snapshot; running: one line per advertisement)\n"
     "  --profiles  engine profiles file (default: collector/engine-profiles, else the installed one)\n"
     "  --push      stream advertisements to a catsd gRPC API (default: collector/push/catsd-address)\n"
@@ -43,7 +43,7 @@ struct Args {
   std::string config;
   bool once = false;
   bool json = false;
-  unsigned answers = 1;
+  unsigned answers = 0;  // 0: the configuration's collector/first-report-answers
   std::string profiles;
   std::optional<std::string> push;
   std::string log_level = "info";
@@ -121,9 +121,9 @@ void print_errors(const cats::config::ConfigErrors& errors) {
 
 // Every advertisement is logged; running with --json, also printed as a line.
 void report(const std::string& service, const cats::collector::Advertisement& ad, bool json_lines) {
-  spdlog::info("advertise {} seq {} reason {}: {} l2 {} l1 {} drain {} instances {}", service, ad.sequence,
+  spdlog::info("advertise {} seq {} reason {}: {} l2 {} l1 {} drain {} instances {}{}{}", service, ad.sequence,
                cats::score::reason_name(ad.reason), ad.withdraw ? "withdraw" : "announce", ad.l2, l1_text(ad), ad.drain,
-               ad.instances.size());
+               ad.instances.size(), ad.why.empty() ? "" : " (", ad.why.empty() ? "" : ad.why + ")");
   if (!json_lines) return;
   auto j = cats::collector::advertisement_json(ad);
   j["service"] = service;
@@ -166,11 +166,14 @@ int run(int argc, char** argv) {
     return 1;
   }
   const auto& cfg = std::get<cats::config::Config>(loaded);
+  const unsigned answers = args->answers != 0 ? args->answers : cfg.collector.first_report_answers;
 
   std::optional<std::string> push_address = args->push ? args->push : cfg.collector.push_address;
 #ifdef CATS_COLLECTOR_PUSH
   std::unique_ptr<cats::collector::Pusher> pusher;
-  if (push_address && !args->once) pusher = std::make_unique<cats::collector::Pusher>(*push_address);
+  if (push_address && !args->once)
+    pusher =
+        std::make_unique<cats::collector::Pusher>(*push_address, std::chrono::seconds{5}, cfg.collector.push_refresh);
 #else
   if (push_address && !args->once) {
     std::fprintf(stderr, "push: this build has no gRPC API (proto/ missing)\n");
@@ -181,7 +184,7 @@ int run(int argc, char** argv) {
   asio::io_context io;
   Pipeline::Options opts;
   opts.engine_profiles = args->profiles;
-  opts.answers = args->answers;
+  opts.answers = answers;
   const bool json_lines = args->json && !args->once;
   opts.on_advertise = [&](const std::string& service, const cats::collector::Advertisement& ad) {
     report(service, ad, json_lines);
@@ -206,7 +209,7 @@ int run(int argc, char** argv) {
     io.stop();
   });
   asio::steady_timer guard{io};
-  if (args->once) guard_once(guard, cfg, args->answers, io);
+  if (args->once) guard_once(guard, cfg, answers, io);
 
   spdlog::info("collecting from {} target(s)", cfg.collector.targets.size());
   pipeline.start();

@@ -242,9 +242,31 @@ void Pipeline::evaluate(std::size_t service, TimePoint now) {
   }
   const ServiceView v = compute(s, now);
   if (auto ad = s.damper.update(now, score::to_sample(v.site, s.cfg.metrics.drain))) {
+    ad->why = why(v, *ad);
     if (options_.on_advertise) options_.on_advertise(s.cfg.name, *ad);
   }
   arm_due(service);
+}
+
+// For the logs: why a site retreats (withdraw, drain, a score of 0), from
+// its instances' reasons; empty for other changes.
+std::string Pipeline::why(const ServiceView& v, const score::Advertisement& ad) {
+  const bool retreat = ad.withdraw || ad.drain || ad.reason == score::Reason::kZero;
+  if (!retreat) return {};
+  std::string out = std::string(score::reason_name(ad.reason));
+  if (ad.drain && v.operator_drain) out += ": drained by configuration";
+  std::string parts;
+  std::size_t shown = 0;
+  for (const auto& i : v.instances) {
+    if (i.reason.empty()) continue;
+    if (shown++ == 4) {
+      parts += "; ...";
+      break;
+    }
+    parts += (parts.empty() ? "" : "; ") + i.score.instance + " " + i.reason;
+  }
+  if (!parts.empty()) out += ": " + parts;
+  return out;
 }
 
 // A change held back by min-interval or hold-down goes out on time, not at the next scrape.

@@ -104,6 +104,7 @@ class Pipeline {
   void evaluate(std::size_t service, TimePoint now);
   void arm_due(std::size_t service);
   ServiceView compute(const Service& s, TimePoint now) const;
+  static std::string why(const ServiceView& v, const score::Advertisement& ad);
 
   Options options_;
   struct Data;

@@ -23,6 +23,7 @@ constexpr milliseconds kLiveness{250};
 api::MetricReport to_report(const std::string& service, const score::Advertisement& ad) {
   api::MetricReport r;
   r.set_service(service);
+  r.set_reason(ad.why);
   if (ad.withdraw) {
     r.set_withdraw(true);
     return r;
@@ -52,13 +53,18 @@ api::MetricReport to_report(const std::string& service, const score::Advertiseme
 struct Pusher::State {
   std::string address;
   milliseconds max_backoff;
+  // Reports are repeated this often while nothing changes, so that the edge
+  // can tell a quiet collector from a dead one (freshness/stale-after).
+  milliseconds refresh{10'000};
   mutable std::mutex mu;
   std::condition_variable cv;
   std::deque<api::MetricReport> queue;
   std::map<std::string, api::MetricReport> latest;  // re-sent after a reconnect
   bool stopping = false;
   bool writing = false;
-  bool done = false;                   // run() returned
+  bool done = false;          // run() returned
+  bool reconnecting = false;  // a stream broke: the next write logs that reports flow again
+  std::chrono::steady_clock::time_point last_write{};
   grpc::ClientContext* ctx = nullptr;  // of the open stream, for cancel on stop
   PushCounters counters;
   std::thread thread;
@@ -75,6 +81,7 @@ void Pusher::State::fail(const std::string& what) {
   std::lock_guard lock{mu};
   ++counters.failures;
   counters.last_error = what;
+  reconnecting = true;
 }
 
 void Pusher::State::run() {
@@ -147,10 +154,15 @@ bool Pusher::State::write_queue(grpc::ClientWriter<api::MetricReport>& writer, g
       // idle, so a restarted catsd gets our state without waiting for a change.
       while (!cv.wait_for(lock, kLiveness, [&] { return stopping || !queue.empty(); })) {
         if (channel.GetState(false) != GRPC_CHANNEL_READY) break;
+        if (std::chrono::steady_clock::now() - last_write >= refresh) {
+          for (const auto& [name, latest_report] : latest) queue.push_back(latest_report);
+          break;
+        }
       }
       if (!stopping && queue.empty()) {
         ++counters.failures;
         counters.last_error = "connection lost";
+        if (!std::exchange(reconnecting, true)) spdlog::warn("push to {}: connection lost, reconnecting", address);
         return true;
       }
       if (queue.empty()) return false;  // stopping with nothing left
@@ -166,6 +178,8 @@ bool Pusher::State::write_queue(grpc::ClientWriter<api::MetricReport>& writer, g
     }
     std::lock_guard lock{mu};
     ++counters.written;
+    last_write = std::chrono::steady_clock::now();
+    if (std::exchange(reconnecting, false)) spdlog::info("push to {}: connected, reports flowing", address);
     backoff = milliseconds{250};
   }
 }
@@ -186,9 +200,10 @@ void Pusher::State::finished(const grpc::Status& status, const api::PushMetricsR
   }
 }
 
-Pusher::Pusher(std::string address, milliseconds max_backoff) : st_(std::make_unique<State>()) {
+Pusher::Pusher(std::string address, milliseconds max_backoff, milliseconds refresh) : st_(std::make_unique<State>()) {
   st_->address = std::move(address);
   st_->max_backoff = max_backoff;
+  st_->refresh = refresh;
   st_->thread = std::thread([s = st_.get()] {
     s->run();
     std::lock_guard lock{s->mu};

@@ -2,7 +2,9 @@
 // client streaming). The io_context thread only queues: a thread of its own
 // writes, so a slow or absent catsd never delays scraping. After a broken
 // stream it reconnects with back-off and re-sends the latest report of every
-// service, so the remote state converges on ours.
+// service, so the remote state converges on ours. While nothing changes the
+// latest reports are repeated every `refresh`: the edge expires pushed metrics
+// that stop coming (freshness/stale-after).
 #pragma once
 
 #include <chrono>
@@ -26,7 +28,9 @@ struct PushCounters {
 
 class Pusher {
  public:
-  explicit Pusher(std::string address, std::chrono::milliseconds max_backoff = std::chrono::seconds{30});
+  // A restarted catsd gets our reports within max_backoff.
+  explicit Pusher(std::string address, std::chrono::milliseconds max_backoff = std::chrono::seconds{5},
+                  std::chrono::milliseconds refresh = std::chrono::seconds{10});
   ~Pusher();  // closes the stream (WritesDone, Finish), at most a second for the reply
   Pusher(const Pusher&) = delete;
   Pusher& operator=(const Pusher&) = delete;

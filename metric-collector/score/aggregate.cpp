@@ -54,7 +54,18 @@ SiteScore aggregate_site(const Rules& r, std::uint16_t profile_id, std::vector<I
     }
   }
   site.instances = std::move(instances);
-  if (site.healthy == 0) return site;  // kWithdraw
+  if (site.healthy == 0) {
+    // Every instance answering but full: the site is busy, not gone. It is
+    // advertised with L2 0 (no capacity), which the damper sends at once and
+    // the ingress ranks last, instead of a withdraw that a short burst would
+    // turn into withdraw-and-return churn. Withdraw: nothing answers.
+    const bool busy = std::any_of(site.instances.begin(), site.instances.end(),
+                                  [](const InstanceScore& i) { return i.health == Health::kDrained; });
+    if (!busy) return site;  // kWithdraw
+    site.verdict = Verdict::kAdvertise;
+    site.l2 = make_score(0);
+    return site;
+  }
   site.verdict = Verdict::kAdvertise;
   site.l2 = make_score(aggregate(r.site, l2));
   for (Category c : kCategories) {

@@ -51,6 +51,7 @@ struct Advertisement {
   std::uint16_t profile_id = 0;                                  // Metric Control Profile ID
   std::uint16_t interval = 0;                                    // Metric Control Interval, seconds
   Reason reason = Reason::kChange;
+  std::string why;  // set by the pipeline for a retreat: the instances' reasons
 
   // Everything but sequence and reason.
   bool same_content(const Advertisement& o) const;

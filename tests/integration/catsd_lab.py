@@ -118,6 +118,11 @@ def three_tier(lab, gr=False):
     return e1, e2, rr, ing
 
 
+def seq_of(inject_output):
+    """The sequence in catsctl inject's answer ("s: sequence N, 3 paths re-advertised")."""
+    return int(inject_output.split("sequence ")[1].split(",")[0])
+
+
 def by_next_hop(cands, nh):
     return [c for c in cands if c["next_hop"] == nh]
 
@@ -137,7 +142,11 @@ def scenario_end_to_end(lab):
               f"{prefix}: edge1 L1 compute 7 service 9")
         check(c1[0]["path_id"] != c2[0]["path_id"], f"{prefix}: distinct ADD-PATH ids {c1[0]['path_id']}, {c2[0]['path_id']}")
         check(sum(1 for c in cands if c.get("selected")) == 1, f"{prefix}: exactly one selected")
-        check(all(c["sequence"] == 1 for c in cands), f"{prefix}: sequence 1 from both")
+        # Metric Control sequences follow the clock (1/256 s since 2020, mod 2^32): a restarted edge never goes
+        # back. Both started within the last ten minutes.
+        now = int((time.time() - 1577836800) * 256)
+        check(all((now - c["sequence"]) % (1 << 32) < 256 * 600 for c in cands),
+              f"{prefix}: sequences from the clock: {[c['sequence'] for c in cands]}, now {now % (1 << 32)}")
     # Byte-exact: the CATS value at the ingress equals what the edge originated.
     for prefix in (V4, V6):
         local = [p for e in e1.rib(prefix) for p in e["paths"] if p["peer"] == "local"]
@@ -166,10 +175,12 @@ def scenario_metric_change(lab):
     watch = lab.procs.spawn("watch", [ARGS.catsctl, "--server", ing.api, "watch", "rib", "--prefix", V4, "--json",
                                       "--count", "1"], os.path.join(lab.dir, "watch.log"), pipe=True)
     time.sleep(0.5)
+    seq1 = {c["next_hop"]: c["sequence"] for c in ing.candidates(V4)}[lab.addr(1)]
     out = e1.ctl("inject", "llm-chat", "--l2", "2", "--l1", "compute=2").stdout
-    check("2" in out, f"inject printed the new sequence: {out.strip()}")
-    wait_for("ingress sees edge1 L2 2, sequence 2", lambda: any(
-        c["next_hop"] == lab.addr(1) and c.get("l2") == 2 and c["sequence"] == 2 for c in ing.candidates(V4)))
+    new_seq = seq_of(out)
+    check(new_seq > seq1, f"inject printed the new sequence {new_seq} (was {seq1}): {out.strip()}")
+    wait_for(f"ingress sees edge1 L2 2, sequence {new_seq}", lambda: any(
+        c["next_hop"] == lab.addr(1) and c.get("l2") == 2 and c["sequence"] == new_seq for c in ing.candidates(V4)))
     wait_for("IPv6 path follows", lambda: any(c.get("l2") == 2 for c in ing.candidates(V6)))
     wout, _ = watch.popen.communicate(timeout=10)
     change = json.loads(wout.splitlines()[0])
@@ -191,10 +202,17 @@ def scenario_metric_change(lab):
     many = [a for i in range(300) for a in ("--instance", f"2001:db8::{i + 1:x}=3")]
     r = e1.ctl("inject", "llm-chat", *many, "--replace-instances", check_rc=False)
     check(r.returncode != 0 and "at most 3584" in r.stderr, f"300 instances refused: {r.stderr.strip()[:160]}")
-    check(by_next_hop(ing.candidates(V4), lab.addr(1))[0]["sequence"] == 2, "nothing re-advertised for refusals")
+    check(by_next_hop(ing.candidates(V4), lab.addr(1))[0]["sequence"] == new_seq, "nothing re-advertised for refusals")
     e1.ctl("inject", "llm-chat", *many[:200], "--replace-instances")
-    wait_for("100 instances accepted and advertised (sequence 3)", lambda: any(
-        c["next_hop"] == lab.addr(1) and c["sequence"] == 3 for c in ing.candidates(V4)))
+    wait_for("100 instances accepted and advertised (a newer sequence)", lambda: any(
+        c["next_hop"] == lab.addr(1) and c["sequence"] > new_seq for c in ing.candidates(V4)))
+    # The same report again changes nothing: no new sequence, no UPDATE (a collector repeats its reports).
+    time.sleep(1.0)
+    before = int(e1.neighbor(lab.addr(10))["updates_out"])
+    out = e1.ctl("inject", "llm-chat", *many[:200], "--replace-instances").stdout
+    time.sleep(1.0)
+    check("0 paths re-advertised" in out and int(e1.neighbor(lab.addr(10))["updates_out"]) == before,
+          f"an identical report only refreshes: {out.strip()}")
 
 
 def scenario_path_share(lab):
@@ -441,13 +459,16 @@ def scenario_log_unread(lab):
     b.start(), a.start()
     wait_for("session up, routes in", lambda: b.established(lab.addr(1)) and len(b.rib()) == 3)
     t0 = time.monotonic()
+    first = None
     for i in range(120):  # about 8 KB of log lines into the full pipe
         out = a.ctl("inject", "s", "--l2", str(i % 10), timeout=5).stdout
+        first = first or seq_of(out)
     took = time.monotonic() - t0
     check(took < 60, f"120 metric changes answered in {took:.1f} s with the log pipe full")
     time.sleep(FAST["hold-time"] * 1.5)
     check(b.established(lab.addr(1)) and a.established(lab.addr(2)), "session up after 1.5 hold times")
-    check("sequence 121" in out, f"every change applied: {out.strip()}")
+    check(f"sequence {seq_of(out)}" in out and "3 paths re-advertised" in out and seq_of(out) > first,
+          f"every change applied: {out.strip()}")
     t0 = time.monotonic()
     rc = a.stop(signal.SIGTERM, bound=8)
     check(rc == 0, f"SIGTERM: exit 0 in {time.monotonic() - t0:.1f} s although the log writer is stuck")
@@ -460,13 +481,13 @@ def scenario_mrai_refresh(lab):
     a.start(), b.start()
     wait_for("b has a's prefixes", lambda: len(b.rib()) == 3)
     seq = lambda: b.rib("198.51.100.1/32")[0]["paths"][0]["cats"].get("sequence")  # noqa: E731
-    a.ctl("inject", "s", "--l2", "4")  # the first change goes at once, and starts the MRAI timer
-    wait_for("first change at once", lambda: seq() == 2, 3)
+    s1 = seq_of(a.ctl("inject", "s", "--l2", "4").stdout)  # the first change goes at once, and starts the MRAI timer
+    wait_for("first change at once", lambda: seq() == s1, 3)
     t0 = time.monotonic()
-    a.ctl("inject", "s", "--l2", "3")
+    s2 = seq_of(a.ctl("inject", "s", "--l2", "3").stdout)
     time.sleep(1.5)
-    check(seq() == 2, "second change held back by the 4 s MRAI")
-    wait_for("second change after the MRAI", lambda: seq() == 3, 6)
+    check(seq() == s1, "second change held back by the 4 s MRAI")
+    wait_for("second change after the MRAI", lambda: seq() == s2, 6)
     check(time.monotonic() - t0 >= 2.0, f"released after {time.monotonic() - t0:.1f} s")
     time.sleep(4.5)  # let the timer run out
     before = int(b.neighbor(lab.addr(1))["updates_in"])
@@ -545,25 +566,57 @@ def scenario_collector_in_process(lab):
     e.start(), ing.start()
     wait_for("light load: the ingress sees L2 10", lambda: any(c.get("l2") == 10 for c in ing.candidates(V4)), 20)
     sim.set("v", queue=16, kv_cache=0.95)
-    # L2 0: the only instance has no capacity left and drains, so the site withdraws (drain-at-zero).
-    wait_for("no capacity: the service is withdrawn", lambda: not ing.candidates(V4), 20)
+    # L2 0: the only instance has no capacity left; the site is busy, not gone: announced at L2 0, not withdrawn.
+    busy = wait_for("no capacity: the site is announced at L2 0",
+                    lambda: [c for c in ing.candidates(V4) if c.get("l2") == 0], 20)
+    check("zero: v" in e.log() or "zero: 10.0.1.1" in e.log(), "the edge logs why (no capacity)")
     sim.set("v", queue=4, kv_cache=0.2)
     cands = wait_for("load falls: announced again", lambda: [c for c in ing.candidates(V4) if c.get("l2", 0) >= 5], 20)
-    check(cands[0]["sequence"] >= 2, f"a new Metric Control sequence: {cands[0]['sequence']}")
+    check(cands[0]["sequence"] > busy[0]["sequence"], f"a newer Metric Control sequence: {cands[0]['sequence']}")
     sim.stop()
     wait_for("loadsim gone: the site has no healthy instance, the service is withdrawn",
              lambda: not ing.candidates(V4), 20)
     check("collector: 1 targets in process" in e.log(), "the edge ran the collector in process")
 
 
+def scenario_edge_restart(lab):
+    """An edge with startup-wait advertises nothing until its first report or the wait's end, then the configured
+    metrics; after a restart its Metric Control sequence goes on from above the old one (it follows the clock)."""
+    edge = edge_cfg(lab, 1, "10.0.0.1", 2, 6)
+    edge["services"]["service"][0]["freshness"] = {"startup-wait": 3}
+    e = lab.daemon("edge", 1, edge)
+    ing = lab.daemon("ingress", 2, {"global": global_cfg(65000, "10.0.0.2", "ingress", lab.addr(2)),
+                                    "neighbors": {"neighbor": [neighbor(lab.addr(1), 65000, lab.addr(2))]}})
+    ing.start(), e.start()
+    t0 = time.monotonic()
+    wait_for("session up", lambda: ing.established(lab.addr(1)), 10)
+    check(not ing.candidates(V4) and time.monotonic() - t0 < 2.5, "during the startup wait nothing is advertised")
+    wait_for("after the wait: the configured L2 6", lambda: any(c.get("l2") == 6 for c in ing.candidates(V4)), 10)
+    check(time.monotonic() - t0 >= 2.5, f"advertised {time.monotonic() - t0:.1f} s after the start")
+    check("no report within the startup wait" in e.log(), "the edge logs why it advertises the configured metrics")
+    for i in range(20):  # many changes in a short time: the sequence runs ahead of the clock a little
+        e.ctl("inject", "llm-chat", "--l2", str(1 + i % 9))
+    before = seq_of(e.ctl("inject", "llm-chat", "--l2", "8").stdout)
+    wait_for("ingress has the last change", lambda: ing.candidates(V4)[0]["sequence"] == before, 10)
+    e.stop()
+    e.start()
+    e.ctl("inject", "llm-chat", "--l2", "7")  # a first report ends the wait at once
+    cands = wait_for("restarted edge: L2 7 at once", lambda: [c for c in ing.candidates(V4) if c.get("l2") == 7], 3)
+    check(cands[0]["sequence"] > before, f"sequence after the restart {cands[0]['sequence']} > {before} before it")
+
+
 def scenario_collector_push(lab):
-    """Issue 5's remote hand-off: cats-collector beside the service pushes over gRPC to a remote catsd edge."""
+    """Issue 5's remote hand-off: cats-collector beside the service pushes over gRPC to a remote catsd edge. Pushed
+    metrics expire: with the collector gone the edge drains the site after stale-after, and undrains it when
+    reports come again; a collector that only repeats itself keeps the site fresh without new UPDATEs."""
     sys.path.insert(0, os.path.join(ARGS.source, "interop", "loadsim"))
     import simtest
     sim = simtest.LoadSim({"instances": [{"name": "v", "engine": "vllm", "fields": {
         "queue": 0, "running": 2, "kv_cache": 0.2, "latency": 0.3}}]}, lab.dir, duration=120)
     lab.procs.adopt("loadsim", sim.proc.p)
-    e = lab.daemon("edge", 1, edge_cfg(lab, 1, "10.0.0.1", 2, 9))
+    edge = edge_cfg(lab, 1, "10.0.0.1", 2, 9)
+    edge["services"]["service"][0]["freshness"] = {"stale-after": 3}
+    e = lab.daemon("edge", 1, edge)
     ing = lab.daemon("ingress", 2, {"global": global_cfg(65000, "10.0.0.2", "ingress", lab.addr(2)),
                                     "neighbors": {"neighbor": [neighbor(lab.addr(1), 65000, lab.addr(2))]}})
     e.start(), ing.start()
@@ -577,7 +630,7 @@ def scenario_collector_push(lab):
                                                           "engines.json"),
                           "target": [{"name": "vllm-v", "url": f"http://127.0.0.1:{sim.ports['v']}/metrics",
                                       "engine": "vllm", "interval": 200, "service": "llm-chat"}],
-                          "push": {"catsd-address": e.api}}}
+                          "push": {"catsd-address": e.api, "refresh": 1}}}
     path = catsd.write_config(os.path.join(lab.dir, "collector.json"), coll, indent=None)
     p = lab.procs.spawn("cats-collector", [ARGS.collector, "--config", path], os.path.join(lab.dir, "collector.log"))
     wait_for("pushed: the ingress sees L2 10 (queue empty)", lambda: any(c.get("l2") == 10 for c in ing.candidates(V4)), 20)
@@ -585,6 +638,20 @@ def scenario_collector_push(lab):
     wait_for("queue 12 of 16: the ingress sees L2 2 or 3",
              lambda: any(c.get("l2") in (2, 3) for c in ing.candidates(V4)), 20)
     check(p.alive(), "cats-collector still running")
+    seq = ing.candidates(V4)[0]["sequence"]
+    time.sleep(4.5)  # longer than stale-after: the collector's repeats keep the metrics fresh
+    c = ing.candidates(V4)[0]
+    check(not c["drain"] and c["sequence"] == seq and "stale" not in e.log(),
+          "steady load: repeated reports keep the site fresh, with no new sequence")
+    p.stop()
+    t0 = time.monotonic()
+    wait_for("collector gone: the edge drains the site after stale-after (3 s)",
+             lambda: ing.candidates(V4)[0]["drain"], 10)
+    print(f"  drained {time.monotonic() - t0:.1f} s after the collector stopped")
+    check("pushed metrics stale (no report for" in e.log(), "the edge logs why")
+    p = lab.procs.spawn("cats-collector", [ARGS.collector, "--config", path], os.path.join(lab.dir, "collector2.log"))
+    wait_for("collector back: reports again, the site undrained", lambda: not ing.candidates(V4)[0]["drain"], 20)
+    check("reports again after going stale" in e.log(), "the edge logs the return")
 
 
 def demo(lab):

@@ -317,6 +317,19 @@ TEST(Origination, WithdrawalsAndMetricChecks) {
   EXPECT_TRUE(check_metrics(m).has_value());
 }
 
+TEST(Origination, SequenceFollowsTheClockAndNeverGoesBack) {
+  using std::chrono::system_clock;
+  const system_clock::time_point epoch{std::chrono::seconds{1577836800}};  // 2020-01-01T00:00:00Z
+  EXPECT_EQ(clock_sequence(epoch), 0u);
+  EXPECT_EQ(clock_sequence(epoch + std::chrono::seconds{1}), 256u);
+  EXPECT_EQ(clock_sequence(epoch - std::chrono::seconds{1}), 0u);
+  EXPECT_EQ(clock_sequence(epoch + std::chrono::seconds{16777216}), 0u) << "wraps at 2^32 ticks (194 days)";
+  EXPECT_EQ(next_sequence(5, 3), 6u) << "ahead of the clock: + 1";
+  EXPECT_EQ(next_sequence(5, 100), 100u) << "behind the clock: the clock";
+  EXPECT_EQ(next_sequence(0xffffffffU, 2), 2u) << "serial comparison across the wrap";
+  EXPECT_EQ(next_sequence(10, 0xfffffff0U), 11u) << "a clock far behind (serial) is not taken";
+}
+
 TEST(UpdateLog, PrefixesAndHexAreBounded) {
   config::Service svc = service();
   svc.prefixes.clear();

@@ -140,23 +140,42 @@ TEST(Aggregate, InstanceAtZeroIsDrained) {
   EXPECT_FALSE(sample.instances[1].drained);
 }
 
-// Every instance at zero: no healthy instance, the same withdraw as when all are down.
-TEST(Aggregate, AllAtZeroWithdraws) {
+// Every instance at zero (answering, but full): the site is busy, not gone.
+// It is announced at L2 0 at once, and a short burst never turns into a
+// withdraw and a return. Withdraw is for a site where nothing answers.
+TEST(Aggregate, AllAtZeroIsBusyNotGone) {
   const SiteScore s = site(SiteAggregation::kMax, {inst("a", 0), inst("b", 0)});
-  EXPECT_EQ(s.verdict, Verdict::kWithdraw);
+  EXPECT_EQ(s.verdict, Verdict::kAdvertise);
   EXPECT_EQ(s.healthy, 0u);
-  EXPECT_TRUE(to_sample(s).withdraw);
+  EXPECT_DOUBLE_EQ(s.l2.exact, 0);
+  EXPECT_FALSE(to_sample(s).withdraw);
 
   DamperConfig c;
   c.half_life = std::chrono::milliseconds{0};
   Damper d(c);
-  auto ad = d.update(kNow, to_sample(site(SiteAggregation::kMean, {inst("a", 4), inst("b", 8)})));
+  const auto normal = to_sample(site(SiteAggregation::kMean, {inst("a", 4), inst("b", 8)}));
+  auto ad = d.update(kNow, normal);
   ASSERT_TRUE(ad);
-  EXPECT_FALSE(ad->withdraw);
-  ad = d.update(kNow + 1s, to_sample(s));
-  ASSERT_TRUE(ad);
-  EXPECT_TRUE(ad->withdraw);
-  EXPECT_EQ(ad->reason, Reason::kWithdraw);
+  // A 3 s burst: L2 0 goes out at once, the return after it; no withdraw.
+  std::vector<Advertisement> sent;
+  for (int t = 1; t <= 12; ++t) {
+    const bool burst = t >= 2 && t <= 4;
+    if (auto a = d.update(kNow + std::chrono::seconds{t}, burst ? to_sample(s) : normal)) sent.push_back(*a);
+    if (auto a = d.due(kNow + std::chrono::seconds{t})) sent.push_back(*a);
+  }
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].reason, Reason::kZero);
+  EXPECT_EQ(sent[0].l2, 0);
+  EXPECT_FALSE(sent[1].withdraw);
+  EXPECT_EQ(sent[1].l2, ad->l2);
+  for (const auto& a : sent) EXPECT_FALSE(a.withdraw);
+
+  // Nothing answering is a withdraw.
+  InstanceScore down;
+  down.instance = "a";
+  down.health = Health::kDown;
+  const SiteScore gone = aggregate_site(Rules{}, 0, {down}, kNow);
+  EXPECT_EQ(gone.verdict, Verdict::kWithdraw);
 }
 
 TEST(Aggregate, AboveZeroAgainIsHealthy) {
@@ -167,7 +186,8 @@ TEST(Aggregate, AboveZeroAgainIsHealthy) {
   EXPECT_EQ(after.healthy, 2u);
   EXPECT_NEAR(after.l2.exact, 3.25, 1e-9);
   const SiteScore all_zero = site(SiteAggregation::kMean, {inst("a", 0), inst("b", 0)});
-  EXPECT_EQ(all_zero.verdict, Verdict::kWithdraw);
+  EXPECT_EQ(all_zero.verdict, Verdict::kAdvertise);
+  EXPECT_DOUBLE_EQ(all_zero.l2.exact, 0);
   const SiteScore back = site(SiteAggregation::kMean, {inst("a", 2), inst("b", 0)});
   EXPECT_EQ(back.verdict, Verdict::kAdvertise);
   EXPECT_NEAR(back.l2.exact, 2, 1e-9);

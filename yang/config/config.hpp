@@ -152,6 +152,7 @@ struct Instance {
   ServiceId id;
   std::uint8_t l2 = 0;
   L1Scores l1{};
+  bool operator==(const Instance&) const = default;
 };
 
 struct Metrics {
@@ -159,6 +160,16 @@ struct Metrics {
   L1Scores l1{};
   bool drain = false;
   std::vector<Instance> instances;
+  bool operator==(const Metrics&) const = default;
+};
+
+enum class OnStale : std::uint8_t { kDrain, kWithdraw };
+
+// How long reported metrics stay valid (services/service/freshness).
+struct Freshness {
+  std::chrono::seconds stale_after{30};  // pushed metrics; 0: never stale
+  OnStale on_stale = OnStale::kDrain;
+  std::optional<std::chrono::seconds> startup_wait;  // nullopt: 10 s with in-process targets, else 0
 };
 
 struct Service {
@@ -167,6 +178,7 @@ struct Service {
   std::optional<ServiceId> cs_id;  // nullopt: the prefix address
   std::uint16_t profile = 0;       // 0: unspecified
   Metrics metrics;
+  Freshness freshness;
 };
 
 // One metrics endpoint (or this host's /proc) feeding one service.
@@ -183,9 +195,11 @@ struct CollectorTarget {
 };
 
 struct Collector {
-  std::string engine_profiles;  // empty: the installed engines.json
+  std::uint8_t first_report_answers = 2;  // per target, before a service's first advertisement
+  std::string engine_profiles;            // empty: the installed engines.json
   std::vector<CollectorTarget> targets;
   std::optional<std::string> push_address;  // host:port of a remote catsd
+  std::chrono::seconds push_refresh{10};    // reports repeated this often while nothing changes
 };
 
 // An http:// URL split for the scraper; nullopt when it is not one.

@@ -267,6 +267,17 @@ Service map_service(Mapper& m, const View& v) {
   out.prefixes = v.texts("prefix");
   if (auto id = v.text("cs-id")) out.cs_id = service_id(*id);
   m.get(v, "profile", out.profile);
+  if (auto f = v.child("freshness")) {
+    std::uint16_t secs = 30;
+    m.get(*f, "stale-after", secs);
+    out.freshness.stale_after = std::chrono::seconds{secs};
+    if (f->text("on-stale") == "withdraw") out.freshness.on_stale = config::OnStale::kWithdraw;
+    if (f->text("startup-wait")) {
+      std::uint16_t wait = 0;
+      m.get(*f, "startup-wait", wait);
+      out.freshness.startup_wait = std::chrono::seconds{wait};
+    }
+  }
   if (auto mt = v.child("metrics")) {
     m.get(*mt, "l2-score", out.metrics.l2);
     out.metrics.l1 = l1_scores(m, *mt);
@@ -421,6 +432,7 @@ Steering map_steering(Mapper& m, const View& v) {
 Collector map_collector(Mapper& m, const View& v) {
   Collector out;
   m.get(v, "engine-profiles", out.engine_profiles);
+  m.get(v, "first-report-answers", out.first_report_answers);
   for (const auto& t : v.children("target")) {
     CollectorTarget target;
     m.get(t, "name", target.name);
@@ -439,7 +451,12 @@ Collector map_collector(Mapper& m, const View& v) {
     }
     out.targets.push_back(std::move(target));
   }
-  if (auto p = v.child("push")) out.push_address = p->text("catsd-address");
+  if (auto p = v.child("push")) {
+    out.push_address = p->text("catsd-address");
+    std::uint16_t refresh = 10;
+    m.get(*p, "refresh", refresh);
+    out.push_refresh = std::chrono::seconds{refresh};
+  }
   return out;
 }
 
