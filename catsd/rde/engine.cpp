@@ -97,7 +97,7 @@ std::optional<std::string> Engine::start() {
     for (const auto& s : cfg_.services) {
       OriginatedService o;
       o.svc = &s;
-      o.state = ServiceState{s.metrics, clock_sequence(), false, 0};
+      o.state = ServiceState{s.metrics, next_sequence(0, sequence_clock_()), false, 0};
       o.reported = s.metrics;
       // A service fed by the in-process collector waits for its first report.
       const bool fed = std::any_of(cfg_.collector.targets.begin(), cfg_.collector.targets.end(),
@@ -473,7 +473,7 @@ Engine::InjectResult Engine::inject(const std::string& service, const MetricsUpd
     arm_freshness_timer();
     return res;
   }
-  next.sequence = next_sequence(s.state.sequence);
+  next.sequence = next_sequence(s.state.sequence, sequence_clock_());
   s.state = std::move(next);
   originate(s);
   res.sequence = s.state.sequence;
@@ -503,7 +503,7 @@ void Engine::check_freshness() {
     if (s.waiting && now >= *s.waiting) {
       s.waiting.reset();
       spdlog::warn("service {}: no report within the startup wait: advertising the configured metrics", s.svc->name);
-      s.state.sequence = next_sequence(s.state.sequence);
+      s.state.sequence = next_sequence(s.state.sequence, sequence_clock_());
       originate(s);
     }
     if (!s.pushed_at || s.stale || f.stale_after.count() == 0 || now - *s.pushed_at < f.stale_after) continue;
@@ -517,7 +517,7 @@ void Engine::check_freshness() {
     } else {
       s.state.metrics.drain = true;
     }
-    s.state.sequence = next_sequence(s.state.sequence);
+    s.state.sequence = next_sequence(s.state.sequence, sequence_clock_());
     originate(s);
   }
   arm_freshness_timer();

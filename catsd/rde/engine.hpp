@@ -75,6 +75,9 @@ class Engine : public SessionEvents {
   // their compiled policy, originated services. Error text when a neighbor's
   // policy does not compile.
   std::optional<std::string> start();
+  // Where Metric Control sequence numbers come from (clock_sequence()); a
+  // test sets a fixed clock before start() for byte-exact output.
+  void set_sequence_clock(std::function<std::uint32_t()> clock) { sequence_clock_ = std::move(clock); }
   // Cease 6/2 with `text` to every session; `done` runs on the RIB thread
   // once every session is down or after `linger`.
   void shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done);
@@ -202,7 +205,8 @@ class Engine : public SessionEvents {
   boost::asio::steady_timer recheck_;
   boost::asio::steady_timer refused_timer_;    // runs while a neighbor has refused paths
   boost::asio::steady_timer freshness_timer_;  // runs while a service waits or has pushed metrics
-  std::vector<rib::PeerId> refused_;           // neighbors with refused paths, for refused_timer_
+  std::function<std::uint32_t()> sequence_clock_ = [] { return clock_sequence(); };
+  std::vector<rib::PeerId> refused_;  // neighbors with refused paths, for refused_timer_
   std::optional<steer::Clock::time_point> recheck_at_;
   std::map<std::uint64_t, SelectionWatcher> selection_watchers_;
   std::vector<rib::PrefixKey> selection_exports_;  // selection changes not yet given to the update groups
