@@ -337,7 +337,8 @@ TEST(UpdateLog, PrefixesAndHexAreBounded) {
   // One UPDATE per prefix from the origination; pack the eleven into one.
   DecodeContext ctx;
   ctx.as4 = true;
-  auto first = decode_message(build_announcements(svc, ServiceState{svc.metrics, 1, false, 0}, {255, 1, 0})[0], ctx);
+  const auto built = build_announcements(svc, ServiceState{svc.metrics, 1, false, 0}, {255, 1, 0});
+  auto first = decode_message(built[0], ctx);  // its attributes borrow built[0]
   std::vector<NlriEntry> all;
   for (const auto& p : svc.prefixes) all.push_back({*Prefix::parse(p), std::nullopt});
   EncodeContext ectx;
