@@ -8,18 +8,12 @@
 #include <string>
 #include <variant>
 
+#include "tests/fuzz/check.hpp"
 #include "yang/loader/load.hpp"
 
-namespace {
+namespace {}  // namespace
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "property failed: %s\n", what);
-    std::abort();
-  }
-}
-
-}  // namespace
+using cats::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "metric-collector/prom/exposition.hpp"
+#include "tests/fuzz/check.hpp"
 
 using namespace cats::prom;
 
@@ -23,14 +24,9 @@ bool readable(std::string_view v) {
   return true;
 }
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "property failed: %s\n", what);
-    std::abort();
-  }
-}
-
 }  // namespace
+
+using cats::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
