@@ -11,8 +11,6 @@
 #include "tests/fuzz/check.hpp"
 #include "yang/loader/load.hpp"
 
-namespace {}  // namespace
-
 using cats::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
