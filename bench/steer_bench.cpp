@@ -33,6 +33,9 @@ class NullPort : public rde::SessionPort {
   void send(rib::PeerId, std::uint64_t, rde::Outgoing) override {}
   void control(rib::PeerId, const session::Event&, bool) override {}
   void runtime(std::function<void(std::vector<rde::PeerRuntime>)> r) override { r({}); }
+  void add(rib::PeerId, session::PeerConfig) override {}
+  void remove(rib::PeerId) override {}
+  void reconfigure(rib::PeerId, session::PeerConfig, bool) override {}
   void shutdown(std::string, std::chrono::milliseconds, std::function<void()> done) override { done(); }
 };
 

@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <iterator>
@@ -25,6 +26,7 @@
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
 #include "catsd/rde/origination.hpp"
+#include "catsd/reload.hpp"
 #include "common/log/log.hpp"
 #include "metric-collector/collector/pipeline.hpp"
 #include "yang/loader/load.hpp"
@@ -33,7 +35,7 @@ namespace {
 
 void usage(std::ostream& os) {
   os << "usage: catsd --config FILE [--api ADDR] [--log-level LEVEL] [--check]\n"
-        "  --config FILE     RFC 7951 JSON instance of yang/cats-bgp.yang\n"
+        "  --config FILE     instance of yang/cats-bgp.yang, RFC 7951 JSON or XML; SIGHUP reads it again\n"
         "  --api ADDR        gRPC API address (default 127.0.0.1:50051; \"none\" disables; unix:/path)\n"
         "  --yang-dir DIR    where cats-bgp.yang is (default: the source tree's yang/)\n"
         "  --log-level L     trace, debug, info (default), warn, error\n"
@@ -108,7 +110,7 @@ bool start_api(cats::api::EngineBackend& backend, const std::string& api,
 }
 
 // Runs catsd until SIGTERM or SIGINT.
-int serve(cats::config::Config cfg, const std::string& api) {
+int serve(cats::config::Config cfg, const Options& o) {
   // Two threads, as OpenBGPD's session engine and route decision engine: the
   // sessions on `sessions`, the RIB (and collector, signals) on this one.
   boost::asio::io_context io{1};
@@ -139,7 +141,9 @@ int serve(cats::config::Config cfg, const std::string& api) {
   }
   cats::api::EngineBackend backend(io.get_executor(), engine);
   std::unique_ptr<cats::api::ApiServer> server;
-  if (!start_api(backend, api, server)) return 1;
+  if (!start_api(backend, o.api, server)) return 1;
+  cats::Reloader reloader(io, engine, feed, o.config_file,
+                          o.yang_dir.empty() ? cats::loader::default_yang_dir() : std::filesystem::path(o.yang_dir));
 
   std::thread api_stopper;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -155,14 +159,14 @@ int serve(cats::config::Config cfg, const std::string& api) {
           io, [&] { engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] { io.stop(); }); });
     });
   });
-  // Until reload exists, SIGHUP is refused in words, not by exiting; catsd
-  // logs to stderr, so SIGUSR1 has no log file to reopen.
+  // SIGHUP reads the configuration file again and applies what changed;
+  // catsd logs to stderr, so SIGUSR1 has no log file to reopen.
   boost::asio::signal_set notices(io, SIGHUP, SIGUSR1);
   std::function<void(const boost::system::error_code&, int)> notice = [&](const boost::system::error_code& ec,
                                                                           int sig) {
     if (ec) return;
     if (sig == SIGHUP)
-      spdlog::warn("SIGHUP: configuration reload is not supported; restart catsd to apply a new configuration");
+      reloader.reload();
     else
       spdlog::info("SIGUSR1: catsd logs to stderr, no log file to reopen");
     notices.async_wait(notice);
@@ -211,7 +215,7 @@ int run(int argc, char** argv) {
               << cfg.services.size() << " services)\n";
     return 0;
   }
-  return serve(std::move(cfg), o.api);
+  return serve(std::move(cfg), o);
 }
 
 }  // namespace

@@ -136,6 +136,12 @@ Event Event::peer_deconfigured() {
   return e;
 }
 
+Event Event::config_changed() {
+  Event e{EventType::kManualStop};
+  e.notify = make_cease(cease::kOtherConfigChange);
+  return e;
+}
+
 Event Event::max_prefix(wire::Bytes data, std::optional<Duration> restart_after) {
   Event e{EventType::kAutomaticStop};
   e.notify = Notify{wire::notify::kCease, cease::kMaxPrefixes, std::move(data)};

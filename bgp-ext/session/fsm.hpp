@@ -87,6 +87,7 @@ struct Event {
   static Event manual_stop(std::string_view shutdown_text = {});  // Cease 6/2 (RFC 9003 text)
   static Event admin_reset(std::string_view text = {});           // ManualStop with Cease 6/4; then ManualStart
   static Event peer_deconfigured();                               // ManualStop with Cease 6/3
+  static Event config_changed();                                  // ManualStop with Cease 6/6; then ManualStart
   static Event max_prefix(wire::Bytes data = {}, std::optional<Duration> restart_after = {});  // AutomaticStop 6/1
 };
 
@@ -196,6 +197,8 @@ class Fsm {
   explicit Fsm(FsmConfig config = {}, RandomSource random = {});
 
   Output handle(const Event& event, TimePoint now);
+  // New timers: each applies from the next time it is started.
+  void set_config(const FsmConfig& config) { config_ = config; }
   // Fires every timer due at `now`, in deadline order.
   Output expire(TimePoint now);
   std::optional<TimePoint> next_deadline() const { return timers_.next(); }

@@ -91,6 +91,14 @@ void Peer::control(const Event& ev) {
   if (auto c = main_) feed(c, ev);
 }
 
+void Peer::reconfigure(PeerConfig cfg) {
+  cfg.name = cfg_.name;
+  cfg.remote_address = cfg_.remote_address;
+  cfg_ = std::move(cfg);
+  if (main_) main_->fsm.set_config(cfg_.fsm);
+  if (second_) second_->fsm.set_config(cfg_.fsm);
+}
+
 std::optional<asio::ip::address> Peer::local_address() const {
   const auto& c = lead();
   if (!c->link || !c->link->open()) return std::nullopt;

@@ -99,6 +99,11 @@ class Peer {
   // An administrative event for the session: admin_reset(), max_prefix(),
   // peer_deconfigured() (fsm.hpp). Also reaches a connection still in a collision.
   void control(const Event& ev);
+  // Another configuration for the same neighbor (address and name kept): the
+  // transport and OPEN settings take effect at the next connection, the
+  // timers when next started. A reset first (control(config_changed())) makes
+  // that at once.
+  void reconfigure(PeerConfig cfg);
 
   // Complete messages (UPDATEs, ROUTE-REFRESH; `messages` of them, for the
   // counters) for an Established session. False when not sent: not

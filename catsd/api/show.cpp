@@ -122,6 +122,7 @@ const char* family_name(Family f) {
 void show_neighbors(const rde::Engine& e, const std::vector<rde::PeerRuntime>& rt, const pb::ShowNeighborsRequest& req,
                     pb::ShowNeighborsReply* out) {
   for (std::size_t i = 0; i < e.neighbors().size(); ++i) {
+    if (!e.neighbors()[i]) continue;  // removed by a reconfiguration
     const rde::Neighbor& n = *e.neighbors()[i];
     const rde::PeerRuntime r = i < rt.size() ? rt[i] : rde::PeerRuntime{};
     if (!req.address().empty() && req.address() != n.config().address) continue;

@@ -40,9 +40,8 @@ Engine::MetricsUpdate to_update(const score::Advertisement& ad) {
   return u;
 }
 
-CollectorFeed start_collector(boost::asio::io_context& io, Engine& engine) {
+CollectorFeed make_collector(boost::asio::io_context& io, Engine& engine, const config::Config& cfg) {
   CollectorFeed feed;
-  const auto& cfg = engine.config();
   if (cfg.collector.targets.empty()) return feed;
   if (!cfg.global.has_role(config::Role::kEdge)) {
     feed.error = "/cats-bgp:bgp/collector: collector targets need the edge role (global/role)";
@@ -62,8 +61,18 @@ CollectorFeed start_collector(boost::asio::io_context& io, Engine& engine) {
     return feed;
   }
   feed.pipeline = std::move(std::get<std::unique_ptr<collector::Pipeline>>(created));
+  return feed;
+}
+
+void start_feed(CollectorFeed& feed, std::size_t targets) {
+  if (!feed.pipeline) return;
   feed.pipeline->start();
-  spdlog::info("collector: {} targets in process", cfg.collector.targets.size());
+  spdlog::info("collector: {} targets in process", targets);
+}
+
+CollectorFeed start_collector(boost::asio::io_context& io, Engine& engine) {
+  auto feed = make_collector(io, engine, engine.config());
+  start_feed(feed, engine.config().collector.targets.size());
   return feed;
 }
 

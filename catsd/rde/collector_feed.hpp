@@ -31,5 +31,9 @@ struct CollectorFeed {
   std::optional<std::string> error;
 };
 CollectorFeed start_collector(boost::asio::io_context& io, Engine& engine);
+// The same for `cfg` (a configuration about to replace the engine's), not
+// started: a reload builds it before it changes anything.
+CollectorFeed make_collector(boost::asio::io_context& io, Engine& engine, const config::Config& cfg);
+void start_feed(CollectorFeed& feed, std::size_t targets);
 
 }  // namespace cats::rde

@@ -87,33 +87,32 @@ std::optional<std::string> Engine::start() {
   for (const auto& nc : cfg_.neighbors) {
     auto policy = rib::NeighborPolicy::compile(nc, cfg_.prefix_lists);
     if (auto* e = std::get_if<std::string>(&policy)) return "neighbor " + nc.address + " " + *e;
-    const rib::PeerId id = next_id++;
-    cats_.set_peer(id, {nc.cats.network_cost, nc.cats.latency_ms});
-    neighbors_.push_back(std::make_unique<Neighbor>(id, nc, std::get<rib::NeighborPolicy>(std::move(policy)), ex_,
-                                                    [this, id] { gr_expired(*neighbor(id)); }));
+    create_neighbor(next_id++, nc, std::get<rib::NeighborPolicy>(std::move(policy)));
   }
   if (cfg_.global.has_role(config::Role::kEdge)) {
     services_.reserve(cfg_.services.size());
-    for (const auto& s : cfg_.services) {
-      OriginatedService o;
-      o.svc = &s;
-      o.state = ServiceState{s.metrics, next_sequence(0, sequence_clock_()), false, 0};
-      o.reported = s.metrics;
-      // A service fed by the in-process collector waits for its first report.
-      const bool fed = std::any_of(cfg_.collector.targets.begin(), cfg_.collector.targets.end(),
-                                   [&](const config::CollectorTarget& t) { return t.service == s.name; });
-      const auto wait = s.freshness.startup_wait.value_or(fed ? std::chrono::seconds{10} : std::chrono::seconds{0});
-      if (wait.count() > 0) {
-        o.waiting = SteadyClock::now() + wait;
-        spdlog::info("service {}: waiting up to {} s for a first report before advertising", s.name, wait.count());
-      }
-      services_.push_back(std::move(o));
-    }
+    for (const auto& s : cfg_.services) services_.push_back(make_service(s));
     for (auto& s : services_)
       if (!s.waiting) originate(s);
     arm_freshness_timer();
   }
   return std::nullopt;
+}
+
+OriginatedService Engine::make_service(const config::Service& s) const {
+  OriginatedService o;
+  o.svc = &s;
+  o.state = ServiceState{s.metrics, next_sequence(0, sequence_clock_()), false, 0};
+  o.reported = s.metrics;
+  // A service fed by the in-process collector waits for its first report.
+  const bool fed = std::any_of(cfg_.collector.targets.begin(), cfg_.collector.targets.end(),
+                               [&](const config::CollectorTarget& t) { return t.service == s.name; });
+  const auto wait = s.freshness.startup_wait.value_or(fed ? std::chrono::seconds{10} : std::chrono::seconds{0});
+  if (wait.count() > 0) {
+    o.waiting = SteadyClock::now() + wait;
+    spdlog::info("service {}: waiting up to {} s for a first report before advertising", s.name, wait.count());
+  }
+  return o;
 }
 
 void Engine::shutdown(std::string_view text, std::chrono::milliseconds linger, std::function<void()> done) {
@@ -136,6 +135,7 @@ Neighbor* Engine::find_address(const std::string& address) {
   const auto a = asio::ip::make_address(address, ec);
   if (ec) return nullptr;
   for (auto& n : neighbors_) {
+    if (!n) continue;
     const auto b = asio::ip::make_address(n->address(), ec);
     if (!ec && a == b) return n.get();
   }
@@ -187,8 +187,9 @@ void Engine::session_up(rib::PeerId id, std::uint64_t gen, const session::Negoti
   spdlog::info("[{}] established: AS{} router-id {}, {} families{}", n->address(), s.peer_asn, dotted(s.peer_router_id),
                s.families.size(), s.cats_version != 0 ? ", CATS" : "");
   // The initial table after this event completes (the FSM is Established now).
-  asio::post(ex_, [this, n, gen] {
-    if (n->established() && n->session()->gen == gen) initial_dump(*n);
+  asio::post(ex_, [this, id, gen] {
+    Neighbor* n = neighbor(id);  // removed meanwhile by a reconfiguration: nullptr
+    if (n != nullptr && n->established() && n->session()->gen == gen) initial_dump(*n);
   });
 }
 
@@ -414,7 +415,11 @@ void Engine::after_update(const std::vector<rib::RibEvent>& events, std::span<co
 
 void Engine::originate(OriginatedService& s) {
   const OriginParams p{cats_type(), cfg_.global.router_id, static_cast<std::uint16_t>(cfg_.damper.interval)};
-  const auto messages = s.state.withdrawn ? build_withdrawals(*s.svc) : build_announcements(*s.svc, s.state, p);
+  apply_local(s.state.withdrawn ? build_withdrawals(*s.svc) : build_announcements(*s.svc, s.state, p), s.svc->name);
+  ++s.state.updates;
+}
+
+void Engine::apply_local(const std::vector<wire::Bytes>& messages, const std::string& service) {
   wire::DecodeContext ctx;
   ctx.as4 = true;
   ctx.multiprotocol = true;
@@ -422,13 +427,12 @@ void Engine::originate(OriginatedService& s) {
   for (const auto& m : messages) {
     const auto d = wire::decode_message(m, ctx);
     if (d.action() != wire::Action::kNone) {
-      spdlog::error("service {}: built UPDATE does not decode: {}", s.svc->name, d.error()->reason);
+      spdlog::error("service {}: built UPDATE does not decode: {}", service, d.error()->reason);
       continue;
     }
     auto r = local_->apply(d, next_arrival());
     process(*local_, r.changed);
   }
-  ++s.state.updates;
 }
 
 Engine::InjectResult Engine::inject(const std::string& service, const MetricsUpdate& u) {
@@ -529,7 +533,7 @@ std::variant<std::uint32_t, std::string> Engine::clear(const std::string& addres
                                                        const std::string& reason) {
   std::vector<Neighbor*> targets;
   for (auto& n : neighbors_)
-    if (address == "all" || n->address() == address) targets.push_back(n.get());
+    if (n && (address == "all" || n->address() == address)) targets.push_back(n.get());
   if (targets.empty())
     if (auto* n = find_address(address)) targets.push_back(n);
   if (targets.empty()) return "no neighbor " + address;

@@ -24,6 +24,7 @@
 
 #include "catsd/rde/neighbor.hpp"
 #include "catsd/rde/origination.hpp"
+#include "catsd/rde/reconfig_plan.hpp"
 #include "catsd/rde/session_port.hpp"
 #include "catsd/rde/update_group.hpp"
 #include "rib-adapter/rib/loc_rib.hpp"
@@ -89,6 +90,15 @@ class Engine : public SessionEvents {
   void session_down(rib::PeerId id, std::uint64_t gen, const session::SessionDown& why) override;
   void session_refresh(rib::PeerId id, std::uint64_t gen, const wire::RouteRefresh& rr) override;
   void session_writable(rib::PeerId id, std::uint64_t gen) override;
+
+  // Live reconfiguration: `next` (validated, check_origination passed)
+  // replaces the running configuration by applying only what differs
+  // (reconfig_plan.hpp). With errors nothing has changed.
+  struct Reconfigured {
+    config::ConfigErrors errors;
+    ReconfigPlan plan;
+  };
+  Reconfigured reconfigure(config::Config next);
 
   // Operations (the API's).
   struct InjectResult {
@@ -176,6 +186,17 @@ class Engine : public SessionEvents {
   void fib_update(const rib::PrefixKey& key, const rib::RibEntry* e);
   void fib_update(const std::vector<rib::RibEvent>& events);
   void originate(OriginatedService& s);
+  // Built UPDATEs of originated routes into the local Adj-RIB-In.
+  void apply_local(const std::vector<wire::Bytes>& messages, const std::string& service);
+  OriginatedService make_service(const config::Service& s) const;
+  // Reconfiguration (engine_reconfig.cpp).
+  Neighbor& create_neighbor(rib::PeerId id, const config::Neighbor& nc, rib::NeighborPolicy policy);
+  void remove_neighbor(Neighbor& n);
+  void add_neighbor(const config::Neighbor& nc, rib::NeighborPolicy policy);
+  void change_neighbor(Neighbor& n, const NeighborChange& c, const config::Neighbor& nc, rib::NeighborPolicy policy);
+  void withdraw_service_prefixes(const config::Service& svc, const std::vector<std::string>& keep);
+  void reconfigure_services(const ReconfigPlan& plan, const std::vector<config::Service>& before);
+  void reconfigure_steering();
   // Export (engine_export.cpp): update groups, UPDATEs produced as sessions drain.
   void set_target(Neighbor& n, const std::optional<boost::asio::ip::address>& local);
   // `numbers`: the entry number of each event's entry before the decision

@@ -103,7 +103,8 @@ void Engine::initial_dump(Neighbor& n) {
 void Engine::dispatch(const std::vector<rib::RibEvent>& events, std::span<const std::uint32_t> numbers) {
   if (events.empty()) return;
   groups_.dispatch(events, numbers, export_env());
-  for (auto& n : neighbors_) schedule(*n);
+  for (auto& n : neighbors_)
+    if (n) schedule(*n);
   // A large round goes out at once to members with room: within a large
   // batch of UPDATEs in, the first routes leave after its first decisions,
   // not after all of it. Small rounds wait for the posted run, so the changes

@@ -80,7 +80,7 @@ void Engine::export_selection_change(const rib::PrefixKey& key) {
   // Neighbors sent the selection (cats/export-selection) hear of it as of a
   // change of the prefix's paths; after the round that caused it, if any.
   if (!std::any_of(neighbors_.begin(), neighbors_.end(),
-                   [](const auto& n) { return n->config().cats.export_selection; }))
+                   [](const auto& n) { return n && n->config().cats.export_selection; }))
     return;
   selection_exports_.push_back(key);
   if (selection_exports_.size() > 1) return;

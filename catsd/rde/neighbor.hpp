@@ -58,6 +58,13 @@ class Neighbor {
            std::function<void()> gr_expired);
 
   rib::PeerId id() const { return id_; }
+  // A reconfiguration of the same neighbor (same address). The policy object
+  // stays where it is: what refers to it (import hooks, export targets) sees
+  // the new one.
+  void set_config(config::Neighbor cfg, rib::NeighborPolicy policy) {
+    cfg_ = std::move(cfg);
+    policy_ = std::move(policy);
+  }
   const config::Neighbor& config() const { return cfg_; }
   const std::string& address() const { return cfg_.address; }
   const rib::NeighborPolicy& policy() const { return policy_; }

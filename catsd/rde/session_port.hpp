@@ -16,6 +16,7 @@
 
 #include "bgp-ext/session/fsm.hpp"
 #include "bgp-ext/session/negotiate.hpp"
+#include "bgp-ext/session/peer.hpp"
 #include "bgp-ext/session/transport.hpp"
 #include "bgp-ext/wire/message.hpp"
 #include "rib-adapter/rib/rib_table.hpp"
@@ -84,7 +85,17 @@ class SessionPort {
   // An administrative event for the neighbor's session (fsm.hpp: admin_reset,
   // max_prefix), then a manual start when `restart` is set.
   virtual void control(rib::PeerId id, const session::Event& ev, bool restart) = 0;
-  // `reply` runs on the session thread with one PeerRuntime per neighbor, in id order.
+  // Reconfiguration (the RIB thread's). A neighbor added while running: its
+  // session starts with `cfg` (id: the next unused one).
+  virtual void add(rib::PeerId id, session::PeerConfig cfg) = 0;
+  // Cease 6/3 to the neighbor's session; the session is gone once the
+  // NOTIFICATION is out. The id is not used again.
+  virtual void remove(rib::PeerId id) = 0;
+  // The neighbor's session settings. `reset`: Cease 6/6 and a new session
+  // with them now; otherwise they apply from its next session.
+  virtual void reconfigure(rib::PeerId id, session::PeerConfig cfg, bool reset) = 0;
+  // `reply` runs on the session thread with one PeerRuntime per neighbor id
+  // (index id - 1; a removed neighbor's is default).
   virtual void runtime(std::function<void(std::vector<PeerRuntime>)> reply) = 0;
   // Cease 6/2 with `text` to every session; `done` runs (on the session
   // thread) once every NOTIFICATION is written or after `linger`.

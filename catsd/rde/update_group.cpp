@@ -275,6 +275,12 @@ void UpdateGroup::leave(AdjRibOut& m) {
   forget_rendered();
 }
 
+void UpdateGroup::depart(AdjRibOut& m, const ExportEnv& env) {
+  lag(m, env);
+  --lags_;  // a move, not a member that fell behind
+  leave(m);
+}
+
 void UpdateGroup::rewalk(AdjRibOut& m, std::uint8_t families) {
   ExportPosition& p = m.position_;
   // A walk in progress extends to the new families: what it skipped so far
@@ -938,6 +944,17 @@ UpdateGroup& UpdateGroups::group_for(ExportParams params) {
     if (g->params().same(params)) return *g;
   groups_.push_back(std::make_unique<UpdateGroup>(std::move(params)));
   return *groups_.back();
+}
+
+void UpdateGroups::regroup(AdjRibOut& m, ExportParams params, const ExportEnv& env) {
+  UpdateGroup* from = m.group();
+  if (from == nullptr) return;
+  // Before leaving: an empty group is dropped when another is looked up.
+  UpdateGroup& to = group_for(std::move(params));
+  const rib::PeerId peer = m.peer();
+  from->depart(m, env);
+  to.join(m, peer);
+  to.rewalk(m, to.params().families);
 }
 
 void UpdateGroups::dispatch(std::span<const rib::RibEvent> events, std::span<const std::uint32_t> numbers,

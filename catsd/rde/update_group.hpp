@@ -190,6 +190,9 @@ class UpdateGroup {
   // A new session: an empty Adj-RIB-Out that walks the whole table.
   void join(AdjRibOut& m, rib::PeerId peer);
   void leave(AdjRibOut& m);
+  // Leaves, keeping what m has: the withdrawals it has not had yet become its
+  // backlog (for a move to another group, UpdateGroups::regroup).
+  void depart(AdjRibOut& m, const ExportEnv& env);
   // Walk the families again (route refresh, soft out): everything is re-sent.
   void rewalk(AdjRibOut& m, std::uint8_t families);
 
@@ -367,6 +370,10 @@ class UpdateGroups {
  public:
   // The group for these parameters, created when new (empty ones go first).
   UpdateGroup& group_for(ExportParams params);
+  // A member whose export parameters changed (policy, next hop self, CATS):
+  // it moves to the group of its new parameters and walks the table again
+  // there, which withdraws what it has and may no longer have.
+  void regroup(AdjRibOut& m, ExportParams params, const ExportEnv& env);
   // A round of Loc-RIB events: `numbers[i]` is the entry number events[i]
   // had before the decision (empty: only live entries can be in `events`).
   void dispatch(std::span<const rib::RibEvent> events, std::span<const std::uint32_t> numbers, const ExportEnv& env);

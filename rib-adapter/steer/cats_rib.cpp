@@ -21,6 +21,13 @@ bool has_community(const wire::AttributeSet& a, const std::vector<std::uint32_t>
 }  // namespace
 
 CatsRib::CatsRib(const config::Steering& cfg) : cfg_(cfg) {
+  index();
+}
+
+void CatsRib::index() {
+  prefixes_.clear();
+  next_hops_.clear();
+  cloud_next_hops_.clear();
   for (std::size_t i = 0; i < cfg_.services.size(); ++i)
     for (const auto& text : cfg_.services[i].prefixes)
       if (auto p = wire::Prefix::parse(text)) prefixes_.push_back({*p, i});
@@ -28,6 +35,20 @@ CatsRib::CatsRib(const config::Steering& cfg) : cfg_(cfg) {
     if (auto a = address(nh.address)) next_hops_.emplace_back(*a, nh);
   for (const auto& text : cfg_.cloud_next_hops)
     if (auto a = address(text)) cloud_next_hops_.push_back(*a);
+}
+
+void CatsRib::reconfigure(const rib::LocRib& loc) {
+  index();
+  for (auto& [key, st] : services_) {
+    if (const rib::RibEntry* e = loc.find(key)) {
+      st.service_class = &class_for(*e, &st.service);
+    } else {
+      st.service.clear();
+      const auto* c = cfg_.find_class(cfg_.default_class);
+      static const config::ServiceClass kFallback = config::delay_tolerant_class();
+      st.service_class = c != nullptr ? c : &kFallback;
+    }
+  }
 }
 
 void CatsRib::set_peer(rib::PeerId id, PeerSteering s) {

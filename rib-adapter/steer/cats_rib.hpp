@@ -62,6 +62,10 @@ class CatsRib {
   explicit CatsRib(const config::Steering& cfg);
 
   void set_peer(rib::PeerId id, PeerSteering s);
+  // The steering configuration this was built with has changed (it is held
+  // by reference): bindings are rebuilt, each prefix's class found again;
+  // selections and hold-downs are kept until the caller re-selects.
+  void reconfigure(const rib::LocRib& loc);
 
   // Whether the prefix of `e` is a service prefix.
   bool is_service(const rib::RibEntry& e) const;
@@ -95,6 +99,7 @@ class CatsRib {
     std::size_t service;  // into cfg_.services
   };
   const config::SteeringService* bound(const rib::RibEntry& e) const;
+  void index();  // prefixes_, next_hops_, cloud_next_hops_ from cfg_
 
   const config::Steering& cfg_;
   std::vector<PeerSteering> peers_;  // by PeerId

@@ -28,6 +28,7 @@ from labkit.netns import Host  # noqa: E402
 from labkit.proc import Procs, print_tail  # noqa: E402
 
 ARGS = None
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 
 def wait_for(what, pred, timeout=15.0, interval=0.2):
@@ -363,19 +364,105 @@ def scenario_shutdown(lab):
 
 
 def scenario_signals(lab):
-    """SIGHUP and SIGUSR1 are answered with a log line, not an exit; the session and routes stay; SIGTERM still
-    shuts down cleanly."""
+    """SIGHUP reads the configuration again (unchanged here: nothing happens) and SIGUSR1 is answered with a log
+    line, neither exits; the session and routes stay; SIGTERM still shuts down cleanly."""
     a, b = pair(lab, {}, {})
     a.start(), b.start()
     wait_for("session up, routes in", lambda: b.established(lab.addr(1)) and len(b.rib()) == 3)
-    for sig, text in ((signal.SIGHUP, "SIGHUP: configuration reload is not supported"),
+    for sig, text in ((signal.SIGHUP, f"reload of {a.cfg_path}: no change"),
                       (signal.SIGUSR1, "SIGUSR1: catsd logs to stderr")):
         a.proc.popen.send_signal(sig)
         wait_for(f"{sig.name} logged", lambda text=text: text in a.log(), 5)
         check(a.proc.alive(), f"catsd alive after {sig.name}")
     check(b.established(lab.addr(1)) and len(b.rib()) == 3, "the session and its routes stayed")
+    check(b.neighbor(lab.addr(1))["flaps"] == 0, "no flap")
     rc = a.stop(signal.SIGTERM)
     check(rc == 0, f"SIGTERM: exit 0 (rc {rc})")
+
+
+def reload(d, text, timeout=10):
+    """Writes d.config, sends SIGHUP, waits for `text` in the log after that point; returns the new log."""
+    before = len(d.log())
+    catsd.write_config(d.cfg_path, d.config)
+    d.proc.popen.send_signal(signal.SIGHUP)
+    wait_for(f"{d.name}: {text}", lambda: text in d.log()[before:], timeout)
+    return d.log()[before:]
+
+
+def uptimes(d, addresses):
+    return {a: (int(n["established_for_s"]), int(n["flaps"])) for a in addresses for n in [d.neighbor(a)]}
+
+
+def scenario_reload(lab):
+    """SIGHUP applies the difference: at the reflector a neighbor removed (Cease 6/3) and one added; at an edge a
+    service's metrics changed; sessions nobody touched keep their uptime; a refused file (a router-id change,
+    broken JSON) changes nothing; an XML file written by yanglint is the same configuration."""
+    e1, e2, rr, ing = three_tier(lab)
+    kept = [lab.addr(1), lab.addr(20)]
+    wait_for("reflector sessions up a few seconds", lambda: all(
+        u >= 3 for u, _ in uptimes(rr, kept).values()), 10)
+    before, t0 = uptimes(rr, kept), time.monotonic()
+
+    # The reflector: edge2 goes, edge3 comes.
+    e3 = lab.daemon("edge3", 3, edge_cfg(lab, 3, "10.0.0.3", 10, 6))
+    e3.start()
+    nbrs = rr.config["neighbors"]["neighbor"]
+    nbrs[:] = [n for n in nbrs if n["address"] != lab.addr(2)]
+    nbrs.append(neighbor(lab.addr(3), 65000, lab.addr(10), **{"route-reflector-client": True}))
+    log = reload(rr, "change(s) applied")
+    check(f"neighbor {lab.addr(2)} removed (Cease 6/3)" in log and f"neighbor {lab.addr(3)} added" in log,
+          "the reload names what it changes")
+    wait_for("edge2 told Cease 6/3 (deconfigured)", lambda: (e2.neighbor(lab.addr(10)).get("last_error") or {})
+             .get("subcode") == 3 and e2.neighbor(lab.addr(10))["last_error"]["code"] == 6)
+    wait_for("ingress: edge1 and edge3, not edge2", lambda: sorted(
+        c["next_hop"] for c in ing.candidates(V4)) == [lab.addr(1), lab.addr(3)], 20)
+    check(not any(n["address"] == lab.addr(2) for n in rr.json("show", "neighbors")["neighbors"]),
+          "the reflector shows no edge2")
+
+    # An edge: the configured L2 changes, the session stays.
+    e1.config["services"]["service"][0]["metrics"]["l2-score"] = 2
+    reload(e1, "change(s) applied")
+    wait_for("ingress sees edge1 at L2 2", lambda: [c.get("l2") for c in by_next_hop(ing.candidates(V4),
+                                                                                    lab.addr(1))] == [2])
+    after, elapsed = uptimes(rr, kept), int(time.monotonic() - t0)
+    for a in kept:
+        # Whole seconds: a session that had restarted would be younger than `elapsed`, and the old one was >= 3 s.
+        check(after[a][1] == before[a][1] and after[a][0] >= before[a][0] + elapsed - 1,
+              f"{a}: untouched session kept its uptime ({before[a][0]} s -> {after[a][0]} s in {elapsed} s, "
+              "no flap)")
+    check(e1.neighbor(lab.addr(10))["flaps"] == 0, "edge1's session did not flap for its metric change")
+
+    # Refused: the whole file, with the path and reason; nothing changes.
+    good = json.loads(json.dumps(rr.config))
+    rr.config["global"]["router-id"] = "10.0.0.99"
+    rr.config["neighbors"]["neighbor"].append(neighbor(lab.addr(4), 65000, lab.addr(10)))
+    log = reload(rr, "the running configuration is unchanged")
+    check("/cats-bgp:bgp/global/router-id" in log and "restart catsd" in log,
+          "a router-id change is refused with its path")
+    check(not any(n["address"] == lab.addr(4) for n in rr.json("show", "neighbors")["neighbors"]),
+          "nothing of the refused file applied")
+    before = len(rr.log())
+    with open(rr.cfg_path, "w") as f:
+        f.write('{"cats-bgp:bgp": {"global": ')
+    rr.proc.popen.send_signal(signal.SIGHUP)
+    wait_for("broken JSON refused", lambda: "the running configuration is unchanged" in rr.log()[before:])
+    rr.config = good
+    check(all(rr.established(a) for a in (lab.addr(1), lab.addr(3), lab.addr(20))), "every session still up")
+
+    # XML, as yanglint writes it, is the same configuration.
+    yang = os.path.join(ROOT, "yang")
+    catsd.write_config(rr.cfg_path, rr.config)
+    xml = subprocess.run(["yanglint", "-f", "xml", "-p", yang, os.path.join(yang, "cats-bgp.yang"), rr.cfg_path],
+                         capture_output=True, text=True, timeout=20, check=True).stdout
+    check(xml.lstrip().startswith("<bgp"), "yanglint wrote XML")
+    before = len(rr.log())
+    with open(rr.cfg_path, "w") as f:
+        f.write(xml)
+    rr.proc.popen.send_signal(signal.SIGHUP)
+    wait_for("the XML file is read", lambda: "no change" in rr.log()[before:])
+    r = subprocess.run([ARGS.catsd, "--config", rr.cfg_path, "--check"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0, f"--check accepts the XML file: {r.stdout.strip()}")
+    check(rr.proc.alive() and e1.proc.alive(), "no daemon exited")
 
 
 def bad_open(src, dst):

@@ -583,6 +583,52 @@ TEST(LoadText, SameAsFile) {
   EXPECT_TRUE(c.neighbors.empty());
 }
 
+// XML (yanglint's and NETCONF's encoding) reads as the same configuration as
+// its JSON twin, with the same checks.
+TEST(LoadText, XmlIsTheSameConfiguration) {
+  const auto json = load_config_text(R"({"cats-bgp:bgp": {
+      "global": {"as": 65010, "router-id": "10.0.0.1", "role": ["edge"]},
+      "neighbors": {"neighbor": [{"address": "192.0.2.2", "remote-as": 65010, "timers": {"hold-time": 30}}]},
+      "services": {"service": [{"name": "chat", "prefix": ["203.0.113.10/32"], "metrics": {"l2-score": 7}}]}}})",
+                                     kYang);
+  const auto xml = load_config_text(R"(
+    <bgp xmlns="urn:catsd:yang:cats-bgp">
+      <global><as>65010</as><router-id>10.0.0.1</router-id><role>edge</role></global>
+      <neighbors><neighbor><address>192.0.2.2</address><remote-as>65010</remote-as>
+        <timers><hold-time>30</hold-time></timers></neighbor></neighbors>
+      <services><service><name>chat</name><prefix>203.0.113.10/32</prefix>
+        <metrics><l2-score>7</l2-score></metrics></service></services>
+    </bgp>)",
+                                    kYang);
+  ASSERT_TRUE(std::holds_alternative<Config>(json));
+  ASSERT_TRUE(std::holds_alternative<Config>(xml)) << std::get<ConfigErrors>(xml).front().message();
+  EXPECT_TRUE(std::get<Config>(json) == std::get<Config>(xml));
+  EXPECT_EQ(std::get<Config>(xml).neighbors.at(0).timers.hold_time, 30);
+}
+
+TEST(LoadText, XmlErrorsNamePathAndReason) {
+  const auto host_bits = load_config_text(R"(<bgp xmlns="urn:catsd:yang:cats-bgp">
+      <global><as>65010</as><router-id>10.0.0.1</router-id><role>edge</role></global>
+      <services><service><name>chat</name><prefix>203.0.113.10/24</prefix>
+        <metrics><l2-score>7</l2-score></metrics></service></services></bgp>)",
+                                          kYang);
+  ASSERT_TRUE(std::holds_alternative<ConfigErrors>(host_bits));
+  const auto& hb = std::get<ConfigErrors>(host_bits).front();
+  EXPECT_NE(hb.reason.find("203.0.113.10/24 has host bits set (the prefix is 203.0.113.0/24)"), std::string::npos)
+      << hb.message();
+  EXPECT_NE(hb.path.find("/cats-bgp:bgp/services/service[name='chat']/prefix"), std::string::npos) << hb.message();
+  const auto range = load_config_text(R"(<bgp xmlns="urn:catsd:yang:cats-bgp">
+      <global><as>65010</as><router-id>10.0.0.1</router-id><role>edge</role></global>
+      <neighbors><neighbor><address>192.0.2.2</address><remote-as>65010</remote-as>
+        <timers><hold-time>2</hold-time></timers></neighbor></neighbors></bgp>)",
+                                      kYang);
+  ASSERT_TRUE(std::holds_alternative<ConfigErrors>(range));
+  EXPECT_NE(std::get<ConfigErrors>(range).front().message().find("hold-time"), std::string::npos)
+      << std::get<ConfigErrors>(range).front().message();
+  EXPECT_TRUE(
+      std::holds_alternative<ConfigErrors>(load_config_text("<bgp xmlns=\"urn:catsd:yang:cats-bgp\"><global>", kYang)));
+}
+
 // On by default: an instance with no capacity left gets no new flows.
 TEST(LoadText, DrainAtZero) {
   auto r = load_config_text(R"({"cats-bgp:bgp": {"global": {"as": 65001, "router-id": "192.0.2.1", "role": ["edge"]},

@@ -124,6 +124,9 @@ class Harness : public SessionPort {
   }
   void control(rib::PeerId, const session::Event&, bool) override {}
   void runtime(std::function<void(std::vector<PeerRuntime>)> reply) override { reply({}); }
+  void add(rib::PeerId, session::PeerConfig) override {}
+  void remove(rib::PeerId) override {}
+  void reconfigure(rib::PeerId, session::PeerConfig, bool) override {}
   void shutdown(std::string, std::chrono::milliseconds, std::function<void()> done) override { done(); }
 
   void up(rib::PeerId id, bool auto_drain = true, bool as4 = true) {

@@ -102,6 +102,14 @@ class RecordingPort : public SessionPort {
     if (restart) text += " then-start";
     sent.push_back({id, "ctl " + name(id) + " " + text});
   }
+  void add(rib::PeerId id, session::PeerConfig cfg) override {
+    sent.push_back({id, "ctl " + cfg.remote_address.to_string() + " added"});
+  }
+  void remove(rib::PeerId id) override { sent.push_back({id, "ctl " + name(id) + " removed"}); }
+  void reconfigure(rib::PeerId id, session::PeerConfig cfg, bool reset) override {
+    sent.push_back({id, "ctl " + cfg.remote_address.to_string() + (reset ? " reset" : " reconfigured") + " hold-time " +
+                            std::to_string(cfg.local.hold_time)});
+  }
   void runtime(std::function<void(std::vector<PeerRuntime>)> reply) override { reply({}); }
   void shutdown(std::string, std::chrono::milliseconds, std::function<void()> done) override { done(); }
 };
@@ -247,7 +255,7 @@ class GoldenCase {
 
   rib::PeerId id_of(const std::string& address) {
     for (const auto& n : engine_->neighbors())
-      if (n->address() == address) return n->id();
+      if (n && n->address() == address) return n->id();
     throw std::runtime_error("no neighbor " + address);
   }
 
@@ -270,6 +278,7 @@ class GoldenCase {
       if (r.error) throw std::runtime_error("inject: " + *r.error);
       return;
     }
+    if (op == "reconfigure" || op == "refuse") return reconfigure(w);
     const rib::PeerId id = id_of(w.at(1));
     if (op == "up") return up(id, w);
     if (op == "in") {
@@ -318,10 +327,27 @@ class GoldenCase {
     throw std::runtime_error("unknown step " + op);
   }
 
+  // "reconfigure FILE": FILE replaces the running configuration. "refuse FILE
+  // PATH": it is refused with an error at PATH, and nothing changes.
+  void reconfigure(const std::vector<std::string>& w) {
+    auto loaded = loader::load_config(dir_ / w.at(1));
+    if (auto* errors = std::get_if<config::ConfigErrors>(&loaded))
+      throw std::runtime_error(w[1] + ": " + errors->front().message());
+    const config::Config before = engine_->config();
+    const auto r = engine_->reconfigure(std::get<config::Config>(std::move(loaded)));
+    if (w[0] == "reconfigure") {
+      if (!r.errors.empty()) throw std::runtime_error("reconfigure: " + r.errors.front().message());
+      return;
+    }
+    if (r.errors.empty()) throw std::runtime_error("refuse: " + w[1] + " was applied");
+    EXPECT_EQ(r.errors.front().path, w.at(2)) << r.errors.front().message();
+    EXPECT_TRUE(engine_->config() == before) << "a refused configuration changed the running one";
+  }
+
   // The peer's OPEN from the step's parameters, negotiated against ours.
   void up(rib::PeerId id, const std::vector<std::string>& w) {
     const auto& cfg = engine_->config();
-    const config::Neighbor& nc = cfg.neighbors.at(id - 1);
+    const config::Neighbor& nc = engine_->neighbor_by_id(id)->config();
     session::LocalConfig peer;
     peer.asn = nc.remote_as;
     peer.router_id = 0x0a000000 + id;

@@ -23,6 +23,7 @@ const char* role_name(Role r);  // "edge", ...
 struct CatsCodes {
   std::uint8_t attribute_type = 255;
   std::uint8_t capability = 239;
+  bool operator==(const CatsCodes&) const = default;
 };
 
 struct Global {
@@ -35,6 +36,7 @@ struct Global {
   CatsCodes cats;
 
   bool has_role(Role r) const;
+  bool operator==(const Global&) const = default;
 };
 
 struct Timers {
@@ -47,6 +49,7 @@ struct Timers {
   std::uint16_t idle_hold_max = 600;
   std::uint16_t mrai = 0;                       // seconds
   std::optional<std::uint16_t> send_hold_time;  // write stall timeout; nullopt: RFC 9687's default, 0: off
+  bool operator==(const Timers&) const = default;
 };
 
 enum class Family : std::uint8_t { kIpv4Unicast, kIpv6Unicast };
@@ -56,23 +59,27 @@ struct FamilySettings {
   Family family = Family::kIpv4Unicast;
   AddPath add_path = AddPath::kNone;
   bool gr_forwarding = false;
+  bool operator==(const FamilySettings&) const = default;
 };
 
 struct GracefulRestart {
   bool enabled = false;
   std::uint16_t restart_time = 120;
   bool notification = true;
+  bool operator==(const GracefulRestart&) const = default;
 };
 
 struct TtlSecurity {
   bool enabled = false;
   std::uint8_t hops = 1;
+  bool operator==(const TtlSecurity&) const = default;
 };
 
 struct MaxPrefix {
   std::uint32_t limit = 0;
   bool warning_only = false;
   std::uint16_t restart_after = 0;  // seconds; 0: stay down until cleared
+  bool operator==(const MaxPrefix&) const = default;
 };
 
 // RFC 1997 well-known communities, by the names the module accepts.
@@ -86,6 +93,7 @@ struct PolicyActions {
   std::optional<std::uint32_t> set_local_pref;
   std::optional<std::uint32_t> set_med;
   std::vector<std::uint32_t> add_communities;  // ASN << 16 | value
+  bool operator==(const PolicyActions&) const = default;
 };
 
 // Resolved: absent send/receive already follow the iBGP/eBGP default.
@@ -96,6 +104,7 @@ struct NeighborCats {
   std::optional<std::uint32_t> network_cost;  // steering: added to the cost of this neighbor's paths
   std::optional<std::uint32_t> latency_ms;    // steering: expected RTT to the sites behind it
   bool export_selection = false;              // controller mode: send the CATS selection, not the best path
+  bool operator==(const NeighborCats&) const = default;
 };
 
 struct Neighbor {
@@ -121,6 +130,7 @@ struct Neighbor {
   NeighborCats cats;
   PolicyActions import_policy;
   PolicyActions export_policy;
+  bool operator==(const Neighbor&) const = default;
 };
 
 enum class Verdict : std::uint8_t { kPermit, kDeny };
@@ -131,11 +141,13 @@ struct PrefixListEntry {
   std::string prefix;
   std::optional<std::uint8_t> ge;
   std::optional<std::uint8_t> le;
+  bool operator==(const PrefixListEntry&) const = default;
 };
 
 struct PrefixList {
   std::string name;
   std::vector<PrefixListEntry> entries;  // ascending seq
+  bool operator==(const PrefixList&) const = default;
 };
 
 // CS-ID / CSCI-ID with the spec's ID-Type numbers (B.3.2).
@@ -170,6 +182,7 @@ struct Freshness {
   std::chrono::seconds stale_after{30};  // pushed metrics; 0: never stale
   OnStale on_stale = OnStale::kDrain;
   std::optional<std::chrono::seconds> startup_wait;  // nullopt: 10 s with in-process targets, else 0
+  bool operator==(const Freshness&) const = default;
 };
 
 struct Service {
@@ -179,6 +192,7 @@ struct Service {
   std::uint16_t profile = 0;       // 0: unspecified
   Metrics metrics;
   Freshness freshness;
+  bool operator==(const Service&) const = default;
 };
 
 // One metrics endpoint (or this host's /proc) feeding one service.
@@ -192,6 +206,7 @@ struct CollectorTarget {
   std::string service;                   // names an entry of Config::services
   std::optional<ServiceId> instance_id;  // nullopt: named after the target
   std::optional<double> capacity;        // weight in capacity-weighted site aggregation
+  bool operator==(const CollectorTarget&) const = default;
 };
 
 struct Collector {
@@ -200,6 +215,7 @@ struct Collector {
   std::vector<CollectorTarget> targets;
   std::optional<std::string> push_address;  // host:port of a remote catsd
   std::chrono::seconds push_refresh{10};    // reports repeated this often while nothing changes
+  bool operator==(const Collector&) const = default;
 };
 
 // An http:// URL split for the scraper; nullopt when it is not one.
@@ -229,6 +245,7 @@ struct ServiceClass {
   std::uint8_t max_sites = 4;
   double weighted_band = 3;
   bool bgp_best_follows = false;
+  bool operator==(const ServiceClass&) const = default;
 };
 
 // The classes that exist without configuration.
@@ -240,18 +257,21 @@ struct SteeringService {
   std::vector<std::string> prefixes;
   std::optional<ServiceId> cs_id;
   std::string service_class;
+  bool operator==(const SteeringService&) const = default;
 };
 
 struct NextHopCost {
   std::string address;  // canonical text
   std::optional<std::uint32_t> cost;
   std::optional<std::uint32_t> latency_ms;
+  bool operator==(const NextHopCost&) const = default;
 };
 
 struct NetworkCost {
   bool igp = true;
   bool aigp = true;
   std::vector<NextHopCost> next_hops;
+  bool operator==(const NetworkCost&) const = default;
 };
 
 struct Steering {
@@ -266,6 +286,7 @@ struct Steering {
   bool resolve_via_default = false;
 
   const ServiceClass* find_class(std::string_view name) const;
+  bool operator==(const Steering&) const = default;
 };
 
 // ---- The kernel FIB ----
@@ -278,6 +299,7 @@ struct Fib {
   std::chrono::seconds idle_timer{120};
   bool retain = false;
   std::chrono::seconds stale_time{120};
+  bool operator==(const Fib&) const = default;
 };
 
 // A configuration error: where (a data path of the module, or the file) and why.
@@ -307,6 +329,7 @@ struct Config {
   const PrefixList* prefix_list(std::string_view name) const;
   const Service* service(std::string_view name) const;
   const Profile* profile(std::uint16_t id) const;
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace cats::config

@@ -86,6 +86,7 @@ struct InputRule {
   double zero = 1;  // at or above this the input scores 0; must exceed full
   Curve curve = Curve::kLinear;
   double weight = 1;  // within its category, for Combine::kWeightedMean
+  bool operator==(const InputRule&) const = default;
 };
 
 struct Rules {
@@ -103,6 +104,7 @@ struct Rules {
 
   const InputRule& rule(Input i) const { return inputs[index(i)]; }
   InputRule& rule(Input i) { return inputs[index(i)]; }
+  bool operator==(const Rules&) const = default;
 };
 
 // Anything a service needs differently; unset fields inherit from the profile.
@@ -114,6 +116,7 @@ struct ServiceOverride {
   std::optional<std::array<double, kCategoryCount>> l2_weights;
   std::optional<SiteAggregation> site;
   std::optional<std::chrono::milliseconds> stale_after;
+  bool operator==(const ServiceOverride&) const = default;
 };
 
 // The operator's scoring profile: how L0 inputs become L1/L2 scores and how a
@@ -124,6 +127,7 @@ struct Profile {
   std::string name;
   Rules rules;
   std::vector<ServiceOverride> overrides;  // service names unique
+  bool operator==(const Profile&) const = default;
 };
 
 // The rules in force for one service: the profile's, with that service's
@@ -162,6 +166,7 @@ struct DamperConfig {
   std::uint16_t interval = 10;
   // Sequence of the first advertisement; later ones count up modulo 2^32.
   std::uint32_t first_sequence = 1;
+  bool operator==(const DamperConfig&) const = default;
 };
 
 }  // namespace cats::config

@@ -82,4 +82,27 @@ config::ConfigErrors check_prefix_host_bits(const std::string& json) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> xml_prefixes_with_host_bits(const std::string& xml) {
+  // Elements named prefix, with or without a namespace prefix of their own:
+  // <prefix>V</prefix>, <cb:prefix xmlns:cb="...">V</cb:prefix>.
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t at = xml.find('<'); at != std::string::npos; at = xml.find('<', at + 1)) {
+    const std::size_t name_end = xml.find_first_of(" \t\r\n/>", at + 1);
+    if (name_end == std::string::npos) break;
+    std::string name = xml.substr(at + 1, name_end - at - 1);
+    if (const auto colon = name.find(':'); colon != std::string::npos) name = name.substr(colon + 1);
+    if (name != "prefix") continue;
+    const std::size_t open_end = xml.find('>', name_end);
+    if (open_end == std::string::npos || xml[open_end - 1] == '/') continue;
+    const std::size_t close = xml.find('<', open_end);
+    if (close == std::string::npos) break;
+    std::string value = xml.substr(open_end + 1, close - open_end - 1);
+    const auto first = value.find_first_not_of(" \t\r\n");
+    const auto last = value.find_last_not_of(" \t\r\n");
+    value = first == std::string::npos ? std::string() : value.substr(first, last - first + 1);
+    if (auto fixed = masked(value)) out.emplace_back(value, *fixed);
+  }
+  return out;
+}
+
 }  // namespace cats::loader

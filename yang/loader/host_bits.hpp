@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "yang/config/config.hpp"
 
@@ -12,5 +14,10 @@ namespace cats::loader {
 // An error for every "prefix" value (leaf or leaf-list, anywhere) with host
 // bits set, with its data path. `json` must already be valid JSON.
 config::ConfigErrors check_prefix_host_bits(const std::string& json);
+
+// The same for an XML instance (already parsed by libyang): every <prefix>
+// element's text with host bits set, as {value as written, value masked}.
+// The caller finds the node (libyang holds the masked value) for its path.
+std::vector<std::pair<std::string, std::string>> xml_prefixes_with_host_bits(const std::string& xml);
 
 }  // namespace cats::loader

@@ -1,8 +1,13 @@
 #include "yang/loader/libyang.hpp"
 
+#include <cstdlib>
 #include <string_view>
 
 namespace cats::loader::ly {
+
+void TextDeleter::operator()(char* p) const {
+  std::free(p);  // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): libyang's malloc
+}
 namespace {
 
 // libyang 2.1 stores the location as prose: `Data location "/a/b", line

@@ -17,8 +17,13 @@ struct ContextDeleter {
 struct TreeDeleter {
   void operator()(lyd_node* n) const { lyd_free_all(n); }
 };
+// Strings libyang allocates for the caller (lyd_path, lyd_print_mem).
+struct TextDeleter {
+  void operator()(char* p) const;
+};
 using Context = std::unique_ptr<ly_ctx, ContextDeleter>;
 using Tree = std::unique_ptr<lyd_node, TreeDeleter>;
+using Text = std::unique_ptr<char, TextDeleter>;
 
 // Stores every message (not only the last) and prints none while alive.
 // libyang 2.1.30 resets its thread-local temporary options to none inside

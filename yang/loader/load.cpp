@@ -33,6 +33,29 @@ ConfigErrors from_libyang(ly_ctx* ctx, const std::string& fallback_path, const s
   return out;
 }
 
+// Host bits in an XML instance: the values as written, each found in the
+// tree (which holds it masked) for its data path.
+ConfigErrors xml_host_bits(const lyd_node* tree, const std::string& text) {
+  ConfigErrors out;
+  for (const auto& [written, fixed] : xml_prefixes_with_host_bits(text)) {
+    std::string path = "/cats-bgp:bgp";
+    for (const lyd_node* top = tree; top != nullptr; top = top->next) {
+      const lyd_node* n = nullptr;
+      LYD_TREE_DFS_BEGIN(top, n) {
+        if (n->schema != nullptr && (n->schema->nodetype & LYD_NODE_TERM) != 0 &&
+            std::string_view{LYD_NAME(n)} == "prefix" && fixed == lyd_get_value(n)) {
+          if (const ly::Text p{lyd_path(n, LYD_PATH_STD, nullptr, 0)}) path = p.get();
+        }
+        LYD_TREE_DFS_END(top, n);
+      }
+    }
+    std::string reason = written;
+    reason += " has host bits set (the prefix is " + fixed + ")";
+    out.push_back({path, std::move(reason)});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::filesystem::path default_yang_dir() {
@@ -60,7 +83,7 @@ LoadResult load_config(const std::filesystem::path& file, const std::filesystem:
   return load_config_text(text.str(), yang_dir, file.string());
 }
 
-LoadResult load_config_text(const std::string& json, const std::filesystem::path& yang_dir, const std::string& origin) {
+LoadResult load_config_text(const std::string& text, const std::filesystem::path& yang_dir, const std::string& origin) {
   ly::CaptureLog capture;
 
   ly_ctx* raw_ctx = nullptr;
@@ -74,11 +97,28 @@ LoadResult load_config_text(const std::string& json, const std::filesystem::path
     return from_libyang(ctx.get(), dir, std::string{"cannot load module "} + kModule);
   }
 
+  // RFC 7951 JSON, or XML (what yanglint and NETCONF clients write): the
+  // first character tells.
+  const auto first = text.find_first_not_of(" \t\r\n");
+  const bool xml = first != std::string::npos && text[first] == '<';
   lyd_node* raw_tree = nullptr;
-  const LY_ERR rc = lyd_parse_data_mem(ctx.get(), json.c_str(), LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
-                                       LYD_VALIDATE_NO_STATE, &raw_tree);
+  const LY_ERR rc = lyd_parse_data_mem(ctx.get(), text.c_str(), xml ? LYD_XML : LYD_JSON,
+                                       LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &raw_tree);
   ly::Tree tree{raw_tree};
   if (rc != LY_SUCCESS) return from_libyang(ctx.get(), origin, "not a valid configuration");
+  // The checks below read JSON: the XML instance as its RFC 7951 twin, after
+  // the one check that needs the text as written.
+  std::string json_text;
+  if (xml) {
+    if (auto errors = xml_host_bits(tree.get(), text); !errors.empty()) return errors;
+    char* raw = nullptr;
+    const LY_ERR printed = lyd_print_mem(&raw, tree.get(), LYD_JSON, LYD_PRINT_WITHSIBLINGS);
+    const ly::Text out{raw};
+    if (printed != LY_SUCCESS || !out)
+      return from_libyang(ctx.get(), origin, "cannot convert the XML instance to JSON");
+    json_text = out.get();
+  }
+  const std::string& json = xml ? json_text : text;
 
   const lyd_node* bgp = nullptr;
   for (const lyd_node* n = tree.get(); n != nullptr; n = n->next) {
