@@ -22,6 +22,7 @@
 
 #include "catsd/api/api_server.hpp"
 #include "catsd/api/engine_backend.hpp"
+#include "catsd/netconf/server.hpp"
 #include "catsd/rde/asio_sessions.hpp"
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
@@ -109,6 +110,24 @@ bool start_api(cats::api::EngineBackend& backend, const std::string& api,
   return true;
 }
 
+// The NETCONF server when the configuration enables it; false when it cannot start.
+bool start_netconf(const cats::config::Config& cfg, const std::filesystem::path& file,
+                   const std::filesystem::path& yang_dir, cats::Reloader& reloader,
+                   std::unique_ptr<cats::netconf::Server>& server) {
+  if (!cfg.netconf.enabled) return true;
+  cats::netconf::Hooks hooks;
+  hooks.validate = [&reloader](const std::string& json) { return reloader.check(json); };
+  hooks.commit = [&reloader](const std::string& json) { return reloader.commit(json); };
+  const cats::netconf::Paths paths{yang_dir, CATS_IETF_YANG_DIR, std::filesystem::absolute(file).parent_path()};
+  auto started = cats::netconf::Server::start(cfg.netconf, paths, cats::read_text(file), std::move(hooks));
+  if (auto* err = std::get_if<std::string>(&started)) {
+    spdlog::critical("{}", *err);
+    return false;
+  }
+  server = std::move(std::get<std::unique_ptr<cats::netconf::Server>>(started));
+  return true;
+}
+
 // Runs catsd until SIGTERM or SIGINT.
 int serve(cats::config::Config cfg, const Options& o) {
   // Two threads, as OpenBGPD's session engine and route decision engine: the
@@ -142,8 +161,16 @@ int serve(cats::config::Config cfg, const Options& o) {
   cats::api::EngineBackend backend(io.get_executor(), engine);
   std::unique_ptr<cats::api::ApiServer> server;
   if (!start_api(backend, o.api, server)) return 1;
-  cats::Reloader reloader(io, engine, feed, o.config_file,
-                          o.yang_dir.empty() ? cats::loader::default_yang_dir() : std::filesystem::path(o.yang_dir));
+  const std::filesystem::path yang_dir =
+      o.yang_dir.empty() ? cats::loader::default_yang_dir() : std::filesystem::path(o.yang_dir);
+  cats::Reloader reloader(io, engine, feed, o.config_file, yang_dir);
+  std::unique_ptr<cats::netconf::Server> netconf;
+  if (!start_netconf(engine.config(), o.config_file, yang_dir, reloader, netconf)) return 1;
+  reloader.on_applied([&netconf](const std::string& text, const cats::config::Config& c) {
+    if (!netconf) return;
+    netconf->set_running(text);
+    netconf->set_users(c.netconf.users);
+  });
 
   std::thread api_stopper;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -154,6 +181,7 @@ int serve(cats::config::Config cfg, const Options& o) {
     // The API stops on a thread of its own: closing a watch stream unsubscribes
     // through this io_context, which must keep running meanwhile.
     api_stopper = std::thread([&] {
+      netconf.reset();  // a commit in progress still reaches the RIB thread
       if (server) server->stop();
       boost::asio::post(
           io, [&] { engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] { io.stop(); }); });

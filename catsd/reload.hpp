@@ -1,11 +1,13 @@
-// SIGHUP: the configuration file read again and applied as a difference
-// (Engine::reconfigure). The file is read and validated on a thread of its
-// own, so that the RIB thread does not wait for libyang; the result is
-// applied on the RIB thread. A rejected file changes nothing and says why.
+// Changing the running configuration: SIGHUP reads the file again, NETCONF
+// commits a whole configuration; both are applied as a difference
+// (Engine::reconfigure) on the RIB thread. A rejected configuration changes
+// nothing and says why. The file is read and validated off the RIB thread,
+// so that it does not wait for libyang.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,11 +26,21 @@ class Reloader {
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
 
-  // On the RIB thread. A reload while one is being read is refused with a log line.
+  // SIGHUP, on the RIB thread. A reload while one is being read is refused with a log line.
   void reload();
+  // A whole configuration (RFC 7951 JSON) from NETCONF, from any thread but
+  // the RIB's: checked, applied there, waited for. On success the file is
+  // rewritten with it (so a restart or SIGHUP keeps it).
+  config::ConfigErrors commit(const std::string& json);
+  // The checks of commit() alone.
+  config::ConfigErrors check(const std::string& json) const;
+  // After every applied change, on the RIB thread: the configuration's text and values.
+  void on_applied(std::function<void(const std::string& text, const config::Config& cfg)> f) {
+    on_applied_ = std::move(f);
+  }
 
  private:
-  void apply(config::Config next);  // RIB thread
+  config::ConfigErrors apply(config::Config next, const std::string& text, const std::string& origin);  // RIB thread
 
   boost::asio::io_context& io_;
   rde::Engine& engine_;
@@ -37,9 +49,13 @@ class Reloader {
   std::filesystem::path yang_dir_;
   std::thread reader_;
   bool reading_ = false;  // RIB thread
+  std::function<void(const std::string&, const config::Config&)> on_applied_;
   // Collectors replaced by a reload: stopped, freed with this object (their
   // cancelled operations may still be queued on the event loop).
   std::vector<std::unique_ptr<collector::Pipeline>> retired_;
 };
+
+// The file's text; empty when it cannot be read.
+std::string read_text(const std::filesystem::path& file);
 
 }  // namespace cats

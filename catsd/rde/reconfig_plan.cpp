@@ -108,6 +108,12 @@ void check_fixed(const Config& running, const Config& next, ConfigErrors& errors
   fixed(a.listen_port == b.listen_port, "/global/listen/port");
   fixed(a.cats == b.cats, "/global/cats");
   fixed(running.fib == next.fib, "/fib");
+  // The server's users change live; its endpoint only with a restart.
+  config::Netconf a_nc = running.netconf;
+  config::Netconf b_nc = next.netconf;
+  a_nc.users.clear();
+  b_nc.users.clear();
+  fixed(a_nc == b_nc, "/netconf");
   fixed(running.steering.next_hop_tracking == next.steering.next_hop_tracking &&
             running.steering.resolve_via_default == next.steering.resolve_via_default,
         "/steering/next-hop-tracking");

@@ -465,6 +465,150 @@ def scenario_reload(lab):
     check(rr.proc.alive() and e1.proc.alive(), "no daemon exited")
 
 
+NC_BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
+NC_CATS = "urn:catsd:yang:cats-bgp"
+
+
+def nc_connect(lab, host, user, password=None, key=None):
+    from ncclient import manager
+    return manager.connect(host=lab.addr(host), port=8830, username=user, password=password, key_filename=key,
+                           hostkey_verify=False, look_for_keys=False, allow_agent=False, timeout=20)
+
+
+def nc_config(inner):
+    return f'<config xmlns="{NC_BASE}"><bgp xmlns="{NC_CATS}">{inner}</bgp></config>'
+
+
+def nc_neighbor_xml(address, asn, local, op=None, extra=""):
+    attr = f' xmlns:nc="{NC_BASE}" nc:operation="{op}"' if op else ""
+    return (f"<neighbors><neighbor{attr}><address>{address}</address><remote-as>{asn}</remote-as>"
+            f"<local-address>{local}</local-address><timers><hold-time>9</hold-time><keepalive>3</keepalive>"
+            f"<connect-retry>1</connect-retry><idle-hold>1</idle-hold><idle-hold-max>2</idle-hold-max></timers>"
+            f"{extra}</neighbor></neighbors>")
+
+
+def nc_neighbors(m, source="running"):
+    """The neighbor addresses of a datastore, read with an xpath filter."""
+    import xml.etree.ElementTree as ET
+    r = m.get_config(source=source, filter=("xpath", ({"cb": NC_CATS}, "/cb:bgp/cb:neighbors")))
+    root = ET.fromstring(r.xml)
+    return sorted(e.text for e in root.iter(f"{{{NC_CATS}}}address"))
+
+
+def scenario_netconf(lab):
+    """Issue 17 with a real client (ncclient): a catsd configured and observed over NETCONF. A neighbor added on the
+    candidate comes up after commit; a lock keeps another session's edit out; an invalid edit and a commit catsd
+    refuses are rpc-errors with the data path and change nothing; an edit of running applies at once without a
+    flap; a removal sends Cease 6/3; the file follows commits and a SIGHUP reload follows the file."""
+    from ncclient.operations.rpc import RPCError
+    from ncclient.transport.errors import AuthenticationError
+    key = os.path.join(lab.dir, "id_ed25519")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True, timeout=20)
+    a = lab.daemon("a", 1, {"global": global_cfg(65001, "10.0.0.1", "ingress", lab.addr(1)),
+                            "netconf": {"enabled": True, "address": lab.addr(1), "port": 8830,
+                                        "host-key": "netconf-host-key.pem",
+                                        "user": [{"name": "admin", "password": "admin"},
+                                                 {"name": "robot", "authorized-key": key + ".pub"}]}})
+    b = lab.daemon("b", 2, {"global": global_cfg(65002, "10.0.0.2", "ingress", lab.addr(2)),
+                            "neighbors": {"neighbor": [neighbor(lab.addr(1), 65001, lab.addr(2))]}})
+    a.start(), b.start()
+    check(os.path.exists(os.path.join(os.path.dirname(a.cfg_path), "netconf-host-key.pem")),
+          "the SSH host key was created beside the configuration")
+    try:
+        nc_connect(lab, 1, "admin", password="wrong")
+        check(False, "a wrong password is refused")
+    except AuthenticationError:
+        check(True, "a wrong password is refused")
+    m = nc_connect(lab, 1, "admin", password="admin")
+    caps = list(m.server_capabilities)
+    for c in ("urn:ietf:params:netconf:capability:candidate:1.0",
+              "urn:ietf:params:netconf:capability:writable-running:1.0",
+              "urn:ietf:params:netconf:capability:validate:1.1", "urn:ietf:params:netconf:capability:xpath:1.0"):
+        check(c in caps, f"hello announces {c}")
+    robot = nc_connect(lab, 1, "robot", key=key)
+    check(robot.connected, "public-key login (ed25519)")
+    check("10.0.0.1" in m.get_config(source="running").xml, "get-config running has the router id")
+    check("module cats-bgp" in str(m.get_schema("cats-bgp")), "get-schema returns the module")
+
+    # Candidate, then commit: the neighbor comes up with the peer.
+    m.edit_config(target="candidate", config=nc_config(nc_neighbor_xml(lab.addr(2), 65002, lab.addr(1))))
+    check(nc_neighbors(m, "running") == [] and nc_neighbors(m, "candidate") == [lab.addr(2)],
+          "the edit is in the candidate only")
+    m.validate(source="candidate")
+    m.commit()
+    wait_for("the committed neighbor is Established", lambda: a.established(lab.addr(2)), 20)
+    check(nc_neighbors(m) == [lab.addr(2)], "running has it")
+    with open(a.cfg_path) as f:
+        saved = json.load(f)
+    check([n["address"] for n in saved["cats-bgp:bgp"]["neighbors"]["neighbor"]] == [lab.addr(2)],
+          "the commit is saved to the configuration file")
+
+    # A lock held by one session keeps the other's edit out.
+    m.lock(target="candidate")
+    try:
+        robot.edit_config(target="candidate", config=nc_config("<neighbors><neighbor><address>192.0.2.7</address>"
+                                                               "<remote-as>1</remote-as></neighbor></neighbors>"))
+        check(False, "an edit of a datastore locked by another session is refused")
+    except RPCError as e:
+        check(e.tag == "in-use", f"an edit of a datastore locked by another session is refused: {e.tag}: {e.message}")
+    m.unlock(target="candidate")
+
+    # Refused: by the model (the path of the value), and by catsd at commit; nothing changes.
+    up_before = int(a.neighbor(lab.addr(2))["established_for_s"])
+    try:
+        m.edit_config(target="candidate", config=nc_config(
+            f"<neighbors><neighbor><address>{lab.addr(2)}</address><timers><hold-time>2</hold-time></timers>"
+            "</neighbor></neighbors>"))
+        check(False, "hold-time 2 is refused")
+    except RPCError as e:
+        check(e.tag == "invalid-value" and e.path and e.path.endswith("/timers/hold-time")
+              and f"neighbor[address='{lab.addr(2)}']" in e.path,
+              f"hold-time 2: invalid-value at {e.path}: {e.message}")
+    m.edit_config(target="candidate", config=nc_config(
+        '<global><router-id>10.0.0.99</router-id></global>'))
+    try:
+        m.commit()
+        check(False, "a router-id change is refused at commit")
+    except RPCError as e:
+        check(e.path == "/cats-bgp:bgp/global/router-id" and "restart catsd" in e.message,
+              f"a router-id change is refused at commit: {e.path}: {e.message}")
+    m.discard_changes()
+    check("10.0.0.99" not in m.get_config(source="candidate").xml, "discard-changes restores the candidate")
+    check(a.established(lab.addr(2)) and int(a.neighbor(lab.addr(2))["flaps"]) == 0, "the session stayed up")
+
+    # An edit of running applies at once; a description is no reason to touch the session.
+    m.edit_config(target="running", config=nc_config(
+        f"<neighbors><neighbor><address>{lab.addr(2)}</address><description>via NETCONF</description>"
+        "</neighbor></neighbors>"))
+    check(a.neighbor(lab.addr(2))["description"] == "via NETCONF", "show neighbors has the new description")
+    n = a.neighbor(lab.addr(2))
+    check(int(n["flaps"]) == 0 and int(n["established_for_s"]) >= up_before,
+          "no flap for a description")
+
+    # kill-session ends the other session and frees its locks.
+    robot.lock(target="running")
+    m.kill_session(robot.session_id)
+    wait_for("the killed session is gone", lambda: not robot.connected, 10)
+    m.lock(target="running")
+    m.unlock(target="running")
+
+    # Removal: Cease 6/3 to the peer.
+    m.edit_config(target="candidate", config=nc_config(
+        nc_neighbor_xml(lab.addr(2), 65002, lab.addr(1), op="delete")))
+    m.commit()
+    wait_for("the peer heard Cease 6/3", lambda: (b.neighbor(lab.addr(1)).get("last_error") or {}).get("subcode") == 3)
+    check(nc_neighbors(m) == [], "running has no neighbor")
+
+    # The file changed by hand and SIGHUP: NETCONF's running follows.
+    a.config = saved["cats-bgp:bgp"]
+    a.config["neighbors"]["neighbor"][0]["description"] = "from the file"
+    reload(a, "change(s) applied")
+    wait_for("NETCONF running has the reloaded neighbor", lambda: nc_neighbors(m) == [lab.addr(2)], 10)
+    check("from the file" in m.get_config(source="running").xml, "with its description")
+    m.close_session()
+    check(a.proc.alive(), "catsd alive")
+
+
 def bad_open(src, dst):
     """Connects from src to dst:179 and sends an OPEN with version 3, as a spoofer would; returns the body of
     the NOTIFICATION received (b"" if none)."""

@@ -302,6 +302,24 @@ struct Fib {
   bool operator==(const Fib&) const = default;
 };
 
+// ---- The NETCONF server ----
+
+struct NetconfUser {
+  std::string name;
+  std::optional<std::string> password;
+  std::optional<std::string> authorized_key;  // a public key file, resolved against the configuration's directory
+  bool operator==(const NetconfUser&) const = default;
+};
+
+struct Netconf {
+  bool enabled = false;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 830;
+  std::string host_key;  // as written; relative to the configuration file's directory
+  std::vector<NetconfUser> users;
+  bool operator==(const Netconf&) const = default;
+};
+
 // A configuration error: where (a data path of the module, or the file) and why.
 struct ConfigError {
   std::string path;    // "/cats-bgp:bgp/global/router-id"; the file for file errors
@@ -324,6 +342,7 @@ struct Config {
 
   FibScope fib_scope() const;  // with the default applied
   Collector collector;
+  Netconf netconf;
 
   const Neighbor* neighbor(std::string_view address) const;
   const PrefixList* prefix_list(std::string_view name) const;

@@ -170,10 +170,21 @@ void check_steering(const Config& cfg, ConfigErrors& out) {
   }
 }
 
+void check_netconf(const Config& cfg, ConfigErrors& out) {
+  const std::string root = "/cats-bgp:bgp/netconf";
+  if (!cfg.netconf.enabled) return;
+  if (cfg.netconf.host_key.empty()) out.push_back({root + "/host-key", "an enabled NETCONF server needs a host key"});
+  if (cfg.netconf.users.empty()) out.push_back({root + "/user", "an enabled NETCONF server needs a user"});
+  for (const auto& u : cfg.netconf.users)
+    if (!u.password && !u.authorized_key)
+      out.push_back({root + "/user[name='" + u.name + "']", "a user needs a password or an authorized key"});
+}
+
 }  // namespace
 
 ConfigErrors check_semantics(const Config& cfg) {
   ConfigErrors out;
+  check_netconf(cfg, out);
   check_neighbors(cfg, out);
   check_services(cfg, out);
   check_scoring(cfg, out);

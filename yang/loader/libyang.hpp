@@ -1,5 +1,6 @@
-// RAII around the few libyang objects the loader uses. Private to the loader:
-// nothing outside yang/loader includes libyang.
+// RAII around the few libyang objects the loader uses, and libyang's errors
+// as paths and reasons. For the loader and the NETCONF server (catsd/netconf),
+// the only parts that include libyang.
 #pragma once
 
 #include <libyang/libyang.h>

@@ -489,6 +489,19 @@ Config map_tree(const View& bgp, ConfigErrors& errors) {
     m.get(*f, "retain", cfg.fib.retain);
     if (auto t = f->number<std::uint16_t>("stale-time")) cfg.fib.stale_time = seconds{*t};
   }
+  if (auto nc = bgp.child("netconf")) {
+    m.get(*nc, "enabled", cfg.netconf.enabled);
+    m.get(*nc, "address", cfg.netconf.address);
+    m.get(*nc, "port", cfg.netconf.port);
+    m.get(*nc, "host-key", cfg.netconf.host_key);
+    for (const auto& u : nc->children("user")) {
+      NetconfUser user;
+      m.get(u, "name", user.name);
+      m.get(u, "password", user.password);
+      m.get(u, "authorized-key", user.authorized_key);
+      cfg.netconf.users.push_back(std::move(user));
+    }
+  }
   return cfg;
 }
 

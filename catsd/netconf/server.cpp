@@ -1,0 +1,480 @@
+#include "catsd/netconf/server.hpp"
+
+#include <libssh/libssh.h>
+#include <nc_server.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "yang/loader/libyang.hpp"
+
+namespace cats::netconf {
+
+namespace {
+
+constexpr const char* kEndpoint = "main";
+
+std::filesystem::path resolve(const std::filesystem::path& dir, const std::string& p) {
+  const std::filesystem::path path{p};
+  return path.is_absolute() ? path : dir / path;
+}
+
+// An ECDSA P-256 host key at `path`, created (mode 0600) when missing.
+std::optional<std::string> ensure_host_key(const std::filesystem::path& path) {
+  if (std::filesystem::exists(path)) return std::nullopt;
+  ssh_key key = nullptr;
+  if (ssh_pki_generate(SSH_KEYTYPE_ECDSA_P256, 256, &key) != SSH_OK) return "cannot generate an SSH host key";
+  const mode_t old = ::umask(077);
+  const int rc = ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, path.c_str());
+  ::umask(old);
+  ssh_key_free(key);
+  if (rc != SSH_OK) return "cannot write the SSH host key " + path.string();
+  spdlog::info("NETCONF: created the SSH host key {}", path.string());
+  return std::nullopt;
+}
+
+// A child by name (lyd_find_path logs what it does not find).
+lyd_node* child(const lyd_node* parent, std::string_view name) {
+  if (parent == nullptr) return nullptr;
+  for (lyd_node* c = lyd_child(parent); c != nullptr; c = c->next)
+    if (name == LYD_NAME(c)) return c;
+  return nullptr;
+}
+
+// libyang's last error as an rpc-error, its location made a data path.
+RpcError libyang_error(ly_ctx* ctx, const char* fallback) {
+  auto errors = loader::ly::take_errors(ctx);
+  if (errors.empty()) return RpcError{"invalid-value", "", fallback};
+  return RpcError{"invalid-value", errors.back().path, errors.back().text};
+}
+
+NC_ERR error_tag(const std::string& tag) {
+  static const std::map<std::string, NC_ERR> kTags = {
+      {"in-use", NC_ERR_IN_USE},
+      {"invalid-value", NC_ERR_INVALID_VALUE},
+      {"access-denied", NC_ERR_ACCESS_DENIED},
+      {"operation-not-supported", NC_ERR_OP_NOT_SUPPORTED},
+      {"operation-failed", NC_ERR_OP_FAILED},
+      {"lock-denied", NC_ERR_LOCK_DENIED},
+      {"data-exists", NC_ERR_DATA_EXISTS},
+      {"data-missing", NC_ERR_DATA_MISSING},
+      {"missing-element", NC_ERR_MISSING_ELEM},
+      {"unknown-element", NC_ERR_UNKNOWN_ELEM},
+  };
+  const auto it = kTags.find(tag);
+  return it != kTags.end() ? it->second : NC_ERR_OP_FAILED;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  config::Netconf cfg;
+  Paths paths;
+  Hooks hooks;
+  ly_ctx* ctx = nullptr;
+  const lys_module* ncmod = nullptr;
+  std::unique_ptr<Datastores> ds;
+  std::string host_key;
+  nc_pollsession* ps = nullptr;
+  std::map<std::uint32_t, nc_session*> sessions;  // the server thread's
+  std::thread thread;
+  std::atomic<bool> stop{false};
+  bool initialised = false;
+  std::mutex mu;  // what other threads hand over
+  std::optional<std::string> pending_running;
+  std::vector<config::NetconfUser> users;
+
+  ~Impl();
+  std::optional<std::string> init(const std::string& running);
+  void run();
+  void take_pending();
+  nc_server_reply* handle(lyd_node* rpc, nc_session* s);
+  nc_server_reply* get_schema(lyd_node* rpc);
+  nc_server_reply* error(const RpcError& e) const;
+  nc_server_reply* data(lyd_node* rpc, lyd_node* tree) const;
+  std::optional<Store> store_of(lyd_node* rpc, const char* which, std::string* other = nullptr) const;
+  std::variant<Tree, RpcError> inline_config(lyd_node* parent, bool edit) const;
+  std::variant<Tree, RpcError> filtered(const lyd_node* tree, lyd_node* rpc) const;
+  bool password_ok(const std::string& user, const std::string& password);
+};
+
+namespace {
+
+Server::Impl* g_impl = nullptr;  // libnetconf2's callbacks carry no user data
+
+nc_server_reply* rpc_clb(lyd_node* rpc, nc_session* s) {
+  return g_impl->handle(rpc, s);
+}
+
+nc_server_reply* schema_clb(lyd_node* rpc, nc_session* /*s*/) {
+  return g_impl->get_schema(rpc);
+}
+
+void print_clb(const nc_session* s, NC_VERB_LEVEL level, const char* msg) {
+  const std::uint32_t id = s != nullptr ? nc_session_get_id(s) : 0;
+  switch (level) {
+    case NC_VERB_ERROR: spdlog::warn("NETCONF {}: {}", id, msg); break;
+    case NC_VERB_WARNING: spdlog::info("NETCONF {}: {}", id, msg); break;
+    default: spdlog::debug("NETCONF {}: {}", id, msg); break;
+  }
+}
+
+int hostkey_clb(const char* /*name*/, void* user, char** path, char** data, NC_SSH_KEY_TYPE* type) {
+  *path = strdup(static_cast<Server::Impl*>(user)->host_key.c_str());
+  *data = nullptr;
+  *type = NC_SSH_KEY_UNKNOWN;
+  return 0;
+}
+
+int password_clb(const nc_session* s, const char* password, void* user) {
+  const char* name = nc_session_get_username(s);
+  const bool ok =
+      name != nullptr && password != nullptr && static_cast<Server::Impl*>(user)->password_ok(name, password);
+  if (!ok) spdlog::warn("NETCONF: password refused for user {}", name != nullptr ? name : "?");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+bool Server::Impl::password_ok(const std::string& user, const std::string& password) {
+  const std::lock_guard lock(mu);
+  for (const auto& u : users)
+    if (u.name == user && u.password && *u.password == password) return true;
+  return false;
+}
+
+Server::Impl::~Impl() {
+  stop = true;
+  if (thread.joinable()) thread.join();
+  if (ps != nullptr) {
+    nc_ps_clear(ps, 1, nullptr);
+    nc_ps_free(ps);
+  }
+  if (initialised) nc_server_destroy();
+  ds.reset();
+  if (ctx != nullptr) ly_ctx_destroy(ctx);
+  g_impl = nullptr;
+}
+
+std::optional<std::string> Server::Impl::init(const std::string& running) {
+  if (ly_ctx_new(paths.yang.c_str(), LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS)
+    return "cannot create a libyang context";
+  ly_ctx_set_searchdir(ctx, paths.ietf.c_str());
+  const char* features[] = {"writable-running", "candidate", "rollback-on-error", "validate", "xpath", nullptr};
+  ncmod = ly_ctx_load_module(ctx, "ietf-netconf", nullptr, features);
+  if (ncmod == nullptr) return "cannot load ietf-netconf from " + paths.ietf.string() + " (package libyuma-base)";
+  if (ly_ctx_load_module(ctx, "ietf-netconf-monitoring", nullptr, nullptr) == nullptr)
+    return "cannot load ietf-netconf-monitoring from " + paths.ietf.string();
+  if (ly_ctx_load_module(ctx, "cats-bgp", nullptr, nullptr) == nullptr)
+    return "cannot load cats-bgp from " + paths.yang.string();
+  ds = std::make_unique<Datastores>(ctx);
+  if (auto err = ds->load_running(running)) return "the running configuration: " + err->message;
+
+  // Our own get-schema before nc_server_init, which would install the
+  // default one (broken with Debian's libyang: it frees a dictionary string).
+  if (auto* node = const_cast<lysc_node*>(lys_find_path(ctx, nullptr, "/ietf-netconf-monitoring:get-schema", 0)))
+    node->priv = reinterpret_cast<void*>(&schema_clb);
+  nc_set_global_rpc_clb(&rpc_clb);
+  nc_set_print_clb_session(&print_clb);
+  nc_verbosity(NC_VERB_WARNING);
+  if (nc_server_init(ctx) != 0) return "libnetconf2 did not initialise";
+  initialised = true;
+  nc_server_set_hello_timeout(30);
+  nc_server_set_idle_timeout(3600);
+
+  host_key = resolve(paths.config_dir, cfg.host_key).string();
+  if (auto err = ensure_host_key(host_key)) return err;
+  nc_server_ssh_set_hostkey_clb(&hostkey_clb, this, nullptr);
+  nc_server_ssh_set_passwd_auth_clb(&password_clb, this, nullptr);
+  for (const auto& u : users)
+    if (u.authorized_key) {
+      const auto key = resolve(paths.config_dir, *u.authorized_key).string();
+      if (nc_server_ssh_add_authkey_path(key.c_str(), u.name.c_str()) != 0)
+        return "user " + u.name + ": cannot read the authorized key " + key;
+    }
+  if (nc_server_add_endpt(kEndpoint, NC_TI_LIBSSH) != 0 ||
+      nc_server_endpt_set_address(kEndpoint, cfg.address.c_str()) != 0 ||
+      nc_server_endpt_set_port(kEndpoint, cfg.port) != 0)
+    return "cannot listen on [" + cfg.address + "]:" + std::to_string(cfg.port);
+  nc_server_ssh_endpt_add_hostkey(kEndpoint, "host-key", -1);
+  nc_server_ssh_endpt_set_auth_methods(kEndpoint, NC_SSH_AUTH_PASSWORD | NC_SSH_AUTH_PUBLICKEY);
+  nc_server_ssh_endpt_set_auth_attempts(kEndpoint, 3);
+  nc_server_ssh_endpt_set_auth_timeout(kEndpoint, 30);
+  ps = nc_ps_new();
+  return std::nullopt;
+}
+
+void Server::Impl::take_pending() {
+  std::optional<std::string> text;
+  {
+    const std::lock_guard lock(mu);
+    text.swap(pending_running);
+  }
+  if (text)
+    if (auto err = ds->load_running(*text)) spdlog::error("NETCONF: the reloaded configuration: {}", err->message);
+}
+
+void Server::Impl::run() {
+  while (!stop) {
+    take_pending();
+    nc_session* s = nullptr;
+    const NC_MSG_TYPE m = nc_accept(sessions.empty() ? 200 : 0, &s);
+    if (m == NC_MSG_HELLO && s != nullptr) {
+      nc_ps_add_session(ps, s);
+      sessions[nc_session_get_id(s)] = s;
+      spdlog::info("NETCONF: session {} for {}", nc_session_get_id(s), nc_session_get_username(s));
+    }
+    if (sessions.empty()) continue;
+    nc_session* polled = nullptr;
+    const int r = nc_ps_poll(ps, 100, &polled);
+    if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) != 0 && polled != nullptr) {
+      const std::uint32_t id = nc_session_get_id(polled);
+      spdlog::info("NETCONF: session {} ended", id);
+      ds->session_ended(id);
+      sessions.erase(id);
+      nc_ps_del_session(ps, polled);
+      nc_session_free(polled, nullptr);
+    }
+  }
+}
+
+nc_server_reply* Server::Impl::error(const RpcError& e) const {
+  const NC_ERR tag = error_tag(e.tag);
+  lyd_node* err = nullptr;
+  switch (tag) {
+    case NC_ERR_LOCK_DENIED: err = nc_err(ctx, tag, e.session_id); break;
+    case NC_ERR_DATA_EXISTS:
+    case NC_ERR_DATA_MISSING: err = nc_err(ctx, tag); break;
+    case NC_ERR_MISSING_ELEM:
+    case NC_ERR_UNKNOWN_ELEM: err = nc_err(ctx, tag, NC_ERR_TYPE_APP, e.path.c_str()); break;
+    case NC_ERR_IN_USE:
+    case NC_ERR_OP_NOT_SUPPORTED: err = nc_err(ctx, tag, NC_ERR_TYPE_PROT); break;
+    default: err = nc_err(ctx, tag, NC_ERR_TYPE_APP); break;
+  }
+  if (!e.message.empty()) nc_err_set_msg(err, e.message.c_str(), "en");
+  if (!e.path.empty()) nc_err_set_path(err, e.path.c_str());
+  if (tag == NC_ERR_IN_USE && e.session_id != 0) nc_err_set_sid(err, e.session_id);
+  return nc_server_reply_err(err);
+}
+
+nc_server_reply* Server::Impl::data(lyd_node* rpc, lyd_node* tree) const {
+  lyd_node* out = nullptr;
+  if (lyd_dup_single(rpc, nullptr, 0, &out) != LY_SUCCESS ||
+      lyd_new_any(out, nullptr, "data", tree, 1, LYD_ANYDATA_DATATREE, 1, nullptr) != LY_SUCCESS) {
+    lyd_free_all(tree);
+    lyd_free_all(out);
+    return error({"operation-failed", "", "cannot build the reply"});
+  }
+  return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+std::optional<Store> Server::Impl::store_of(lyd_node* rpc, const char* which, std::string* other) const {
+  lyd_node* p = child(rpc, which);
+  if (p == nullptr || lyd_child(p) == nullptr) return std::nullopt;
+  const std::string name = LYD_NAME(lyd_child(p));
+  if (name == "running") return Store::kRunning;
+  if (name == "candidate") return Store::kCandidate;
+  if (other != nullptr) *other = name;
+  return std::nullopt;
+}
+
+std::variant<Tree, RpcError> Server::Impl::inline_config(lyd_node* parent, bool edit) const {
+  lyd_node* any = child(parent, "config");
+  if (any == nullptr) return RpcError{"missing-element", "config", "no <config>"};
+  char* raw = nullptr;
+  lyd_any_value_str(any, &raw);
+  const loader::ly::Text text{raw};
+  if (!text || *text.get() == '\0') return Tree{};
+  if (edit) return parse_edit(ctx, text.get());
+  lyd_node* tree = nullptr;
+  if (lyd_parse_data_mem(ctx, text.get(), LYD_XML, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE,
+                         &tree) != LY_SUCCESS) {
+    lyd_free_all(tree);
+    return libyang_error(ctx, "not valid data");
+  }
+  return Tree{tree};
+}
+
+std::variant<Tree, RpcError> Server::Impl::filtered(const lyd_node* tree, lyd_node* rpc) const {
+  lyd_node* all = nullptr;
+  if (tree != nullptr) lyd_dup_siblings(tree, nullptr, LYD_DUP_RECURSIVE, &all);
+  Tree whole{all};
+  lyd_node* filter = child(rpc, "filter");
+  if (filter == nullptr) return whole;
+  const lyd_meta* type = lyd_find_meta(filter->meta, ncmod, "type");
+  if (type == nullptr || std::strcmp(lyd_get_meta_value(type), "xpath") != 0)
+    return RpcError{"operation-not-supported", "", "only xpath filters (:xpath) are supported"};
+  const lyd_meta* select = lyd_find_meta(filter->meta, ncmod, "select");
+  if (select == nullptr) return RpcError{"missing-attribute", "", "an xpath filter needs select"};
+  if (!whole) return whole;
+  ly_set* found = nullptr;
+  if (lyd_find_xpath(whole.get(), lyd_get_meta_value(select), &found) != LY_SUCCESS)
+    return libyang_error(ctx, "invalid xpath");
+  lyd_node* out = nullptr;
+  for (std::uint32_t i = 0; i < found->count; ++i) {
+    lyd_node* dup = nullptr;
+    if (lyd_dup_single(found->dnodes[i], nullptr, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS, &dup) != LY_SUCCESS)
+      continue;
+    while (dup->parent != nullptr) dup = lyd_parent(dup);
+    if (out == nullptr) {
+      out = dup;
+    } else {
+      lyd_merge_siblings(&out, dup, LYD_MERGE_DESTRUCT);
+    }
+  }
+  ly_set_free(found, nullptr);
+  return Tree{out};
+}
+
+nc_server_reply* Server::Impl::get_schema(lyd_node* rpc) {
+  const lyd_node* id = child(rpc, "identifier");
+  const lyd_node* version = child(rpc, "version");
+  if (id == nullptr) return error({"missing-element", "identifier", "no identifier"});
+  const lys_module* mod = version != nullptr ? ly_ctx_get_module(ctx, lyd_get_value(id), lyd_get_value(version))
+                                             : ly_ctx_get_module_latest(ctx, lyd_get_value(id));
+  if (mod == nullptr) return error({"invalid-value", "", std::string("no module ") + lyd_get_value(id)});
+  char* text = nullptr;
+  lys_print_mem(&text, mod, LYS_OUT_YANG, 0);
+  lyd_node* out = nullptr;
+  lyd_dup_single(rpc, nullptr, 0, &out);
+  // use_value: libyang takes the malloc'd text.
+  lyd_new_any(out, nullptr, "data", text, 1, LYD_ANYDATA_STRING, 1, nullptr);
+  return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
+  const std::string op = LYD_NAME(rpc);
+  const std::uint32_t sid = nc_session_get_id(s);
+  spdlog::debug("NETCONF: session {}: {}", sid, op);
+  const auto result = [&](const std::optional<RpcError>& e) { return e ? error(*e) : nc_server_reply_ok(); };
+  if (op == "get" || op == "get-config") {
+    Store src = Store::kRunning;
+    if (op == "get-config") {
+      auto st = store_of(rpc, "source");
+      if (!st) return error({"operation-not-supported", "", "get-config: source running or candidate"});
+      src = *st;
+    }
+    auto f = filtered(ds->tree(src), rpc);
+    if (auto* e = std::get_if<RpcError>(&f)) return error(*e);
+    return data(rpc, std::get<Tree>(f).release());
+  }
+  if (op == "edit-config") {
+    const auto target = store_of(rpc, "target");
+    if (!target) return error({"operation-not-supported", "", "edit-config: target running or candidate"});
+    if (auto e = ds->check_lock(*target, sid)) return error(*e);
+    EditOp def = EditOp::kMerge;
+    if (const lyd_node* leaf = child(rpc, "default-operation")) def = edit_op(lyd_get_value(leaf)).value_or(def);
+    const lyd_node* test = child(rpc, "test-option");
+    const bool test_only = test != nullptr && std::strcmp(lyd_get_value(test), "test-only") == 0;
+    if (const lyd_node* leaf = child(rpc, "error-option");
+        leaf != nullptr && std::strcmp(lyd_get_value(leaf), "continue-on-error") == 0)
+      return error({"operation-not-supported", "", "continue-on-error: an edit applies whole or not at all"});
+    auto edit = inline_config(rpc, true);
+    if (auto* e = std::get_if<RpcError>(&edit)) return error(*e);
+    return result(ds->edit(*target, std::get<Tree>(edit).get(), def, test_only, hooks.commit));
+  }
+  if (op == "copy-config") {
+    const auto target = store_of(rpc, "target");
+    if (!target) return error({"operation-not-supported", "", "copy-config: target running or candidate"});
+    if (auto e = ds->check_lock(*target, sid)) return error(*e);
+    std::string other;
+    const auto source = store_of(rpc, "source", &other);
+    Tree config;
+    if (source) {
+      lyd_node* dup = nullptr;
+      if (ds->tree(*source) != nullptr) lyd_dup_siblings(ds->tree(*source), nullptr, LYD_DUP_RECURSIVE, &dup);
+      config.reset(dup);
+    } else if (other == "config") {
+      auto c = inline_config(child(rpc, "source"), false);
+      if (auto* e = std::get_if<RpcError>(&c)) return error(*e);
+      config = std::move(std::get<Tree>(c));
+    } else {
+      return error({"operation-not-supported", "", "copy-config: source running, candidate or config"});
+    }
+    return result(ds->replace(*target, std::move(config), hooks.commit));
+  }
+  if (op == "delete-config")
+    return error({"operation-not-supported", "", "delete-config: running and candidate cannot be deleted"});
+  if (op == "lock" || op == "unlock") {
+    const auto target = store_of(rpc, "target");
+    if (!target) return error({"operation-not-supported", "", op + ": target running or candidate"});
+    return result(op == "lock" ? ds->lock(*target, sid) : ds->unlock(*target, sid));
+  }
+  if (op == "validate") {
+    std::string other;
+    const auto source = store_of(rpc, "source", &other);
+    if (source) return result(ds->validate(*source, hooks.validate));
+    if (other != "config")
+      return error({"operation-not-supported", "", "validate: source running, candidate or config"});
+    auto c = inline_config(child(rpc, "source"), false);
+    if (auto* e = std::get_if<RpcError>(&c)) return error(*e);
+    if (auto errors = hooks.validate(ds->json(std::get<Tree>(c).get())); !errors.empty())
+      return error(to_rpc_error(errors));
+    return nc_server_reply_ok();
+  }
+  if (op == "commit") {
+    if (auto e = ds->check_lock(Store::kRunning, sid)) return error(*e);
+    if (auto e = ds->check_lock(Store::kCandidate, sid)) return error(*e);
+    if (child(rpc, "confirmed") != nullptr)
+      return error({"operation-not-supported", "", "confirmed commit is not supported"});
+    return result(ds->commit(hooks.commit));
+  }
+  if (op == "discard-changes") {
+    if (auto e = ds->check_lock(Store::kCandidate, sid)) return error(*e);
+    ds->discard();
+    return nc_server_reply_ok();
+  }
+  if (op == "kill-session") {
+    const lyd_node* id = child(rpc, "session-id");
+    const auto victim = id != nullptr ? static_cast<std::uint32_t>(std::stoul(lyd_get_value(id))) : 0;
+    if (victim == sid) return error({"invalid-value", "session-id", "a session cannot kill itself"});
+    const auto it = sessions.find(victim);
+    if (it == sessions.end()) return error({"invalid-value", "session-id", "no session " + std::to_string(victim)});
+    nc_session_set_term_reason(it->second, NC_SESSION_TERM_KILLED);
+    nc_session_set_killed_by(it->second, sid);
+    nc_session_set_status(it->second, NC_STATUS_INVALID);
+    ds->session_ended(victim);
+    spdlog::info("NETCONF: session {} killed by session {}", victim, sid);
+    return nc_server_reply_ok();
+  }
+  return error({"operation-not-supported", "", op + " is not supported"});
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() = default;
+
+std::variant<std::unique_ptr<Server>, std::string> Server::start(const config::Netconf& cfg, const Paths& paths,
+                                                                 const std::string& running, Hooks hooks) {
+  if (g_impl != nullptr) return std::string("a NETCONF server is already running");
+  auto impl = std::make_unique<Impl>();
+  impl->cfg = cfg;
+  impl->paths = paths;
+  impl->hooks = std::move(hooks);
+  impl->users = cfg.users;
+  g_impl = impl.get();
+  if (auto err = impl->init(running)) return "NETCONF: " + *err;
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->run(); });
+  spdlog::info("NETCONF on [{}]:{} (SSH), {} user(s)", cfg.address, cfg.port, cfg.users.size());
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::set_running(std::string text) {
+  const std::lock_guard lock(impl_->mu);
+  impl_->pending_running = std::move(text);
+}
+
+void Server::set_users(std::vector<config::NetconfUser> users) {
+  const std::lock_guard lock(impl_->mu);
+  impl_->users = std::move(users);
+}
+
+}  // namespace cats::netconf

@@ -1,0 +1,55 @@
+// catsd's NETCONF server (RFC 6241 over SSH, RFC 6242) with libnetconf2:
+// its own thread accepts SSH sessions and serves their RPCs against the
+// datastores (datastore.hpp). A change to running (a commit, an edit of
+// running, copy-config) is applied through Hooks::commit, which the daemon
+// runs as a reload: only what changed, or nothing with the reasons.
+// libnetconf2 keeps global state: one Server per process.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "catsd/netconf/datastore.hpp"
+#include "yang/config/config.hpp"
+
+namespace cats::netconf {
+
+struct Hooks {
+  Apply validate;  // a whole configuration checked as catsd loads one
+  Apply commit;    // applied to the running daemon (called on the server's thread; it may wait)
+};
+
+struct Paths {
+  std::filesystem::path yang;        // cats-bgp.yang
+  std::filesystem::path ietf;        // ietf-netconf and friends (Debian's libyuma-base)
+  std::filesystem::path config_dir;  // relative host-key and authorized-key paths start here
+};
+
+class Server {
+ public:
+  // Listens on cfg.address:cfg.port; `running` is the configuration file's
+  // text. Error text when it cannot start (no modules, the port, the key).
+  static std::variant<std::unique_ptr<Server>, std::string> start(const config::Netconf& cfg, const Paths& paths,
+                                                                  const std::string& running, Hooks hooks);
+  ~Server();  // ends every session and the thread
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The running configuration changed outside NETCONF (a SIGHUP reload):
+  // taken by the server's thread before its next RPC. Any thread.
+  void set_running(std::string text);
+  // Users and their passwords may change with a reload. Any thread.
+  void set_users(std::vector<config::NetconfUser> users);
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cats::netconf
