@@ -69,12 +69,14 @@ std::optional<RpcError> Datastores::apply_tree(const lyd_node* tree, const Apply
 }
 
 std::optional<RpcError> Datastores::edit(Store target, const lyd_node* edit, EditOp default_op, bool test_only,
-                                         const Apply& apply) {
+                                         const Apply& apply, const Guard& guard) {
   Tree next = dup(tree(target));
   lyd_node* root = next.release();
   auto err = apply_edit(&root, edit, default_op, ncmod_);
   next.reset(root);
   if (err) return err;
+  if (guard)
+    if (auto e = guard(tree(target), next.get())) return e;
   if (target == Store::kCandidate) {
     if (test_only) return std::nullopt;
     candidate_ = std::move(next);
@@ -88,7 +90,9 @@ std::optional<RpcError> Datastores::edit(Store target, const lyd_node* edit, Edi
   return std::nullopt;
 }
 
-std::optional<RpcError> Datastores::replace(Store target, Tree config, const Apply& apply) {
+std::optional<RpcError> Datastores::replace(Store target, Tree config, const Apply& apply, const Guard& guard) {
+  if (guard)
+    if (auto e = guard(tree(target), config.get())) return e;
   if (target == Store::kCandidate) {
     candidate_ = std::move(config);
     changed_ = true;
@@ -104,7 +108,9 @@ std::optional<RpcError> Datastores::validate(Store source, const Apply& check) c
   return apply_tree(tree(source), check);
 }
 
-std::optional<RpcError> Datastores::commit(const Apply& apply) {
+std::optional<RpcError> Datastores::commit(const Apply& apply, const Guard& guard) {
+  if (guard)
+    if (auto e = guard(running_.get(), candidate_.get())) return e;
   if (auto e = apply_tree(candidate_.get(), apply)) return e;
   running_ = dup(candidate_.get());
   changed_ = false;

@@ -25,6 +25,9 @@ const char* store_name(Store s);
 // A whole configuration as catsd reads it (RFC 7951 JSON): errors with data
 // paths, nothing applied when there is one.
 using Apply = std::function<config::ConfigErrors(const std::string& json)>;
+// Asked before a datastore changes, with the trees before and after (access
+// control): an error refuses the change.
+using Guard = std::function<std::optional<RpcError>(const lyd_node* before, const lyd_node* after)>;
 
 class Datastores {
  public:
@@ -42,12 +45,12 @@ class Datastores {
   // edit-config (§7.2). On running, the result is applied at once with
   // `apply`; on candidate it waits for commit. Nothing changes on error.
   std::optional<RpcError> edit(Store target, const lyd_node* edit, EditOp default_op, bool test_only,
-                               const Apply& apply);
+                               const Apply& apply, const Guard& guard = {});
   // copy-config of a whole configuration into `target` (§7.3).
-  std::optional<RpcError> replace(Store target, Tree config, const Apply& apply);
+  std::optional<RpcError> replace(Store target, Tree config, const Apply& apply, const Guard& guard = {});
   std::optional<RpcError> validate(Store source, const Apply& check) const;
-  std::optional<RpcError> commit(const Apply& apply);  // §8.3.4.1
-  void discard();                                      // §8.3.4.2
+  std::optional<RpcError> commit(const Apply& apply, const Guard& guard = {});  // §8.3.4.1
+  void discard();                                                               // §8.3.4.2
   bool candidate_changed() const { return changed_; }
 
   // Locks (§7.5): 0 is nobody. A lock on candidate needs it unchanged.

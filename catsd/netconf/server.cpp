@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "catsd/netconf/nacm.hpp"
 #include "yang/loader/libyang.hpp"
 
 namespace cats::netconf {
@@ -53,6 +54,61 @@ RpcError libyang_error(ly_ctx* ctx, const char* fallback) {
   auto errors = loader::ly::take_errors(ctx);
   if (errors.empty()) return RpcError{"invalid-value", "", fallback};
   return RpcError{"invalid-value", errors.back().path, errors.back().text};
+}
+
+std::string module_of(const lyd_node* n) {
+  return n->schema != nullptr ? n->schema->module->name : "";
+}
+
+std::string node_path(const lyd_node* n) {
+  const loader::ly::Text p{lyd_path(n, LYD_PATH_STD, nullptr, 0)};
+  return p ? std::string(p.get()) : std::string();
+}
+
+// RFC 8341 §3.4.5: every node a change creates, deletes or replaces needs
+// that access.
+Guard write_guard(const Nacm& nacm, const std::string& user) {
+  return [&nacm, user](const lyd_node* before, const lyd_node* after) -> std::optional<RpcError> {
+    if (!nacm.configured()) return std::nullopt;
+    lyd_node* raw = nullptr;
+    if (lyd_diff_siblings(before, after, 0, &raw) != LY_SUCCESS) return RpcError{"operation-failed", "", "no diff"};
+    const Tree diff{raw};
+    for (const lyd_node* top = diff.get(); top != nullptr; top = top->next) {
+      const lyd_node* n = nullptr;
+      LYD_TREE_DFS_BEGIN(top, n) {
+        const lyd_meta* m = lyd_find_meta(n->meta, nullptr, "yang:operation");
+        const std::string op = m != nullptr ? lyd_get_meta_value(m) : "none";
+        const Access access = op == "create" ? kCreate : op == "delete" ? kDelete : kUpdate;
+        if (op != "none" && !nacm.may_access(user, module_of(n), node_path(n), access)) {
+          std::string why = "access denied: user " + user;
+          why.append(" may not ").append(op).append(" this");
+          return RpcError{"access-denied", node_path(n), std::move(why)};
+        }
+        LYD_TREE_DFS_END(top, n);
+      }
+    }
+    return std::nullopt;
+  };
+}
+
+// What `user` may not read goes from a reply (RFC 8341 §3.4.5).
+void prune(lyd_node** tree, const Nacm& nacm, const std::string& user) {
+  if (!nacm.configured()) return;
+  std::vector<lyd_node*> gone;
+  for (lyd_node* top = *tree; top != nullptr; top = top->next) {
+    lyd_node* n = nullptr;
+    LYD_TREE_DFS_BEGIN(top, n) {
+      if (!nacm.may_access(user, module_of(n), node_path(n), kRead)) {
+        gone.push_back(n);
+        LYD_TREE_DFS_continue = 1;  // its subtree goes with it
+      }
+      LYD_TREE_DFS_END(top, n);
+    }
+  }
+  for (lyd_node* n : gone) {
+    if (n == *tree) *tree = n->next;
+    lyd_free_tree(n);
+  }
 }
 
 NC_ERR error_tag(const std::string& tag) {
@@ -172,10 +228,14 @@ std::optional<std::string> Server::Impl::init(const std::string& running) {
   if (ncmod == nullptr) return "cannot load ietf-netconf from " + paths.ietf.string() + " (package libyuma-base)";
   if (ly_ctx_load_module(ctx, "ietf-netconf-monitoring", nullptr, nullptr) == nullptr)
     return "cannot load ietf-netconf-monitoring from " + paths.ietf.string();
+  if (ly_ctx_load_module(ctx, "ietf-netconf-acm", nullptr, nullptr) == nullptr)
+    return "cannot load ietf-netconf-acm from " + paths.ietf.string();
   if (ly_ctx_load_module(ctx, "cats-bgp", nullptr, nullptr) == nullptr)
     return "cannot load cats-bgp from " + paths.yang.string();
   ds = std::make_unique<Datastores>(ctx);
   if (auto err = ds->load_running(running)) return "the running configuration: " + err->message;
+  if (!nacm_from(ds->tree(Store::kRunning)).configured)
+    spdlog::warn("NETCONF: no ietf-netconf-acm:nacm configuration: every user may read and change everything");
 
   // Our own get-schema before nc_server_init, which would install the
   // default one (broken with Debian's libyang: it frees a dictionary string).
@@ -352,7 +412,15 @@ nc_server_reply* Server::Impl::get_schema(lyd_node* rpc) {
 nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
   const std::string op = LYD_NAME(rpc);
   const std::uint32_t sid = nc_session_get_id(s);
+  const std::string user = nc_session_get_username(s) != nullptr ? nc_session_get_username(s) : "";
   spdlog::debug("NETCONF: session {}: {}", sid, op);
+  // Access control from the running configuration, as it is now.
+  const Nacm nacm{nacm_from(ds->tree(Store::kRunning))};
+  if (!nacm.may_exec(user, rpc->schema->module->name, op)) {
+    spdlog::warn("NETCONF: session {}: {} denied to user {}", sid, op, user);
+    return error({"access-denied", "", "access denied: user " + user + " may not use " + op});
+  }
+  const Guard guard = write_guard(nacm, user);
   const auto result = [&](const std::optional<RpcError>& e) { return e ? error(*e) : nc_server_reply_ok(); };
   if (op == "get" || op == "get-config") {
     Store src = Store::kRunning;
@@ -363,7 +431,9 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
     }
     auto f = filtered(ds->tree(src), rpc);
     if (auto* e = std::get_if<RpcError>(&f)) return error(*e);
-    return data(rpc, std::get<Tree>(f).release());
+    lyd_node* tree = std::get<Tree>(f).release();
+    prune(&tree, nacm, user);
+    return data(rpc, tree);
   }
   if (op == "edit-config") {
     const auto target = store_of(rpc, "target");
@@ -378,7 +448,7 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
       return error({"operation-not-supported", "", "continue-on-error: an edit applies whole or not at all"});
     auto edit = inline_config(rpc, true);
     if (auto* e = std::get_if<RpcError>(&edit)) return error(*e);
-    return result(ds->edit(*target, std::get<Tree>(edit).get(), def, test_only, hooks.commit));
+    return result(ds->edit(*target, std::get<Tree>(edit).get(), def, test_only, hooks.commit, guard));
   }
   if (op == "copy-config") {
     const auto target = store_of(rpc, "target");
@@ -398,7 +468,7 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
     } else {
       return error({"operation-not-supported", "", "copy-config: source running, candidate or config"});
     }
-    return result(ds->replace(*target, std::move(config), hooks.commit));
+    return result(ds->replace(*target, std::move(config), hooks.commit, guard));
   }
   if (op == "delete-config")
     return error({"operation-not-supported", "", "delete-config: running and candidate cannot be deleted"});
@@ -424,7 +494,7 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
     if (auto e = ds->check_lock(Store::kCandidate, sid)) return error(*e);
     if (child(rpc, "confirmed") != nullptr)
       return error({"operation-not-supported", "", "confirmed commit is not supported"});
-    return result(ds->commit(hooks.commit));
+    return result(ds->commit(hooks.commit, guard));
   }
   if (op == "discard-changes") {
     if (auto e = ds->check_lock(Store::kCandidate, sid)) return error(*e);

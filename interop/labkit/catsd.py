@@ -36,9 +36,10 @@ def service(l2, host, v6=True):
                         "instance": [{"id": f"10.0.{host}.1", "l2-score": l2}]}}
 
 
-def write_config(path, config, indent=1):
+def write_config(path, config, indent=1, top=None):
+    """config: the cats-bgp:bgp container; top: other top-level nodes (e.g. ietf-netconf-acm:nacm)."""
     with open(path, "w") as f:
-        json.dump({"cats-bgp:bgp": config}, f, indent=indent)
+        json.dump({"cats-bgp:bgp": config, **(top or {})}, f, indent=indent)
     return path
 
 
@@ -54,11 +55,12 @@ class Catsd:
         self.name = name or f"catsd {host.name}"
         self.wrap, self.ctl_timeout, self.start_timeout = list(wrap), ctl_timeout, start_timeout
         self.cfg_path = os.path.join(host.dir, "catsd.json")
+        self.top = {}  # top-level nodes beside cats-bgp:bgp in the file
         self.log_path = os.path.join(host.dir, "catsd.log")
         self.proc = None
 
     def start(self, extra=()):
-        write_config(self.cfg_path, self.config)
+        write_config(self.cfg_path, self.config, top=self.top)
         self.proc = self.host.procs.spawn(self.name, self.wrap + [self.catsd, "--config", self.cfg_path, "--api",
                                                                   self.api, *extra], self.log_path, ns=self.host.ns)
         wait_for(f"{self.name} API answers", lambda: self.ctl("show", "neighbors", check_rc=False).returncode == 0,

@@ -383,7 +383,7 @@ def scenario_signals(lab):
 def reload(d, text, timeout=10):
     """Writes d.config, sends SIGHUP, waits for `text` in the log after that point; returns the new log."""
     before = len(d.log())
-    catsd.write_config(d.cfg_path, d.config)
+    catsd.write_config(d.cfg_path, d.config, top=d.top)
     d.proc.popen.send_signal(signal.SIGHUP)
     wait_for(f"{d.name}: {text}", lambda: text in d.log()[before:], timeout)
     return d.log()[before:]
@@ -508,7 +508,25 @@ def scenario_netconf(lab):
                             "netconf": {"enabled": True, "address": lab.addr(1), "port": 8830,
                                         "host-key": "netconf-host-key.pem",
                                         "user": [{"name": "admin", "password": "admin"},
-                                                 {"name": "robot", "authorized-key": key + ".pub"}]}})
+                                                 {"name": "robot", "authorized-key": key + ".pub"},
+                                                 {"name": "viewer", "password": "viewer"},
+                                                 {"name": "otto", "password": "otto"}]}})
+    # RFC 8341: admin and robot may do anything, viewer only read (not the users), otto only change neighbors.
+    a.top = {"ietf-netconf-acm:nacm": {
+        "groups": {"group": [{"name": "admin", "user-name": ["admin", "robot"]},
+                             {"name": "viewers", "user-name": ["viewer"]},
+                             {"name": "operators", "user-name": ["otto"]}]},
+        "rule-list": [
+            {"name": "admin", "group": ["admin"], "rule": [{"name": "all", "action": "permit"}]},
+            {"name": "read-only", "group": ["viewers"], "rule": [
+                {"name": "no-users", "module-name": "cats-bgp", "path": "/cats-bgp:bgp/netconf",
+                 "access-operations": "read", "action": "deny"},
+                {"name": "get-config", "module-name": "ietf-netconf", "rpc-name": "get-config",
+                 "access-operations": "exec", "action": "permit"},
+                {"name": "no-other-rpc", "rpc-name": "*", "access-operations": "exec", "action": "deny"}]},
+            {"name": "operators", "group": ["operators"], "rule": [
+                {"name": "neighbors", "module-name": "cats-bgp", "path": "/cats-bgp:bgp/neighbors",
+                 "access-operations": "create update delete", "action": "permit"}]}]}}
     b = lab.daemon("b", 2, {"global": global_cfg(65002, "10.0.0.2", "ingress", lab.addr(2)),
                             "neighbors": {"neighbor": [neighbor(lab.addr(1), 65001, lab.addr(2))]}})
     a.start(), b.start()
@@ -552,6 +570,36 @@ def scenario_netconf(lab):
     except RPCError as e:
         check(e.tag == "in-use", f"an edit of a datastore locked by another session is refused: {e.tag}: {e.message}")
     m.unlock(target="candidate")
+
+    # Access control: a read-only user reads (not the users and passwords) and changes nothing; an operator may
+    # change neighbors only.
+    viewer = nc_connect(lab, 1, "viewer", password="viewer")
+    seen = viewer.get_config(source="running").xml
+    check(lab.addr(2) in seen and "<user>" not in seen and "8830" not in seen,
+          "viewer reads the configuration without the NETCONF users")
+    for what, call in (("edit-config", lambda: viewer.edit_config(target="candidate", config=nc_config(
+                           "<neighbors><neighbor><address>192.0.2.8</address><remote-as>1</remote-as></neighbor>"
+                           "</neighbors>"))),
+                       ("commit", viewer.commit), ("lock", lambda: viewer.lock(target="running"))):
+        try:
+            call()
+            check(False, f"viewer: {what} denied")
+        except RPCError as e:
+            check(e.tag == "access-denied", f"viewer: {what} denied ({e.tag}: {e.message})")
+    viewer.close_session()
+    otto = nc_connect(lab, 1, "otto", password="otto")
+    try:
+        otto.edit_config(target="candidate", config=nc_config("<global><router-id>10.0.0.98</router-id></global>"))
+        check(False, "otto may not change global")
+    except RPCError as e:
+        check(e.tag == "access-denied" and e.path == "/cats-bgp:bgp/global/router-id",
+              f"otto may not change global: {e.tag} at {e.path}")
+    otto.edit_config(target="candidate", config=nc_config(
+        f"<neighbors><neighbor><address>{lab.addr(2)}</address><description>otto was here</description>"
+        "</neighbor></neighbors>"))
+    otto.commit()
+    check(a.neighbor(lab.addr(2))["description"] == "otto was here", "otto may change a neighbor")
+    otto.close_session()
 
     # Refused: by the model (the path of the value), and by catsd at commit; nothing changes.
     up_before = int(a.neighbor(lab.addr(2))["established_for_s"])

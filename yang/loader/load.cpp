@@ -14,6 +14,9 @@
 #ifndef CATS_YANG_DIR
 #define CATS_YANG_DIR "yang"
 #endif
+#ifndef CATS_IETF_YANG_DIR
+#define CATS_IETF_YANG_DIR "/usr/share/yuma/modules/ietf"
+#endif
 
 namespace cats::loader {
 
@@ -96,6 +99,11 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
   if (ly_ctx_load_module(ctx.get(), kModule, nullptr, nullptr) == nullptr) {
     return from_libyang(ctx.get(), dir, std::string{"cannot load module "} + kModule);
   }
+  // The NETCONF server's access rules (RFC 8341) may sit beside bgp; without
+  // the module (libyuma-base) such a file is refused as unknown data.
+  if (ly_ctx_set_searchdir(ctx.get(), CATS_IETF_YANG_DIR) != LY_SUCCESS ||
+      ly_ctx_load_module(ctx.get(), "ietf-netconf-acm", nullptr, nullptr) == nullptr)
+    ly::take_errors(ctx.get());
 
   // RFC 7951 JSON, or XML (what yanglint and NETCONF clients write): the
   // first character tells.
