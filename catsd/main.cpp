@@ -23,6 +23,7 @@
 #include "catsd/api/api_server.hpp"
 #include "catsd/api/engine_backend.hpp"
 #include "catsd/netconf/server.hpp"
+#include "catsd/netconf_state.hpp"
 #include "catsd/rde/asio_sessions.hpp"
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
@@ -112,10 +113,11 @@ bool start_api(cats::api::EngineBackend& backend, const std::string& api,
 
 // The NETCONF server when the configuration enables it; false when it cannot start.
 bool start_netconf(const cats::config::Config& cfg, const std::filesystem::path& file,
-                   const std::filesystem::path& yang_dir, cats::Reloader& reloader,
+                   const std::filesystem::path& yang_dir, cats::Reloader& reloader, cats::api::ApiBackend& backend,
                    std::unique_ptr<cats::netconf::Server>& server) {
   if (!cfg.netconf.enabled) return true;
   cats::netconf::Hooks hooks;
+  hooks.state = [&backend] { return cats::netconf_state(backend); };
   hooks.validate = [&reloader](const std::string& json) { return reloader.check(json); };
   hooks.commit = [&reloader](const std::string& json) { return reloader.commit(json); };
   const cats::netconf::Paths paths{yang_dir, CATS_IETF_YANG_DIR, std::filesystem::absolute(file).parent_path()};
@@ -165,7 +167,7 @@ int serve(cats::config::Config cfg, const Options& o) {
       o.yang_dir.empty() ? cats::loader::default_yang_dir() : std::filesystem::path(o.yang_dir);
   cats::Reloader reloader(io, engine, feed, o.config_file, yang_dir);
   std::unique_ptr<cats::netconf::Server> netconf;
-  if (!start_netconf(engine.config(), o.config_file, yang_dir, reloader, netconf)) return 1;
+  if (!start_netconf(engine.config(), o.config_file, yang_dir, reloader, backend, netconf)) return 1;
   reloader.on_applied([&netconf](const std::string& text, const cats::config::Config& c) {
     if (!netconf) return;
     netconf->set_running(text);

@@ -159,6 +159,8 @@ struct Server::Impl {
   std::variant<Tree, RpcError> inline_config(lyd_node* parent, bool edit) const;
   std::variant<Tree, RpcError> filtered(const lyd_node* tree, lyd_node* rpc) const;
   bool password_ok(const std::string& user, const std::string& password);
+  // Running with the daemon's state merged in (for <get>); null on failure.
+  Tree running_with_state() const;
 };
 
 namespace {
@@ -393,6 +395,29 @@ std::variant<Tree, RpcError> Server::Impl::filtered(const lyd_node* tree, lyd_no
   return Tree{out};
 }
 
+Tree Server::Impl::running_with_state() const {
+  lyd_node* all = nullptr;
+  if (ds->tree(Store::kRunning) != nullptr &&
+      lyd_dup_siblings(ds->tree(Store::kRunning), nullptr, LYD_DUP_RECURSIVE, &all) != LY_SUCCESS)
+    return {};
+  Tree out{all};
+  const std::string json = hooks.state ? hooks.state() : std::string();
+  if (json.empty()) return out;
+  lyd_node* state = nullptr;
+  if (lyd_parse_data_mem(ctx, json.c_str(), LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &state) != LY_SUCCESS) {
+    lyd_free_all(state);
+    spdlog::warn("NETCONF: the state does not fit the model: {}", libyang_error(ctx, "?").message);
+    return out;
+  }
+  lyd_node* merged = out.release();
+  if (merged == nullptr) {
+    merged = state;
+  } else if (lyd_merge_siblings(&merged, state, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
+    spdlog::warn("NETCONF: cannot merge the state");  // the merge took `state` either way
+  }
+  return Tree{merged};
+}
+
 nc_server_reply* Server::Impl::get_schema(lyd_node* rpc) {
   const lyd_node* id = child(rpc, "identifier");
   const lyd_node* version = child(rpc, "version");
@@ -429,7 +454,12 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
       if (!st) return error({"operation-not-supported", "", "get-config: source running or candidate"});
       src = *st;
     }
-    auto f = filtered(ds->tree(src), rpc);
+    Tree with_state;
+    if (op == "get") {
+      with_state = running_with_state();
+      if (!with_state) return error({"operation-failed", "", "cannot read the state"});
+    }
+    auto f = filtered(op == "get" ? with_state.get() : ds->tree(src), rpc);
     if (auto* e = std::get_if<RpcError>(&f)) return error(*e);
     lyd_node* tree = std::get<Tree>(f).release();
     prune(&tree, nacm, user);

@@ -21,6 +21,8 @@ namespace cats::netconf {
 struct Hooks {
   Apply validate;  // a whole configuration checked as catsd loads one
   Apply commit;    // applied to the running daemon (called on the server's thread; it may wait)
+  // The config false nodes now, as RFC 7951 JSON ("" for none); may wait.
+  std::function<std::string()> state;
 };
 
 struct Paths {

@@ -556,6 +556,11 @@ def scenario_netconf(lab):
     m.commit()
     wait_for("the committed neighbor is Established", lambda: a.established(lab.addr(2)), 20)
     check(nc_neighbors(m) == [lab.addr(2)], "running has it")
+    st = m.get(filter=("xpath", ({"cb": NC_CATS},
+                                 f"/cb:bgp/cb:neighbors/cb:neighbor[cb:address='{lab.addr(2)}']/cb:state"))).xml
+    check("<session-state>established</session-state>" in st and "<peer-router-id>10.0.0.2</peer-router-id>" in st
+          and "<name>ipv4-unicast</name>" in st, "get: the neighbor's session state, as in show neighbors")
+    check("<session-state>" not in m.get_config(source="running").xml, "get-config has no state")
     with open(a.cfg_path) as f:
         saved = json.load(f)
     check([n["address"] for n in saved["cats-bgp:bgp"]["neighbors"]["neighbor"]] == [lab.addr(2)],

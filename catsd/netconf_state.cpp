@@ -1,0 +1,107 @@
+#include "catsd/netconf_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace cats {
+
+namespace {
+
+using nlohmann::json;
+
+// RFC 7951 §6.1: 64-bit integers are strings.
+std::string u64(std::uint64_t v) {
+  return std::to_string(v);
+}
+
+json neighbor_state(const api::pb::Neighbor& n) {
+  json st = json::object();
+  st["session-state"] = n.state();
+  if (n.state() == "established") {
+    st["established-for"] = u64(n.established_for_s());
+    if (!n.peer_router_id().empty()) st["peer-router-id"] = n.peer_router_id();
+    st["negotiated-hold-time"] = n.hold_time();
+    st["keepalive"] = n.keepalive();
+    st["cats-version"] = n.cats_version();
+    json caps = json::array();
+    if (n.route_refresh()) caps.push_back("route-refresh");
+    if (n.enhanced_route_refresh()) caps.push_back("enhanced-route-refresh");
+    if (n.graceful_restart()) caps.push_back("graceful-restart");
+    if (n.extended_message()) caps.push_back("extended-message");
+    if (!caps.empty()) st["capability"] = caps;
+  }
+  st["counters"] = {{"messages-received", u64(n.messages_in())},
+                    {"messages-sent", u64(n.messages_out())},
+                    {"updates-received", u64(n.updates_in())},
+                    {"updates-sent", u64(n.updates_out())},
+                    {"flaps", n.flaps()},
+                    {"paths-refused", u64(n.paths_refused())}};
+  json families = json::array();
+  for (const auto& f : n.families())
+    families.push_back({{"name", f.name()},
+                        {"add-path-send", f.add_path_send()},
+                        {"add-path-receive", f.add_path_receive()},
+                        {"prefixes-received", u64(f.prefixes_received())},
+                        {"prefixes-accepted", u64(f.prefixes_accepted())},
+                        {"prefixes-advertised", u64(f.prefixes_advertised())}});
+  if (!families.empty()) st["afi-safi"] = families;
+  if (n.has_last_error())
+    st["last-error"] = {
+        {"code", n.last_error().code()}, {"subcode", n.last_error().subcode()}, {"reason", n.last_error().reason()}};
+  st["max-prefix-exceeded"] = n.max_prefix_exceeded();
+  return st;
+}
+
+json selection(const api::pb::ServiceView& v) {
+  json p = {{"prefix", v.prefix()},   {"service-class", v.service_class()},
+            {"outcome", v.outcome()}, {"reason", v.reason()},
+            {"tier", v.tier()},       {"changes", u64(v.changes())}};
+  if (!v.service().empty()) p["service"] = v.service();
+  json sites = json::array();
+  for (const auto& c : v.candidates()) {
+    json s = {{"peer", c.peer()},
+              {"path-id", c.path_id()},
+              {"selected", c.selected()},
+              {"weight", c.weight()},
+              {"eligible", c.eligible()}};
+    if (!c.next_hop().empty()) s["next-hop"] = c.next_hop();
+    if (c.has_l2()) s["l2-score"] = c.l2();
+    if (c.has_network_cost()) s["network-cost"] = u64(c.network_cost());
+    sites.push_back(std::move(s));
+  }
+  if (!sites.empty()) p["site"] = sites;
+  return p;
+}
+
+}  // namespace
+
+std::string netconf_state(api::ApiBackend& backend) {
+  json bgp = json::object();
+  api::pb::ShowNeighborsReply neighbors;
+  if (!backend.show_neighbors({}, &neighbors) && neighbors.neighbors_size() > 0) {
+    json list = json::array();
+    for (const auto& n : neighbors.neighbors())
+      list.push_back({{"address", n.address()}, {"state", neighbor_state(n)}});
+    bgp["neighbors"]["neighbor"] = list;
+  }
+  api::pb::ShowServicesReply services;
+  if (!backend.show_services({}, &services)) {
+    json originated = json::array();
+    for (const auto& o : services.originated()) {
+      json st = {{"advertised", o.advertised()},
+                 {"withdrawn", o.withdrawn()},
+                 {"drain", o.metrics().drain()},
+                 {"sequence", o.metrics().sequence()},
+                 {"updates-sent", u64(o.updates_sent())}};
+      if (o.metrics().has_l2()) st["l2-score"] = o.metrics().l2();
+      originated.push_back({{"name", o.name()}, {"state", st}});
+    }
+    if (!originated.empty()) bgp["services"]["service"] = originated;
+    json prefixes = json::array();
+    for (const auto& v : services.services()) prefixes.push_back(selection(v));
+    if (!prefixes.empty()) bgp["selection"]["prefix"] = prefixes;
+  }
+  if (bgp.empty()) return {};
+  return json{{"cats-bgp:bgp", bgp}}.dump();
+}
+
+}  // namespace cats
