@@ -117,6 +117,54 @@ std::optional<RpcError> Datastores::commit(const Apply& apply, const Guard& guar
   return std::nullopt;
 }
 
+std::optional<RpcError> Datastores::commit(const Apply& apply, const Guard& guard, std::uint32_t session,
+                                           const Confirm& confirm, Clock::time_point now) {
+  if (pending_) {
+    // Only the session that started it, or whoever names its persist id, may
+    // go on with it (§8.4.1).
+    const bool allowed = pending_->persist ? confirm.persist_id == pending_->persist
+                                           : session == pending_->session && !confirm.persist_id;
+    if (!allowed)
+      return RpcError{"in-use", "", "a confirmed commit of another session (or another persist id) is pending"};
+  } else if (confirm.persist_id) {
+    return RpcError{"invalid-value", "persist-id", "no confirmed commit with this persist id is pending"};
+  }
+  Tree before = dup(running_.get());
+  if (auto e = commit(apply, guard)) return e;
+  if (!confirm.confirmed) {
+    pending_.reset();  // the confirming commit
+    return std::nullopt;
+  }
+  if (!pending_) pending_ = Pending{std::move(before), {}, session, std::nullopt};
+  pending_->deadline = now + confirm.timeout;
+  pending_->session = session;
+  pending_->persist = confirm.persist;
+  return std::nullopt;
+}
+
+std::optional<RpcError> Datastores::rollback(const Apply& apply) {
+  Pending p = std::move(*pending_);
+  pending_.reset();
+  if (auto e = apply_tree(p.backup.get(), apply)) return e;
+  running_ = std::move(p.backup);
+  candidate_ = dup(running_.get());
+  changed_ = false;
+  return std::nullopt;
+}
+
+std::optional<RpcError> Datastores::cancel_commit(const Apply& apply, std::uint32_t session,
+                                                  const std::optional<std::string>& persist_id) {
+  if (!pending_) return RpcError{"operation-failed", "", "no confirmed commit is pending"};
+  if (pending_->persist ? persist_id != pending_->persist : persist_id.has_value() || session != pending_->session)
+    return RpcError{"invalid-value", "persist-id", "not this confirmed commit's session or persist id"};
+  return rollback(apply);
+}
+
+std::optional<std::optional<RpcError>> Datastores::expire(const Apply& apply, Clock::time_point now) {
+  if (!pending_ || now < pending_->deadline) return std::nullopt;
+  return rollback(apply);
+}
+
 void Datastores::discard() {
   candidate_ = dup(running_.get());
   changed_ = false;
@@ -154,7 +202,8 @@ std::optional<RpcError> Datastores::check_lock(Store s, std::uint32_t session) c
   return e;
 }
 
-void Datastores::session_ended(std::uint32_t session) {
+void Datastores::session_ended(std::uint32_t session, const Apply& apply) {
+  if (pending_ && !pending_->persist && pending_->session == session && apply) rollback(apply);
   if (locks_[index(Store::kCandidate)] == session) {
     locks_[index(Store::kCandidate)] = 0;
     discard();  // RFC 6241 §7.5: a candidate lock's changes go with its session

@@ -8,6 +8,7 @@
 #include <libyang/libyang.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,7 +51,27 @@ class Datastores {
   std::optional<RpcError> replace(Store target, Tree config, const Apply& apply, const Guard& guard = {});
   std::optional<RpcError> validate(Store source, const Apply& check) const;
   std::optional<RpcError> commit(const Apply& apply, const Guard& guard = {});  // §8.3.4.1
-  void discard();                                                               // §8.3.4.2
+
+  // Confirmed commit (§8.4): the candidate is applied, and running goes
+  // back to what it was unless a confirming commit comes within `timeout`.
+  // Without `persist` it must come from `session`, and the session's end
+  // rolls back; with it, from any session naming it as persist-id.
+  struct Confirm {
+    bool confirmed = false;  // <confirmed/>; a commit without it confirms a pending one
+    std::chrono::seconds timeout{600};
+    std::optional<std::string> persist;     // <persist> of this commit
+    std::optional<std::string> persist_id;  // <persist-id> naming an earlier one
+  };
+  using Clock = std::chrono::steady_clock;
+  std::optional<RpcError> commit(const Apply& apply, const Guard& guard, std::uint32_t session, const Confirm& confirm,
+                                 Clock::time_point now);
+  std::optional<RpcError> cancel_commit(const Apply& apply, std::uint32_t session,
+                                        const std::optional<std::string>& persist_id);
+  // Rolls back a confirmed commit whose time is up: nullopt when none was
+  // due, else the rollback's outcome.
+  std::optional<std::optional<RpcError>> expire(const Apply& apply, Clock::time_point now);
+  bool confirming() const { return pending_.has_value(); }
+  void discard();  // §8.3.4.2
   bool candidate_changed() const { return changed_; }
 
   // Locks (§7.5): 0 is nobody. A lock on candidate needs it unchanged.
@@ -58,8 +79,9 @@ class Datastores {
   std::optional<RpcError> unlock(Store s, std::uint32_t session);
   // A change by `session` to `s`: refused while another session holds its lock.
   std::optional<RpcError> check_lock(Store s, std::uint32_t session) const;
-  // A session ended: its locks go, and with the candidate's its changes.
-  void session_ended(std::uint32_t session);
+  // A session ended: its locks go, with the candidate's its changes, and
+  // a confirmed commit of its own (not persisted) is rolled back.
+  void session_ended(std::uint32_t session, const Apply& apply = {});
 
  private:
   std::optional<RpcError> apply_tree(const lyd_node* tree, const Apply& apply) const;
@@ -69,8 +91,17 @@ class Datastores {
   const lys_module* ncmod_;
   Tree running_;
   Tree candidate_;
+  std::optional<RpcError> rollback(const Apply& apply);
+
   bool changed_ = false;
   std::array<std::uint32_t, 2> locks_{};
+  struct Pending {
+    Tree backup;  // running before the first confirmed commit
+    Clock::time_point deadline;
+    std::uint32_t session = 0;
+    std::optional<std::string> persist;
+  };
+  std::optional<Pending> pending_;
 };
 
 // The first configuration error as an rpc-error (invalid-value, its path).

@@ -225,7 +225,8 @@ std::optional<std::string> Server::Impl::init(const std::string& running) {
   if (ly_ctx_new(paths.yang.c_str(), LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS)
     return "cannot create a libyang context";
   ly_ctx_set_searchdir(ctx, paths.ietf.c_str());
-  const char* features[] = {"writable-running", "candidate", "rollback-on-error", "validate", "xpath", nullptr};
+  const char* features[] = {
+      "writable-running", "candidate", "confirmed-commit", "rollback-on-error", "validate", "xpath", nullptr};
   ncmod = ly_ctx_load_module(ctx, "ietf-netconf", nullptr, features);
   if (ncmod == nullptr) return "cannot load ietf-netconf from " + paths.ietf.string() + " (package libyuma-base)";
   if (ly_ctx_load_module(ctx, "ietf-netconf-monitoring", nullptr, nullptr) == nullptr)
@@ -286,6 +287,12 @@ void Server::Impl::take_pending() {
 void Server::Impl::run() {
   while (!stop) {
     take_pending();
+    if (auto rolled = ds->expire(hooks.commit, Datastores::Clock::now())) {
+      if (*rolled)
+        spdlog::error("NETCONF: a confirmed commit timed out, and its rollback was refused: {}", (*rolled)->message);
+      else
+        spdlog::warn("NETCONF: a confirmed commit was not confirmed in time: running rolled back");
+    }
     nc_session* s = nullptr;
     const NC_MSG_TYPE m = nc_accept(sessions.empty() ? 200 : 0, &s);
     if (m == NC_MSG_HELLO && s != nullptr) {
@@ -299,7 +306,10 @@ void Server::Impl::run() {
     if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) != 0 && polled != nullptr) {
       const std::uint32_t id = nc_session_get_id(polled);
       spdlog::info("NETCONF: session {} ended", id);
-      ds->session_ended(id);
+      const bool confirming = ds->confirming();
+      ds->session_ended(id, hooks.commit);
+      if (confirming && !ds->confirming())
+        spdlog::warn("NETCONF: session {} ended before confirming its commit: running rolled back", id);
       sessions.erase(id);
       nc_ps_del_session(ps, polled);
       nc_session_free(polled, nullptr);
@@ -522,9 +532,24 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
   if (op == "commit") {
     if (auto e = ds->check_lock(Store::kRunning, sid)) return error(*e);
     if (auto e = ds->check_lock(Store::kCandidate, sid)) return error(*e);
-    if (child(rpc, "confirmed") != nullptr)
-      return error({"operation-not-supported", "", "confirmed commit is not supported"});
-    return result(ds->commit(hooks.commit, guard));
+    Datastores::Confirm c;
+    c.confirmed = child(rpc, "confirmed") != nullptr;
+    if (const lyd_node* t = child(rpc, "confirm-timeout"))
+      c.timeout = std::chrono::seconds{std::stoul(lyd_get_value(t))};
+    if (const lyd_node* p = child(rpc, "persist")) c.persist = lyd_get_value(p);
+    if (const lyd_node* p = child(rpc, "persist-id")) c.persist_id = lyd_get_value(p);
+    auto e = ds->commit(hooks.commit, guard, sid, c, Datastores::Clock::now());
+    if (!e && c.confirmed)
+      spdlog::info("NETCONF: session {}: confirmed commit, rolled back unless confirmed within {} s", sid,
+                   c.timeout.count());
+    return result(e);
+  }
+  if (op == "cancel-commit") {
+    std::optional<std::string> id;
+    if (const lyd_node* p = child(rpc, "persist-id")) id = lyd_get_value(p);
+    auto e = ds->cancel_commit(hooks.commit, sid, id);
+    if (!e) spdlog::info("NETCONF: session {}: confirmed commit cancelled: running restored", sid);
+    return result(e);
   }
   if (op == "discard-changes") {
     if (auto e = ds->check_lock(Store::kCandidate, sid)) return error(*e);
@@ -540,7 +565,7 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
     nc_session_set_term_reason(it->second, NC_SESSION_TERM_KILLED);
     nc_session_set_killed_by(it->second, sid);
     nc_session_set_status(it->second, NC_STATUS_INVALID);
-    ds->session_ended(victim);
+    ds->session_ended(victim, hooks.commit);
     spdlog::info("NETCONF: session {} killed by session {}", victim, sid);
     return nc_server_reply_ok();
   }

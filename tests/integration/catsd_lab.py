@@ -638,6 +638,25 @@ def scenario_netconf(lab):
     check(int(n["flaps"]) == 0 and int(n["established_for_s"]) >= up_before,
           "no flap for a description")
 
+    # Confirmed commit (RFC 6241 §8.4): rolled back unless confirmed in time; a confirming commit keeps it.
+    extra = nc_neighbor_xml(lab.addr(3), 65003, lab.addr(1), extra="<passive>true</passive>")
+    m.edit_config(target="candidate", config=nc_config(extra))
+    m.commit(confirmed=True, timeout="2")
+    check(lab.addr(3) in [n["address"] for n in a.json("show", "neighbors")["neighbors"]],
+          "a confirmed commit applies at once")
+    wait_for("not confirmed within 2 s: rolled back", lambda: nc_neighbors(m) == [lab.addr(2)] and lab.addr(3) not in [
+        n["address"] for n in a.json("show", "neighbors")["neighbors"]], 15)
+    check("running rolled back" in a.log(), "the rollback is logged")
+    m.edit_config(target="candidate", config=nc_config(extra))
+    m.commit(confirmed=True, timeout="30")
+    m.commit()
+    time.sleep(1)
+    check(nc_neighbors(m) == sorted([lab.addr(2), lab.addr(3)]), "a confirming commit keeps it")
+    m.edit_config(target="candidate", config=nc_config(
+        nc_neighbor_xml(lab.addr(3), 65003, lab.addr(1), op="delete")))
+    m.commit()
+    check(int(a.neighbor(lab.addr(2))["flaps"]) == 0, "the unrelated session never flapped")
+
     # kill-session ends the other session and frees its locks.
     robot.lock(target="running")
     m.kill_session(robot.session_id)

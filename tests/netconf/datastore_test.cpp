@@ -203,3 +203,88 @@ TEST(NetconfDatastores, Locks) {
 
 }  // namespace
 }  // namespace cats::netconf
+
+namespace cats::netconf {
+namespace {
+
+struct ConfirmHarness {
+  Ctx c;
+  Datastores ds{c.ctx};
+  std::vector<std::string> applied;
+  Apply apply = [this](const std::string& j) {
+    applied.push_back(j);
+    return config::ConfigErrors{};
+  };
+  Datastores::Clock::time_point t0 = Datastores::Clock::now();
+
+  ConfirmHarness() {
+    EXPECT_FALSE(ds.load_running(kRunning));
+    auto edit =
+        c.edit("<neighbors><neighbor><address>192.0.2.3</address><remote-as>1</remote-as></neighbor></neighbors>");
+    EXPECT_FALSE(ds.edit(Store::kCandidate, edit.get(), EditOp::kMerge, false, apply));
+  }
+  std::size_t running() const { return neighbors(ds.json(ds.tree(Store::kRunning))).size(); }
+  static Datastores::Confirm confirmed(std::chrono::seconds timeout, std::optional<std::string> persist = {}) {
+    Datastores::Confirm c;
+    c.confirmed = true;
+    c.timeout = timeout;
+    c.persist = std::move(persist);
+    return c;
+  }
+};
+
+TEST(NetconfConfirmedCommit, RolledBackWhenNotConfirmedInTime) {
+  ConfirmHarness h;
+  ASSERT_FALSE(h.ds.commit(h.apply, {}, 1, ConfirmHarness::confirmed(std::chrono::seconds{60}), h.t0));
+  EXPECT_EQ(h.running(), 3u);
+  EXPECT_FALSE(h.ds.expire(h.apply, h.t0 + std::chrono::seconds{59}).has_value());
+  const auto rolled = h.ds.expire(h.apply, h.t0 + std::chrono::seconds{61});
+  ASSERT_TRUE(rolled.has_value());
+  EXPECT_FALSE(rolled->has_value());
+  EXPECT_EQ(h.running(), 2u);
+  EXPECT_EQ(neighbors(h.applied.back()).size(), 2u) << "the daemon got the old configuration back";
+  EXPECT_FALSE(h.ds.confirming());
+}
+
+TEST(NetconfConfirmedCommit, AConfirmingCommitKeepsIt) {
+  ConfirmHarness h;
+  ASSERT_FALSE(h.ds.commit(h.apply, {}, 1, ConfirmHarness::confirmed(std::chrono::seconds{60}), h.t0));
+  const auto other = h.ds.commit(h.apply, {}, 2, {}, h.t0);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->tag, "in-use") << "another session cannot confirm it";
+  ASSERT_FALSE(h.ds.commit(h.apply, {}, 1, {}, h.t0));
+  EXPECT_FALSE(h.ds.expire(h.apply, h.t0 + std::chrono::hours{1}).has_value());
+  EXPECT_EQ(h.running(), 3u);
+}
+
+TEST(NetconfConfirmedCommit, SessionEndOrCancelRollsBackUnlessPersisted) {
+  {
+    ConfirmHarness h;
+    ASSERT_FALSE(h.ds.commit(h.apply, {}, 1, ConfirmHarness::confirmed(std::chrono::seconds{60}), h.t0));
+    h.ds.session_ended(1, h.apply);
+    EXPECT_EQ(h.running(), 2u);
+  }
+  {
+    ConfirmHarness h;
+    ASSERT_FALSE(h.ds.commit(h.apply, {}, 1, ConfirmHarness::confirmed(std::chrono::seconds{60}), h.t0));
+    ASSERT_FALSE(h.ds.cancel_commit(h.apply, 1, std::nullopt));
+    EXPECT_EQ(h.running(), 2u);
+  }
+  {
+    ConfirmHarness h;
+    ASSERT_FALSE(h.ds.commit(h.apply, {}, 1, ConfirmHarness::confirmed(std::chrono::seconds{60}, "p1"), h.t0));
+    h.ds.session_ended(1, h.apply);
+    EXPECT_EQ(h.running(), 3u) << "persisted: survives its session";
+    Datastores::Confirm wrong;
+    wrong.persist_id = "p2";
+    EXPECT_TRUE(h.ds.commit(h.apply, {}, 2, wrong, h.t0).has_value());
+    Datastores::Confirm right;
+    right.persist_id = "p1";
+    ASSERT_FALSE(h.ds.commit(h.apply, {}, 2, right, h.t0));
+    EXPECT_FALSE(h.ds.confirming());
+    EXPECT_EQ(h.running(), 3u);
+  }
+}
+
+}  // namespace
+}  // namespace cats::netconf
