@@ -23,7 +23,7 @@
 #include "catsd/api/api_server.hpp"
 #include "catsd/api/engine_backend.hpp"
 #include "catsd/netconf/server.hpp"
-#include "catsd/netconf_state.hpp"
+#include "catsd/netconf_hooks.hpp"
 #include "catsd/rde/asio_sessions.hpp"
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
@@ -118,6 +118,9 @@ bool start_netconf(const cats::config::Config& cfg, const std::filesystem::path&
   if (!cfg.netconf.enabled) return true;
   cats::netconf::Hooks hooks;
   hooks.state = [&backend] { return cats::netconf_state(backend); };
+  hooks.rpc = [&backend](const std::string& op, const cats::netconf::Leaves& in) {
+    return cats::netconf_rpc(backend, op, in);
+  };
   hooks.validate = [&reloader](const std::string& json) { return reloader.check(json); };
   hooks.commit = [&reloader](const std::string& json) { return reloader.commit(json); };
   const cats::netconf::Paths paths{yang_dir, CATS_IETF_YANG_DIR, std::filesystem::absolute(file).parent_path()};

@@ -159,6 +159,7 @@ struct Server::Impl {
   std::variant<Tree, RpcError> inline_config(lyd_node* parent, bool edit) const;
   std::variant<Tree, RpcError> filtered(const lyd_node* tree, lyd_node* rpc) const;
   bool password_ok(const std::string& user, const std::string& password);
+  nc_server_reply* model_rpc(lyd_node* rpc, const std::string& op) const;
   // Running with the daemon's state merged in (for <get>); null on failure.
   Tree running_with_state() const;
 };
@@ -405,6 +406,31 @@ std::variant<Tree, RpcError> Server::Impl::filtered(const lyd_node* tree, lyd_no
   return Tree{out};
 }
 
+nc_server_reply* Server::Impl::model_rpc(lyd_node* rpc, const std::string& op) const {
+  if (!hooks.rpc) return error({"operation-not-supported", "", op + " is not supported"});
+  Leaves in;
+  const lyd_node* n = nullptr;
+  LYD_TREE_DFS_BEGIN(rpc, n) {
+    if (n != rpc && n->schema != nullptr && (n->schema->nodetype & LYD_NODE_TERM) != 0) {
+      std::string rel = LYD_NAME(n);
+      for (const lyd_node* p = lyd_parent(n); p != nullptr && p != rpc; p = lyd_parent(p))
+        rel.insert(0, std::string(LYD_NAME(p)).append("/"));
+      in.emplace_back(std::move(rel), lyd_get_value(n));
+    }
+    LYD_TREE_DFS_END(rpc, n);
+  }
+  auto r = hooks.rpc(op, in);
+  if (auto* e = std::get_if<RpcError>(&r)) return error(*e);
+  lyd_node* out = nullptr;
+  if (lyd_dup_single(rpc, nullptr, 0, &out) != LY_SUCCESS) return error({"operation-failed", "", "no reply"});
+  for (const auto& [name, value] : std::get<Leaves>(r))
+    if (lyd_new_path(out, nullptr, name.c_str(), value.c_str(), LYD_NEW_PATH_OUTPUT, nullptr) != LY_SUCCESS) {
+      lyd_free_all(out);
+      return error(libyang_error(ctx, "cannot build the reply"));
+    }
+  return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
 Tree Server::Impl::running_with_state() const {
   lyd_node* all = nullptr;
   if (ds->tree(Store::kRunning) != nullptr &&
@@ -456,6 +482,7 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
     return error({"access-denied", "", "access denied: user " + user + " may not use " + op});
   }
   const Guard guard = write_guard(nacm, user);
+  if (std::string_view{rpc->schema->module->name} == "cats-bgp") return model_rpc(rpc, op);
   const auto result = [&](const std::optional<RpcError>& e) { return e ? error(*e) : nc_server_reply_ok(); };
   if (op == "get" || op == "get-config") {
     Store src = Store::kRunning;

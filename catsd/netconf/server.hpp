@@ -12,17 +12,24 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "catsd/netconf/datastore.hpp"
 #include "yang/config/config.hpp"
 
 namespace cats::netconf {
 
+// An RPC's input or output as leaves by their path below it ("l1/compute").
+using Leaves = std::vector<std::pair<std::string, std::string>>;
+using RpcResult = std::variant<Leaves, RpcError>;
+
 struct Hooks {
   Apply validate;  // a whole configuration checked as catsd loads one
   Apply commit;    // applied to the running daemon (called on the server's thread; it may wait)
   // The config false nodes now, as RFC 7951 JSON ("" for none); may wait.
   std::function<std::string()> state;
+  // The RPCs of cats-bgp (by name); may wait.
+  std::function<RpcResult(const std::string& op, const Leaves& input)> rpc;
 };
 
 struct Paths {

@@ -561,6 +561,16 @@ def scenario_netconf(lab):
     check("<session-state>established</session-state>" in st and "<peer-router-id>10.0.0.2</peer-router-id>" in st
           and "<name>ipv4-unicast</name>" in st, "get: the neighbor's session state, as in show neighbors")
     check("<session-state>" not in m.get_config(source="running").xml, "get-config has no state")
+    from ncclient.xml_ import to_ele
+    r = m.dispatch(to_ele(f'<clear-neighbor xmlns="{NC_CATS}"><address>{lab.addr(2)}</address><mode>soft</mode>'
+                          '</clear-neighbor>'))
+    check(">1</cleared>" in r.xml and a.established(lab.addr(2)), "the model's clear-neighbor (soft)")
+    try:
+        m.dispatch(to_ele(f'<inject-metrics xmlns="{NC_CATS}"><service>x</service><l2-score>3</l2-score>'
+                          '</inject-metrics>'))
+        check(False, "inject-metrics at an ingress is refused")
+    except RPCError as e:
+        check("not an edge" in e.message, f"inject-metrics at an ingress is refused: {e.message}")
     with open(a.cfg_path) as f:
         saved = json.load(f)
     check([n["address"] for n in saved["cats-bgp:bgp"]["neighbors"]["neighbor"]] == [lab.addr(2)],
@@ -585,7 +595,9 @@ def scenario_netconf(lab):
     for what, call in (("edit-config", lambda: viewer.edit_config(target="candidate", config=nc_config(
                            "<neighbors><neighbor><address>192.0.2.8</address><remote-as>1</remote-as></neighbor>"
                            "</neighbors>"))),
-                       ("commit", viewer.commit), ("lock", lambda: viewer.lock(target="running"))):
+                       ("commit", viewer.commit), ("lock", lambda: viewer.lock(target="running")),
+                       ("clear-neighbor", lambda: viewer.dispatch(to_ele(
+                           f'<clear-neighbor xmlns="{NC_CATS}"><address>all</address></clear-neighbor>')))):
         try:
             call()
             check(False, f"viewer: {what} denied")

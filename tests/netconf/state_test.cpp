@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "catsd/netconf_state.hpp"
+#include "catsd/netconf_hooks.hpp"
 
 namespace cats::netconf {
 namespace {
@@ -28,10 +28,18 @@ class Replies : public api::ApiBackend {
     *r = services;
     return std::nullopt;
   }
-  api::ApiResult inject_metrics(const pb::InjectMetricsRequest&, pb::InjectMetricsReply*) override {
+  api::ApiResult inject_metrics(const pb::InjectMetricsRequest& req, pb::InjectMetricsReply* r) override {
+    injected = req;
+    if (req.service() != "chat") return api::ApiError{api::ApiError::Code::not_found, "no service"};
+    r->set_sequence(12);
+    r->set_paths_readvertised(2);
     return std::nullopt;
   }
-  api::ApiResult clear_neighbor(const pb::ClearNeighborRequest&, pb::ClearNeighborReply*) override {
+  pb::ClearNeighborRequest cleared;
+  pb::InjectMetricsRequest injected;
+  api::ApiResult clear_neighbor(const pb::ClearNeighborRequest& req, pb::ClearNeighborReply* r) override {
+    cleared = req;
+    r->set_cleared(2);
     return std::nullopt;
   }
   api::ApiResult watch_rib(const pb::WatchRibRequest&, api::RibSink, std::unique_ptr<api::Subscription>*) override {
@@ -102,6 +110,32 @@ TEST(NetconfState, ShowRepliesAsTheModelsStateNodes) {
 
   Replies none;
   EXPECT_EQ(netconf_state(none), "");
+}
+
+TEST(NetconfRpc, TheModelsRpcsAsCatsctlCalls) {
+  Replies b;
+  auto r = netconf_rpc(b, "clear-neighbor", {{"address", "all"}, {"mode", "soft"}});
+  ASSERT_TRUE(std::holds_alternative<Leaves>(r));
+  EXPECT_EQ(std::get<Leaves>(r), (Leaves{{"cleared", "2"}}));
+  EXPECT_EQ(b.cleared.address(), "all");
+  EXPECT_EQ(b.cleared.mode(), pb::ClearNeighborRequest::SOFT_BOTH);
+
+  r = netconf_rpc(b, "inject-metrics",
+                  {{"service", "chat"}, {"l2-score", "3"}, {"l1/compute", "2"}, {"drain", "true"}});
+  ASSERT_TRUE(std::holds_alternative<Leaves>(r));
+  EXPECT_EQ(std::get<Leaves>(r), (Leaves{{"sequence", "12"}, {"paths-readvertised", "2"}}));
+  EXPECT_EQ(b.injected.l2(), 3u);
+  ASSERT_EQ(b.injected.l1_size(), 1);
+  EXPECT_EQ(b.injected.l1(0).category(), "compute");
+  EXPECT_TRUE(b.injected.drain());
+  EXPECT_FALSE(b.injected.has_withdraw());
+
+  r = netconf_rpc(b, "inject-metrics", {{"service", "nope"}});
+  ASSERT_TRUE(std::holds_alternative<RpcError>(r));
+  EXPECT_EQ(std::get<RpcError>(r).tag, "invalid-value");
+  EXPECT_EQ(std::get<RpcError>(r).message, "no service");
+  EXPECT_EQ(std::get<RpcError>(r).tag, "invalid-value");
+  EXPECT_TRUE(std::holds_alternative<RpcError>(netconf_rpc(b, "reboot", {})));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "catsd/netconf_state.hpp"
+#include "catsd/netconf_hooks.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -72,7 +72,55 @@ json selection(const api::pb::ServiceView& v) {
   return p;
 }
 
+std::optional<std::string> leaf(const netconf::Leaves& in, const std::string& name) {
+  for (const auto& [k, v] : in)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+netconf::RpcError from_api(const api::ApiError& e) {
+  using Code = api::ApiError::Code;
+  const char* tag =
+      e.code == Code::not_found || e.code == Code::invalid_argument ? "invalid-value" : "operation-failed";
+  return netconf::RpcError{tag, "", e.message};
+}
+
 }  // namespace
+
+netconf::RpcResult netconf_rpc(api::ApiBackend& backend, const std::string& op, const netconf::Leaves& input) {
+  if (op == "clear-neighbor") {
+    api::pb::ClearNeighborRequest req;
+    req.set_address(leaf(input, "address").value_or(""));
+    const std::string mode = leaf(input, "mode").value_or("hard");
+    req.set_mode(mode == "soft-in"    ? api::pb::ClearNeighborRequest::SOFT_IN
+                 : mode == "soft-out" ? api::pb::ClearNeighborRequest::SOFT_OUT
+                 : mode == "soft"     ? api::pb::ClearNeighborRequest::SOFT_BOTH
+                                      : api::pb::ClearNeighborRequest::HARD);
+    req.set_reason(leaf(input, "reason").value_or("NETCONF clear-neighbor"));
+    api::pb::ClearNeighborReply reply;
+    if (auto e = backend.clear_neighbor(req, &reply)) return from_api(*e);
+    return netconf::Leaves{{"cleared", std::to_string(reply.cleared())}};
+  }
+  if (op == "inject-metrics") {
+    api::pb::InjectMetricsRequest req;
+    req.set_service(leaf(input, "service").value_or(""));
+    if (auto v = leaf(input, "l2-score")) req.set_l2(static_cast<std::uint32_t>(std::stoul(*v)));
+    for (const char* cat : {"compute", "communication", "service", "composed"})
+      if (auto v = leaf(input, std::string("l1/") + cat)) {
+        auto* l1 = req.add_l1();
+        l1->set_category(cat);
+        l1->set_score(static_cast<std::uint32_t>(std::stoul(*v)));
+      }
+    if (auto v = leaf(input, "drain")) req.set_drain(*v == "true");
+    if (auto v = leaf(input, "withdraw")) req.set_withdraw(*v == "true");
+    req.set_reason("NETCONF inject-metrics");
+    api::pb::InjectMetricsReply reply;
+    if (auto e = backend.inject_metrics(req, &reply)) return from_api(*e);
+    return netconf::Leaves{{"sequence", std::to_string(reply.sequence())},
+                           {"paths-readvertised", std::to_string(reply.paths_readvertised())}};
+  }
+  return netconf::RpcError{"operation-not-supported", "", op + " is not supported"};
+}
 
 std::string netconf_state(api::ApiBackend& backend) {
   json bgp = json::object();
