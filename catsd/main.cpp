@@ -171,6 +171,11 @@ int serve(cats::config::Config cfg, const Options& o) {
   cats::Reloader reloader(io, engine, feed, o.config_file, yang_dir);
   std::unique_ptr<cats::netconf::Server> netconf;
   if (!start_netconf(engine.config(), o.config_file, yang_dir, reloader, backend, netconf)) return 1;
+  std::shared_ptr<cats::NotificationSink> notifications;
+  if (netconf) {
+    notifications = std::make_shared<cats::NotificationSink>(netconf.get());
+    cats::netconf_notifications(engine, notifications);
+  }
   reloader.on_applied([&netconf](const std::string& text, const cats::config::Config& c) {
     if (!netconf) return;
     netconf->set_running(text);
@@ -186,6 +191,7 @@ int serve(cats::config::Config cfg, const Options& o) {
     // The API stops on a thread of its own: closing a watch stream unsubscribes
     // through this io_context, which must keep running meanwhile.
     api_stopper = std::thread([&] {
+      if (notifications) notifications->detach();
       netconf.reset();  // a commit in progress still reaches the RIB thread
       if (server) server->stop();
       boost::asio::post(

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catsd/api/show.hpp"
+
 namespace cats {
 
 namespace {
@@ -86,6 +88,35 @@ netconf::RpcError from_api(const api::ApiError& e) {
 }
 
 }  // namespace
+
+void NotificationSink::send(std::string json) {
+  const std::lock_guard lock(mu_);
+  if (server_ != nullptr) server_->notify(std::move(json));
+}
+
+void NotificationSink::detach() {
+  const std::lock_guard lock(mu_);
+  server_ = nullptr;
+}
+
+void netconf_notifications(rde::Engine& engine, const std::shared_ptr<NotificationSink>& sink) {
+  engine.watch_sessions([sink](const rde::Neighbor& n, const session::SessionDown* why) {
+    json body = {{"address", n.address()}, {"session-state", why == nullptr ? "established" : "down"}};
+    if (why != nullptr) body["reason"] = api::down_reason(*why);
+    sink->send(json{{"cats-bgp:session-change", body}}.dump());
+  });
+  engine.watch_selection([sink](const rde::SelectionNote& note) {
+    json body = {{"prefix", note.key.prefix.to_string()}};
+    json selected = json::array();
+    if (note.state != nullptr) {
+      for (const auto& s : note.state->selected) selected.push_back(s.site.to_string());
+      body["outcome"] = steer::outcome_name(note.state->last.outcome);
+      if (!note.state->service.empty()) body["service"] = note.state->service;
+    }
+    if (!selected.empty()) body["selected"] = selected;
+    sink->send(json{{"cats-bgp:selection-change", body}}.dump());
+  });
+}
 
 netconf::RpcResult netconf_rpc(api::ApiBackend& backend, const std::string& op, const netconf::Leaves& input) {
   if (op == "clear-neighbor") {

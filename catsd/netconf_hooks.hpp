@@ -6,14 +6,34 @@
 // the calls wait for the RIB thread.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "catsd/api/api_backend.hpp"
 #include "catsd/netconf/server.hpp"
+#include "catsd/rde/engine.hpp"
 
 namespace cats {
 
 std::string netconf_state(api::ApiBackend& backend);
+
+// Where the engine's notifications go: the server, until detach() (any
+// thread; before the server goes).
+class NotificationSink {
+ public:
+  explicit NotificationSink(netconf::Server* server) : server_(server) {}
+  void send(std::string json);
+  void detach();
+
+ private:
+  std::mutex mu_;
+  netconf::Server* server_;
+};
+
+// Session and selection changes of `engine` as notifications (registered
+// here, on the RIB thread's behalf: call before it runs).
+void netconf_notifications(rde::Engine& engine, const std::shared_ptr<NotificationSink>& sink);
 
 netconf::RpcResult netconf_rpc(api::ApiBackend& backend, const std::string& op, const netconf::Leaves& input);
 

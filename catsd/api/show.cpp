@@ -113,6 +113,14 @@ bool matches(const rib::PrefixKey& k, const std::optional<Prefix>& prefix, const
 
 }  // namespace
 
+std::string down_reason(const session::SessionDown& d) {
+  std::string reason = session::down_reason_name(d.reason);
+  if (const auto* notify = d.sent ? &*d.sent : d.received ? &*d.received : nullptr)
+    reason += std::string(" (") + (d.sent ? "sent " : "received ") + notify::code_name(notify->code) + "/" +
+              notify::subcode_name(notify->code, notify->subcode) + ")";
+  return reason;
+}
+
 const char* family_name(Family f) {
   if (f.safi == 1 && f.afi == 1) return "ipv4-unicast";
   if (f.safi == 1 && f.afi == 2) return "ipv6-unicast";
@@ -179,15 +187,11 @@ void show_neighbors(const rde::Engine& e, const std::vector<rde::PeerRuntime>& r
     if (last) {
       const auto& d = *last;
       auto* le = o->mutable_last_error();
-      const auto* notify = d.sent ? &*d.sent : d.received ? &*d.received : nullptr;
-      std::string reason = session::down_reason_name(d.reason);
-      if (notify != nullptr) {
+      if (const auto* notify = d.sent ? &*d.sent : d.received ? &*d.received : nullptr) {
         le->set_code(notify->code);
         le->set_subcode(notify->subcode);
-        reason += std::string(" (") + (d.sent ? "sent " : "received ") + notify::code_name(notify->code) + "/" +
-                  notify::subcode_name(notify->code, notify->subcode) + ")";
       }
-      le->set_reason(reason);
+      le->set_reason(down_reason(d));
       le->set_at_s_ago(seconds_since(last_at));
     }
   }

@@ -18,6 +18,8 @@ void show_services(const rde::Engine& e, const pb::ShowServicesRequest& req, pb:
 // One path as the API shows it (show rib, watch).
 void fill_path(const rde::Engine& e, const rib::RibEntry& entry, std::size_t i, pb::RibPath* out);
 const char* family_name(wire::Family f);  // "ipv4-unicast", "ipv6-unicast", "other"
+// Why a session went down, in words: "hold-timer-expired (sent Hold Timer Expired/...)".
+std::string down_reason(const session::SessionDown& d);
 
 // The CATS selection of one prefix as show, watch and Resolve present it.
 // Its implicit move constructor moves `candidates`, a boost small_vector: with

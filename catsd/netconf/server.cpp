@@ -8,8 +8,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -146,11 +149,17 @@ struct Server::Impl {
   std::mutex mu;  // what other threads hand over
   std::optional<std::string> pending_running;
   std::vector<config::NetconfUser> users;
+  std::deque<std::string> notifications;  // queued by notify()
+  std::uint64_t notifications_dropped = 0;
+  std::set<std::uint32_t> subscribers;  // the server thread's
+
+  static constexpr std::size_t kMaxQueued = 1024;
 
   ~Impl();
   std::optional<std::string> init(const std::string& running);
   void run();
   void take_pending();
+  void send_notifications();
   nc_server_reply* handle(lyd_node* rpc, nc_session* s);
   nc_server_reply* get_schema(lyd_node* rpc);
   nc_server_reply* error(const RpcError& e) const;
@@ -226,12 +235,18 @@ std::optional<std::string> Server::Impl::init(const std::string& running) {
   if (ly_ctx_new(paths.yang.c_str(), LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS)
     return "cannot create a libyang context";
   ly_ctx_set_searchdir(ctx, paths.ietf.c_str());
+  // RFC 5277's module (Debian ships it among yuma's derived modules).
+  for (const char* sub : {"ietf-derived", "netconfcentral"})
+    ly_ctx_set_searchdir(ctx, (paths.ietf.parent_path() / sub).c_str());
   const char* features[] = {
       "writable-running", "candidate", "confirmed-commit", "rollback-on-error", "validate", "xpath", nullptr};
   ncmod = ly_ctx_load_module(ctx, "ietf-netconf", nullptr, features);
   if (ncmod == nullptr) return "cannot load ietf-netconf from " + paths.ietf.string() + " (package libyuma-base)";
   if (ly_ctx_load_module(ctx, "ietf-netconf-monitoring", nullptr, nullptr) == nullptr)
     return "cannot load ietf-netconf-monitoring from " + paths.ietf.string();
+  if (ly_ctx_load_module(ctx, "notifications", nullptr, nullptr) == nullptr ||
+      ly_ctx_load_module(ctx, "nc-notifications", nullptr, nullptr) == nullptr)
+    return "cannot load nc-notifications (RFC 5277) from " + paths.ietf.parent_path().string() + "/ietf-derived";
   if (ly_ctx_load_module(ctx, "ietf-netconf-acm", nullptr, nullptr) == nullptr)
     return "cannot load ietf-netconf-acm from " + paths.ietf.string();
   if (ly_ctx_load_module(ctx, "cats-bgp", nullptr, nullptr) == nullptr)
@@ -250,6 +265,9 @@ std::optional<std::string> Server::Impl::init(const std::string& running) {
   nc_verbosity(NC_VERB_WARNING);
   if (nc_server_init(ctx) != 0) return "libnetconf2 did not initialise";
   initialised = true;
+  // RFC 5277: create-subscription, and RPCs while subscribed.
+  nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
+  nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
   nc_server_set_hello_timeout(30);
   nc_server_set_idle_timeout(3600);
 
@@ -285,9 +303,48 @@ void Server::Impl::take_pending() {
     if (auto err = ds->load_running(*text)) spdlog::error("NETCONF: the reloaded configuration: {}", err->message);
 }
 
+void Server::Impl::send_notifications() {
+  std::deque<std::string> queued;
+  std::uint64_t dropped = 0;
+  {
+    const std::lock_guard lock(mu);
+    queued.swap(notifications);
+    std::swap(dropped, notifications_dropped);
+  }
+  if (dropped > 0) spdlog::warn("NETCONF: {} notifications dropped (queue full)", dropped);
+  if (subscribers.empty()) return;
+  for (const auto& json : queued) {
+    ly_in* in = nullptr;
+    if (ly_in_new_memory(json.c_str(), &in) != LY_SUCCESS) continue;
+    lyd_node* tree = nullptr;
+    lyd_node* op = nullptr;
+    const LY_ERR rc = lyd_parse_op(ctx, nullptr, in, LYD_JSON, LYD_TYPE_NOTIF_YANG, &tree, &op);
+    ly_in_free(in, 0);
+    const Tree owned{tree};
+    if (rc != LY_SUCCESS) {
+      spdlog::warn("NETCONF: a notification does not fit the model: {}", libyang_error(ctx, "?").message);
+      continue;
+    }
+    std::array<char, 32> when{};
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(when.data(), when.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    nc_server_notif* notif = nc_server_notif_new(tree, when.data(), NC_PARAMTYPE_CONST);
+    for (const std::uint32_t id : subscribers) {
+      const auto it = sessions.find(id);
+      // A client that does not read is skipped, not waited for.
+      if (it != sessions.end() && nc_server_notif_send(it->second, notif, 100) != NC_MSG_NOTIF)
+        spdlog::warn("NETCONF: session {}: a notification could not be sent", id);
+    }
+    nc_server_notif_free(notif);
+  }
+}
+
 void Server::Impl::run() {
   while (!stop) {
     take_pending();
+    send_notifications();
     if (auto rolled = ds->expire(hooks.commit, Datastores::Clock::now())) {
       if (*rolled)
         spdlog::error("NETCONF: a confirmed commit timed out, and its rollback was refused: {}", (*rolled)->message);
@@ -309,6 +366,7 @@ void Server::Impl::run() {
       spdlog::info("NETCONF: session {} ended", id);
       const bool confirming = ds->confirming();
       ds->session_ended(id, hooks.commit);
+      subscribers.erase(id);
       if (confirming && !ds->confirming())
         spdlog::warn("NETCONF: session {} ended before confirming its commit: running rolled back", id);
       sessions.erase(id);
@@ -483,6 +541,18 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
   }
   const Guard guard = write_guard(nacm, user);
   if (std::string_view{rpc->schema->module->name} == "cats-bgp") return model_rpc(rpc, op);
+  if (op == "create-subscription") {
+    if (const lyd_node* stream = child(rpc, "stream");
+        stream != nullptr && std::strcmp(lyd_get_value(stream), "NETCONF") != 0)
+      return error({"invalid-value", "stream", "the only stream is NETCONF"});
+    if (child(rpc, "startTime") != nullptr) return error({"operation-not-supported", "", "no replay (startTime)"});
+    if (child(rpc, "filter") != nullptr) return error({"operation-not-supported", "", "no notification filters"});
+    if (subscribers.count(sid) != 0) return error({"in-use", "", "this session is subscribed already"});
+    subscribers.insert(sid);
+    nc_session_inc_notif_status(s);
+    spdlog::info("NETCONF: session {} subscribed to notifications", sid);
+    return nc_server_reply_ok();
+  }
   const auto result = [&](const std::optional<RpcError>& e) { return e ? error(*e) : nc_server_reply_ok(); };
   if (op == "get" || op == "get-config") {
     Store src = Store::kRunning;
@@ -622,6 +692,15 @@ std::variant<std::unique_ptr<Server>, std::string> Server::start(const config::N
 void Server::set_running(std::string text) {
   const std::lock_guard lock(impl_->mu);
   impl_->pending_running = std::move(text);
+}
+
+void Server::notify(std::string json) {
+  const std::lock_guard lock(impl_->mu);
+  if (impl_->notifications.size() >= Impl::kMaxQueued) {
+    impl_->notifications.pop_front();
+    ++impl_->notifications_dropped;
+  }
+  impl_->notifications.push_back(std::move(json));
 }
 
 void Server::set_users(std::vector<config::NetconfUser> users) {

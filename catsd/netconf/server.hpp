@@ -53,6 +53,10 @@ class Server {
   void set_running(std::string text);
   // Users and their passwords may change with a reload. Any thread.
   void set_users(std::vector<config::NetconfUser> users);
+  // A notification of the model (RFC 7951 JSON of one notification) for
+  // every session subscribed to the NETCONF stream. Any thread: queued
+  // (bounded: the oldest go first, counted), sent by the server's thread.
+  void notify(std::string json);
 
   struct Impl;
 

@@ -186,6 +186,7 @@ void Engine::session_up(rib::PeerId id, std::uint64_t gen, const session::Negoti
   set_target(*n, local);
   spdlog::info("[{}] established: AS{} router-id {}, {} families{}", n->address(), s.peer_asn, dotted(s.peer_router_id),
                s.families.size(), s.cats_version != 0 ? ", CATS" : "");
+  for (auto& [wid, w] : session_watchers_) w(*n, nullptr);
   // The initial table after this event completes (the FSM is Established now).
   asio::post(ex_, [this, id, gen] {
     Neighbor* n = neighbor(id);  // removed meanwhile by a reconfiguration: nullptr
@@ -197,6 +198,8 @@ void Engine::session_down(rib::PeerId id, std::uint64_t gen, const session::Sess
   Neighbor* n = neighbor(id);
   if (n == nullptr) return;
   const auto s = n->drop_session(gen, why);
+  if (s)
+    for (auto& [wid, w] : session_watchers_) w(*n, &why);
   if (!s || n->rib_in() == nullptr) return;
   const bool graceful = GracefulRestart::keeps_paths(s->negotiated, why, stopping_);
   process(*n->rib_in(), n->graceful_restart().session_down(*n->rib_in(), s->negotiated, graceful));
@@ -551,6 +554,12 @@ std::variant<std::uint32_t, std::string> Engine::clear(const std::string& addres
       for (const auto& f : es->negotiated.families) refresh_out(*n, Family{f.family.afi, f.family.safi}, false);
   }
   return static_cast<std::uint32_t>(targets.size());
+}
+
+std::uint64_t Engine::watch_sessions(SessionWatcher w) {
+  const auto id = next_watch_++;
+  session_watchers_.emplace(id, std::move(w));
+  return id;
 }
 
 std::uint64_t Engine::watch(Watcher w) {

@@ -122,6 +122,9 @@ class Engine : public SessionEvents {
   using Watcher = std::function<void(const RibChangeNote&)>;
   std::uint64_t watch(Watcher w);
   void unwatch(std::uint64_t id);
+  // A session reached Established (`why` nullptr) or an Established one went down.
+  using SessionWatcher = std::function<void(const Neighbor& n, const session::SessionDown* why)>;
+  std::uint64_t watch_sessions(SessionWatcher w);
   using SelectionWatcher = std::function<void(const SelectionNote&)>;
   std::uint64_t watch_selection(SelectionWatcher w);
   void unwatch_selection(std::uint64_t id);
@@ -230,6 +233,7 @@ class Engine : public SessionEvents {
   std::vector<rib::PeerId> refused_;  // neighbors with refused paths, for refused_timer_
   std::optional<steer::Clock::time_point> recheck_at_;
   std::map<std::uint64_t, SelectionWatcher> selection_watchers_;
+  std::map<std::uint64_t, SessionWatcher> session_watchers_;
   std::vector<rib::PrefixKey> selection_exports_;  // selection changes not yet given to the update groups
   std::unique_ptr<netlink::Fib> fib_;
   config::FibScope fib_scope_ = config::FibScope::kNone;
