@@ -103,6 +103,7 @@ std::optional<RpcError> apply_one(lyd_node** top, lyd_node* parent, const lyd_no
     const std::string where = (parent != nullptr ? path_of(parent) : std::string()) + "/" +
                               reinterpret_cast<const lyd_node_opaq*>(e)->name.name;
     if (schema == nullptr) return RpcError{"unknown-element", where, "not in the model"};
+    if (op != "delete" && op != "remove") return RpcError{"invalid-value", where, "not a valid value"};
     lyd_node* m = nullptr;
     lyd_node* siblings = parent != nullptr ? lyd_child(parent) : *top;
     if (siblings != nullptr) lyd_find_sibling_val(siblings, schema, nullptr, 0, &m);

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "catsd/netconf/nacm.hpp"
+#include "catsd/netconf/subtree.hpp"
 #include "yang/loader/libyang.hpp"
 
 namespace cats::netconf {
@@ -50,6 +51,18 @@ lyd_node* child(const lyd_node* parent, std::string_view name) {
   for (lyd_node* c = lyd_child(parent); c != nullptr; c = c->next)
     if (name == LYD_NAME(c)) return c;
   return nullptr;
+}
+
+// Whether libyang kept any node of the tree as opaque (it did not fit the model).
+bool has_opaque(const lyd_node* tree) {
+  for (const lyd_node* top = tree; top != nullptr; top = top->next) {
+    const lyd_node* n = nullptr;
+    LYD_TREE_DFS_BEGIN(top, n) {
+      if (n->schema == nullptr) return true;
+      LYD_TREE_DFS_END(top, n);
+    }
+  }
+  return false;
 }
 
 // libyang's last error as an rpc-error, its location made a data path.
@@ -419,6 +432,15 @@ std::optional<Store> Server::Impl::store_of(lyd_node* rpc, const char* which, st
 std::variant<Tree, RpcError> Server::Impl::inline_config(lyd_node* parent, bool edit) const {
   lyd_node* any = child(parent, "config");
   if (any == nullptr) return RpcError{"missing-element", "config", "no <config>"};
+  // libyang parsed the content already: printed again, an empty container
+  // (<neighbors nc:operation="delete"/>) would vanish, so it is used as it is.
+  if (const auto* a = reinterpret_cast<const lyd_node_any*>(any);
+      edit && a->value_type == LYD_ANYDATA_DATATREE && !has_opaque(a->value.tree)) {
+    lyd_node* dup = nullptr;
+    if (a->value.tree != nullptr && lyd_dup_siblings(a->value.tree, nullptr, LYD_DUP_RECURSIVE, &dup) != LY_SUCCESS)
+      return RpcError{"operation-failed", "config", "cannot copy the edit"};
+    return Tree{dup};
+  }
   char* raw = nullptr;
   lyd_any_value_str(any, &raw);
   const loader::ly::Text text{raw};
@@ -440,8 +462,22 @@ std::variant<Tree, RpcError> Server::Impl::filtered(const lyd_node* tree, lyd_no
   lyd_node* filter = child(rpc, "filter");
   if (filter == nullptr) return whole;
   const lyd_meta* type = lyd_find_meta(filter->meta, ncmod, "type");
-  if (type == nullptr || std::strcmp(lyd_get_meta_value(type), "xpath") != 0)
-    return RpcError{"operation-not-supported", "", "only xpath filters (:xpath) are supported"};
+  if (type == nullptr || std::strcmp(lyd_get_meta_value(type), "subtree") == 0) {
+    if (!whole) return Tree{};
+    // libyang keeps the content as a tree (empty non-presence containers in
+    // it would not even print): used as it is; text only otherwise.
+    const auto* any = reinterpret_cast<const lyd_node_any*>(filter);
+    if (any->value_type == LYD_ANYDATA_DATATREE) return subtree_filter(whole.get(), any->value.tree);
+    char* raw = nullptr;
+    lyd_any_value_str(filter, &raw);
+    const loader::ly::Text text{raw};
+    if (!text || *text.get() == '\0') return Tree{};  // an empty filter selects nothing
+    auto parsed = parse_filter(ctx, text.get());
+    if (auto* e = std::get_if<RpcError>(&parsed)) return *e;
+    return subtree_filter(whole.get(), std::get<Tree>(parsed).get());
+  }
+  if (std::strcmp(lyd_get_meta_value(type), "xpath") != 0)
+    return RpcError{"invalid-value", "filter", "a filter is of type subtree or xpath"};
   const lyd_meta* select = lyd_find_meta(filter->meta, ncmod, "select");
   if (select == nullptr) return RpcError{"missing-attribute", "", "an xpath filter needs select"};
   if (!whole) return whole;

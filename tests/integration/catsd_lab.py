@@ -690,6 +690,11 @@ def scenario_netconf(lab):
         f"<neighbors><neighbor><address>{lab.addr(2)}</address><description>via NETCONF</description>"
         "</neighbor></neighbors>"))
     check(a.neighbor(lab.addr(2))["description"] == "via NETCONF", "show neighbors has the new description")
+    sub = m.get_config(source="running", filter=("subtree", f'<bgp xmlns="{NC_CATS}"><neighbors><neighbor>'
+                                                  f'<address>{lab.addr(2)}</address><description/></neighbor>'
+                                                  '</neighbors></bgp>')).xml
+    check("via NETCONF" in sub and "<remote-as>" not in sub and "<global>" not in sub,
+          "a subtree filter returns what it names")
     n = a.neighbor(lab.addr(2))
     check(int(n["flaps"]) == flaps and int(n["established_for_s"]) >= up_before,
           "no flap for a description")
@@ -733,8 +738,56 @@ def scenario_netconf(lab):
     reload(a, "change(s) applied")
     wait_for("NETCONF running has the reloaded neighbor", lambda: nc_neighbors(m) == [lab.addr(2)], 10)
     check("from the file" in m.get_config(source="running").xml, "with its description")
+    # An edit naming only an empty container: the whole list goes (in the candidate, discarded after).
+    m.edit_config(target="candidate", config=nc_config(f'<neighbors xmlns:nc="{NC_BASE}" nc:operation="remove"/>'))
+    check(nc_neighbors(m, "candidate") == [] and nc_neighbors(m) == [lab.addr(2)],
+          "<neighbors nc:operation=remove/> empties the candidate's list")
+    m.discard_changes()
     m.close_session()
     check(a.proc.alive(), "catsd alive")
+
+
+def yangcli(lab, host, user, password, lines):
+    """Runs yangcli (yuma123, Debian) in batch mode with a script; its output (debug level shows the replies)."""
+    script = os.path.join(lab.dir, f"yangcli-{user}.txt")
+    with open(script, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    r = subprocess.run(["yangcli", "--batch-mode", f"--server={lab.addr(host)}", "--ncport=8830", f"--user={user}",
+                        f"--password={password}", f"--modpath={os.path.join(ROOT, 'yang')}:/usr/share/yuma/modules",
+                        "--module=cats-bgp", f"--run-script={script}", "--log-level=debug"],
+                       capture_output=True, text=True, timeout=60)
+    return r.stdout + r.stderr
+
+
+def scenario_netconf_yangcli(lab):
+    """The second, independent NETCONF client: yangcli (yuma123) merges a neighbor and commits, the session comes up,
+    xget shows its state; a read-only user's merge is refused and changes nothing."""
+    a = lab.daemon("a", 1, {"global": global_cfg(65001, "10.0.0.1", "ingress", lab.addr(1)),
+                            "netconf": {"enabled": True, "address": lab.addr(1), "port": 8830,
+                                        "host-key": "host-key.pem",
+                                        "user": [{"name": "admin", "password": "admin"},
+                                                 {"name": "viewer", "password": "viewer"}]}})
+    a.top = {"ietf-netconf-acm:nacm": {
+        "groups": {"group": [{"name": "admin", "user-name": ["admin"]}, {"name": "viewers", "user-name": ["viewer"]}]},
+        "rule-list": [{"name": "admin", "group": ["admin"], "rule": [{"name": "all", "action": "permit"}]}]}}
+    b = lab.daemon("b", 2, {"global": global_cfg(65002, "10.0.0.2", "ingress", lab.addr(2)),
+                            "neighbors": {"neighbor": [neighbor(lab.addr(1), 65001, lab.addr(2))]}})
+    a.start(), b.start()
+    out = yangcli(lab, 1, "admin", "admin", [
+        f"merge /bgp/neighbors/neighbor -- address={lab.addr(2)} remote-as=65002 local-address={lab.addr(1)}",
+        "commit"])
+    check("RPC OK Reply" in out and "RPC Error" not in out, "yangcli: merge and commit answered ok")
+    wait_for("the neighbor yangcli added is Established", lambda: a.established(lab.addr(2)), 30)
+    out = yangcli(lab, 1, "admin", "admin", ["xget /bgp/neighbors", "sget /bgp/global"])
+    check(f"neighbor {lab.addr(2)}" in out and "session-state established" in out,
+          "yangcli xget (xpath filter): the neighbor with its session state")
+    check("router-id 10.0.0.1" in out.split("sget /bgp/global")[-1], "yangcli sget (subtree filter): global")
+    print(out.split("sget /bgp/global")[-1][:1500])
+    out = yangcli(lab, 1, "viewer", "viewer", [
+        "merge /bgp/neighbors/neighbor -- address=192.0.2.99 remote-as=1", "commit"])
+    check("RPC Error" in out and "access-denied" in out, "yangcli as viewer: the write is denied (access-denied)")
+    check(not any(n["address"] == "192.0.2.99" for n in a.json("show", "neighbors")["neighbors"]),
+          "nothing of the viewer's edit applied")
 
 
 def bad_open(src, dst):

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "catsd/netconf/subtree.hpp"
+
 namespace cats::netconf {
 namespace {
 
@@ -283,6 +285,70 @@ TEST(NetconfConfirmedCommit, SessionEndOrCancelRollsBackUnlessPersisted) {
     ASSERT_FALSE(h.ds.commit(h.apply, {}, 2, right, h.t0));
     EXPECT_FALSE(h.ds.confirming());
     EXPECT_EQ(h.running(), 3u);
+  }
+}
+
+}  // namespace
+}  // namespace cats::netconf
+
+namespace cats::netconf {
+namespace {
+
+// RFC 6241 §6.4's kinds of filter node, one row each: the filter's content
+// and what must come out.
+TEST(NetconfSubtreeFilter, EachKindOfNode) {
+  struct Row {
+    const char* what;
+    const char* filter;
+    std::vector<std::string> addresses;  // neighbors in the result
+    bool descriptions;                   // their descriptions came along
+    bool global;                         // the global container came along
+  };
+  const std::vector<Row> rows = {
+      {"selection of a container", "<bgp xmlns=\"urn:catsd:yang:cats-bgp\"><global/></bgp>", {}, false, true},
+      {"selection of a list",
+       "<bgp xmlns=\"urn:catsd:yang:cats-bgp\"><neighbors/></bgp>",
+       {"192.0.2.1", "192.0.2.2"},
+       true,
+       false},
+      {"content match on the key: the whole entry",
+       "<bgp xmlns=\"urn:catsd:yang:cats-bgp\"><neighbors><neighbor><address>192.0.2.2</address></neighbor>"
+       "</neighbors></bgp>",
+       {"192.0.2.2"},
+       true,
+       false},
+      {"content match and a selection: only what is named",
+       "<bgp xmlns=\"urn:catsd:yang:cats-bgp\"><neighbors><neighbor><address>192.0.2.1</address><remote-as/>"
+       "</neighbor></neighbors></bgp>",
+       {"192.0.2.1"},
+       false,
+       false},
+      {"content match that matches nothing",
+       "<bgp xmlns=\"urn:catsd:yang:cats-bgp\"><neighbors><neighbor><address>192.0.2.9</address></neighbor>"
+       "</neighbors></bgp>",
+       {},
+       false,
+       false},
+  };
+  Ctx c;
+  Datastores ds(c.ctx);
+  ASSERT_FALSE(ds.load_running(kRunning));
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.what);
+    auto f = parse_filter(c.ctx, row.filter);
+    ASSERT_TRUE(std::holds_alternative<Tree>(f));
+    const Tree out = subtree_filter(ds.tree(Store::kRunning), std::get<Tree>(f).get());
+    const auto j = json::parse(ds.json(out.get()));
+    std::vector<std::string> addresses;
+    bool descriptions = false;
+    if (j.contains("cats-bgp:bgp") && j["cats-bgp:bgp"].contains("neighbors"))
+      for (const auto& n : j["cats-bgp:bgp"]["neighbors"]["neighbor"]) {
+        addresses.push_back(n["address"]);
+        descriptions = descriptions || n.contains("description");
+      }
+    EXPECT_EQ(addresses, row.addresses);
+    EXPECT_EQ(descriptions, row.descriptions);
+    EXPECT_EQ(j.contains("cats-bgp:bgp") && j["cats-bgp:bgp"].contains("global"), row.global);
   }
 }
 
