@@ -5,7 +5,10 @@ examples/bad/cases.json and accepts every "semantic" one (valid YANG that only
 catsd's checks reject). Each case is its base with its RFC 6902 patch applied,
 written to a temporary directory.
 
-Usage: yanglint_test.py <yang dir>
+An example may also hold the NETCONF server's access rules (ietf-netconf-acm,
+from the IETF module directory given as the second argument).
+
+Usage: yanglint_test.py <yang dir> <ietf yang dir>
 """
 import copy
 import glob
@@ -58,8 +61,9 @@ def yanglint(yang, *args):
 
 
 def main():
-    yang = sys.argv[1]
+    yang, ietf = sys.argv[1], sys.argv[2]
     module = os.path.join(yang, "cats-bgp.yang")
+    acm = glob.glob(os.path.join(ietf, "ietf-netconf-acm@*.yang"))
     failures = []
 
     r = yanglint(yang, module)
@@ -67,7 +71,7 @@ def main():
         failures.append("module: " + r.stdout + r.stderr)
 
     def check(accept, file, label):
-        r = yanglint(yang, "-t", "config", module, file)
+        r = yanglint(yang, "-p", ietf, "-t", "config", module, *acm, file)
         if accept == (r.returncode == 0):
             print("ok (rc %d) %s" % (r.returncode, label))
         else:
