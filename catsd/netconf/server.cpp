@@ -180,6 +180,9 @@ struct Server::Impl {
   std::optional<Store> store_of(lyd_node* rpc, const char* which, std::string* other = nullptr) const;
   std::variant<Tree, RpcError> inline_config(lyd_node* parent, bool edit) const;
   std::variant<Tree, RpcError> filtered(const lyd_node* tree, lyd_node* rpc) const;
+  // What a subtree filter (its anyxml or anydata node) or an xpath selects of `tree`; all without either.
+  std::variant<Tree, RpcError> select(const lyd_node* tree, const lyd_node* subtree, const char* xpath) const;
+  nc_server_reply* get_data(lyd_node* rpc, const Nacm& nacm, const std::string& user) const;
   bool password_ok(const std::string& user, const std::string& password);
   nc_server_reply* model_rpc(lyd_node* rpc, const std::string& op) const;
   // Running with the daemon's state merged in (for <get>); null on failure.
@@ -260,6 +263,9 @@ std::optional<std::string> Server::Impl::init(const std::string& running) {
   if (ly_ctx_load_module(ctx, "notifications", nullptr, nullptr) == nullptr ||
       ly_ctx_load_module(ctx, "nc-notifications", nullptr, nullptr) == nullptr)
     return "cannot load nc-notifications (RFC 5277) from " + paths.ietf.parent_path().string() + "/ietf-derived";
+  // NMDA (RFC 8526): get-data on running, candidate, intended, operational.
+  if (ly_ctx_load_module(ctx, "ietf-netconf-nmda", nullptr, nullptr) == nullptr)
+    return "cannot load ietf-netconf-nmda from " + paths.ietf.string();
   if (ly_ctx_load_module(ctx, "ietf-netconf-acm", nullptr, nullptr) == nullptr)
     return "cannot load ietf-netconf-acm from " + paths.ietf.string();
   if (ly_ctx_load_module(ctx, "cats-bgp", nullptr, nullptr) == nullptr)
@@ -456,34 +462,39 @@ std::variant<Tree, RpcError> Server::Impl::inline_config(lyd_node* parent, bool 
 }
 
 std::variant<Tree, RpcError> Server::Impl::filtered(const lyd_node* tree, lyd_node* rpc) const {
+  lyd_node* filter = child(rpc, "filter");
+  if (filter == nullptr) return select(tree, nullptr, nullptr);
+  const lyd_meta* type = lyd_find_meta(filter->meta, ncmod, "type");
+  if (type == nullptr || std::strcmp(lyd_get_meta_value(type), "subtree") == 0) return select(tree, filter, nullptr);
+  if (std::strcmp(lyd_get_meta_value(type), "xpath") != 0)
+    return RpcError{"invalid-value", "filter", "a filter is of type subtree or xpath"};
+  const lyd_meta* xpath = lyd_find_meta(filter->meta, ncmod, "select");
+  if (xpath == nullptr) return RpcError{"missing-attribute", "", "an xpath filter needs select"};
+  return select(tree, nullptr, lyd_get_meta_value(xpath));
+}
+
+std::variant<Tree, RpcError> Server::Impl::select(const lyd_node* tree, const lyd_node* subtree,
+                                                  const char* xpath) const {
   lyd_node* all = nullptr;
   if (tree != nullptr) lyd_dup_siblings(tree, nullptr, LYD_DUP_RECURSIVE, &all);
   Tree whole{all};
-  lyd_node* filter = child(rpc, "filter");
-  if (filter == nullptr) return whole;
-  const lyd_meta* type = lyd_find_meta(filter->meta, ncmod, "type");
-  if (type == nullptr || std::strcmp(lyd_get_meta_value(type), "subtree") == 0) {
+  if (subtree != nullptr) {
     if (!whole) return Tree{};
     // libyang keeps the content as a tree (empty non-presence containers in
     // it would not even print): used as it is; text only otherwise.
-    const auto* any = reinterpret_cast<const lyd_node_any*>(filter);
+    const auto* any = reinterpret_cast<const lyd_node_any*>(subtree);
     if (any->value_type == LYD_ANYDATA_DATATREE) return subtree_filter(whole.get(), any->value.tree);
     char* raw = nullptr;
-    lyd_any_value_str(filter, &raw);
+    lyd_any_value_str(subtree, &raw);
     const loader::ly::Text text{raw};
     if (!text || *text.get() == '\0') return Tree{};  // an empty filter selects nothing
     auto parsed = parse_filter(ctx, text.get());
     if (auto* e = std::get_if<RpcError>(&parsed)) return *e;
     return subtree_filter(whole.get(), std::get<Tree>(parsed).get());
   }
-  if (std::strcmp(lyd_get_meta_value(type), "xpath") != 0)
-    return RpcError{"invalid-value", "filter", "a filter is of type subtree or xpath"};
-  const lyd_meta* select = lyd_find_meta(filter->meta, ncmod, "select");
-  if (select == nullptr) return RpcError{"missing-attribute", "", "an xpath filter needs select"};
-  if (!whole) return whole;
+  if (xpath == nullptr || !whole) return whole;
   ly_set* found = nullptr;
-  if (lyd_find_xpath(whole.get(), lyd_get_meta_value(select), &found) != LY_SUCCESS)
-    return libyang_error(ctx, "invalid xpath");
+  if (lyd_find_xpath(whole.get(), xpath, &found) != LY_SUCCESS) return libyang_error(ctx, "invalid xpath");
   lyd_node* out = nullptr;
   for (std::uint32_t i = 0; i < found->count; ++i) {
     lyd_node* dup = nullptr;
@@ -498,6 +509,62 @@ std::variant<Tree, RpcError> Server::Impl::filtered(const lyd_node* tree, lyd_no
   }
   ly_set_free(found, nullptr);
   return Tree{out};
+}
+
+namespace {
+
+// config-filter of get-data: only config true nodes (keep), or only what is
+// config false with the list keys and containers on the way to it.
+void config_filter(lyd_node** tree, bool config) {
+  std::vector<lyd_node*> gone;
+  for (lyd_node* top = *tree; top != nullptr; top = top->next) {
+    lyd_node* n = nullptr;
+    LYD_TREE_DFS_BEGIN(top, n) {
+      const bool state = n->schema != nullptr && (n->schema->flags & LYS_CONFIG_R) != 0;
+      const bool leaf = n->schema != nullptr && (n->schema->nodetype & LYD_NODE_TERM) != 0;
+      if (config && state) {
+        gone.push_back(n);
+        LYD_TREE_DFS_continue = 1;
+      } else if (!config && !state && leaf && (n->schema->flags & LYS_KEY) == 0) {
+        gone.push_back(n);
+      }
+      LYD_TREE_DFS_END(top, n);
+    }
+  }
+  for (lyd_node* n : gone) {
+    if (n == *tree) *tree = n->next;
+    lyd_free_tree(n);
+  }
+}
+
+}  // namespace
+
+nc_server_reply* Server::Impl::get_data(lyd_node* rpc, const Nacm& nacm, const std::string& user) const {
+  const lyd_node* ds_leaf = child(rpc, "datastore");
+  const std::string datastore = ds_leaf != nullptr ? lyd_get_value(ds_leaf) : "";
+  Tree with_state;
+  const lyd_node* source = nullptr;
+  if (datastore == "ietf-datastores:running" || datastore == "ietf-datastores:intended") {
+    source = ds->tree(Store::kRunning);
+  } else if (datastore == "ietf-datastores:candidate") {
+    source = ds->tree(Store::kCandidate);
+  } else if (datastore == "ietf-datastores:operational") {
+    with_state = running_with_state();
+    source = with_state.get();
+  } else {
+    return error({"invalid-value", "datastore",
+                  "no datastore " + datastore +
+                      " (running, candidate, intended, "
+                      "operational)"});
+  }
+  const lyd_node* xpath = child(rpc, "xpath-filter");
+  auto f = select(source, child(rpc, "subtree-filter"), xpath != nullptr ? lyd_get_value(xpath) : nullptr);
+  if (auto* e = std::get_if<RpcError>(&f)) return error(*e);
+  lyd_node* tree = std::get<Tree>(f).release();
+  if (const lyd_node* cf = child(rpc, "config-filter"))
+    config_filter(&tree, std::strcmp(lyd_get_value(cf), "true") == 0);
+  prune(&tree, nacm, user);
+  return data(rpc, tree);
 }
 
 nc_server_reply* Server::Impl::model_rpc(lyd_node* rpc, const std::string& op) const {
@@ -577,6 +644,7 @@ nc_server_reply* Server::Impl::handle(lyd_node* rpc, nc_session* s) {
   }
   const Guard guard = write_guard(nacm, user);
   if (std::string_view{rpc->schema->module->name} == "cats-bgp") return model_rpc(rpc, op);
+  if (op == "get-data") return get_data(rpc, nacm, user);
   if (op == "create-subscription") {
     if (const lyd_node* stream = child(rpc, "stream");
         stream != nullptr && std::strcmp(lyd_get_value(stream), "NETCONF") != 0)

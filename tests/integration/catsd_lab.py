@@ -587,7 +587,15 @@ def scenario_netconf(lab):
     check("<session-state>established</session-state>" in st and "<peer-router-id>10.0.0.2</peer-router-id>" in st
           and "<name>ipv4-unicast</name>" in st, "get: the neighbor's session state, as in show neighbors")
     check("<session-state>" not in m.get_config(source="running").xml, "get-config has no state")
+    # NMDA (RFC 8526): get-data on the operational datastore, state only.
     from ncclient.xml_ import to_ele
+    r = m.dispatch(to_ele(
+        '<get-data xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-nmda" '
+        'xmlns:ds="urn:ietf:params:xml:ns:yang:ietf-datastores"><datastore>ds:operational</datastore>'
+        f'<subtree-filter><bgp xmlns="{NC_CATS}"><neighbors/></bgp></subtree-filter>'
+        '<config-filter>false</config-filter></get-data>')).xml
+    check("<session-state>established</session-state>" in r and "<remote-as>" not in r,
+          "get-data operational, config-filter false: the session state without the configuration")
     r = m.dispatch(to_ele(f'<clear-neighbor xmlns="{NC_CATS}"><address>{lab.addr(2)}</address><mode>soft</mode>'
                           '</clear-neighbor>'))
     check(">1</cleared>" in r.xml and a.established(lab.addr(2)), "the model's clear-neighbor (soft)")
