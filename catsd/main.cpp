@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -114,10 +115,11 @@ bool start_api(cats::api::EngineBackend& backend, const std::string& api,
 // The NETCONF server when the configuration enables it; false when it cannot start.
 bool start_netconf(const cats::config::Config& cfg, const std::filesystem::path& file,
                    const std::filesystem::path& yang_dir, cats::Reloader& reloader, cats::api::ApiBackend& backend,
+                   const std::function<std::optional<cats::collector::Snapshot>()>& snapshot,
                    std::unique_ptr<cats::netconf::Server>& server) {
   if (!cfg.netconf.enabled) return true;
   cats::netconf::Hooks hooks;
-  hooks.state = [&backend] { return cats::netconf_state(backend); };
+  hooks.state = [&backend, snapshot] { return cats::netconf_state(backend, snapshot); };
   hooks.rpc = [&backend](const std::string& op, const cats::netconf::Leaves& in) {
     return cats::netconf_rpc(backend, op, in);
   };
@@ -170,7 +172,17 @@ int serve(cats::config::Config cfg, const Options& o) {
       o.yang_dir.empty() ? cats::loader::default_yang_dir() : std::filesystem::path(o.yang_dir);
   cats::Reloader reloader(io, engine, feed, o.config_file, yang_dir);
   std::unique_ptr<cats::netconf::Server> netconf;
-  if (!start_netconf(engine.config(), o.config_file, yang_dir, reloader, backend, netconf)) return 1;
+  // The in-process collector's targets for NETCONF's state, read on the RIB thread.
+  const auto snapshot = [&io, &feed]() -> std::optional<cats::collector::Snapshot> {
+    auto done = std::make_shared<std::promise<std::optional<cats::collector::Snapshot>>>();
+    auto out = done->get_future();
+    boost::asio::post(io, [&feed, done] {
+      done->set_value(feed.pipeline ? std::optional(feed.pipeline->snapshot()) : std::nullopt);
+    });
+    if (out.wait_for(std::chrono::seconds{20}) != std::future_status::ready) return std::nullopt;
+    return out.get();
+  };
+  if (!start_netconf(engine.config(), o.config_file, yang_dir, reloader, backend, snapshot, netconf)) return 1;
   std::shared_ptr<cats::NotificationSink> notifications;
   if (netconf) {
     notifications = std::make_shared<cats::NotificationSink>(netconf.get());

@@ -153,8 +153,25 @@ netconf::RpcResult netconf_rpc(api::ApiBackend& backend, const std::string& op, 
   return netconf::RpcError{"operation-not-supported", "", op + " is not supported"};
 }
 
-std::string netconf_state(api::ApiBackend& backend) {
+std::string netconf_state(api::ApiBackend& backend,
+                          const std::function<std::optional<collector::Snapshot>()>& collector) {
   json bgp = json::object();
+  if (auto snap = collector ? collector() : std::nullopt) {
+    json targets = json::array();
+    for (const auto& t : snap->targets) {
+      targets.push_back({{"name", t.name},
+                         {"state",
+                          {{"answered", t.answered},
+                           {"stale", t.stale},
+                           {"scrapes", u64(t.counters.scrapes)},
+                           {"good", u64(t.counters.good)},
+                           {"parse-errors", u64(t.counters.parse_errors)},
+                           {"last-failure", t.last_failure},
+                           {"last-error", t.last_error},
+                           {"last-duration", u64(static_cast<std::uint64_t>(t.last_took.count()))}}}});
+    }
+    if (!targets.empty()) bgp["collector"]["target"] = targets;
+  }
   api::pb::ShowNeighborsReply neighbors;
   if (!backend.show_neighbors({}, &neighbors) && neighbors.neighbors_size() > 0) {
     json list = json::array();

@@ -6,17 +6,22 @@
 // the calls wait for the RIB thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "catsd/api/api_backend.hpp"
 #include "catsd/netconf/server.hpp"
 #include "catsd/rde/engine.hpp"
+#include "metric-collector/collector/pipeline.hpp"
 
 namespace cats {
 
-std::string netconf_state(api::ApiBackend& backend);
+// `collector`: the in-process collector's snapshot, if one runs (nullopt otherwise).
+std::string netconf_state(api::ApiBackend& backend,
+                          const std::function<std::optional<collector::Snapshot>()>& collector = {});
 
 // Where the engine's notifications go: the server, until detach() (any
 // thread; before the server goes).

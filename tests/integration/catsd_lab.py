@@ -980,11 +980,22 @@ def scenario_collector_in_process(lab):
                          "target": [{"name": "vllm-v", "url": f"http://127.0.0.1:{port}/metrics", "engine": "vllm",
                                      "interval": 200, "stale-after": 1500, "service": "llm-chat",
                                      "instance-id": "10.0.1.1"}]}
+    edge["netconf"] = {"enabled": True, "address": lab.addr(1), "port": 8830, "host-key": "host-key.pem",
+                       "user": [{"name": "admin", "password": "admin"}]}
     e = lab.daemon("edge", 1, edge)
     ing = lab.daemon("ingress", 2, {"global": global_cfg(65000, "10.0.0.2", "ingress", lab.addr(2)),
                                     "neighbors": {"neighbor": [neighbor(lab.addr(1), 65000, lab.addr(2))]}})
     e.start(), ing.start()
     wait_for("light load: the ingress sees L2 10", lambda: any(c.get("l2") == 10 for c in ing.candidates(V4)), 20)
+    # The target's and the service's state over NETCONF (get), as the collector and the edge see them.
+    m = nc_connect(lab, 1, "admin", password="admin")
+    st = m.get(filter=("xpath", ({"cb": NC_CATS}, "/cb:bgp/cb:collector/cb:target/cb:state"))).xml
+    check("<answered>true</answered>" in st and "<stale>false</stale>" in st and "<last-failure>none" in st,
+          "NETCONF get: the collector target answered, fresh, no failure")
+    st = m.get(filter=("xpath", ({"cb": NC_CATS}, "/cb:bgp/cb:services/cb:service/cb:state"))).xml
+    check("<advertised>true</advertised>" in st and "<l2-score>10</l2-score>" in st,
+          "NETCONF get: the service advertised at L2 10")
+    m.close_session()
     sim.set("v", queue=16, kv_cache=0.95)
     # L2 0: the only instance has no capacity left; the site is busy, not gone: announced at L2 0, not withdrawn.
     busy = wait_for("no capacity: the site is announced at L2 0",

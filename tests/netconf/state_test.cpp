@@ -84,7 +84,17 @@ TEST(NetconfState, ShowRepliesAsTheModelsStateNodes) {
     c->set_selected(nh[8] == '1');
   }
 
-  const std::string text = netconf_state(b);
+  collector::Snapshot snap;
+  collector::TargetView t;
+  t.name = "vllm-a";
+  t.answered = true;
+  t.stale = false;
+  t.counters.scrapes = 5;
+  t.counters.good = 4;
+  t.last_failure = "none";
+  t.last_took = std::chrono::microseconds{1500};
+  snap.targets.push_back(t);
+  const std::string text = netconf_state(b, [&] { return std::optional(snap); });
   const auto j = nlohmann::json::parse(text);
   const auto& bgp = j.at("cats-bgp:bgp");
   const auto& st = bgp.at("neighbors").at("neighbor").at(0).at("state");
@@ -97,6 +107,10 @@ TEST(NetconfState, ShowRepliesAsTheModelsStateNodes) {
   const auto& sel = bgp.at("selection").at("prefix").at(0);
   EXPECT_EQ(sel.at("site").size(), 2u);
   EXPECT_EQ(sel.at("site").at(0).at("selected"), true);
+  const auto& target = bgp.at("collector").at("target").at(0);
+  EXPECT_EQ(target.at("name"), "vllm-a");
+  EXPECT_EQ(target.at("state").at("good"), "4");
+  EXPECT_EQ(target.at("state").at("last-duration"), "1500");
 
   // An instance of the model: every node and value fits.
   ly_ctx* ctx = nullptr;
