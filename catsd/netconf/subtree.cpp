@@ -83,6 +83,11 @@ void filter_into(lyd_node* parent, lyd_node** top, const lyd_node* data, const l
           if (name_of(x) == name_of(c) && (x->schema->flags & LYS_KEY) == 0) copy(x, shell, top, true);
       }
       filter_into(shell, top, lyd_child(d), lyd_child(f));
+      // A container whose filter selected nothing below it is not part of the answer.
+      if (d->schema->nodetype == LYS_CONTAINER && lyd_child(shell) == nullptr) {
+        if (shell == *top) *top = shell->next;
+        lyd_free_tree(shell);
+      }
     }
   }
 }
