@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "common/log/json_format.hpp"
+
 namespace cats::log {
 namespace {
 
@@ -44,21 +46,29 @@ class TrackedSink final : public spdlog::sinks::sink {
 std::shared_ptr<TrackedSink> g_sink;  // set by start()
 std::atomic<std::size_t> g_dropped_seen{0};
 
-constexpr std::array<const char*, 7> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
-
 }  // namespace
 
-std::optional<std::string> start(const std::string& name, const std::string& level, std::size_t queue_lines) {
+std::optional<Format> parse_format(std::string_view name) {
+  if (name == "text") return Format::kText;
+  if (name == "json") return Format::kJson;
+  return std::nullopt;
+}
+
+std::optional<std::string> start(const std::string& name, const std::string& level, std::size_t queue_lines,
+                                 Format format) {
   std::size_t index = 0;
-  while (index < kLevels.size() && level != kLevels[index]) ++index;
-  if (index == kLevels.size())
+  while (index < kLevelNames.size() && level != kLevelNames[index]) ++index;
+  if (index == kLevelNames.size())
     return "unknown log level \"" + level + "\" (trace, debug, info, warn, error, critical, off)";
   spdlog::init_thread_pool(queue_lines, 1);
   g_sink = std::make_shared<TrackedSink>(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   auto logger = std::make_shared<spdlog::async_logger>(name, g_sink, spdlog::thread_pool(),
                                                        spdlog::async_overflow_policy::overrun_oldest);
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  if (format == Format::kJson)
+    spdlog::set_formatter(std::make_unique<JsonFormatter>());
+  else
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   spdlog::set_level(static_cast<spdlog::level::level_enum>(index));
   // Each line is written as it comes (stderr is a file or a pipe under a
   // supervisor): the last lines before a crash are the ones that matter.

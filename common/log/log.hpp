@@ -6,20 +6,32 @@
 // not hold the process at exit either: finish() waits a bounded time.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cats::log {
 
 inline constexpr std::size_t kQueueLines = 8192;
 
+// The values of --log-level, least severe first, and of --log-format.
+inline constexpr std::array<std::string_view, 7> kLevelNames = {"trace", "debug",    "info", "warn",
+                                                                "error", "critical", "off"};
+inline constexpr std::array<std::string_view, 2> kFormatNames = {"text", "json"};
+
+// text: "2025-01-31T12:00:00.123Z info message"; json: one object a line
+// (json_format.hpp). Both carry the same ISO-8601 UTC time stamp.
+enum class Format { kText, kJson };
+std::optional<Format> parse_format(std::string_view name);
+
 // Makes the default spdlog logger `name` (asynchronous, to stderr, ISO-8601
-// UTC time stamps) at `level` ("trace", "debug", "info", "warn", "error",
-// "critical", "off"). An unknown level is an error, not "off".
+// UTC time stamps) at `level` (one of kLevelNames). An unknown level is an
+// error, not "off".
 std::optional<std::string> start(const std::string& name, const std::string& level,
-                                 std::size_t queue_lines = kQueueLines);
+                                 std::size_t queue_lines = kQueueLines, Format format = Format::kText);
 
 // Lines dropped since the previous call.
 std::size_t take_dropped();
