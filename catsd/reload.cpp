@@ -11,6 +11,7 @@
 
 #include "catsd/rde/origination.hpp"
 #include "catsd/rde/reconfig_plan.hpp"
+#include "common/service/notify.hpp"
 #include "metric-collector/collector/pipeline.hpp"
 #include "yang/loader/load.hpp"
 
@@ -66,6 +67,7 @@ void Reloader::reload() {
     return;
   }
   reading_ = true;
+  service::notify_reloading();             // until READY=1, applied or refused
   if (reader_.joinable()) reader_.join();  // the previous reading, finished
   spdlog::info("SIGHUP: reading {}", file_.string());
   reader_ = std::thread([this] {
@@ -76,9 +78,11 @@ void Reloader::reload() {
       if (auto* errors = std::get_if<config::ConfigErrors>(&loaded)) {
         for (const auto& e : *errors) spdlog::error("reload refused: {}", e.message());
         spdlog::warn("reload of {} refused: the running configuration is unchanged", file_.string());
+        service::notify_ready();
         return;
       }
       apply(std::get<config::Config>(std::move(loaded)), text, "reload of " + file_.string());
+      service::notify_ready();
     });
   });
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/paths/paths.hpp"
 #include "metric-collector/score/normalise.hpp"
 #include "metric-collector/score/sample.hpp"
 #include "metric-collector/source/engine_profile.hpp"
@@ -68,7 +69,7 @@ struct Pipeline::Data {
 };
 
 std::string default_engine_profiles() {
-  return CATS_DEFAULT_ENGINES;
+  return paths::engine_profiles().string();
 }
 
 Pipeline::Pipeline(Options options) : options_(std::move(options)), d_(std::make_unique<Data>()) {}

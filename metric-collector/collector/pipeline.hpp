@@ -113,7 +113,8 @@ class Pipeline {
   bool stopped_ = true;
 };
 
-// The engines.json installed with catsd (the source tree's until there is an install).
+// The engines.json installed with catsd: share/catsd/engines.json of the
+// running binary's prefix, or $CATSD_DATA_DIR/engines.json (common/paths).
 std::string default_engine_profiles();
 
 }  // namespace cats::collector

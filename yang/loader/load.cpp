@@ -5,15 +5,13 @@
 #include <sstream>
 #include <system_error>
 
+#include "common/paths/paths.hpp"
 #include "yang/loader/checks.hpp"
 #include "yang/loader/host_bits.hpp"
 #include "yang/loader/libyang.hpp"
 #include "yang/loader/map.hpp"
 #include "yang/loader/tree_view.hpp"
 
-#ifndef CATS_YANG_DIR
-#define CATS_YANG_DIR "yang"
-#endif
 #ifndef CATS_IETF_YANG_DIR
 #define CATS_IETF_YANG_DIR "/usr/share/yuma/modules/ietf"
 #endif
@@ -62,7 +60,7 @@ ConfigErrors xml_host_bits(const lyd_node* tree, const std::string& text) {
 }  // namespace
 
 std::filesystem::path default_yang_dir() {
-  return CATS_YANG_DIR;
+  return paths::yang_dir();
 }
 
 LoadResult load_config(const std::filesystem::path& file, const std::filesystem::path& yang_dir) {

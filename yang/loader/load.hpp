@@ -16,7 +16,8 @@ namespace cats::loader {
 
 using LoadResult = std::variant<config::Config, config::ConfigErrors>;
 
-// The directory holding cats-bgp.yang in the source tree (set by CMake).
+// The directory holding cats-bgp.yang: share/catsd/yang of the running
+// binary's prefix, or $CATSD_DATA_DIR/yang (common/paths).
 std::filesystem::path default_yang_dir();
 
 // A configuration file larger than this is refused before it is read.
