@@ -184,6 +184,7 @@ void Engine::session_up(rib::PeerId id, std::uint64_t gen, const session::Negoti
   n->rib_in()->set_paths_per_prefix(n->config().max_paths_per_prefix);
   process(*n->rib_in(), n->graceful_restart().session_up(*n->rib_in(), s));
   set_target(*n, local);
+  if (monitor_ != nullptr) monitor_up(*n, s, local);
   spdlog::info("[{}] established: AS{} router-id {}, {} families{}", n->address(), s.peer_asn, dotted(s.peer_router_id),
                s.families.size(), s.cats_version != 0 ? ", CATS" : "");
   for (auto& [wid, w] : session_watchers_) w(*n, nullptr);
@@ -200,6 +201,7 @@ void Engine::session_down(rib::PeerId id, std::uint64_t gen, const session::Sess
   const auto s = n->drop_session(gen, why);
   if (s)
     for (auto& [wid, w] : session_watchers_) w(*n, &why);
+  if (s && monitor_ != nullptr) monitor_->peer_down(id, why);
   if (!s || n->rib_in() == nullptr) return;
   const bool graceful = GracefulRestart::keeps_paths(s->negotiated, why, stopping_);
   process(*n->rib_in(), n->graceful_restart().session_down(*n->rib_in(), s->negotiated, graceful));
@@ -244,6 +246,7 @@ void Engine::session_updates(rib::PeerId id, const UpdateBatch& batch) {
   std::size_t start = 0;
   for (const auto& m : batch.messages) {
     const auto message = wire::ByteSpan(batch.bytes).subspan(start, m.end - start);
+    if (monitor_ != nullptr) monitor_->received(id, message);
     on_update(*n, wire::decode_message(message, m.ctx), message, pending);
     start = m.end;
     // Bounded: the decision's events for a batch are held at once.
@@ -288,6 +291,7 @@ void Engine::on_update(Neighbor& n, const wire::Decoded& d, wire::ByteSpan messa
   }
   r.withdrawn = r.filtered = r.unknown_withdraws = r.path_limited = 0;
   n.rib_in()->apply_to(*u, action, next_arrival(), r);
+  if (monitor_ != nullptr && monitor_->wants_post_policy()) monitor_post_policy(n, *u);
   if (r.path_limited > 0) paths_refused(n, r);
   counters.withdraws_in += r.withdrawn;
   counters.filtered_in += r.filtered;
@@ -394,6 +398,7 @@ void Engine::after_update(const std::vector<rib::RibEvent>& events, std::span<co
       for (auto& [id, w] : watchers_) w(note);
     }
   }
+  if (monitor_ != nullptr) monitor_best(events);
   steer(events);
   fib_update(events);
   dispatch(events, numbers);

@@ -27,6 +27,7 @@
 #include "catsd/rde/reconfig_plan.hpp"
 #include "catsd/rde/session_port.hpp"
 #include "catsd/rde/update_group.hpp"
+#include "catsd/telemetry/rib_monitor.hpp"
 #include "rib-adapter/rib/loc_rib.hpp"
 #include "rib-adapter/rib/nexthops.hpp"
 #include "rib-adapter/steer/cats_rib.hpp"
@@ -65,7 +66,7 @@ struct OriginatedService {
   std::optional<SteadyClock::time_point> waiting;    // startup-wait: nothing advertised until then
 };
 
-class Engine : public SessionEvents {
+class Engine : public SessionEvents, public telemetry::RibSource {
  public:
   // `cfg` must be a validated configuration (loader::load_config). `ex` runs
   // the RIB; `port` reaches the sessions, which report back to this object.
@@ -143,7 +144,7 @@ class Engine : public SessionEvents {
   const config::Config& config() const { return cfg_; }
   const std::vector<std::unique_ptr<Neighbor>>& neighbors() const { return neighbors_; }
   const Neighbor* neighbor_by_id(rib::PeerId id) const;
-  const rib::LocRib& loc_rib() const { return loc_rib_; }
+  const rib::LocRib& loc_rib() const override { return loc_rib_; }
   const std::vector<OriginatedService>& originated() const { return services_; }
   const rib::AttrStore& store() const { return store_; }
   const steer::CatsRib& cats_rib() const { return cats_; }
@@ -152,6 +153,13 @@ class Engine : public SessionEvents {
   SessionPort& sessions() const { return port_; }
   const UpdateGroups& update_groups() const { return groups_; }
   std::uint8_t cats_type() const { return cfg_.global.cats.attribute_type; }
+
+  // Telemetry (engine_telemetry.cpp): the BMP/MRT tap, nullptr for none; it
+  // must outlive the engine's sessions.
+  void set_monitor(telemetry::RibMonitor* m) { monitor_ = m; }
+  std::optional<telemetry::PeerStats> peer_stats(rib::PeerId id) const override;
+  std::uint32_t local_asn() const override { return cfg_.global.as; }
+  std::uint32_t local_router_id() const override { return cfg_.global.router_id; }
 
  private:
   Neighbor* neighbor(rib::PeerId id);
@@ -251,6 +259,12 @@ class Engine : public SessionEvents {
   std::uint64_t next_watch_ = 1;
   rib::ClusterId cluster_id_ = 0;
   bool stopping_ = false;
+  telemetry::RibMonitor* monitor_ = nullptr;
+  // Telemetry (engine_telemetry.cpp).
+  void monitor_up(const Neighbor& n, const session::Negotiated& s,
+                  const std::optional<boost::asio::ip::address>& local);
+  void monitor_post_policy(const Neighbor& n, const wire::Update& u);
+  void monitor_best(const std::vector<rib::RibEvent>& events);
 };
 
 }  // namespace cats::rde
