@@ -4,12 +4,15 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -70,14 +73,10 @@ class Args {
   std::optional<std::string> next() {
     while (i_ < args_.size()) {
       const std::string a = args_[i_++];
-      if (a == "--server") {
-        client_.server = value(a);
-      } else if (a == "--timeout") {
-        client_.timeout = parse_seconds(value(a));
-        client_.timeout_given = true;
-      } else {
-        return a;
-      }
+      const auto globals = global_options();
+      const auto g = std::find_if(globals.begin(), globals.end(), [&](const GlobalOption& o) { return o.name == a; });
+      if (g == globals.end()) return a;
+      g->set(client_, value(a));
     }
     return std::nullopt;
   }
@@ -253,19 +252,50 @@ std::string capabilities(const pb::Neighbor& n) {
 
 // The channel to catsd, the deadline, and a status mapped to the exit code. The unary
 // commands use it through call(); watch, a stream, directly.
+std::string read_file(const std::string& path, const char* option) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(std::string(option) + " " + path + ": cannot read");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// TLS when a CA, a client certificate or key is given (the server's
+// certificate checked against --tls-ca, else the system's roots).
+std::shared_ptr<grpc::ChannelCredentials> credentials(const ApiClientOptions& o) {
+  if (o.tls_ca.empty() && o.tls_cert.empty() && o.tls_key.empty()) return grpc::InsecureChannelCredentials();
+  if (o.tls_cert.empty() != o.tls_key.empty()) throw UsageError("--tls-cert and --tls-key go together");
+  grpc::SslCredentialsOptions ssl;
+  if (!o.tls_ca.empty()) ssl.pem_root_certs = read_file(o.tls_ca, "--tls-ca");
+  if (!o.tls_cert.empty()) {
+    ssl.pem_cert_chain = read_file(o.tls_cert, "--tls-cert");
+    ssl.pem_private_key = read_file(o.tls_key, "--tls-key");
+  }
+  return grpc::SslCredentials(ssl);
+}
+
 class Client {
  public:
+  // Throws UsageError when a TLS or token file cannot be read.
   explicit Client(const ApiClientOptions& options) : options_(options) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(-1);  // a full RIB dump is larger than gRPC's 4 MB default
-    channel_ = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+    channel_ = grpc::CreateCustomChannel(options.server, credentials(options), args);
     stub_ = pb::Catsd::NewStub(channel_);
+    if (!options.token_file.empty()) {
+      token_ = read_file(options.token_file, "--token-file");
+      while (!token_.empty() && (token_.back() == '\n' || token_.back() == '\r')) token_.pop_back();
+    }
   }
 
   pb::Catsd::Stub& stub() { return *stub_; }
 
+  // The token, if any, on a call's context.
+  void authorize(grpc::ClientContext& ctx) const {
+    if (!token_.empty()) ctx.AddMetadata("authorization", "Bearer " + token_);
+  }
+
   void set_deadline(grpc::ClientContext& ctx) const {
     ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+    authorize(ctx);
   }
 
   // Maps a status to the exit code and says why on stderr.
@@ -307,6 +337,7 @@ class Client {
   }
 
   ApiClientOptions options_;
+  std::string token_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pb::Catsd::Stub> stub_;
 };
@@ -663,6 +694,7 @@ int stream(const ApiClientOptions& options, const char* what, bool json, std::op
   grpc::ClientContext ctx;
   // A watch runs until stopped; --timeout, when given, bounds the whole watch.
   if (options.timeout_given) client.set_deadline(ctx);
+  client.authorize(ctx);
   auto reader = open(client.stub(), ctx);
   // catsd sends headers with this mark once subscribed: from then on no change is missed,
   // so a script may wait for the stderr line before making changes.
@@ -785,21 +817,31 @@ int show(Args& args, const ApiClientOptions& options) {
 ApiClientOptions default_client_options() {
   ApiClientOptions options;
   const char* env = std::getenv("CATSD_API");
-  options.server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
+  options.server = env != nullptr && *env != '\0' ? env : "unix:/run/catsd/api.sock";
+  const char* token = std::getenv("CATSD_API_TOKEN_FILE");
+  if (token != nullptr) options.token_file = token;
   return options;
 }
 
-void take_global_options(std::vector<std::string>& args, ApiClientOptions& options) {
-  while (!args.empty() && (args[0] == "--server" || args[0] == "--timeout")) {
-    if (args.size() < 2) throw UsageError(args[0] + " needs a value");
-    if (args[0] == "--server") {
-      options.server = args[1];
-    } else {
-      options.timeout = parse_seconds(args[1]);
-      options.timeout_given = true;
-    }
-    args.erase(args.begin(), args.begin() + 2);
-  }
+std::span<const GlobalOption> global_options() {
+  static constexpr std::array<GlobalOption, 6> kGlobal = {{
+      {"--server", "ADDR",
+       "catsd's API: HOST:PORT, [V6]:PORT or unix:PATH (default: $CATSD_API, else unix:/run/catsd/api.sock)",
+       [](ApiClientOptions& o, const std::string& v) { o.server = v; }},
+      {"--timeout", "SECONDS", "deadline of each call (default 5; watch: none unless given)",
+       [](ApiClientOptions& o, const std::string& v) {
+         o.timeout = parse_seconds(v);
+         o.timeout_given = true;
+       }},
+      {"--tls-ca", "FILE", "connect with TLS; catsd's certificate must chain to this CA (PEM)",
+       [](ApiClientOptions& o, const std::string& v) { o.tls_ca = v; }},
+      {"--tls-cert", "FILE", "this client's certificate for mutual TLS (PEM)",
+       [](ApiClientOptions& o, const std::string& v) { o.tls_cert = v; }},
+      {"--tls-key", "FILE", "its private key (PEM)", [](ApiClientOptions& o, const std::string& v) { o.tls_key = v; }},
+      {"--token-file", "FILE", "present the bearer token this file holds (default: $CATSD_API_TOKEN_FILE)",
+       [](ApiClientOptions& o, const std::string& v) { o.token_file = v; }},
+  }};
+  return kGlobal;
 }
 
 bool is_api_command(const std::string& command) {

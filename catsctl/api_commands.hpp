@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cats::catsctl {
@@ -12,14 +14,27 @@ struct ApiClientOptions {
   std::string server;                       // "127.0.0.1:50051", "[::1]:50051", "unix:/run/catsd.sock"
   std::chrono::milliseconds timeout{5000};  // RPC deadline
   bool timeout_given = false;               // watch runs without deadline unless --timeout was given
+  // TLS: the CA that catsd's certificate must chain to, and this client's certificate and
+  // key (mutual TLS); PEM files, empty when not given.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string token_file;  // the bearer token to present: --token-file, else $CATSD_API_TOKEN_FILE
 };
 
-// Server address: --server, else $CATSD_API, else 127.0.0.1:50051.
+// Server address: --server, else $CATSD_API, else unix:/run/catsd/api.sock; token file from
+// $CATSD_API_TOKEN_FILE.
 ApiClientOptions default_client_options();
 
-// Takes the global options (--server ADDR, --timeout SECONDS) off the front of args.
-// Throws std::invalid_argument on a bad value.
-void take_global_options(std::vector<std::string>& args, ApiClientOptions& options);
+// The global options of the daemon commands, each with a value: before the command (main.cpp
+// gives them to CLI11) or anywhere after it (`catsctl show rib --server ADDR`).
+struct GlobalOption {
+  std::string_view name;  // "--server"
+  std::string_view value_name;
+  std::string_view help;
+  void (*set)(ApiClientOptions& options, const std::string& value);  // throws std::invalid_argument
+};
+std::span<const GlobalOption> global_options();
 
 bool is_api_command(const std::string& command);
 

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <iostream>
@@ -20,73 +21,31 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <variant>
 
 #include "catsd/api/api_server.hpp"
 #include "catsd/api/engine_backend.hpp"
+#include "catsd/metrics_hooks.hpp"
 #include "catsd/netconf/server.hpp"
 #include "catsd/netconf_hooks.hpp"
+#include "catsd/options.hpp"
+#include "catsd/privileges.hpp"
 #include "catsd/rde/asio_sessions.hpp"
 #include "catsd/rde/collector_feed.hpp"
 #include "catsd/rde/engine.hpp"
 #include "catsd/rde/origination.hpp"
 #include "catsd/reload.hpp"
+#include "catsd/telemetry/telemetry.hpp"
 #include "common/log/log.hpp"
+#include "common/metrics/ask.hpp"
+#include "common/metrics/endpoint.hpp"
+#include "common/service/notify.hpp"
 #include "metric-collector/collector/pipeline.hpp"
 #include "yang/loader/load.hpp"
 
 namespace {
 
-void usage(std::ostream& os) {
-  os << "usage: catsd --config FILE [--api ADDR] [--log-level LEVEL] [--check]\n"
-        "  --config FILE     instance of yang/cats-bgp.yang, RFC 7951 JSON or XML; SIGHUP reads it again\n"
-        "  --api ADDR        gRPC API address (default 127.0.0.1:50051; \"none\" disables; unix:/path)\n"
-        "  --yang-dir DIR    where cats-bgp.yang is (default: the source tree's yang/)\n"
-        "  --log-level L     trace, debug, info (default), warn, error\n"
-        "  --check           validate the configuration and exit\n"
-        "exit status: 0 ok, 1 configuration or start-up error, 2 usage\n";
-}
-
-struct Options {
-  std::string config_file;
-  std::string api = "127.0.0.1:50051";
-  std::string level = "info";
-  std::string yang_dir;
-  bool check = false;
-};
-
-// The command line into `o`; an exit status when there is nothing to run.
-std::optional<int> parse_options(int argc, char** argv, Options& o) {
-  // The options that take a value, and where it goes.
-  const std::pair<std::string_view, std::string Options::*> valued[] = {{"--config", &Options::config_file},
-                                                                        {"--api", &Options::api},
-                                                                        {"--log-level", &Options::level},
-                                                                        {"--yang-dir", &Options::yang_dir}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto* v = std::find_if(std::begin(valued), std::end(valued), [&](const auto& x) { return x.first == a; });
-    if (v != std::end(valued)) {
-      if (i + 1 >= argc) {
-        std::cerr << "catsd: " << a << " needs a value\n";
-        return 2;
-      }
-      o.*(v->second) = argv[++i];
-    } else if (a == "--check") {
-      o.check = true;
-    } else if (a == "-h" || a == "--help") {
-      usage(std::cout);
-      return 0;
-    } else {
-      std::cerr << "catsd: unknown option " << a << "\n";
-      usage(std::cerr);
-      return 2;
-    }
-  }
-  if (o.config_file.empty()) {
-    usage(std::cerr);
-    return 2;
-  }
-  return std::nullopt;
-}
+using cats::daemon::Options;
 
 // The engine and its sessions, next-hop tracking and FIB programming; the
 // reason when catsd cannot run.
@@ -100,15 +59,18 @@ std::optional<std::string> start_engine(cats::rde::Engine& engine, cats::rde::As
 }
 
 // The gRPC API on `api`, unless it is "none"; false when it cannot start.
-bool start_api(cats::api::EngineBackend& backend, const std::string& api,
+bool start_api(cats::api::EngineBackend& backend, const std::string& api, const cats::api::ApiSecurity& security,
                std::unique_ptr<cats::api::ApiServer>& server) {
   if (api == "none") return true;
-  server = std::make_unique<cats::api::ApiServer>(backend, api);
+  cats::api::ApiServerOptions options;
+  options.security = security;
+  server = std::make_unique<cats::api::ApiServer>(backend, api, options);
   if (auto err = server->start()) {
     spdlog::critical("API on {}: {}", api, *err);
     return false;
   }
-  spdlog::info("API on {}", api);
+  spdlog::info("API on {}{}{}", api, security.tls_cert_pem.empty() ? "" : " (TLS)",
+               security.token.empty() ? "" : ", token required");
   return true;
 }
 
@@ -135,8 +97,100 @@ bool start_netconf(const cats::config::Config& cfg, const std::filesystem::path&
   return true;
 }
 
+// The Prometheus endpoint when the configuration has one; false when it cannot start.
+bool start_metrics(const cats::config::MetricsEndpoint& cfg, boost::asio::io_context& io,
+                   const cats::rde::Engine& engine, cats::api::ApiBackend& backend,
+                   const std::function<std::optional<cats::collector::Snapshot>()>& snapshot,
+                   std::unique_ptr<cats::metrics::Endpoint>& endpoint) {
+  if (!cfg.enabled) return true;
+  cats::MetricsSources from;
+  from.backend = &backend;
+  from.rib = [&io, &engine] {
+    return cats::metrics::ask(
+        io,
+        [&engine] {
+          const auto rib = engine.loc_rib().stats();
+          const auto attrs = engine.store().stats();
+          return cats::metrics::RibSummary{rib.prefixes, rib.paths, attrs.sets, attrs.bytes, rib.recomputed};
+        },
+        std::chrono::seconds{5});
+  };
+  from.collector = snapshot;
+  cats::metrics::EndpointOptions options;
+  options.address = cfg.address;
+  options.port = cfg.port;
+  options.cache = cfg.cache_time;
+  auto started = cats::metrics::Endpoint::start(options, [from] { return cats::collect_metrics(from); });
+  if (auto* err = std::get_if<std::string>(&started)) {
+    spdlog::critical("{}", *err);
+    return false;
+  }
+  endpoint = std::move(std::get<std::unique_ptr<cats::metrics::Endpoint>>(started));
+  spdlog::info("metrics on {}", endpoint->url());
+  return true;
+}
+
+// What start-up reads as root, before the privilege drop: the API's keys and
+// token, and whom to become.
+struct Secrets {
+  cats::api::ApiSecurity api;
+  std::optional<cats::Identity> identity;
+};
+
+std::optional<std::string> read_secret(const std::string& file, const char* option, std::string& out) {
+  if (file.empty()) return std::nullopt;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::string(option) + " " + file + ": cannot read";
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return std::nullopt;
+}
+
+std::variant<Secrets, std::string> read_secrets(const Options& o) {
+  Secrets s;
+  if (auto e = read_secret(o.api_tls_cert, "--api-tls-cert", s.api.tls_cert_pem)) return *e;
+  if (auto e = read_secret(o.api_tls_key, "--api-tls-key", s.api.tls_key_pem)) return *e;
+  if (auto e = read_secret(o.api_client_ca, "--api-client-ca", s.api.client_ca_pem)) return *e;
+  if (auto e = read_secret(o.api_token_file, "--api-token-file", s.api.token)) return *e;
+  // One line: the trailing newline an editor adds is not part of the token.
+  while (!s.api.token.empty() && (s.api.token.back() == '\n' || s.api.token.back() == '\r')) s.api.token.pop_back();
+  if (!o.api_token_file.empty() && s.api.token.empty()) return "--api-token-file " + o.api_token_file + ": empty";
+  s.api.allow_insecure_remote = o.api_insecure;
+  if (o.api != "none")
+    if (auto refused = cats::api::check_exposure(o.api, s.api)) return "--api " + o.api + ": " + *refused;
+  if (!o.user.empty() || !o.group.empty()) {
+    if (o.user.empty()) return "--group needs --user";
+    auto who = cats::resolve_identity(o.user, o.group);
+    if (auto* err = std::get_if<std::string>(&who)) return *err;
+    s.identity = std::get<cats::Identity>(who);
+  }
+  return s;
+}
+
+// --user: becomes the user once port 179 is bound and the FIB's socket is
+// open, before any other thread starts. The API's unix socket directory is
+// created first and handed over, so the socket can be made after the drop.
+bool drop_privileges(const Secrets& secrets, const std::string& api) {
+  if (!secrets.identity) return true;
+  std::string own;
+  if (api.rfind("unix:", 0) == 0) {
+    const auto dir = std::filesystem::path(api.substr(5)).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::exists(dir, ec) && std::filesystem::create_directories(dir, ec)) {
+      std::filesystem::permissions(dir, std::filesystem::perms(0750), ec);
+      own = dir.string();
+    }
+  }
+  if (auto err = cats::drop_privileges(*secrets.identity, own)) {
+    spdlog::critical("{}", *err);
+    return false;
+  }
+  spdlog::info("running as user {} group {} with CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW",
+               secrets.identity->user, secrets.identity->group);
+  return true;
+}
+
 // Runs catsd until SIGTERM or SIGINT.
-int serve(cats::config::Config cfg, const Options& o) {
+int serve(cats::config::Config cfg, const Options& o, const Secrets& secrets) {
   // Two threads, as OpenBGPD's session engine and route decision engine: the
   // sessions on `sessions`, the RIB (and collector, signals) on this one.
   boost::asio::io_context io{1};
@@ -147,10 +201,17 @@ int serve(cats::config::Config cfg, const Options& o) {
   auto keep_io = boost::asio::make_work_guard(io);
   cats::rde::AsioSessions peers(sessions.get_executor(), io.get_executor());
   cats::rde::Engine engine(io.get_executor(), std::move(cfg), peers);
+  // BMP stations and MRT files, when configured: tapped before any session starts.
+  auto telemetry = cats::telemetry::Telemetry::create(io.get_executor(), engine.config(), engine);
+  if (telemetry) {
+    engine.set_monitor(telemetry.get());
+    telemetry->start();
+  }
   if (auto err = start_engine(engine, peers)) {
     spdlog::critical("{}", *err);
     return 1;
   }
+  if (!drop_privileges(secrets, o.api)) return 1;
   std::thread session_thread([&] { sessions.run(); });
   struct Join {
     boost::asio::io_context& io;
@@ -167,7 +228,7 @@ int serve(cats::config::Config cfg, const Options& o) {
   }
   cats::api::EngineBackend backend(io.get_executor(), engine);
   std::unique_ptr<cats::api::ApiServer> server;
-  if (!start_api(backend, o.api, server)) return 1;
+  if (!start_api(backend, o.api, secrets.api, server)) return 1;
   const std::filesystem::path yang_dir =
       o.yang_dir.empty() ? cats::loader::default_yang_dir() : std::filesystem::path(o.yang_dir);
   cats::Reloader reloader(io, engine, feed, o.config_file, yang_dir);
@@ -183,6 +244,8 @@ int serve(cats::config::Config cfg, const Options& o) {
     return out.get();
   };
   if (!start_netconf(engine.config(), o.config_file, yang_dir, reloader, backend, snapshot, netconf)) return 1;
+  std::unique_ptr<cats::metrics::Endpoint> metrics;
+  if (!start_metrics(engine.config().metrics, io, engine, backend, snapshot, metrics)) return 1;
   std::shared_ptr<cats::NotificationSink> notifications;
   if (netconf) {
     notifications = std::make_shared<cats::NotificationSink>(netconf.get());
@@ -199,15 +262,22 @@ int serve(cats::config::Config cfg, const Options& o) {
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
+    cats::service::notify_stopping();
     if (feed.pipeline) feed.pipeline->stop();
     // The API stops on a thread of its own: closing a watch stream unsubscribes
     // through this io_context, which must keep running meanwhile.
     api_stopper = std::thread([&] {
       if (notifications) notifications->detach();
       netconf.reset();  // a commit in progress still reaches the RIB thread
+      metrics.reset();  // a scrape in progress still reaches the RIB thread
       if (server) server->stop();
-      boost::asio::post(
-          io, [&] { engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] { io.stop(); }); });
+      boost::asio::post(io, [&] {
+        // Peer Downs reach the BMP stations before their Termination.
+        engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] {
+          if (!telemetry) return io.stop();
+          telemetry->stop([&] { io.stop(); });
+        });
+      });
     });
   });
   // SIGHUP reads the configuration file again and applies what changed;
@@ -231,6 +301,8 @@ int serve(cats::config::Config cfg, const Options& o) {
     log_drops.async_wait(drops);
   };
   drops({});
+  cats::service::Watchdog watchdog(io.get_executor());
+  cats::service::notify_ready();  // listening, the API serving
   io.run();
   if (api_stopper.joinable()) api_stopper.join();
   if (server) server->stop();  // idempotent; before the engine goes
@@ -245,9 +317,10 @@ int run(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGHUP, SIG_IGN);
   std::signal(SIGUSR1, SIG_IGN);
-  Options o;
-  if (auto status = parse_options(argc, argv, o)) return *status;
-  if (auto err = cats::log::start("catsd", o.level)) {
+  auto parsed = cats::daemon::parse_options(argc, argv, std::cout, std::cerr);
+  if (auto* done = std::get_if<cats::daemon::Exit>(&parsed)) return done->status;
+  const auto& o = std::get<Options>(parsed);
+  if (auto err = cats::log::start("catsd", o.log_level, cats::log::kQueueLines, o.log_format)) {
     std::cerr << "catsd: --log-level: " << *err << "\n";
     return 2;
   }
@@ -266,7 +339,12 @@ int run(int argc, char** argv) {
               << cfg.services.size() << " services)\n";
     return 0;
   }
-  return serve(std::move(cfg), o);
+  auto secrets = read_secrets(o);
+  if (auto* err = std::get_if<std::string>(&secrets)) {
+    std::cerr << "catsd: " << *err << "\n";
+    return 1;
+  }
+  return serve(std::move(cfg), o, std::get<Secrets>(secrets));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <grpcpp/resource_quota.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,9 +14,11 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <initializer_list>
 #include <map>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "proto/catsd.grpc.pb.h"
@@ -124,6 +127,52 @@ bool is_unix(const std::string& listen) {
   return listen.rfind("unix:", 0) == 0;
 }
 
+// Compares in time independent of where they differ: a token must not leak
+// through how fast a wrong one is refused.
+bool same_secret(std::string_view given, std::string_view want) {
+  unsigned char diff = given.size() == want.size() ? 0 : 1;
+  for (std::size_t i = 0; i < want.size(); ++i)
+    diff |= static_cast<unsigned char>(want[i] ^ (i < given.size() ? given[i] : 0));
+  return diff == 0;
+}
+
+// "127.0.0.1:50051" -> "127.0.0.1"; "[::1]:50051" -> "::1".
+std::string host_of(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// The unix socket's directory, created 0750 when it does not exist.
+std::optional<std::string> prepare_socket_dir(const std::string& path) {
+  const auto dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) return std::nullopt;
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return std::nullopt;
+  if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
+    return "cannot create " + dir.string() + ": " + std::strerror(errno);
+  return std::nullopt;
+}
+
+std::shared_ptr<grpc::ServerCredentials> credentials(const ApiSecurity& s) {
+  if (s.tls_cert_pem.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions o(s.client_ca_pem.empty()
+                                          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  o.pem_root_certs = s.client_ca_pem;
+  o.pem_key_cert_pairs.push_back({s.tls_key_pem, s.tls_cert_pem});
+  return grpc::SslServerCredentials(o);
+}
+
 // The client's address without its port ("ipv4:127.0.0.1:40000" ->
 // "ipv4:127.0.0.1"); every unix-socket client is one client.
 std::string client_of(const grpc::ServerContext& context) {
@@ -181,6 +230,17 @@ class ApiServer::Service final : public pb::Catsd::Service {
  public:
   Service(ApiBackend& backend, const ApiServerOptions& options) : backend_(backend), options_(options) {}
 
+  // UNAUTHENTICATED unless the call carries the configured bearer token.
+  std::optional<grpc::Status> deny(const grpc::ServerContext& context) const {
+    const std::string& token = options_.security.token;
+    if (token.empty()) return std::nullopt;
+    const auto& md = context.client_metadata();
+    const auto it = md.find("authorization");
+    if (it != md.end() && same_secret(std::string_view(it->second.data(), it->second.size()), "Bearer " + token))
+      return std::nullopt;
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "a valid API token is required (catsctl --token-file)");
+  }
+
   // Ends every open WatchRib stream now and refuses new ones.
   void begin_stop() {
     std::lock_guard lock(mu_);
@@ -188,36 +248,43 @@ class ApiServer::Service final : public pb::Catsd::Service {
     for (const auto& queue : watches_) queue->close();
   }
 
-  grpc::Status ShowNeighbors(grpc::ServerContext*, const pb::ShowNeighborsRequest* request,
+  grpc::Status ShowNeighbors(grpc::ServerContext* context, const pb::ShowNeighborsRequest* request,
                              pb::ShowNeighborsReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     if (auto bad = too_long({{"address", &request->address()}})) return *bad;
     return to_status(guarded([&] { return backend_.show_neighbors(*request, reply); }));
   }
 
-  grpc::Status ShowRib(grpc::ServerContext*, const pb::ShowRibRequest* request, pb::ShowRibReply* reply) override {
+  grpc::Status ShowRib(grpc::ServerContext* context, const pb::ShowRibRequest* request,
+                       pb::ShowRibReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     if (auto bad = too_long({{"prefix", &request->prefix()}, {"family", &request->family()}})) return *bad;
     return to_status(guarded([&] { return backend_.show_rib(*request, reply); }));
   }
 
-  grpc::Status ShowServices(grpc::ServerContext*, const pb::ShowServicesRequest* request,
+  grpc::Status ShowServices(grpc::ServerContext* context, const pb::ShowServicesRequest* request,
                             pb::ShowServicesReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     return to_status(guarded([&] { return backend_.show_services(*request, reply); }));
   }
 
-  grpc::Status InjectMetrics(grpc::ServerContext*, const pb::InjectMetricsRequest* request,
+  grpc::Status InjectMetrics(grpc::ServerContext* context, const pb::InjectMetricsRequest* request,
                              pb::InjectMetricsReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     if (auto bad = names_of(*request)) return *bad;
     return to_status(guarded([&] { return backend_.inject_metrics(*request, reply); }));
   }
 
-  grpc::Status ClearNeighbor(grpc::ServerContext*, const pb::ClearNeighborRequest* request,
+  grpc::Status ClearNeighbor(grpc::ServerContext* context, const pb::ClearNeighborRequest* request,
                              pb::ClearNeighborReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     if (auto bad = too_long({{"address", &request->address()}})) return *bad;
     return to_status(guarded([&] { return backend_.clear_neighbor(*request, reply); }));
   }
 
   grpc::Status WatchRib(grpc::ServerContext* context, const pb::WatchRibRequest* request,
                         grpc::ServerWriter<pb::RibChange>* writer) override {
+    if (auto denied = deny(*context)) return *denied;
     if (auto bad = too_long({{"prefix", &request->prefix()}, {"family", &request->family()}})) return *bad;
     return stream<pb::RibChange>(context, writer, [&](RibSink sink, std::unique_ptr<Subscription>* sub) {
       return backend_.watch_rib(*request, std::move(sink), sub);
@@ -226,22 +293,28 @@ class ApiServer::Service final : public pb::Catsd::Service {
 
   grpc::Status WatchServices(grpc::ServerContext* context, const pb::WatchServicesRequest* request,
                              grpc::ServerWriter<pb::ServiceChange>* writer) override {
+    if (auto denied = deny(*context)) return *denied;
     if (auto bad = too_long({{"prefix", &request->prefix()}})) return *bad;
     return stream<pb::ServiceChange>(context, writer, [&](ServiceSink sink, std::unique_ptr<Subscription>* sub) {
       return backend_.watch_services(*request, std::move(sink), sub);
     });
   }
 
-  grpc::Status Resolve(grpc::ServerContext*, const pb::ResolveRequest* request, pb::ResolveReply* reply) override {
+  grpc::Status Resolve(grpc::ServerContext* context, const pb::ResolveRequest* request,
+                       pb::ResolveReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     return to_status(guarded([&] { return backend_.resolve(*request, reply); }));
   }
 
-  grpc::Status ShowFib(grpc::ServerContext*, const pb::ShowFibRequest* request, pb::ShowFibReply* reply) override {
+  grpc::Status ShowFib(grpc::ServerContext* context, const pb::ShowFibRequest* request,
+                       pb::ShowFibReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     return to_status(guarded([&] { return backend_.show_fib(*request, reply); }));
   }
 
   grpc::Status PushMetrics(grpc::ServerContext* context, grpc::ServerReader<pb::MetricReport>* reader,
                            pb::PushMetricsReply* reply) override {
+    if (auto denied = deny(*context)) return *denied;
     pb::MetricReport report;
     std::uint32_t accepted = 0;
     std::uint32_t rejected = 0;
@@ -349,15 +422,35 @@ class ApiServer::Service final : public pb::Catsd::Service {
 };
 
 ApiServer::ApiServer(ApiBackend& backend, std::string listen, ApiServerOptions options)
-    : backend_(backend), listen_(std::move(listen)), options_(options) {}
+    : backend_(backend), listen_(std::move(listen)), options_(std::move(options)) {}
 
 ApiServer::~ApiServer() {
   stop();
 }
 
+std::optional<std::string> check_exposure(const std::string& listen, const ApiSecurity& security) {
+  if (security.tls_cert_pem.empty() != security.tls_key_pem.empty())
+    return "TLS needs both a certificate and its key (--api-tls-cert, --api-tls-key)";
+  if (!security.client_ca_pem.empty() && security.tls_cert_pem.empty())
+    return "client certificates (--api-client-ca) need TLS (--api-tls-cert, --api-tls-key)";
+  if (is_unix(listen)) {
+    if (!security.tls_cert_pem.empty()) return "TLS is for a TCP API, not " + listen;
+    return std::nullopt;
+  }
+  if (security.tls_cert_pem.empty() && !security.allow_insecure_remote && !is_loopback(host_of(listen)))
+    return "refusing the API on " + listen +
+           " without TLS: anyone who reaches it could change routing (give --api-tls-cert and --api-tls-key, "
+           "or --api-insecure to accept the risk)";
+  return std::nullopt;
+}
+
 std::optional<std::string> ApiServer::start() {
   std::lock_guard lock(mu_);
   if (server_) return "already started";
+  if (auto refused = check_exposure(listen_, options_.security)) return refused;
+  const std::string socket_path = is_unix(listen_) ? listen_.substr(5) : std::string();
+  if (!socket_path.empty())
+    if (auto err = prepare_socket_dir(socket_path)) return "cannot listen on " + listen_ + ": " + *err;
   auto service = std::make_unique<Service>(backend_, options_);
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second daemon would silently share the port.
@@ -367,12 +460,19 @@ std::optional<std::string> ApiServer::start() {
   builder.SetResourceQuota(quota);
   builder.SetMaxReceiveMessageSize(options_.max_request_octets);
   int port = 0;
-  builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen_, credentials(options_.security), &port);
   builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || (!is_unix(listen_) && port == 0)) {
     if (server) server->Shutdown();
     return bind_error(listen_);
+  }
+  // gRPC creates the socket with the process's umask; narrow it to the owner
+  // and group before anyone can rely on it (its directory is 0750 already).
+  if (!socket_path.empty() && chmod(socket_path.c_str(), options_.security.socket_mode) != 0) {
+    const std::string reason = std::strerror(errno);
+    server->Shutdown();
+    return "cannot set the mode of " + socket_path + ": " + reason;
   }
   service_ = std::move(service);
   server_ = std::move(server);

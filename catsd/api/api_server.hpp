@@ -21,6 +21,18 @@ class Server;
 
 namespace cats::api {
 
+// Who may call. A unix socket is guarded by its file mode (and its
+// directory's); TCP by TLS (mutual with client_ca) and/or a bearer token.
+struct ApiSecurity {
+  std::string tls_cert_pem;  // with tls_key_pem: TLS on a TCP address
+  std::string tls_key_pem;
+  std::string client_ca_pem;  // clients must present a certificate it signed
+  std::string token;          // every call carries "authorization: Bearer <token>"
+  // A TCP address other than loopback without TLS is refused unless set.
+  bool allow_insecure_remote = false;
+  unsigned socket_mode = 0660;  // of a unix socket; its directory is created 0750 when missing
+};
+
 struct ApiServerOptions {
   std::size_t watch_queue_limit = 10'000;      // changes buffered per WatchRib stream
   std::chrono::milliseconds stop_grace{1000};  // stop(): in-flight calls get this long, then are cancelled
@@ -33,7 +45,12 @@ struct ApiServerOptions {
   std::size_t max_watches_per_client = 8;
   // Largest request message; gRPC refuses a bigger one before reading it.
   int max_request_octets = 256 * 1024;
+  ApiSecurity security;
 };
+
+// Why `listen` with `security` must not be served (a TCP address beyond
+// loopback without TLS, TLS half configured); nullopt when it may.
+std::optional<std::string> check_exposure(const std::string& listen, const ApiSecurity& security);
 
 // Longest name (service, neighbor address, prefix, instance id) a request may carry.
 inline constexpr std::size_t kMaxNameOctets = 255;

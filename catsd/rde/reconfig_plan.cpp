@@ -114,6 +114,9 @@ void check_fixed(const Config& running, const Config& next, ConfigErrors& errors
   a_nc.users.clear();
   b_nc.users.clear();
   fixed(a_nc == b_nc, "/netconf");
+  fixed(running.metrics == next.metrics, "/metrics");
+  fixed(running.bmp == next.bmp, "/bmp");
+  fixed(running.mrt == next.mrt, "/mrt");
   fixed(running.steering.next_hop_tracking == next.steering.next_hop_tracking &&
             running.steering.resolve_via_default == next.steering.resolve_via_default,
         "/steering/next-hop-tracking");

@@ -10,71 +10,36 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "common/log/log.hpp"
+#include "common/service/notify.hpp"
 #include "metric-collector/collector/json.hpp"
+#include "metric-collector/collector/options.hpp"
 #include "metric-collector/collector/pipeline.hpp"
 #include "yang/loader/load.hpp"
 #ifdef CATS_COLLECTOR_PUSH
 #include "metric-collector/collector/push.hpp"
+#endif
+#ifdef CATS_COLLECTOR_METRICS
+#include "common/metrics/ask.hpp"
+#include "common/metrics/endpoint.hpp"
+#include "metric-collector/collector/metrics.hpp"
 #endif
 
 namespace {
 
 namespace asio = boost::asio;
 using cats::collector::Pipeline;
-
-constexpr const char* kUsage =
-    "usage: cats-collector --config FILE [--once] [--json] [--profiles engines.json] [--push HOST:PORT]\n"
-    "                      [--answers N] [--log-level trace|debug|info|warn|error|off]\n"
-    "  --once      wait until every target answered once, print one snapshot, exit\n"
-    "  --answers   answers per target before the first evaluation (default: collector/first-report-answers, 2)\n"
-    "  --json      JSON output (--once: the snapshot; running: one line per advertisement)\n"
-    "  --profiles  engine profiles file (default: collector/engine-profiles, else the installed one)\n"
-    "  --push      stream advertisements to a catsd gRPC API (default: collector/push/catsd-address)\n"
-    "exit: 0 ok, 1 configuration error, 2 usage\n";
-
-struct Args {
-  std::string config;
-  bool once = false;
-  bool json = false;
-  unsigned answers = 0;  // 0: the configuration's collector/first-report-answers
-  std::string profiles;
-  std::optional<std::string> push;
-  std::string log_level = "info";
-};
-
-std::optional<Args> parse_args(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (arg == "--once") {
-      a.once = true;
-    } else if (arg == "--json") {
-      a.json = true;
-    } else if (arg == "--answers") {
-      const char* v = value();
-      if (!v || std::sscanf(v, "%u", &a.answers) != 1 || a.answers < 1 || a.answers > 100) return std::nullopt;
-    } else if (arg == "--config" || arg == "--profiles" || arg == "--push" || arg == "--log-level") {
-      const char* v = value();
-      if (!v) return std::nullopt;
-      if (arg == "--config") a.config = v;
-      if (arg == "--profiles") a.profiles = v;
-      if (arg == "--push") a.push = v;
-      if (arg == "--log-level") a.log_level = v;
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (a.config.empty()) return std::nullopt;
-  return a;
-}
 
 std::string l1_text(const cats::collector::Advertisement& ad) {
   std::string out;
@@ -147,15 +112,62 @@ void guard_once(asio::steady_timer& guard, const cats::config::Config& cfg, unsi
   });
 }
 
+#ifdef CATS_COLLECTOR_METRICS
+// The Prometheus endpoint (bgp/metrics); the reason when it cannot start.
+std::optional<std::string> start_metrics(const cats::config::MetricsEndpoint& cfg, asio::io_context& io,
+                                         const Pipeline& pipeline, std::unique_ptr<cats::metrics::Endpoint>& out) {
+  cats::metrics::EndpointOptions options;
+  options.address = cfg.address;
+  options.port = cfg.port;
+  options.cache = cfg.cache_time;
+  auto started = cats::metrics::Endpoint::start(options, [&io, &pipeline] {
+    cats::metrics::Families f;
+    // The pipeline lives on the io thread; a scrape reads its snapshot there.
+    if (auto snap = cats::metrics::ask(
+            io, [&pipeline] { return pipeline.snapshot(); }, std::chrono::seconds{5}))
+      cats::collector::add_collector_metrics(f, *snap);
+    cats::metrics::add_process_metrics(f);
+    return f.take();
+  });
+  if (auto* err = std::get_if<std::string>(&started)) return *err;
+  out = std::move(std::get<std::unique_ptr<cats::metrics::Endpoint>>(started));
+  spdlog::info("metrics on {}", out->url());
+  return std::nullopt;
+}
+#endif
+
+#ifdef CATS_COLLECTOR_PUSH
+// The push stream's PEM files and token (collector/push), relative to the
+// configuration file's directory unless absolute; the reason when one cannot be read.
+std::variant<cats::collector::PushSecurity, std::string> push_security(const cats::config::Collector& c,
+                                                                       const std::filesystem::path& dir) {
+  cats::collector::PushSecurity s;
+  const std::pair<const std::string*, std::string*> files[] = {{&c.push_tls_ca, &s.ca_pem},
+                                                               {&c.push_tls_certificate, &s.cert_pem},
+                                                               {&c.push_tls_key, &s.key_pem},
+                                                               {&c.push_token_file, &s.token}};
+  for (const auto& [name, out] : files) {
+    if (name->empty()) continue;
+    const auto path = dir / *name;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "collector/push: cannot read " + path.string();
+    out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  while (!s.token.empty() && (s.token.back() == '\n' || s.token.back() == '\r')) s.token.pop_back();
+  if (s.cert_pem.empty() != s.key_pem.empty()) return "collector/push: tls-certificate and tls-key go together";
+  if (!s.cert_pem.empty() && s.ca_pem.empty()) return "collector/push: a client certificate needs tls-ca (TLS)";
+  return s;
+}
+#endif
+
 int run(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout or push socket is an error, not death
-  const auto args = parse_args(argc, argv);
-  if (!args) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  std::signal(SIGHUP, SIG_IGN);   // until the event loop answers it
+  const auto parsed = cats::collector::parse_command_line(argc, argv, std::cout, std::cerr);
+  if (const auto* done = std::get_if<cats::collector::Exit>(&parsed)) return done->status;
+  const auto* args = &std::get<cats::collector::CommandLine>(parsed);
   // Logs go to stderr: stdout carries the JSON.
-  if (auto err = cats::log::start("cats-collector", args->log_level)) {
+  if (auto err = cats::log::start("cats-collector", args->log_level, cats::log::kQueueLines, args->log_format)) {
     std::fprintf(stderr, "cats-collector: --log-level: %s\n", err->c_str());
     return 2;
   }
@@ -171,9 +183,16 @@ int run(int argc, char** argv) {
   std::optional<std::string> push_address = args->push ? args->push : cfg.collector.push_address;
 #ifdef CATS_COLLECTOR_PUSH
   std::unique_ptr<cats::collector::Pusher> pusher;
-  if (push_address && !args->once)
+  if (push_address && !args->once) {
+    auto security = push_security(cfg.collector, std::filesystem::absolute(args->config).parent_path());
+    if (auto* err = std::get_if<std::string>(&security)) {
+      std::fprintf(stderr, "cats-collector: %s\n", err->c_str());
+      return 1;
+    }
     pusher =
-        std::make_unique<cats::collector::Pusher>(*push_address, std::chrono::seconds{5}, cfg.collector.push_refresh);
+        std::make_unique<cats::collector::Pusher>(*push_address, std::chrono::seconds{5}, cfg.collector.push_refresh,
+                                                  std::get<cats::collector::PushSecurity>(std::move(security)));
+  }
 #else
   if (push_address && !args->once) {
     std::fprintf(stderr, "push: this build has no gRPC API (proto/ missing)\n");
@@ -201,18 +220,39 @@ int run(int argc, char** argv) {
   }
   auto& pipeline = *std::get<std::unique_ptr<Pipeline>>(created);
 
+#ifdef CATS_COLLECTOR_METRICS
+  std::unique_ptr<cats::metrics::Endpoint> metrics;
+  if (cfg.metrics.enabled && !args->once) {
+    if (auto err = start_metrics(cfg.metrics, io, pipeline, metrics)) {
+      spdlog::critical("{}", *err);
+      return 1;
+    }
+  }
+#endif
   asio::signal_set signals{io, SIGINT, SIGTERM};
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: stopping", sig);
+    cats::service::notify_stopping();
     pipeline.stop();
     io.stop();
   });
+  // The collector reads its configuration once: SIGHUP (a reload by habit)
+  // is answered in the log, not taken as the default's termination.
+  asio::signal_set hup{io, SIGHUP};
+  std::function<void(const boost::system::error_code&, int)> on_hup = [&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::warn("SIGHUP: cats-collector does not read its configuration again; restart it to apply a change");
+    hup.async_wait(on_hup);
+  };
+  hup.async_wait(on_hup);
   asio::steady_timer guard{io};
   if (args->once) guard_once(guard, cfg, answers, io);
 
   spdlog::info("collecting from {} target(s)", cfg.collector.targets.size());
   pipeline.start();
+  cats::service::Watchdog watchdog(io.get_executor());
+  cats::service::notify_ready();  // scraping (and serving metrics, when configured)
   io.run();
   pipeline.stop();
 

@@ -53,6 +53,7 @@ api::MetricReport to_report(const std::string& service, const score::Advertiseme
 struct Pusher::State {
   std::string address;
   milliseconds max_backoff;
+  PushSecurity security;
   // Reports are repeated this often while nothing changes, so that the edge
   // can tell a quiet collector from a dead one (freshness/stale-after).
   milliseconds refresh{10'000};
@@ -91,7 +92,15 @@ void Pusher::State::run() {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 250);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(max_backoff.count()));
-  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (!security.ca_pem.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = security.ca_pem;
+    ssl.pem_cert_chain = security.cert_pem;
+    ssl.pem_private_key = security.key_pem;
+    creds = grpc::SslCredentials(ssl);
+  }
+  auto channel = grpc::CreateCustomChannel(address, creds, args);
   auto stub = api::Catsd::NewStub(channel);
   milliseconds backoff{250};
   for (bool first = true; wait_for_reports(backoff, first); first = false) {
@@ -123,6 +132,7 @@ bool Pusher::State::wait_for_reports(milliseconds& backoff, bool first) {
 void Pusher::State::stream(api::Catsd::Stub& stub, grpc::Channel& channel, milliseconds& backoff) {
   grpc::ClientContext ctx;
   ctx.set_wait_for_ready(false);
+  if (!security.token.empty()) ctx.AddMetadata("authorization", "Bearer " + security.token);
   api::PushMetricsReply reply;
   auto writer = stub.PushMetrics(&ctx, &reply);
   {
@@ -200,8 +210,10 @@ void Pusher::State::finished(const grpc::Status& status, const api::PushMetricsR
   }
 }
 
-Pusher::Pusher(std::string address, milliseconds max_backoff, milliseconds refresh) : st_(std::make_unique<State>()) {
+Pusher::Pusher(std::string address, milliseconds max_backoff, milliseconds refresh, PushSecurity security)
+    : st_(std::make_unique<State>()) {
   st_->address = std::move(address);
+  st_->security = std::move(security);
   st_->max_backoff = max_backoff;
   st_->refresh = refresh;
   st_->thread = std::thread([s = st_.get()] {

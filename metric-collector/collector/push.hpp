@@ -26,11 +26,19 @@ struct PushCounters {
   std::string last_error;
 };
 
+// How the stream proves itself and whom it trusts (contents, not file names).
+struct PushSecurity {
+  std::string ca_pem;  // non-empty: TLS, catsd's certificate checked against it
+  std::string cert_pem;
+  std::string key_pem;
+  std::string token;  // sent as "authorization: Bearer <token>"
+};
+
 class Pusher {
  public:
   // A restarted catsd gets our reports within max_backoff.
   explicit Pusher(std::string address, std::chrono::milliseconds max_backoff = std::chrono::seconds{5},
-                  std::chrono::milliseconds refresh = std::chrono::seconds{10});
+                  std::chrono::milliseconds refresh = std::chrono::seconds{10}, PushSecurity security = {});
   ~Pusher();  // closes the stream (WritesDone, Finish), at most a second for the reply
   Pusher(const Pusher&) = delete;
   Pusher& operator=(const Pusher&) = delete;

@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -41,7 +42,7 @@ pb::RibChange change(int i) {
 
 class ApiServerTest : public ::testing::Test {
  protected:
-  void start(ApiServerOptions options = {}) {
+  void start(const ApiServerOptions& options = {}) {
     server_ = std::make_unique<ApiServer>(backend_, "127.0.0.1:0", options);
     ASSERT_EQ(server_->start(), std::nullopt);
     ASSERT_GT(server_->bound_port(), 0);
@@ -407,6 +408,94 @@ TEST(ApiServerUnix, ServesOnUnixSocket) {
   EXPECT_EQ(reply.neighbors_size(), 2);
   server.stop();
   unlink(path.c_str());
+}
+
+TEST(ApiServerUnix, SocketModeAndDirectory) {
+  FakeBackend backend;
+  const std::string dir = "/tmp/catsd-api-dir-" + std::to_string(getpid());
+  const std::string path = dir + "/api.sock";
+  ApiServer server(backend, "unix:" + path);
+  ASSERT_EQ(server.start(), std::nullopt);
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0750u);
+  server.stop();
+  unlink(path.c_str());
+  rmdir(dir.c_str());
+}
+
+// Where an API may listen, and with what: one row per case.
+TEST(ApiExposure, OnlyLoopbackOrUnixWithoutTls) {
+  ApiSecurity none;
+  ApiSecurity tls;
+  tls.tls_cert_pem = "cert";
+  tls.tls_key_pem = "key";
+  ApiSecurity insecure;
+  insecure.allow_insecure_remote = true;
+  ApiSecurity half;
+  half.tls_cert_pem = "cert";
+  ApiSecurity ca_only;
+  ca_only.client_ca_pem = "ca";
+  const struct {
+    const char* listen;
+    const ApiSecurity& security;
+    const char* refused;  // a part of the reason; nullptr: allowed
+  } rows[] = {
+      {"unix:/run/catsd/api.sock", none, nullptr},  {"127.0.0.1:50051", none, nullptr},
+      {"127.1.2.3:50051", none, nullptr},           {"[::1]:50051", none, nullptr},
+      {"localhost:50051", none, nullptr},           {"0.0.0.0:50051", none, "without TLS"},
+      {"192.0.2.1:50051", none, "without TLS"},     {"[::]:50051", none, "without TLS"},
+      {"[2001:db8::1]:50051", none, "without TLS"}, {"192.0.2.1:50051", tls, nullptr},
+      {"0.0.0.0:50051", insecure, nullptr},         {"127.0.0.1:50051", half, "both a certificate and its key"},
+      {"127.0.0.1:50051", ca_only, "need TLS"},     {"unix:/run/catsd/api.sock", tls, "not unix:"},
+  };
+  for (const auto& r : rows) {
+    const auto got = check_exposure(r.listen, r.security);
+    if (r.refused == nullptr) {
+      EXPECT_EQ(got, std::nullopt) << r.listen << ": " << got.value_or("");
+    } else {
+      ASSERT_TRUE(got.has_value()) << r.listen;
+      EXPECT_NE(got->find(r.refused), std::string::npos) << r.listen << ": " << *got;
+    }
+  }
+}
+
+TEST_F(ApiServerTest, TokenRequiredOnEveryKindOfCall) {
+  ApiServerOptions options;
+  options.security.token = "t0ken";
+  start(options);
+  const auto call = [this](const char* header) {
+    grpc::ClientContext ctx;
+    deadline(ctx);
+    if (header != nullptr) ctx.AddMetadata("authorization", header);
+    pb::ShowNeighborsReply reply;
+    return stub_->ShowNeighbors(&ctx, {}, &reply).error_code();
+  };
+  EXPECT_EQ(call(nullptr), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call("Bearer t0keN"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call("Bearer t0ke"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call("Bearer t0ken2"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call("t0ken"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call("Bearer t0ken"), grpc::StatusCode::OK);
+  // Streams too: a watch and a push end at once, and nothing reaches the backend.
+  grpc::ClientContext wctx;
+  deadline(wctx);
+  auto reader = stub_->WatchRib(&wctx, {});
+  pb::RibChange c;
+  EXPECT_FALSE(reader->Read(&c));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext pctx;
+  deadline(pctx);
+  pb::PushMetricsReply preply;
+  auto writer = stub_->PushMetrics(&pctx, &preply);
+  pb::MetricReport report;
+  report.set_service("s");
+  writer->Write(report);
+  writer->WritesDone();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(preply.accepted(), 0u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // struct reads like an instance that leaves them out.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -215,6 +216,11 @@ struct Collector {
   std::vector<CollectorTarget> targets;
   std::optional<std::string> push_address;  // host:port of a remote catsd
   std::chrono::seconds push_refresh{10};    // reports repeated this often while nothing changes
+  // TLS and the bearer token of the push stream: PEM and token files, empty when unused.
+  std::string push_tls_ca;
+  std::string push_tls_certificate;
+  std::string push_tls_key;
+  std::string push_token_file;
   bool operator==(const Collector&) const = default;
 };
 
@@ -320,6 +326,51 @@ struct Netconf {
   bool operator==(const Netconf&) const = default;
 };
 
+// ---- The Prometheus metrics endpoint ----
+
+struct MetricsEndpoint {
+  bool enabled = false;  // the container is present
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 9179;
+  std::chrono::seconds cache_time{1};
+  bool operator==(const MetricsEndpoint&) const = default;
+};
+
+// ---- Telemetry: BMP stations and MRT files ----
+
+enum class BmpMonitoring : std::uint8_t { kPrePolicy, kPostPolicy, kLocRib };
+
+struct BmpStation {
+  std::string name;
+  std::string address;
+  std::uint16_t port = 11019;
+  std::vector<BmpMonitoring> monitoring;  // empty: pre-policy and loc-rib
+  std::chrono::seconds statistics_interval{60};
+  std::chrono::seconds retry_interval{30};
+  bool monitors(BmpMonitoring m) const {
+    if (monitoring.empty()) return m != BmpMonitoring::kPostPolicy;
+    return std::find(monitoring.begin(), monitoring.end(), m) != monitoring.end();
+  }
+  bool operator==(const BmpStation&) const = default;
+};
+
+struct Bmp {
+  std::vector<BmpStation> stations;
+  bool operator==(const Bmp&) const = default;
+};
+
+struct MrtFiles {
+  std::string file;  // strftime pattern; empty: off
+  std::chrono::seconds interval{3600};
+  bool operator==(const MrtFiles&) const = default;
+};
+
+struct Mrt {
+  MrtFiles table_dump;
+  MrtFiles updates{.file = {}, .interval = std::chrono::seconds{900}};
+  bool operator==(const Mrt&) const = default;
+};
+
 // A configuration error: where (a data path of the module, or the file) and why.
 struct ConfigError {
   std::string path;    // "/cats-bgp:bgp/global/router-id"; the file for file errors
@@ -343,6 +394,9 @@ struct Config {
   FibScope fib_scope() const;  // with the default applied
   Collector collector;
   Netconf netconf;
+  MetricsEndpoint metrics;
+  Bmp bmp;
+  Mrt mrt;
 
   const Neighbor* neighbor(std::string_view address) const;
   const PrefixList* prefix_list(std::string_view name) const;

@@ -456,6 +456,10 @@ Collector map_collector(Mapper& m, const View& v) {
     std::uint16_t refresh = 10;
     m.get(*p, "refresh", refresh);
     out.push_refresh = std::chrono::seconds{refresh};
+    m.get(*p, "tls-ca", out.push_tls_ca);
+    m.get(*p, "tls-certificate", out.push_tls_certificate);
+    m.get(*p, "tls-key", out.push_tls_key);
+    m.get(*p, "token-file", out.push_token_file);
   }
   return out;
 }
@@ -488,6 +492,37 @@ Config map_tree(const View& bgp, ConfigErrors& errors) {
     if (auto t = f->number<std::uint32_t>("idle-timer")) cfg.fib.idle_timer = seconds{*t};
     m.get(*f, "retain", cfg.fib.retain);
     if (auto t = f->number<std::uint16_t>("stale-time")) cfg.fib.stale_time = seconds{*t};
+  }
+  if (auto mx = bgp.child("metrics")) {
+    cfg.metrics.enabled = true;
+    m.get(*mx, "address", cfg.metrics.address);
+    m.get(*mx, "port", cfg.metrics.port);
+    if (auto t = mx->number<std::uint16_t>("cache-time")) cfg.metrics.cache_time = seconds{*t};
+  }
+  if (auto b = bgp.child("bmp")) {
+    for (const auto& st : b->children("station")) {
+      BmpStation s;
+      m.get(st, "name", s.name);
+      m.get(st, "address", s.address);
+      m.get(st, "port", s.port);
+      for (const auto& v : st.texts("monitoring"))
+        s.monitoring.push_back(v == "post-policy" ? BmpMonitoring::kPostPolicy
+                               : v == "loc-rib"   ? BmpMonitoring::kLocRib
+                                                  : BmpMonitoring::kPrePolicy);
+      if (auto t = st.number<std::uint32_t>("statistics-interval")) s.statistics_interval = seconds{*t};
+      if (auto t = st.number<std::uint16_t>("retry-interval")) s.retry_interval = seconds{*t};
+      cfg.bmp.stations.push_back(std::move(s));
+    }
+  }
+  if (auto mrt = bgp.child("mrt")) {
+    if (auto td = mrt->child("table-dump")) {
+      m.get(*td, "file", cfg.mrt.table_dump.file);
+      if (auto t = td->number<std::uint32_t>("interval")) cfg.mrt.table_dump.interval = seconds{*t};
+    }
+    if (auto up = mrt->child("updates")) {
+      m.get(*up, "file", cfg.mrt.updates.file);
+      if (auto t = up->number<std::uint32_t>("rotation-interval")) cfg.mrt.updates.interval = seconds{*t};
+    }
   }
   if (auto nc = bgp.child("netconf")) {
     m.get(*nc, "enabled", cfg.netconf.enabled);
