@@ -48,10 +48,14 @@ namespace {
 using cats::daemon::Options;
 
 // The engine and its sessions, next-hop tracking and FIB programming; the
-// reason when catsd cannot run.
-std::optional<std::string> start_engine(cats::rde::Engine& engine, cats::rde::AsioSessions& peers) {
+// reason when catsd cannot run. `bound` runs once port 179 is bound, before
+// anything starts a thread that needs a capability (the FIB's worker): the
+// privilege drop.
+std::optional<std::string> start_engine(cats::rde::Engine& engine, cats::rde::AsioSessions& peers,
+                                        const std::function<std::optional<std::string>()>& bound) {
   if (auto err = engine.start()) return err;
   if (auto err = peers.open(engine.config(), engine)) return err;
+  if (auto err = bound()) return err;
   peers.start();
   if (auto err = engine.track_next_hops()) spdlog::warn("{}: every next hop counts as reachable", *err);
   if (auto err = engine.program_fib()) spdlog::error("{}: nothing is programmed", *err);
@@ -166,11 +170,12 @@ std::variant<Secrets, std::string> read_secrets(const Options& o) {
   return s;
 }
 
-// --user: becomes the user once port 179 is bound and the FIB's socket is
-// open, before any other thread starts. The API's unix socket directory is
-// created first and handed over, so the socket can be made after the drop.
-bool drop_privileges(const Secrets& secrets, const std::string& api) {
-  if (!secrets.identity) return true;
+// --user: becomes the user once port 179 is bound, before the FIB's worker,
+// the session and API threads start (they inherit the capabilities kept).
+// The API's unix socket directory is created first and handed over, so the
+// socket can be made after the drop.
+std::optional<std::string> drop_privileges(const Secrets& secrets, const std::string& api) {
+  if (!secrets.identity) return std::nullopt;
   std::string own;
   if (api.rfind("unix:", 0) == 0) {
     const auto dir = std::filesystem::path(api.substr(5)).parent_path();
@@ -180,13 +185,10 @@ bool drop_privileges(const Secrets& secrets, const std::string& api) {
       own = dir.string();
     }
   }
-  if (auto err = cats::drop_privileges(*secrets.identity, own)) {
-    spdlog::critical("{}", *err);
-    return false;
-  }
+  if (auto err = cats::drop_privileges(*secrets.identity, own)) return err;
   spdlog::info("running as user {} group {} with CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW",
                secrets.identity->user, secrets.identity->group);
-  return true;
+  return std::nullopt;
 }
 
 // Runs catsd until SIGTERM or SIGINT.
@@ -207,11 +209,10 @@ int serve(cats::config::Config cfg, const Options& o, const Secrets& secrets) {
     engine.set_monitor(telemetry.get());
     telemetry->start();
   }
-  if (auto err = start_engine(engine, peers)) {
+  if (auto err = start_engine(engine, peers, [&] { return drop_privileges(secrets, o.api); })) {
     spdlog::critical("{}", *err);
     return 1;
   }
-  if (!drop_privileges(secrets, o.api)) return 1;
   std::thread session_thread([&] { sessions.run(); });
   struct Join {
     boost::asio::io_context& io;

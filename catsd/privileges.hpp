@@ -4,8 +4,10 @@
 // CAP_NET_RAW (raw sockets for probes, SO_BINDTODEVICE) and
 // CAP_NET_BIND_SERVICE (a NETCONF or API port below 1024 bound after the
 // drop). Everything else leaves the bounding set too, so nothing can
-// regain it. Called before any thread but the logger's starts: threads
-// created afterwards inherit the reduced set.
+// regain it. Called before the FIB's worker, the session, API and NETCONF
+// threads start: threads created afterwards inherit the reduced set; the
+// few started before (the logger's, the MRT writer's) change user with the
+// process (glibc applies setuid to every thread) and keep no capability.
 #pragma once
 
 #include <sys/types.h>

@@ -274,12 +274,16 @@ def scenario_fib(lab):
                    check=True)
     lab.ingress.catsd.config = lab.topo.ingress_config(
         classes=[{"name": "delay-tolerant", "mode": "weighted", "leave-threshold": 1, "hold-down": 3}])
-    lab.ingress.catsd.start()
+    # This time unprivileged after the start (--user): the FIB's worker keeps CAP_NET_ADMIN.
+    lab.ingress.catsd.start(extra=["--user", "nobody", "--group", "nogroup"])
+    check("running as user nobody group nogroup" in lab.ingress.catsd.log(), "the restarted ingress runs as nobody")
     inject(lab.site("edge1"), "--l2", "4")
     inject(lab.site("edge2"), "--l2", "9")
     wait_for("text-to-image weighted 4:9 over both edges", lambda: group_members(
         lab, kernel_routes(lab)[T2I])[0] == {lab.site("edge1").link: 4, lab.site("edge2").link: 9}, 15)
     check("198.51.100.77/32" not in kernel_routes(lab), "the stale route of protocol 201 was removed at start")
+    lab.ingress.catsd.stop()
+    check(kernel_routes(lab) == {}, "as nobody too, a clean stop removes catsd's routes")
 
 
 def scenario_fib_unprivileged(lab):
