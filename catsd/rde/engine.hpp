@@ -157,7 +157,7 @@ class Engine : public SessionEvents, public telemetry::RibSource {
   // Telemetry (engine_telemetry.cpp): the BMP/MRT tap, nullptr for none; it
   // must outlive the engine's sessions.
   void set_monitor(telemetry::RibMonitor* m) { monitor_ = m; }
-  std::optional<telemetry::PeerStats> peer_stats(rib::PeerId id) const override;
+  std::map<rib::PeerId, telemetry::PeerStats> peer_stats() const override;
   std::uint32_t local_asn() const override { return cfg_.global.as; }
   std::uint32_t local_router_id() const override { return cfg_.global.router_id; }
 

@@ -118,17 +118,20 @@ void Engine::monitor_best(const std::vector<rib::RibEvent>& events) {
     if (ev.kind != rib::RibEvent::Kind::kPathsChanged) monitor_->best_changed(ev);
 }
 
-std::optional<telemetry::PeerStats> Engine::peer_stats(rib::PeerId id) const {
-  const Neighbor* n = neighbor_by_id(id);
-  if (n == nullptr) return std::nullopt;
-  telemetry::PeerStats st;
-  st.rejected = n->counters().filtered_in;
-  st.treat_as_withdraw = n->counters().rfc7606_withdraws;
-  if (n->rib_in() != nullptr) st.adj_rib_in = n->rib_in()->size();
+std::map<rib::PeerId, telemetry::PeerStats> Engine::peer_stats() const {
+  std::map<rib::PeerId, telemetry::PeerStats> out;
+  for (const auto& n : neighbors_) {
+    if (n == nullptr) continue;
+    auto& st = out[n->id()];
+    st.rejected = n->counters().filtered_in;
+    st.treat_as_withdraw = n->counters().rfc7606_withdraws;
+    if (n->rib_in() != nullptr) st.adj_rib_in = n->rib_in()->size();
+  }
   loc_rib_.for_each([&](const rib::RibEntry& e) {
-    if (const auto* b = e.best_path(); b != nullptr && b->peer == id) ++st.best;
+    if (const auto* b = e.best_path(); b != nullptr)
+      if (auto it = out.find(b->peer); it != out.end()) ++it->second.best;
   });
-  return st;
+  return out;
 }
 
 }  // namespace cats::rde

@@ -6,6 +6,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <vector>
 
 namespace cats::telemetry {
 
@@ -63,6 +64,7 @@ void BmpStation::reset(const char* why) {
   sock_->close(ec);
   queue_.clear();
   queued_ = 0;
+  in_flight_ = 0;
   writing_ = false;
   room_ = nullptr;
   if (closing_) {
@@ -105,23 +107,34 @@ void BmpStation::write_next() {
   if (writing_ || queue_.empty()) return;
   writing_ = true;
   const auto epoch = epoch_;
-  asio::async_write(*sock_, asio::buffer(queue_.front()),
-                    [this, epoch](const boost::system::error_code& e, std::size_t) {
-                      if (epoch != epoch_) return;
-                      writing_ = false;
-                      if (e) {
-                        reset(e.message().c_str());
-                        return;
-                      }
-                      queued_ -= queue_.front().size();
-                      queue_.pop_front();
-                      if (room_ && queued_ < kLowWater) asio::post(ex_, std::exchange(room_, nullptr));
-                      if (queue_.empty() && closing_) {
-                        finished();
-                        return;
-                      }
-                      write_next();
-                    });
+  // One gathered write for many messages: a table dump is a message per
+  // prefix, and a system call each would cost the RIB thread more than the
+  // encoding does.
+  constexpr std::size_t kGather = 64;
+  std::vector<asio::const_buffer> buffers;
+  for (const auto& m : queue_) {
+    if (buffers.size() == kGather) break;
+    buffers.emplace_back(asio::buffer(m));
+  }
+  in_flight_ = buffers.size();
+  asio::async_write(*sock_, buffers, [this, epoch](const boost::system::error_code& e, std::size_t) {
+    if (epoch != epoch_) return;
+    writing_ = false;
+    if (e) {
+      reset(e.message().c_str());
+      return;
+    }
+    for (; in_flight_ > 0; --in_flight_) {
+      queued_ -= queue_.front().size();
+      queue_.pop_front();
+    }
+    if (room_ && queued_ < kLowWater) asio::post(ex_, std::exchange(room_, nullptr));
+    if (queue_.empty() && closing_) {
+      finished();
+      return;
+    }
+    write_next();
+  });
 }
 
 void BmpStation::read_next() {

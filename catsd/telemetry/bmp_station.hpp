@@ -67,6 +67,7 @@ class BmpStation {
   std::deque<wire::Bytes> queue_;
   std::size_t queued_ = 0;
   bool writing_ = false;
+  std::size_t in_flight_ = 0;  // messages at the front of queue_ handed to the write in progress
   bool up_ = false;
   bool closing_ = false;
   std::uint64_t epoch_ = 0;  // connection number: handlers of an older one do nothing

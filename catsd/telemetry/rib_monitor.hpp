@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 
 #include "bgp-ext/session/fsm.hpp"
@@ -45,7 +46,9 @@ class RibSource {
  public:
   virtual ~RibSource() = default;
   virtual const rib::LocRib& loc_rib() const = 0;
-  virtual std::optional<PeerStats> peer_stats(rib::PeerId id) const = 0;
+  // Every neighbor's, in one walk of the Loc-RIB (not one per peer: a
+  // million prefixes and many peers must not cost the RIB thread a walk each).
+  virtual std::map<rib::PeerId, PeerStats> peer_stats() const = 0;
   virtual std::uint32_t local_asn() const = 0;
   virtual std::uint32_t local_router_id() const = 0;
 };

@@ -206,9 +206,11 @@ void Telemetry::arm_stats(Station& s) {
 
 void Telemetry::send_stats(Station& s) {
   if (!s.conn->up()) return;
+  const auto all = src_.peer_stats();
   for (const auto& [id, p] : peers_) {
-    const auto st = src_.peer_stats(id);
-    if (!st) continue;
+    const auto found = all.find(id);
+    if (found == all.end()) continue;
+    const auto* st = &found->second;
     s.conn->send(bmp_statistics(header(p, false), {{bmp::kStatRejected, st->rejected, false},
                                                    {bmp::kStatAdjRibIn, st->adj_rib_in, true},
                                                    {bmp::kStatLocRib, st->best, true},
