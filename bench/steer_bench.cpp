@@ -4,7 +4,8 @@
 // new L2 for one prefix from one site). Reports the CPU time per update on
 // this one thread, the updates per second that makes per core, and the
 // per-update latency's p50 and p99 (the selection is current when the
-// UPDATE's processing returns, so it is the selection latency too).
+// UPDATE's processing returns, so it is the selection latency too). On the
+// same table: the cost of one Prometheus scrape and of one MRT table dump.
 //
 //   build/bin/steer_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
@@ -12,13 +13,17 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <random>
 
 #include "bgp-ext/session/negotiate.hpp"
 #include "bgp-ext/wire/attributes.hpp"
 #include "bgp-ext/wire/update.hpp"
+#include "catsd/api/show.hpp"
+#include "catsd/metrics/daemon_metrics.hpp"
 #include "catsd/rde/engine.hpp"
+#include "catsd/telemetry/mrt_writer.hpp"
 #include "yang/loader/session_config.hpp"
 
 namespace {
@@ -165,6 +170,71 @@ void BM_SteeringMetricUpdates(benchmark::State& state) {
   state.counters["services"] = static_cast<double>(ingress.engine->cats_rib().size());
 }
 BENCHMARK(BM_SteeringMetricUpdates)->Unit(benchmark::kMicrosecond)->MinTime(3);
+
+// The same ingress, every site announcing every service.
+Ingress& loaded_ingress() {
+  static Ingress ingress;
+  static bool loaded = false;
+  if (!loaded) {
+    Updates updates;
+    for (int s = 0; s < kSites; ++s)
+      for (int v = 0; v < kServices; ++v) ingress.update(updates.get(s, v, 5 + (v + s) % 5), s);
+    ingress.io.poll();
+    loaded = true;
+  }
+  return ingress;
+}
+
+// One Prometheus scrape of that ingress (issue 18): what the RIB thread
+// spends answering it (show neighbors and show services: 10,000 prefixes x 10
+// candidate sites), and the whole page (families built and rendered, on the
+// exposer's thread): with every per-site series (limit 0: 100,000 candidates)
+// and with the default metrics/site-series-limit, which leaves them out.
+void BM_MetricsScrape(benchmark::State& state) {
+  Ingress& ingress = loaded_ingress();
+  double rib_ns = 0;
+  std::size_t page_bytes = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    metrics::DaemonState st;
+    st.site_series_limit = static_cast<std::size_t>(state.range(0));
+    st.neighbors.emplace();
+    api::show_neighbors(*ingress.engine, std::vector<rde::PeerRuntime>(kSites), {}, &*st.neighbors);
+    st.services.emplace();
+    api::show_services(*ingress.engine, {}, &*st.services);
+    const auto rib = ingress.engine->loc_rib().stats();
+    st.rib = metrics::RibSummary{rib.prefixes, rib.paths, 0, 0, rib.recomputed};
+    rib_ns += static_cast<double>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    metrics::Families f;
+    metrics::add_daemon_metrics(f, st);
+    page_bytes = metrics::render(f.take()).size();
+  }
+  state.counters["rib_thread_ms"] = rib_ns / static_cast<double>(state.iterations()) / 1e6;
+  state.counters["page_MB"] = static_cast<double>(page_bytes) / 1e6;
+}
+BENCHMARK(BM_MetricsScrape)->Arg(0)->Arg(20'000)->Unit(benchmark::kMillisecond)->MinTime(3);
+
+// An MRT TABLE_DUMP_V2 of that ingress (100,000 paths), encoded on the RIB
+// thread as the dump timer does.
+void BM_MrtTableDump(benchmark::State& state) {
+  Ingress& ingress = loaded_ingress();
+  std::map<rib::PeerId, telemetry::PeerInfo> peers;
+  for (int i = 0; i < kSites; ++i) {
+    telemetry::PeerInfo p;
+    p.id = static_cast<rib::PeerId>(i + 1);
+    p.address = {std::byte{10}, std::byte{255}, static_cast<std::byte>(i + 1), std::byte{1}};
+    p.asn = 65000;
+    p.bgp_id = static_cast<std::uint32_t>(0x0aff0001 + (i << 8));
+    peers[p.id] = p;
+  }
+  std::size_t bytes = 0;
+  for (auto _ : state)
+    bytes = telemetry::mrt_table_dump(*ingress.engine, peers, std::chrono::system_clock::now()).size();
+  state.counters["dump_MB"] = static_cast<double>(bytes) / 1e6;
+  state.counters["paths"] = static_cast<double>(ingress.engine->loc_rib().stats().paths);
+}
+BENCHMARK(BM_MrtTableDump)->Unit(benchmark::kMillisecond)->MinTime(3);
 
 }  // namespace
 

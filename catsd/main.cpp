@@ -120,6 +120,7 @@ bool start_metrics(const cats::config::MetricsEndpoint& cfg, boost::asio::io_con
         std::chrono::seconds{5});
   };
   from.collector = snapshot;
+  from.site_series_limit = cfg.site_series_limit;
   cats::metrics::EndpointOptions options;
   options.address = cfg.address;
   options.port = cfg.port;

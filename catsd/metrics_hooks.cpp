@@ -7,6 +7,7 @@ namespace cats {
 
 std::vector<prometheus::MetricFamily> collect_metrics(const MetricsSources& from) {
   metrics::DaemonState state;
+  state.site_series_limit = from.site_series_limit;
   api::v1::ShowNeighborsReply neighbors;
   if (!from.backend->show_neighbors({}, &neighbors)) state.neighbors = std::move(neighbors);
   api::v1::ShowServicesReply services;

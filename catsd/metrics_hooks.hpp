@@ -7,6 +7,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -21,6 +22,7 @@ struct MetricsSources {
   api::ApiBackend* backend = nullptr;
   std::function<std::optional<metrics::RibSummary>()> rib;        // nullopt: no answer in time
   std::function<std::optional<collector::Snapshot>()> collector;  // nullopt: no in-process collector
+  std::size_t site_series_limit = 20'000;                         // metrics/site-series-limit
 };
 
 std::vector<prometheus::MetricFamily> collect_metrics(const MetricsSources& from);

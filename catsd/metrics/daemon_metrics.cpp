@@ -51,12 +51,11 @@ void add_neighbor(Families& out, const pb::Neighbor& n) {
 void add_candidate(Families& out, const pb::ServiceView& v, const pb::Candidate& c) {
   const Labels site{{"prefix", v.prefix()}, {"service", v.service()}, {"class", v.service_class()},
                     {"site", c.next_hop()}, {"peer", c.peer()},       {"tier", c.tier()}};
+  // Five families: a series costs Prometheus memory per prefix and site,
+  // so what the others would say (the class's score, eligibility, age) is
+  // left to catsctl show services.
   if (c.has_l2()) out.gauge("catsd_cats_site_l2_score", "The site's advertised CATS L2 score (0..10).", c.l2(), site);
-  if (c.has_score())
-    out.gauge("catsd_cats_site_score", "The score the service class uses for the site (0..10).", c.score(), site);
   out.gauge("catsd_cats_site_drained", "1 when the site advertises drain (the D flag).", c.drain() ? 1 : 0, site);
-  out.gauge("catsd_cats_site_eligible", "1 when the site is reachable, not drained and above the minimum score.",
-            c.eligible() ? 1 : 0, site);
   out.gauge("catsd_cats_site_selected", "1 when the CATS selection forwards the prefix to the site.",
             c.selected() ? 1 : 0, site);
   out.gauge("catsd_cats_site_weight", "The selected site's relative share (weighted multipath), 0 when not selected.",
@@ -64,18 +63,23 @@ void add_candidate(Families& out, const pb::ServiceView& v, const pb::Candidate&
   if (c.has_network_cost())
     out.gauge("catsd_cats_site_network_cost", "The site's network cost: the sum of the enabled cost sources.",
               static_cast<double>(c.network_cost()), site);
-  out.gauge("catsd_cats_site_metrics_age_seconds", "Time since the site's CATS metrics last changed.",
-            static_cast<double>(c.age_s()), site);
 }
 
-void add_services(Families& out, const pb::ShowServicesReply& s) {
+void add_services(Families& out, const pb::ShowServicesReply& s, std::size_t limit) {
+  std::size_t candidates = 0;
+  for (const auto& v : s.services()) candidates += static_cast<std::size_t>(v.candidates_size());
+  const bool per_site = limit == 0 || candidates <= limit;
+  out.gauge("catsd_metrics_site_series_omitted",
+            "Candidate sites whose catsd_cats_site_* series were left out (metrics/site-series-limit).",
+            per_site ? 0 : static_cast<double>(candidates));
   for (const auto& v : s.services()) {
     const Labels svc{{"prefix", v.prefix()}, {"service", v.service()}, {"class", v.service_class()}};
     out.gauge("catsd_cats_candidate_sites", "Sites advertising the service prefix.", v.candidates_size(), svc);
     out.gauge("catsd_cats_selected_sites", "Sites the prefix is forwarded to (0: nowhere).", v.selected_size(), svc);
     out.counter("catsd_cats_selection_changes_total", "Times the selection of the prefix's sites changed.",
                 static_cast<double>(v.changes()), svc);
-    for (const auto& c : v.candidates()) add_candidate(out, v, c);
+    if (per_site)
+      for (const auto& c : v.candidates()) add_candidate(out, v, c);
   }
   for (const auto& o : s.originated()) {
     const Labels svc{{"service", o.name()}};
@@ -117,7 +121,7 @@ void add_daemon_metrics(Families& out, const DaemonState& s) {
     out.counter("catsd_rib_decisions_total", "Prefixes run through the decision process.",
                 static_cast<double>(s.rib->decisions));
   }
-  if (s.services) add_services(out, *s.services);
+  if (s.services) add_services(out, *s.services, s.site_series_limit);
 }
 
 }  // namespace cats::metrics

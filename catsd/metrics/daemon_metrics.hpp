@@ -26,6 +26,8 @@ struct DaemonState {
   std::optional<api::v1::ShowNeighborsReply> neighbors;  // absent: the daemon did not answer in time
   std::optional<api::v1::ShowServicesReply> services;
   std::optional<RibSummary> rib;
+  // Candidates (prefix x site) with catsd_cats_site_* series; more: none of them. 0: no limit.
+  std::size_t site_series_limit = 20'000;
 };
 
 // The numeric session state: RFC 4271's FSM states in order, idle 1 .. established 6; 0 unknown.

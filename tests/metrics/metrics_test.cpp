@@ -147,6 +147,29 @@ TEST(DaemonMetrics, SessionsFamiliesAndSelection) {
   EXPECT_EQ(empty.find("catsd_bgp_neighbors"), std::string::npos) << empty;
 }
 
+TEST(DaemonMetrics, SiteSeriesOverTheLimitAreLeftOut) {
+  DaemonState s;
+  s.services.emplace();
+  auto* v = s.services->add_services();
+  v->set_prefix("203.0.113.10/32");
+  v->set_service("chat");
+  for (const char* site : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) {
+    auto* c = v->add_candidates();
+    c->set_next_hop(site);
+    c->set_l2(5);
+  }
+  for (const std::size_t limit : {0, 3, 2}) {
+    s.site_series_limit = limit;
+    Families f;
+    add_daemon_metrics(f, s);
+    const auto page = render(f.take());
+    const bool kept = limit != 2;
+    EXPECT_EQ(page.find("catsd_cats_site_l2_score{") != std::string::npos, kept) << limit << "\n" << page;
+    EXPECT_TRUE(has_line(page, "catsd_metrics_site_series_omitted " + std::string(kept ? "0" : "3"))) << page;
+    EXPECT_NE(page.find("catsd_cats_candidate_sites{"), std::string::npos);  // per prefix: always
+  }
+}
+
 TEST(DaemonMetrics, StateNumbers) {
   EXPECT_EQ(session_state_number("idle"), 1);
   EXPECT_EQ(session_state_number("openconfirm"), 5);

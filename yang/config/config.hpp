@@ -333,6 +333,7 @@ struct MetricsEndpoint {
   std::string address = "127.0.0.1";
   std::uint16_t port = 9179;
   std::chrono::seconds cache_time{1};
+  std::uint32_t site_series_limit = 20'000;  // candidates with per-site series; 0: no limit
   bool operator==(const MetricsEndpoint&) const = default;
 };
 

@@ -498,6 +498,7 @@ Config map_tree(const View& bgp, ConfigErrors& errors) {
     m.get(*mx, "address", cfg.metrics.address);
     m.get(*mx, "port", cfg.metrics.port);
     if (auto t = mx->number<std::uint16_t>("cache-time")) cfg.metrics.cache_time = seconds{*t};
+    m.get(*mx, "site-series-limit", cfg.metrics.site_series_limit);
   }
   if (auto b = bgp.child("bmp")) {
     for (const auto& st : b->children("station")) {
