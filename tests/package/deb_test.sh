@@ -99,6 +99,14 @@ as_unit "$catsd_caps"
 read -r -a start <<<"$(unit_cmd catsd.service ExecStart)"
 "${run_as[@]}" "${start[@]}" --check || fail "ExecStart --check"
 install -d -o catsd -g catsd -m 0750 /run/catsd  # RuntimeDirectory=catsd
+# The operator's metrics endpoint (docs/OPERATIONS.md) in the installed conffile.
+/usr/bin/python3 - <<'PY' || fail "adding metrics to /etc/catsd/catsd.json"
+import json
+p = "/etc/catsd/catsd.json"
+c = json.load(open(p))
+c["cats-bgp:bgp"]["metrics"] = {"address": "127.0.0.1", "port": 9179}
+json.dump(c, open(p, "w"), indent=2)
+PY
 NOTIFY_SOCKET=$notify "${run_as[@]}" "${start[@]}" 2>"$tmp/catsd.log" &
 pid=$!
 wait_notify "$pid" "READY=1" 1
@@ -107,6 +115,17 @@ ss -ltn | grep -q '127.0.0.1:179 ' || fail "catsd does not listen on 127.0.0.1:1
 [ -S /run/catsd/api.sock ] || fail "no API socket /run/catsd/api.sock"
 as_unit ""
 CATSD_API=unix:/run/catsd/api.sock "${run_as[@]}" /usr/bin/catsctl show neighbors || fail "catsctl show neighbors"
+# A local user outside group catsd is refused by the socket's directory and mode.
+status=0
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/catsctl --server unix:/run/catsd/api.sock \
+  --timeout 3 show neighbors 2>&1) || status=$?
+if [ "$status" != 3 ] || ! grep -q "Permission denied" <<<"$out"; then fail "nobody's catsctl: exit $status: $out"; fi
+echo "catsctl as nobody: refused (exit 3, Permission denied)"
+page=$(/usr/bin/python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9179/metrics", timeout=5).read().decode(), end="")') ||
+  fail "no /metrics on 127.0.0.1:9179"
+promtool check metrics <<<"$page" || fail "promtool check metrics"
+grep -q '^catsd_bgp_neighbors 0$' <<<"$page" || fail "catsd_bgp_neighbors not on the page"
+echo "/metrics: $(grep -c '^[a-z]' <<<"$page") samples, promtool check metrics clean"
 kill -HUP "$pid"
 wait_notify "$pid" "RELOADING=1" 1
 wait_notify "$pid" "READY=1" 2
