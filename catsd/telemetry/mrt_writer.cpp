@@ -166,14 +166,29 @@ void MrtWriter::log(wire::Bytes record) {
   std::string name = mrt_file_name(cfg_.updates.file, start);
   const std::size_t size = record.size();
   post(size, [this, name = std::move(name), record = std::move(record)] {
+    const auto failed = [&](const char* what) {
+      ++write_failures_;
+      if (auto n = errors_.allow(what))
+        spdlog::error("MRT log {}: {}: {}; records dropped{}", name, what, std::strerror(errno),
+                      cats::log::RateLimit::suffix(*n));
+    };
     if (name != log_name_ || !log_.is_open()) {
       log_.close();
       log_.clear();
       log_.open(name, std::ios::binary | std::ios::app);
       log_name_ = name;
-      if (!log_) spdlog::error("MRT log {}: cannot open: {}", name, std::strerror(errno));
+      if (!log_.is_open()) return failed("cannot open");
     }
-    if (log_.is_open() && !write_all(log_, record)) spdlog::error("MRT log {}: write failed", name);
+    const std::streamoff before = log_.tellp();
+    if (write_all(log_, record)) return;
+    failed("write failed");
+    // Part of the record may have reached the file: cut it off, so that the
+    // records before it stay readable; the next record opens the file again.
+    log_.close();
+    log_.clear();
+    std::error_code ec;
+    if (before >= 0 && std::filesystem::is_regular_file(name, ec))
+      std::filesystem::resize_file(name, static_cast<std::uintmax_t>(before), ec);
   });
 }
 

@@ -6,6 +6,7 @@
 // dropped and counted.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
@@ -20,6 +21,7 @@
 
 #include "catsd/telemetry/mrt_message.hpp"
 #include "catsd/telemetry/rib_monitor.hpp"
+#include "common/log/rate_limit.hpp"
 #include "yang/config/config.hpp"
 
 namespace cats::telemetry {
@@ -51,6 +53,9 @@ class MrtWriter {
   // Writes what is queued and stops the thread.
   void stop();
   std::uint64_t dropped() const { return dropped_; }
+  // Log records the disk refused (full, unwritable), each one dropped whole:
+  // a record cut short is truncated away, so the file stays readable.
+  std::uint64_t write_failures() const { return write_failures_.load(); }
 
  private:
   void arm_dump();
@@ -72,6 +77,8 @@ class MrtWriter {
   bool stopping_ = false;
   std::string log_name_;  // the update log open now
   std::ofstream log_;
+  cats::log::RateLimit errors_;  // one error line per kind and 10 s, however many records fail
+  std::atomic<std::uint64_t> write_failures_{0};
   std::thread thread_;
 };
 
