@@ -1347,8 +1347,9 @@ def scenario_metrics(lab):
     print(f"  Prometheus: {site} fell 10 -> {low:g}")
     check(prom.value('cats_collector_scrape_duration_seconds{job="collector",target="vllm-v"}') > 0,
           "Prometheus: cats-collector's scrape duration")
-    check(prom.value('rate(cats_collector_scrapes_total{job="edge"}[10s])') > 0,
-          "Prometheus: the edge's collector keeps scraping (a rate over the counter)")
+    # Polled: a rate needs two samples that differ, and the score may fall within a few scrapes.
+    wait_for("Prometheus: the edge's collector keeps scraping (a rate over the counter)",
+             lambda: (prom.value('rate(cats_collector_scrapes_total{job="edge"}[5s])') or 0) > 0, 15)
     check(prom.value('process_resident_memory_bytes{job="ingress"}') > 1e6, "Prometheus: the ingress's memory")
     check(prom.value('catsd_rib_prefixes{job="ingress"}') == 2, "Prometheus: the ingress's RIB holds two prefixes")
 
