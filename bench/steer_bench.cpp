@@ -125,7 +125,7 @@ struct Ingress {
       auto r = session::negotiate(loader::to_local_config(cfg, cfg.neighbors[i]), session::build_open(peer));
       const auto& s = std::get<session::Negotiated>(r);
       ctx = session::decode_context(s);
-      engine->session_up(static_cast<rib::PeerId>(i + 1), 1, s, std::nullopt);
+      engine->session_up(static_cast<rib::PeerId>(i + 1), 1, s, session::ConnectionEnds{});
     }
     io.poll();
   }

@@ -99,13 +99,14 @@ void Peer::reconfigure(PeerConfig cfg) {
   if (second_) second_->fsm.set_config(cfg_.fsm);
 }
 
-std::optional<asio::ip::address> Peer::local_address() const {
+ConnectionEnds Peer::ends() const {
   const auto& c = lead();
-  if (!c->link || !c->link->open()) return std::nullopt;
+  if (!c->link || !c->link->open()) return {};
   boost::system::error_code ec;
-  const auto ep = c->link->socket().local_endpoint(ec);
-  if (ec) return std::nullopt;
-  return ep.address();
+  const auto local = c->link->socket().local_endpoint(ec);
+  if (ec) return {};
+  const auto remote = c->link->socket().remote_endpoint(ec);
+  return {local.address(), local.port(), ec ? std::uint16_t{0} : remote.port()};
 }
 
 const Peer::ConnPtr& Peer::lead() const {

@@ -68,6 +68,13 @@ class PeerHandler {
   virtual void on_writable(Peer& /*peer*/) {}
 };
 
+// The two ends of a session's TCP connection, as BMP's Peer Up reports them.
+struct ConnectionEnds {
+  std::optional<boost::asio::ip::address> local;  // nullopt: no open connection
+  std::uint16_t local_port = 0;
+  std::uint16_t remote_port = 0;
+};
+
 struct PeerConfig {
   std::string name;  // log context; empty: the remote address
   boost::asio::ip::address remote_address;
@@ -123,8 +130,8 @@ class Peer {
   const PeerConfig& config() const { return cfg_; }
   const std::string& name() const { return name_; }
   const std::optional<Negotiated>& negotiated() const;  // of the Established session
-  // Our end of the lead connection (the next-hop-self address); nullopt without one.
-  std::optional<boost::asio::ip::address> local_address() const;
+  // The lead connection's ends (our address is the next-hop-self address).
+  ConnectionEnds ends() const;
   std::size_t queued_bytes() const;  // the main connection's output queue
   std::size_t max_queued_bytes() const { return max_queued_; }
   std::uint64_t collisions() const { return collisions_; }

@@ -160,7 +160,7 @@ void Engine::install_imports(Neighbor& n) {
 }
 
 void Engine::session_up(rib::PeerId id, std::uint64_t gen, const session::Negotiated& s,
-                        std::optional<asio::ip::address> local) {
+                        const session::ConnectionEnds& ends) {
   Neighbor* n = neighbor(id);
   if (n == nullptr) return;
   EstablishedSession es;
@@ -183,8 +183,8 @@ void Engine::session_up(rib::PeerId id, std::uint64_t gen, const session::Negoti
   }
   n->rib_in()->set_paths_per_prefix(n->config().max_paths_per_prefix);
   process(*n->rib_in(), n->graceful_restart().session_up(*n->rib_in(), s));
-  set_target(*n, local);
-  if (monitor_ != nullptr) monitor_up(*n, s, local);
+  set_target(*n, ends.local);
+  if (monitor_ != nullptr) monitor_up(*n, s, ends);
   spdlog::info("[{}] established: AS{} router-id {}, {} families{}", n->address(), s.peer_asn, dotted(s.peer_router_id),
                s.families.size(), s.cats_version != 0 ? ", CATS" : "");
   for (auto& [wid, w] : session_watchers_) w(*n, nullptr);

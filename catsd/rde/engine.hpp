@@ -86,7 +86,7 @@ class Engine : public SessionEvents, public telemetry::RibSource {
 
   // SessionEvents (RIB thread).
   void session_up(rib::PeerId id, std::uint64_t gen, const session::Negotiated& s,
-                  std::optional<boost::asio::ip::address> local) override;
+                  const session::ConnectionEnds& ends) override;
   void session_updates(rib::PeerId id, const UpdateBatch& batch) override;
   void session_down(rib::PeerId id, std::uint64_t gen, const session::SessionDown& why) override;
   void session_refresh(rib::PeerId id, std::uint64_t gen, const wire::RouteRefresh& rr) override;
@@ -261,8 +261,7 @@ class Engine : public SessionEvents, public telemetry::RibSource {
   bool stopping_ = false;
   telemetry::RibMonitor* monitor_ = nullptr;
   // Telemetry (engine_telemetry.cpp).
-  void monitor_up(const Neighbor& n, const session::Negotiated& s,
-                  const std::optional<boost::asio::ip::address>& local);
+  void monitor_up(const Neighbor& n, const session::Negotiated& s, const session::ConnectionEnds& ends);
   void monitor_post_policy(const Neighbor& n, const wire::Update& u);
   void monitor_best(const std::vector<rib::RibEvent>& events);
 };

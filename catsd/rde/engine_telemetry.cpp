@@ -63,14 +63,15 @@ wire::Bytes peer_open(const session::Negotiated& s) {
 
 }  // namespace
 
-void Engine::monitor_up(const Neighbor& n, const session::Negotiated& s,
-                        const std::optional<boost::asio::ip::address>& local) {
+void Engine::monitor_up(const Neighbor& n, const session::Negotiated& s, const session::ConnectionEnds& ends) {
   telemetry::PeerInfo p;
   p.id = n.id();
   boost::system::error_code ec;
   const auto remote = boost::asio::ip::make_address(n.address(), ec);
   if (!ec) p.address = address_octets(remote);
-  if (local) p.local = address_octets(*local);
+  if (ends.local) p.local = address_octets(*ends.local);
+  p.local_port = ends.local_port;
+  p.remote_port = ends.remote_port;
   p.asn = s.peer_asn;
   p.local_asn = s.local_asn;
   p.bgp_id = s.peer_router_id;
@@ -80,10 +81,8 @@ void Engine::monitor_up(const Neighbor& n, const session::Negotiated& s,
     if (f.add_path_receive) (f.family.afi == 1 ? p.add_path.ipv4 : p.add_path.ipv6) = true;
   // Our OPEN as the session sent it: the same configuration builds the same OPEN.
   auto pc = loader::to_peer_config(cfg_, n.config());
-  if (auto* c = std::get_if<session::PeerConfig>(&pc)) {
+  if (auto* c = std::get_if<session::PeerConfig>(&pc))
     p.sent_open = wire::encode_message(session::build_open(c->local), wire::EncodeContext{}, c->local.cats.capability);
-    p.remote_port = c->remote_port;
-  }
   p.received_open = peer_open(s);
   p.since = std::chrono::system_clock::now();
   monitor_->peer_up(p);

@@ -13,7 +13,7 @@ void SessionBridge::on_established(session::Peer& peer, const session::Negotiate
   const auto g = ++gen_;
   in_flight_ = 0;
   paused_ = false;
-  asio::post(rib_, [this, g, s, la = peer.local_address()] { events_.session_up(id_, g, s, la); });
+  asio::post(rib_, [this, g, s, ends = peer.ends()] { events_.session_up(id_, g, s, ends); });
 }
 
 void SessionBridge::on_update_message(session::Peer& peer, wire::ByteSpan raw, const wire::DecodeContext& ctx,

@@ -67,7 +67,7 @@ class SessionEvents {
  public:
   virtual ~SessionEvents() = default;
   virtual void session_up(rib::PeerId id, std::uint64_t gen, const session::Negotiated& s,
-                          std::optional<boost::asio::ip::address> local) = 0;
+                          const session::ConnectionEnds& ends) = 0;
   virtual void session_updates(rib::PeerId id, const UpdateBatch& batch) = 0;
   virtual void session_down(rib::PeerId id, std::uint64_t gen, const session::SessionDown& why) = 0;
   virtual void session_refresh(rib::PeerId id, std::uint64_t gen, const wire::RouteRefresh& rr) = 0;

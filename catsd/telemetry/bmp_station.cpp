@@ -28,13 +28,24 @@ void BmpStation::connect() {
     return;
   }
   sock_ = std::make_unique<asio::ip::tcp::socket>(ex_);
+  if (!cfg_.source_address.empty()) {
+    const auto from = asio::ip::make_address(cfg_.source_address, ec);
+    if (!ec) sock_->open(addr.is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), ec);
+    if (!ec) sock_->bind({from, 0}, ec);
+    if (ec) {
+      // An address not (yet) on this host: try again later, as for a refused connect.
+      spdlog::warn("BMP station {}: source address {}: {}", cfg_.name, cfg_.source_address, ec.message());
+      sock_.reset();
+      back_off();
+      return;
+    }
+  }
   const auto epoch = ++epoch_;
   sock_->async_connect({addr, cfg_.port}, [this, epoch](const boost::system::error_code& e) {
     if (epoch != epoch_ || closing_) return;
     if (e) {
       spdlog::debug("BMP station {}: connect to {}:{}: {}", cfg_.name, cfg_.address, cfg_.port, e.message());
-      retry(backoff_);
-      backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, cfg_.retry_interval);
+      back_off();
       return;
     }
     boost::system::error_code opt;
@@ -46,6 +57,11 @@ void BmpStation::connect() {
     read_next();
     connected_();
   });
+}
+
+void BmpStation::back_off() {
+  retry(backoff_);
+  backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, cfg_.retry_interval);
 }
 
 void BmpStation::retry(std::chrono::milliseconds after) {

@@ -53,6 +53,7 @@ class BmpStation {
 
  private:
   void connect();
+  void back_off();  // retry after the back-off, which then doubles up to retry-interval
   void retry(std::chrono::milliseconds after);
   void reset(const char* why);
   void write_next();

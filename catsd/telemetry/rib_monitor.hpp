@@ -20,9 +20,9 @@ namespace cats::telemetry {
 // An Established session as telemetry reports it.
 struct PeerInfo {
   rib::PeerId id = 0;
-  wire::Bytes address;  // 4 or 16 octets
-  wire::Bytes local;    // 4 or 16 octets; empty when unknown
-  std::uint16_t remote_port = 179;
+  wire::Bytes address;            // 4 or 16 octets
+  wire::Bytes local;              // 4 or 16 octets; empty when unknown
+  std::uint16_t remote_port = 0;  // the connection's; 0 when unknown
   std::uint16_t local_port = 0;
   std::uint32_t asn = 0;
   std::uint32_t local_asn = 0;

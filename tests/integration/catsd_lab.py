@@ -1422,15 +1422,19 @@ def scenario_bmp_mrt(lab):
                 f"logfile: {os.path.join(lab.dir, 'pmbmpd.log')}\n")
     lab.procs.spawn("pmbmpd", ["/usr/sbin/pmbmpd", "-f", pm_cfg], os.path.join(lab.dir, "pmbmpd.out"))
     own_log = os.path.join(lab.dir, "own-bmp.jsonl")
-    lab.procs.spawn("bmp_collector", ["/usr/bin/python3", os.path.join(ROOT, "interop", "lab", "bmp_collector.py"),
-                                      lab.addr(31), "11019", own_log], os.path.join(lab.dir, "own-bmp.out"))
+
+    def own_station(log):
+        return lab.procs.spawn("bmp_collector", ["/usr/bin/python3", os.path.join(ROOT, "interop", "lab",
+                                                                                   "bmp_collector.py"),
+                                                 lab.addr(31), "11019", log], log + ".out")
+    own_proc = own_station(own_log)
     mrt_dir = os.path.join(lab.dir, "mrt")
     os.makedirs(mrt_dir)
     e1 = lab.daemon("edge1", 1, edge_cfg(lab, 1, "10.0.0.1", 10, 7))
     e2 = lab.daemon("edge2", 2, edge_cfg(lab, 2, "10.0.0.2", 10, 4))
     rr = lab.daemon("rr", 10, rr_cfg(lab, 10, [1, 2], 20))
     cfg = ingress_cfg(lab, 20, 10)
-    cfg["bmp"] = {"station": [{"name": "pmacct", "address": station, "port": 11019,
+    cfg["bmp"] = {"station": [{"name": "pmacct", "address": station, "port": 11019, "source-address": lab.addr(20),
                                "monitoring": ["pre-policy", "post-policy", "loc-rib"],
                                "statistics-interval": 5, "retry-interval": 1},
                               {"name": "own", "address": lab.addr(31), "monitoring": ["loc-rib"],
@@ -1449,10 +1453,21 @@ def scenario_bmp_mrt(lab):
         return any(pred(m) for m in msgs)
     wait_for("pmbmpd: statistics", lambda: seen(lambda m: m.get("bmp_msg_type") == "stats"), 20)
     rr_ip, v4 = lab.addr(10), V4
+    expect("pmbmpd: the station connection comes from source-address (bmp_router)",
+           {m.get("bmp_router") for m in msgs} == {lab.addr(20)}, {m.get("bmp_router") for m in msgs})
     expect("pmbmpd: Initiation with sysName", any(m.get("bmp_msg_type") == "init" and m.get("bmp_init_info_sysname")
                                                  for m in msgs))
     expect("pmbmpd: Peer Up of the reflector", any(m.get("bmp_msg_type") == "peer_up" and m.get("peer_ip") == rr_ip
                                                   and m.get("peer_type") == 0 for m in msgs))
+    # Peer Up's local address and ports are the session's, as the kernel lists the connection.
+    conns = run(["ss", "-Htn", "state", "established", "src", lab.addr(20), "dst", rr_ip], timeout=10).stdout.split()
+    ends = {(int(conns[i].rsplit(":", 1)[1]), int(conns[i + 1].rsplit(":", 1)[1]))
+            for i in range(len(conns) - 1) if conns[i].startswith(lab.addr(20) + ":")}
+    ups = {(m.get("local_ip"), m.get("local_port"), m.get("remote_port")) for m in msgs
+           if m.get("bmp_msg_type") == "peer_up" and m.get("peer_ip") == rr_ip}
+    expect("pmbmpd: the reflector's Peer Up has the ingress's address and the session's TCP ports (ss)",
+           len(ups) == 1 and {(u[1], u[2]) for u in ups} <= ends and next(iter(ups))[0] == lab.addr(20)
+           and 179 in next(iter(ups))[1:], (ups, ends))
     expect("pmbmpd: Peer Up of the Loc-RIB (RFC 9069)", any(m.get("bmp_msg_type") == "peer_up" and
                                                            m.get("peer_type") == 3 for m in msgs))
     routes = [m for m in msgs if m.get("log_type") == "update"]
@@ -1476,6 +1491,22 @@ def scenario_bmp_mrt(lab):
     expect("own decoder: Loc-RIB Route Monitoring of the service prefix carries CATS-EXP (255)",
           any(m.get("peer_type") == 3 for m in cats_rm), len(cats_rm))
     cats_hex = {m["attrs"]["255"]["hex"] for m in cats_rm}
+
+    print("\n== the own station is killed mid-feed and started again: catsd reconnects and sends it all again")
+    own_proc.kill9()
+    again_log = os.path.join(lab.dir, "own-bmp-again.jsonl")
+    own_station(again_log)
+
+    def again(pred):
+        return any(pred(m) for m in json_lines(again_log))
+    wait_for("own station, restarted: Initiation on a new connection", lambda: again(
+        lambda m: m.get("type") == "initiation"), 20)
+    wait_for("own station, restarted: the Loc-RIB Peer Up and the service prefix with CATS-EXP again", lambda: again(
+        lambda m: m.get("type") == "peer_up" and m.get("peer_type") == 3) and again(
+        lambda m: m.get("type") == "route_monitoring" and V4 in m.get("nlri", []) and "255" in m.get("attrs", {})),
+        20)
+    expect("the ingress kept its session and routes meanwhile",
+           ing.proc.alive() and ing.established(rr_ip) and len(ing.candidates(V4)) == 2)
 
     wait_for("an MRT RIB dump", lambda: any(n.startswith("rib.") and not n.endswith(".tmp")
                                           for n in os.listdir(mrt_dir)), 20)

@@ -152,7 +152,7 @@ class Harness : public SessionPort {
     rx.neg.as4 = as4;
     rx.gen = ++gen_;
     rx.auto_drain = auto_drain;
-    engine_->session_up(id, rx.gen, rx.neg, boost::asio::ip::make_address("192.0.2.254"));
+    engine_->session_up(id, rx.gen, rx.neg, session::ConnectionEnds{boost::asio::ip::make_address("192.0.2.254")});
     run();
   }
 

@@ -391,7 +391,7 @@ class GoldenCase {
     if (auto* e = std::get_if<session::NegotiationError>(&r)) throw std::runtime_error("up: " + e->reason);
     negotiated_[id] = std::get<session::Negotiated>(r);
     port_.live_gen[id] = ++gen_[id];
-    engine_->session_up(id, gen_[id], negotiated_[id], local);
+    engine_->session_up(id, gen_[id], negotiated_[id], session::ConnectionEnds{local, 179, 40179});
   }
 
   std::string show(const std::string& what) {

@@ -345,6 +345,7 @@ struct BmpStation {
   std::string name;
   std::string address;
   std::uint16_t port = 11019;
+  std::string source_address;             // empty: the kernel's choice
   std::vector<BmpMonitoring> monitoring;  // empty: pre-policy and loc-rib
   std::chrono::seconds statistics_interval{60};
   std::chrono::seconds retry_interval{30};

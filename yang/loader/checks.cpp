@@ -170,6 +170,14 @@ void check_steering(const Config& cfg, ConfigErrors& out) {
   }
 }
 
+void check_bmp(const Config& cfg, ConfigErrors& out) {
+  for (const auto& s : cfg.bmp.stations) {
+    if (!s.source_address.empty() && is_ipv6(s.source_address) != is_ipv6(s.address))
+      out.push_back({kRoot + "/bmp/station[name='" + s.name + "']/source-address",
+                     "source-address " + s.source_address + " is not of the same family as the station address"});
+  }
+}
+
 void check_netconf(const Config& cfg, ConfigErrors& out) {
   const std::string root = "/cats-bgp:bgp/netconf";
   if (!cfg.netconf.enabled) return;
@@ -190,6 +198,7 @@ ConfigErrors check_semantics(const Config& cfg) {
   check_scoring(cfg, out);
   check_collector(cfg, out);
   check_steering(cfg, out);
+  check_bmp(cfg, out);
   return out;
 }
 

@@ -506,6 +506,7 @@ Config map_tree(const View& bgp, ConfigErrors& errors) {
       m.get(st, "name", s.name);
       m.get(st, "address", s.address);
       m.get(st, "port", s.port);
+      m.get(st, "source-address", s.source_address);
       for (const auto& v : st.texts("monitoring"))
         s.monitoring.push_back(v == "post-policy" ? BmpMonitoring::kPostPolicy
                                : v == "loc-rib"   ? BmpMonitoring::kLocRib
