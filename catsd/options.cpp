@@ -1,21 +1,11 @@
 #include "catsd/options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <ostream>
-#include <vector>
 
+#include "common/cli/daemon_cli.hpp"
 #include "common/version/version.hpp"
 
 namespace cats::daemon {
-namespace {
-
-constexpr int kUsage = 2;
-
-std::vector<std::string> names(const auto& list) {
-  return {list.begin(), list.end()};
-}
-
-}  // namespace
 
 std::variant<Options, Exit> parse_options(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   Options o;
@@ -33,15 +23,8 @@ std::variant<Options, Exit> parse_options(int argc, const char* const* argv, std
       ->capture_default_str();
   app.add_option("--yang-dir", o.yang_dir, "where cats-bgp.yang is (default: <prefix>/share/catsd/yang)")
       ->type_name("DIR");
-  app.add_option("--log-level", o.log_level, "least severe level logged")
-      ->type_name("LEVEL")
-      ->capture_default_str()
-      ->check(CLI::IsMember(names(log::kLevelNames)));
   std::string format = "text";
-  app.add_option("--log-format", format, "text, or json (one object a line: time, level, logger, msg)")
-      ->type_name("FORMAT")
-      ->capture_default_str()
-      ->check(CLI::IsMember(names(log::kFormatNames)));
+  cli::add_log_options(app, o.log_level, format);
   app.add_flag("--check", o.check, "validate the configuration and exit");
 
   auto* privileges = "Privileges";
@@ -68,19 +51,7 @@ std::variant<Options, Exit> parse_options(int argc, const char* const* argv, std
   app.add_flag("--api-insecure", o.api_insecure, "allow a TCP API on a non-loopback address without TLS")
       ->group(security);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help() << "\n";  // CLI11 ends the footer without one
-    return Exit{0};
-  } catch (const CLI::CallForVersion&) {
-    out << version::line("catsd") << "\n";
-    return Exit{0};
-  } catch (const CLI::ParseError& e) {
-    err << "catsd: " << e.what() << "\n"
-        << "usage: catsd --config FILE [OPTIONS] (catsd --help lists them)\n";
-    return Exit{kUsage};
-  }
+  if (auto code = cli::parse(app, argc, argv, "catsd", "catsd --config FILE [OPTIONS]", out, err)) return Exit{*code};
   o.log_format = *log::parse_format(format);
   return o;
 }

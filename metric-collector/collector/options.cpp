@@ -1,21 +1,11 @@
 #include "metric-collector/collector/options.hpp"
 
 #include <CLI/CLI.hpp>
-#include <ostream>
-#include <vector>
 
+#include "common/cli/daemon_cli.hpp"
 #include "common/version/version.hpp"
 
 namespace cats::collector {
-namespace {
-
-constexpr int kUsage = 2;
-
-std::vector<std::string> names(const auto& list) {
-  return {list.begin(), list.end()};
-}
-
-}  // namespace
 
 std::variant<CommandLine, Exit> parse_command_line(int argc, const char* const* argv, std::ostream& out,
                                                    std::ostream& err) {
@@ -41,28 +31,10 @@ std::variant<CommandLine, Exit> parse_command_line(int argc, const char* const* 
                  "answers per target before the first evaluation (default: collector/first-report-answers, 2)")
       ->type_name("N")
       ->check(CLI::Range(1U, 100U));
-  app.add_option("--log-level", c.log_level, "least severe level logged")
-      ->type_name("LEVEL")
-      ->capture_default_str()
-      ->check(CLI::IsMember(names(log::kLevelNames)));
   std::string format = "text";
-  app.add_option("--log-format", format, "text, or json (one object a line: time, level, logger, msg)")
-      ->type_name("FORMAT")
-      ->capture_default_str()
-      ->check(CLI::IsMember(names(log::kFormatNames)));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help() << "\n";  // CLI11 ends the footer without one
-    return Exit{0};
-  } catch (const CLI::CallForVersion&) {
-    out << version::line("cats-collector") << "\n";
-    return Exit{0};
-  } catch (const CLI::ParseError& e) {
-    err << "cats-collector: " << e.what() << "\n"
-        << "usage: cats-collector --config FILE [OPTIONS] (cats-collector --help lists them)\n";
-    return Exit{kUsage};
-  }
+  cli::add_log_options(app, c.log_level, format);
+  if (auto code = cli::parse(app, argc, argv, "cats-collector", "cats-collector --config FILE [OPTIONS]", out, err))
+    return Exit{*code};
   if (push_option->count() > 0) c.push = push;
   c.log_format = *log::parse_format(format);
   return c;
