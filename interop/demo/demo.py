@@ -442,13 +442,16 @@ def main():
     ap.add_argument("--catsctl", required=True)
     ap.add_argument("--out", default="demo-out")
     ap.add_argument("--quick", action="store_true", help="shorter phases (the ctest)")
-    ap.add_argument("--ingress", choices=("catsd", "frr", "both"), default="catsd",
+    ap.add_argument("--ingress", choices=("catsd", "frr", "both", "pair"), default="catsd",
                     help="what forwards at the ingress: catsd, or FRR steered by catsd in the controller role; both: "
-                         "catsd, then FRR with short phases, its output in OUT/frr-ingress")
+                         "catsd, then FRR with short phases, its output in OUT/frr-ingress; pair: the two at once, "
+                         "each in namespaces of its own, their lines prefixed (the ctest)")
     ARGS = ap.parse_args()
     if os.geteuid() != 0:
         print("demo: needs root (network namespaces, port 179); skipped")
         return 77
+    if ARGS.ingress == "pair":
+        return run_pair()
     raise_on_signals()
     runs = [("catsd", ARGS.out, ARGS.quick)]
     if ARGS.ingress == "frr":
@@ -464,6 +467,37 @@ def main():
         say("catsd ingress: " + ("every phase held" if results[0] else "a phase did not hold")
             + "; FRR ingress with the catsd controller: " + ("every phase held" if results[1] else "a phase did not hold"))
     return 0 if all(results) else 1
+
+
+def run_pair():
+    """Both ingress variants at once, each a process of this script with its own namespaces (named by PID) and
+    output directory. Their phases need seconds of quiet, not the whole machine: a demo keeps a fraction of one
+    core busy."""
+    raise_on_signals()
+    runs = {"catsd": ARGS.out, "frr": os.path.join(ARGS.out, "frr-ingress")}
+    procs = {}
+    for ingress, out in runs.items():
+        cmd = [sys.executable, os.path.abspath(__file__), "--catsd", ARGS.catsd, "--catsctl", ARGS.catsctl,
+               "--out", out, "--ingress", ingress] + (["--quick"] if ARGS.quick else [])
+        procs[ingress] = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def relay(ingress, p):
+        for line in p.stdout:
+            print(f"[{ingress}] {line}", end="", flush=True)
+    relays = [threading.Thread(target=relay, args=item) for item in procs.items()]
+    for t in relays:
+        t.start()
+    try:
+        codes = {ingress: p.wait() for ingress, p in procs.items()}
+    finally:
+        for p in procs.values():  # a signal to this process stops both (each cleans up its namespaces)
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(30)
+        for t in relays:
+            t.join(5)
+    say("; ".join(f"{i} ingress: " + ("every phase held" if c == 0 else f"exit {c}") for i, c in codes.items()))
+    return 0 if all(c == 0 for c in codes.values()) else 1
 
 
 def run_demo(ingress, out, quick):
