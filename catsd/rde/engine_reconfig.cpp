@@ -80,6 +80,10 @@ Engine::Reconfigured Engine::reconfigure(config::Config next) {
 
   cfg_ = std::move(next);
   for (std::size_t i = 0; i < services_.size(); ++i) services_[i].svc = cfg_.service(names[i]);
+  // The selections point at their service classes, which moved with the
+  // configuration: point them at the new ones (a reload that changes no
+  // steering left them dangling).
+  if (steering_) cats_.reconfigure(loc_rib_);
 
   for (const auto& c : plan.changed_neighbors)
     if (Neighbor* n = find(c.address); n != nullptr && cfg_.neighbor(c.address) != nullptr)
