@@ -204,12 +204,11 @@ int serve(cats::config::Config cfg, const Options& o, const Secrets& secrets) {
   auto keep_io = boost::asio::make_work_guard(io);
   cats::rde::AsioSessions peers(sessions.get_executor(), io.get_executor());
   cats::rde::Engine engine(io.get_executor(), std::move(cfg), peers);
-  // BMP stations and MRT files, when configured: tapped before any session starts.
-  auto telemetry = cats::telemetry::Telemetry::create(io.get_executor(), engine.config(), engine);
-  if (telemetry) {
-    engine.set_monitor(telemetry.get());
-    telemetry->start();
-  }
+  // BMP stations and MRT files: tapped, when configured, before any session
+  // starts; a reload may add or remove them (on_applied below).
+  auto telemetry = std::make_unique<cats::telemetry::Telemetry>(io.get_executor(), engine.config(), engine);
+  if (telemetry->active()) engine.set_monitor(telemetry.get());
+  telemetry->start();
   if (auto err = start_engine(engine, peers, [&] { return drop_privileges(secrets, o.api); })) {
     spdlog::critical("{}", *err);
     return 1;
@@ -253,7 +252,9 @@ int serve(cats::config::Config cfg, const Options& o, const Secrets& secrets) {
     notifications = std::make_shared<cats::NotificationSink>(netconf.get());
     cats::netconf_notifications(engine, notifications);
   }
-  reloader.on_applied([&netconf](const std::string& text, const cats::config::Config& c) {
+  reloader.on_applied([&netconf, &telemetry, &engine](const std::string& text, const cats::config::Config& c) {
+    telemetry->reconfigure(c);
+    engine.set_monitor(telemetry->active() ? telemetry.get() : nullptr);
     if (!netconf) return;
     netconf->set_running(text);
     netconf->set_users(c.netconf.users);
@@ -275,10 +276,8 @@ int serve(cats::config::Config cfg, const Options& o, const Secrets& secrets) {
       if (server) server->stop();
       boost::asio::post(io, [&] {
         // Peer Downs reach the BMP stations before their Termination.
-        engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000}, [&] {
-          if (!telemetry) return io.stop();
-          telemetry->stop([&] { io.stop(); });
-        });
+        engine.shutdown("catsd shutting down", std::chrono::milliseconds{2000},
+                        [&] { telemetry->stop([&] { io.stop(); }); });
       });
     });
   });

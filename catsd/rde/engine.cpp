@@ -168,6 +168,7 @@ void Engine::session_up(rib::PeerId id, std::uint64_t gen, const session::Negoti
   es.negotiated = s;
   es.ectx = session::encode_context(s);
   es.since = SteadyClock::now();
+  es.ends = ends;
   n->establish(std::move(es));
   const auto facts = facts_for(cfg_, *n, s);
   if (n->rib_in() == nullptr) {

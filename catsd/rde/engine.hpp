@@ -155,8 +155,9 @@ class Engine : public SessionEvents, public telemetry::RibSource {
   std::uint8_t cats_type() const { return cfg_.global.cats.attribute_type; }
 
   // Telemetry (engine_telemetry.cpp): the BMP/MRT tap, nullptr for none; it
-  // must outlive the engine's sessions.
-  void set_monitor(telemetry::RibMonitor* m) { monitor_ = m; }
+  // must outlive the engine's sessions. A new tap learns the Established
+  // sessions as if they had just come up.
+  void set_monitor(telemetry::RibMonitor* m);
   std::map<rib::PeerId, telemetry::PeerStats> peer_stats() const override;
   std::uint32_t local_asn() const override { return cfg_.global.as; }
   std::uint32_t local_router_id() const override { return cfg_.global.router_id; }
@@ -261,7 +262,8 @@ class Engine : public SessionEvents, public telemetry::RibSource {
   bool stopping_ = false;
   telemetry::RibMonitor* monitor_ = nullptr;
   // Telemetry (engine_telemetry.cpp).
-  void monitor_up(const Neighbor& n, const session::Negotiated& s, const session::ConnectionEnds& ends);
+  void monitor_up(const Neighbor& n, const session::Negotiated& s, const session::ConnectionEnds& ends,
+                  bool replayed = false);
   void monitor_post_policy(const Neighbor& n, const wire::Update& u);
   void monitor_best(const std::vector<rib::RibEvent>& events);
 };

@@ -63,7 +63,16 @@ wire::Bytes peer_open(const session::Negotiated& s) {
 
 }  // namespace
 
-void Engine::monitor_up(const Neighbor& n, const session::Negotiated& s, const session::ConnectionEnds& ends) {
+void Engine::set_monitor(telemetry::RibMonitor* m) {
+  if (m == monitor_) return;
+  monitor_ = m;
+  if (m == nullptr) return;
+  for (const auto& n : neighbors_)
+    if (n != nullptr && n->established()) monitor_up(*n, n->session()->negotiated, n->session()->ends, true);
+}
+
+void Engine::monitor_up(const Neighbor& n, const session::Negotiated& s, const session::ConnectionEnds& ends,
+                        bool replayed) {
   telemetry::PeerInfo p;
   p.id = n.id();
   boost::system::error_code ec;
@@ -84,7 +93,10 @@ void Engine::monitor_up(const Neighbor& n, const session::Negotiated& s, const s
   if (auto* c = std::get_if<session::PeerConfig>(&pc))
     p.sent_open = wire::encode_message(session::build_open(c->local), wire::EncodeContext{}, c->local.cats.capability);
   p.received_open = peer_open(s);
-  p.since = std::chrono::system_clock::now();
+  // The wall-clock time the session came up (a tap set later replays it).
+  p.replayed = replayed;
+  p.since = std::chrono::system_clock::now() -
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(SteadyClock::now() - n.session()->since);
   monitor_->peer_up(p);
 }
 

@@ -42,7 +42,8 @@ struct EstablishedSession {
   session::Negotiated negotiated;
   wire::EncodeContext ectx;
   SteadyClock::time_point since{};
-  ExportTarget target;  // how paths are rewritten towards this session
+  session::ConnectionEnds ends;  // the TCP connection's (BMP's Peer Up)
+  ExportTarget target;           // how paths are rewritten towards this session
 };
 
 // MRAI: after a round of UPDATEs that caught up with the table, changes wait

@@ -115,8 +115,6 @@ void check_fixed(const Config& running, const Config& next, ConfigErrors& errors
   b_nc.users.clear();
   fixed(a_nc == b_nc, "/netconf");
   fixed(running.metrics == next.metrics, "/metrics");
-  fixed(running.bmp == next.bmp, "/bmp");
-  fixed(running.mrt == next.mrt, "/mrt");
   fixed(running.steering.next_hop_tracking == next.steering.next_hop_tracking &&
             running.steering.resolve_via_default == next.steering.resolve_via_default,
         "/steering/next-hop-tracking");
@@ -142,7 +140,8 @@ void diff_lists(const std::vector<T>& running, const std::vector<T>& next, Key k
 
 bool ReconfigPlan::empty() const {
   return removed_neighbors.empty() && added_neighbors.empty() && changed_neighbors.empty() &&
-         removed_services.empty() && added_services.empty() && changed_services.empty() && !steering && !collector;
+         removed_services.empty() && added_services.empty() && changed_services.empty() && !steering && !collector &&
+         !bmp && !mrt;
 }
 
 std::vector<std::string> ReconfigPlan::summary() const {
@@ -174,6 +173,8 @@ std::vector<std::string> ReconfigPlan::summary() const {
   for (const auto& s : changed_services) out.push_back("service " + s + " changed (advertised again)");
   if (steering) out.push_back("steering changed: every service prefix is selected again");
   if (collector) out.push_back("collector, scoring or damper changed: the in-process collector restarts");
+  if (bmp) out.push_back("bmp changed: stations added, removed or reconnected");
+  if (mrt) out.push_back("mrt changed: the MRT files start again");
   return out;
 }
 
@@ -218,6 +219,8 @@ std::variant<ReconfigPlan, ConfigErrors> plan_reconfig(const Config& running, co
       });
   plan.steering = !(running.steering == next.steering);
   plan.collector = collector_changed(running, next);
+  plan.bmp = running.bmp != next.bmp;
+  plan.mrt = running.mrt != next.mrt;
   return plan;
 }
 

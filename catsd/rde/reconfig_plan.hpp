@@ -41,6 +41,8 @@ struct ReconfigPlan {
   std::vector<std::string> changed_services;  // prefixes, CS-ID, profile, freshness or configured metrics
   bool steering = false;                      // steering (classes, services, cost): selection runs again
   bool collector = false;  // collector, scoring, damper or services: the in-process collector restarts
+  bool bmp = false;        // BMP stations: added, removed or reconnected (catsd/telemetry)
+  bool mrt = false;        // MRT files: the writer replaced
 
   bool empty() const;
   // One line per change, for the log and the reply of a reload.

@@ -33,6 +33,7 @@ struct PeerInfo {
   wire::Bytes sent_open;   // whole OPEN messages
   wire::Bytes received_open;
   std::chrono::system_clock::time_point since{};
+  bool replayed = false;  // up before the tap was set: no state change to log
 };
 
 struct PeerStats {

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <string>
 
 #include "bgp-ext/wire/message.hpp"
 #include "bgp-ext/wire/update.hpp"
@@ -37,36 +39,84 @@ wire::Bytes loc_rib_open(std::uint32_t asn, std::uint32_t id) {
   return wire::encode_message(o, wire::EncodeContext{});
 }
 
-}  // namespace
-
-std::unique_ptr<Telemetry> Telemetry::create(const boost::asio::any_io_executor& ex, const config::Config& cfg,
-                                             const RibSource& src) {
-  if (cfg.bmp.stations.empty() && cfg.mrt.table_dump.file.empty() && cfg.mrt.updates.file.empty()) return nullptr;
-  return std::make_unique<Telemetry>(ex, cfg, src);
+bool writes_mrt(const config::Mrt& m) {
+  return !m.table_dump.file.empty() || !m.updates.file.empty();
 }
 
+}  // namespace
+
 Telemetry::Telemetry(boost::asio::any_io_executor ex, const config::Config& cfg, const RibSource& src)
-    : ex_(std::move(ex)), src_(src), sys_name_(host_name()) {
+    : ex_(std::move(ex)), src_(src), mrt_cfg_(cfg.mrt), sys_name_(host_name()) {
   for (const auto& sc : cfg.bmp.stations) {
-    auto s = std::make_unique<Station>();
-    Station* raw = s.get();
-    s->conn = std::make_unique<BmpStation>(ex_, sc, [this, raw] { connected(*raw); });
-    s->stats = std::make_unique<boost::asio::steady_timer>(ex_);
     post_policy_ = post_policy_ || sc.monitors(BmpMonitoring::kPostPolicy);
-    stations_.push_back(std::move(s));
+    stations_.push_back(make_station(sc));
   }
-  if (!cfg.mrt.table_dump.file.empty() || !cfg.mrt.updates.file.empty())
-    mrt_ = std::make_unique<MrtWriter>(ex_, cfg.mrt, src_, peers_);
+  if (writes_mrt(cfg.mrt)) mrt_ = std::make_unique<MrtWriter>(ex_, cfg.mrt, src_, peers_);
 }
 
 Telemetry::~Telemetry() = default;
 
+std::unique_ptr<Telemetry::Station> Telemetry::make_station(const config::BmpStation& cfg) {
+  auto s = std::make_unique<Station>();
+  Station* raw = s.get();
+  s->conn = std::make_unique<BmpStation>(ex_, cfg, [this, raw] { connected(*raw); });
+  s->stats = std::make_unique<boost::asio::steady_timer>(ex_);
+  return s;
+}
+
+void Telemetry::start_station(Station& s) {
+  s.conn->start();
+  arm_stats(s);
+}
+
 void Telemetry::start() {
-  for (auto& s : stations_) {
-    s->conn->start();
-    arm_stats(*s);
-  }
+  for (auto& s : stations_) start_station(*s);
   if (mrt_) mrt_->start();
+}
+
+void Telemetry::retire(std::unique_ptr<Station> s, const char* why) {
+  s->stats->cancel();
+  if (s->conn->up()) s->conn->send(bmp_termination(why));
+  s->conn->close(std::chrono::milliseconds{1000}, [] {});
+  retired_.push_back(std::move(s));
+}
+
+void Telemetry::reconfigure(const config::Config& next) {
+  std::map<std::string, const config::BmpStation*> wanted;
+  for (const auto& sc : next.bmp.stations) wanted[sc.name] = &sc;
+  std::vector<std::unique_ptr<Station>> kept;
+  for (auto& s : stations_) {
+    const auto& cfg = s->conn->config();
+    auto it = wanted.find(cfg.name);
+    if (it != wanted.end() && *it->second == cfg) {
+      wanted.erase(it);
+      kept.push_back(std::move(s));
+      continue;
+    }
+    spdlog::info("BMP station {}: {} by a reload", cfg.name, it == wanted.end() ? "removed" : "changed");
+    retire(std::move(s), it == wanted.end() ? "station removed from the configuration" : "station reconfigured");
+  }
+  stations_ = std::move(kept);
+  for (const auto& sc : next.bmp.stations) {
+    if (!wanted.contains(sc.name)) continue;
+    stations_.push_back(make_station(sc));
+    start_station(*stations_.back());
+  }
+  post_policy_ = std::any_of(stations_.begin(), stations_.end(),
+                             [](const auto& s) { return s->conn->config().monitors(BmpMonitoring::kPostPolicy); });
+  if (next.mrt != mrt_cfg_) {
+    if (mrt_) {
+      mrt_->stop();  // writes what is queued
+      retired_mrt_.push_back(std::move(mrt_));
+    }
+    mrt_cfg_ = next.mrt;
+    if (writes_mrt(next.mrt)) {
+      mrt_ = std::make_unique<MrtWriter>(ex_, next.mrt, src_, peers_);
+      mrt_->start();
+    }
+    spdlog::info("MRT: {} by a reload", mrt_ ? "files reconfigured" : "stopped");
+  }
+  if (!active()) peers_.clear();
 }
 
 void Telemetry::stop(std::function<void()> done) {
@@ -227,7 +277,7 @@ void Telemetry::peer_up(const PeerInfo& p) {
     if (s->conn->up() && (cfg.monitors(BmpMonitoring::kPrePolicy) || cfg.monitors(BmpMonitoring::kPostPolicy)))
       s->conn->send(peer_up_message(stored, false));
   }
-  if (mrt_) mrt_->peer_up(stored);
+  if (mrt_ && !p.replayed) mrt_->peer_up(stored);
 }
 
 void Telemetry::peer_down(rib::PeerId id, const session::SessionDown& why) {

@@ -22,13 +22,18 @@ namespace cats::telemetry {
 
 class Telemetry final : public RibMonitor {
  public:
-  // nullptr when the configuration has neither BMP stations nor MRT files.
-  static std::unique_ptr<Telemetry> create(const boost::asio::any_io_executor& ex, const config::Config& cfg,
-                                           const RibSource& src);
   Telemetry(boost::asio::any_io_executor ex, const config::Config& cfg, const RibSource& src);
   ~Telemetry() override;
 
+  // Whether anything is configured: the engine taps an active one only.
+  bool active() const { return !stations_.empty() || mrt_ != nullptr; }
   void start();
+  // A reload's /bmp and /mrt: a station added starts, one removed or changed
+  // gets Termination and is closed (a changed one starts again, so it is
+  // sent everything from Initiation), new MRT files replace the old once
+  // what is queued is written. Peers are forgotten when nothing is left:
+  // the engine replays them when it taps this again.
+  void reconfigure(const config::Config& next);
   // Termination to every station (written, or after a second), MRT files
   // closed; `done` runs on the executor.
   void stop(std::function<void()> done);
@@ -47,6 +52,9 @@ class Telemetry final : public RibMonitor {
     std::unique_ptr<boost::asio::steady_timer> stats;
     std::uint64_t dump = 0;  // number of the dump in progress (a new connection starts another)
   };
+  std::unique_ptr<Station> make_station(const config::BmpStation& cfg);
+  void start_station(Station& s);
+  void retire(std::unique_ptr<Station> s, const char* why);
   void connected(Station& s);
   void dump_part(Station& s, std::shared_ptr<std::vector<rib::PrefixKey>> keys, std::size_t at, std::uint64_t dump);
   void dump_done(Station& s);
@@ -64,6 +72,11 @@ class Telemetry final : public RibMonitor {
   std::map<rib::PeerId, PeerInfo> peers_;  // Established now
   std::vector<std::unique_ptr<Station>> stations_;
   std::unique_ptr<MrtWriter> mrt_;
+  config::Mrt mrt_cfg_;
+  // Stations and MRT writers a reload replaced: closed or stopped, freed with
+  // this object (their cancelled operations may still be queued).
+  std::vector<std::unique_ptr<Station>> retired_;
+  std::vector<std::unique_ptr<MrtWriter>> retired_mrt_;
   bool post_policy_ = false;
   std::string sys_name_;
 };

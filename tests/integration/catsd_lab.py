@@ -1557,6 +1557,69 @@ def scenario_bmp_mrt(lab):
     expect("mrtparse: the logged UPDATEs carry CATS-EXP as received", log_cats == mrt_cats, log_cats)
 
 
+def scenario_bmp_reload(lab):
+    """BMP and MRT change with a reload, sessions untouched: an ingress started with neither gets a station and RIB
+    dumps (the station learns the sessions that were already up), a changed station gets Termination and a new
+    connection, a removed one Termination and no reconnection; the reflector session never flaps."""
+    e1, e2, rr, ing = three_tier(lab)
+    rr_ip = lab.addr(10)
+    wait_for("ingress sees both sites", lambda: len(ing.candidates(V4)) == 2, 20)
+    logs = [os.path.join(lab.dir, "station.jsonl")]
+    lab.procs.spawn("bmp_collector", ["/usr/bin/python3", os.path.join(ROOT, "interop", "lab", "bmp_collector.py"),
+                                      lab.addr(31), "11019", logs[0]], logs[0] + ".out")
+    mrt_dir = os.path.join(lab.dir, "mrt")
+    os.makedirs(mrt_dir)
+
+    def msgs():
+        return json_lines(logs[0])
+
+    def count(kind):
+        return sum(1 for m in msgs() if m.get("type") == kind)
+
+    time.sleep(2)  # the session has been up a while: a replayed Peer Up must say since when
+    up_before = uptimes(ing, [rr_ip])[rr_ip]
+    t_reload = time.time()
+    ing.config["bmp"] = {"station": [{"name": "own", "address": lab.addr(31), "source-address": lab.addr(20),
+                                      "monitoring": ["pre-policy", "loc-rib"], "retry-interval": 1}]}
+    ing.config["mrt"] = {"table-dump": {"file": os.path.join(mrt_dir, "rib.%H%M%S"), "interval": 10}}
+    log = reload(ing, "change(s) applied")
+    check("bmp changed" in log and "mrt changed" in log, "the reload names the BMP and MRT changes")
+    wait_for("the added station: Initiation, the reflector's Peer Up, the service prefix in the Loc-RIB", lambda: (
+        count("initiation") == 1 and any(m.get("type") == "peer_up" and m.get("peer") == rr_ip for m in msgs())
+        and any(m.get("type") == "route_monitoring" and m.get("peer_type") == 3 and V4 in m.get("nlri", [])
+                and "255" in m.get("attrs", {}) for m in msgs())), 20)
+    up = next(m for m in msgs() if m.get("type") == "peer_up" and m.get("peer") == rr_ip)
+    expect("the Peer Up of a session that was already up: the time it came up, its ports", up["timestamp"] <
+           t_reload - 1 and up["local_address"] == lab.addr(20) and 179 in (up["local_port"], up["remote_port"])
+           and 0 not in (up["local_port"], up["remote_port"]), up)
+    peers = {m["station_peer"] for m in msgs() if "station_peer" in m}
+    expect("the station connection comes from source-address", peers == {lab.addr(20)}, peers)
+    dump = wait_for("MRT: a RIB dump within its interval (10 s)", lambda: next(
+        (n for n in os.listdir(mrt_dir) if n.startswith("rib.") and not n.endswith(".tmp")), None), 15)
+    lines = run(["bgpdump", "-m", os.path.join(mrt_dir, dump)], timeout=20).stdout.splitlines()
+    expect("bgpdump: the dump has the service prefix from the reflector, learnt before MRT was configured",
+           any(f"|{rr_ip}|" in line and f"|{V4}|" in line for line in lines), lines[:4])
+
+    ing.config["bmp"]["station"][0]["monitoring"] = ["loc-rib"]
+    reload(ing, "change(s) applied")
+    wait_for("the changed station: Termination on the old connection, Initiation on a new one", lambda: (
+        any(m.get("type") == "termination" and m.get("tlvs", {}).get("string") == "station reconfigured"
+            for m in msgs()) and count("initiation") == 2), 15)
+
+    ing.config["bmp"] = {"station": []}
+    ing.config.pop("mrt")
+    reload(ing, "change(s) applied")
+    wait_for("the removed station: Termination", lambda: any(
+        m.get("type") == "termination" and m.get("tlvs", {}).get("string") == "station removed from the configuration"
+        for m in msgs()), 15)
+    time.sleep(3)
+    expect("the removed station is not connected again", count("initiation") == 2, count("initiation"))
+    up_after = uptimes(ing, [rr_ip])[rr_ip]
+    expect("the reflector session never flapped", up_after[1] == up_before[1] and up_after[0] > up_before[0],
+           (up_before, up_after))
+    check(ing.proc.alive() and len(ing.candidates(V4)) == 2, "the ingress kept its routes")
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 BLOCKS = {name: 100 + i for i, name in enumerate(sorted(SCENARIOS))}
 

@@ -151,6 +151,27 @@ TEST(ReconfigPlan, ServiceAndSteeringChanges) {
   EXPECT_TRUE(std::get<ReconfigPlan>(plan_reconfig(base(), base())).empty());
 }
 
+// BMP and MRT change live; the plan says so (and is not empty, so the reload
+// reaches telemetry), and nothing else.
+TEST(ReconfigPlan, BmpAndMrtChangeWithoutARestart) {
+  Config next = base();
+  config::BmpStation station;
+  station.name = "pmacct";
+  station.address = "192.0.2.50";
+  next.bmp.stations.push_back(station);
+  auto plan = std::get<ReconfigPlan>(plan_reconfig(base(), next));
+  EXPECT_TRUE(plan.bmp);
+  EXPECT_FALSE(plan.mrt);
+  EXPECT_EQ(plan.summary(), std::vector<std::string>{"bmp changed: stations added, removed or reconnected"});
+
+  next = base();
+  next.mrt.table_dump.file = "/var/lib/catsd/rib.%H%M";
+  plan = std::get<ReconfigPlan>(plan_reconfig(base(), next));
+  EXPECT_TRUE(plan.mrt);
+  EXPECT_FALSE(plan.bmp);
+  EXPECT_TRUE(plan.changed_neighbors.empty() && !plan.steering && !plan.collector);
+}
+
 TEST(ReconfigPlan, WhatOnlyARestartChangesIsRefusedWithItsPath) {
   const std::vector<std::pair<std::function<void(Config&)>, std::string>> rows = {
       {[](Config& c) { c.global.as = 65009; }, "/cats-bgp:bgp/global/as"},
@@ -162,6 +183,7 @@ TEST(ReconfigPlan, WhatOnlyARestartChangesIsRefusedWithItsPath) {
       {[](Config& c) { c.global.cats.attribute_type = 254; }, "/cats-bgp:bgp/global/cats"},
       {[](Config& c) { c.fib.scope = config::FibScope::kAll; }, "/cats-bgp:bgp/fib"},
       {[](Config& c) { c.steering.next_hop_tracking = false; }, "/cats-bgp:bgp/steering/next-hop-tracking"},
+      {[](Config& c) { c.metrics.port = 9999; }, "/cats-bgp:bgp/metrics"},
   };
   for (const auto& [change, path] : rows) {
     SCOPED_TRACE(path);
