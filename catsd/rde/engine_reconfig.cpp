@@ -123,7 +123,9 @@ void Engine::remove_neighbor(Neighbor& n) {
   if (const EstablishedSession* es = n.session()) {
     session::SessionDown why;
     why.was_established = true;
+    why.sent = session::Notify{wire::notify::kCease, session::cease::kPeerDeconfigured, {}};  // port_.remove sent it
     n.drop_session(es->gen, why);
+    if (monitor_ != nullptr) monitor_->peer_down(id, why);
   }
   if (n.rib_in() != nullptr) process(*n.rib_in(), n.rib_in()->clear());
   n.rib_out().clear();  // leaves its update group

@@ -188,6 +188,14 @@ void BmpStation::finished() {
     sock_->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     sock_->close(ec);
   }
+  // Closed for good (the write in flight is cancelled with the socket): what
+  // was queued and a dump's continuation go now; a retired station is kept
+  // until exit.
+  queue_.clear();
+  queued_ = 0;
+  in_flight_ = 0;
+  writing_ = false;
+  room_ = nullptr;
   if (closed_) asio::post(ex_, std::exchange(closed_, nullptr));
 }
 

@@ -40,6 +40,7 @@ class BmpStation {
 
   void start();
   bool up() const { return up_; }
+  bool closing() const { return closing_; }
   // Queues a message; false when dropped (not connected, or the queue overflowed:
   // then the connection is reset and a new one starts from the beginning).
   bool send(wire::Bytes m);

@@ -113,7 +113,7 @@ void MrtWriter::start() {
 void MrtWriter::arm_dump() {
   dump_timer_.expires_after(cfg_.table_dump.interval);
   dump_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    if (ec || stopped_) return;  // fired as it was stopped: no dump, no re-arm
     dump();
     arm_dump();
   });
@@ -222,6 +222,7 @@ void MrtWriter::run() {
 }
 
 void MrtWriter::stop() {
+  stopped_ = true;
   dump_timer_.cancel();
   {
     const std::lock_guard lock(mu_);

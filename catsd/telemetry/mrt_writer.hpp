@@ -68,6 +68,7 @@ class MrtWriter {
   const RibSource& src_;
   const std::map<rib::PeerId, PeerInfo>& peers_;
   boost::asio::steady_timer dump_timer_;
+  bool stopped_ = false;  // the executor's thread
   std::uint64_t dropped_ = 0;
   // The writer thread's.
   std::mutex mu_;

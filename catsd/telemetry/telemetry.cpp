@@ -75,6 +75,7 @@ void Telemetry::start() {
 }
 
 void Telemetry::retire(std::unique_ptr<Station> s, const char* why) {
+  ++s->dump;  // a dump in progress stops at its next part
   s->stats->cancel();
   if (s->conn->up()) s->conn->send(bmp_termination(why));
   s->conn->close(std::chrono::milliseconds{1000}, [] {});
@@ -248,7 +249,7 @@ void Telemetry::arm_stats(Station& s) {
   if (every.count() == 0) return;
   s.stats->expires_after(every);
   s.stats->async_wait([this, &s](const boost::system::error_code& ec) {
-    if (ec) return;
+    if (ec || s.conn->closing()) return;  // fired as it was retired: no re-arm
     send_stats(s);
     arm_stats(s);
   });

@@ -15,8 +15,10 @@
 //   refresh NEIGHBOR ipv4|ipv6 [borr|eorr]
 //   inject SERVICE [l2=N] [drain|no-drain] [withdraw|restore]
 //   clear NEIGHBOR hard|soft-in|soft-out
+//   tap                                a telemetry tap (BMP, MRT) from here on
 //   out NEIGHBOR HEX                   expected: the next message sent to NEIGHBOR
 //   ctl NEIGHBOR TEXT                  expected: a session control (reset, max-prefix)
+//   tap up|down NEIGHBOR [...]         expected: a session event the tap was told of
 //   show rib|services|neighbors FILE   expected: that show reply (volatile fields left out)
 // After each input step the engine runs until it is idle; what it sent since
 // the previous input must be exactly the out/ctl lines that follow it.
@@ -27,7 +29,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -40,6 +44,7 @@
 #include "bgp-ext/wire/message.hpp"
 #include "catsd/api/show.hpp"
 #include "catsd/rde/engine.hpp"
+#include "catsd/telemetry/rib_monitor.hpp"
 #include "yang/loader/load.hpp"
 #include "yang/loader/session_config.hpp"
 
@@ -73,6 +78,39 @@ std::uint32_t dotted(const std::string& s) {
 struct Recorded {
   rib::PeerId id;
   std::string line;  // "out ADDR HEX" or "ctl ADDR TEXT"
+};
+
+// The telemetry tap's session events, in the order of everything sent.
+class RecordingTap : public telemetry::RibMonitor {
+ public:
+  explicit RecordingTap(std::vector<Recorded>& out) : out_(out) {}
+  void peer_up(const telemetry::PeerInfo& p) override {
+    names_[p.id] = address_text(p.address);
+    out_.push_back({p.id, "tap up " + names_[p.id] + (p.replayed ? " replayed" : "")});
+  }
+  void peer_down(rib::PeerId id, const session::SessionDown& why) override {
+    std::string line = "tap down " + names_[id];
+    if (why.sent) line += " sent " + std::to_string(why.sent->code) + "/" + std::to_string(why.sent->subcode);
+    out_.push_back({id, line});
+  }
+  void received(rib::PeerId, wire::ByteSpan) override {}
+  bool wants_post_policy() const override { return false; }
+  void adj_in_changed(rib::PeerId, const rib::PrefixKey&, std::uint32_t, const rib::AdjRoute*) override {}
+  void best_changed(const rib::RibEvent&) override {}
+
+ private:
+  static std::string address_text(const wire::Bytes& a) {
+    if (a.size() == 4) {
+      boost::asio::ip::address_v4::bytes_type b;
+      std::memcpy(b.data(), a.data(), 4);
+      return boost::asio::ip::address_v4(b).to_string();
+    }
+    boost::asio::ip::address_v6::bytes_type b{};
+    std::memcpy(b.data(), a.data(), std::min<std::size_t>(a.size(), 16));
+    return boost::asio::ip::address_v6(b).to_string();
+  }
+  std::vector<Recorded>& out_;
+  std::map<rib::PeerId, std::string> names_;
 };
 
 class RecordingPort : public SessionPort {
@@ -216,11 +254,12 @@ class GoldenCase {
       const auto w = words(lines[i].substr(0, lines[i].find('#')));
       if (w.empty()) {
         const bool generated = lines[i].rfind("# ", 0) == 0 && i + 1 < lines.size() &&
-                               (lines[i + 1].rfind("out ", 0) == 0 || lines[i + 1].rfind("ctl ", 0) == 0);
+                               (lines[i + 1].rfind("out ", 0) == 0 || lines[i + 1].rfind("ctl ", 0) == 0 ||
+                                lines[i + 1].rfind("tap ", 0) == 0);
         if (!(updating() && generated)) rewritten.push_back(lines[i]);
         continue;
       }
-      if (w[0] == "out" || w[0] == "ctl") {
+      if (w[0] == "out" || w[0] == "ctl" || (w[0] == "tap" && w.size() > 1)) {
         expected.push_back(lines[i]);
         continue;
       }
@@ -279,6 +318,10 @@ class GoldenCase {
       return;
     }
     if (op == "reconfigure" || op == "refuse") return reconfigure(w);
+    if (op == "tap") {
+      tap_ = std::make_unique<RecordingTap>(port_.sent);
+      return engine_->set_monitor(tap_.get());
+    }
     const rib::PeerId id = id_of(w.at(1));
     if (op == "up") return up(id, w);
     if (op == "in") {
@@ -432,6 +475,7 @@ class GoldenCase {
   fs::path dir_;
   boost::asio::io_context io_;
   RecordingPort port_;
+  std::unique_ptr<RecordingTap> tap_;  // outlives the engine that calls it
   std::unique_ptr<Engine> engine_;
   std::map<rib::PeerId, std::uint64_t> gen_;
   std::map<rib::PeerId, session::Negotiated> negotiated_;
