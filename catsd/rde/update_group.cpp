@@ -261,7 +261,15 @@ class UpdateGroup::Builder {
 
 // ---- UpdateGroup --------------------------------------------------------------
 
-UpdateGroup::UpdateGroup(ExportParams params) : params_(std::move(params)), cache_(4096) {}
+UpdateGroup::UpdateGroup(ExportParams params) : params_(std::move(params)), cache_(4096) {
+  refresh_policy(params_.target.policy);
+}
+
+void UpdateGroup::refresh_policy(const rib::Policy* p) {
+  if (p == nullptr) return;  // same(): a group without a policy gets no member with one
+  if (!policy_ || p != &*policy_) policy_ = *p;
+  params_.target.policy = &*policy_;
+}
 
 void UpdateGroup::join(AdjRibOut& m, rib::PeerId peer) {
   m.group_ = this;
@@ -941,7 +949,10 @@ std::size_t UpdateGroup::render_backlog(AdjRibOut& m, Outgoing& out) {
 UpdateGroup& UpdateGroups::group_for(ExportParams params) {
   std::erase_if(groups_, [](const auto& g) { return g->members().empty(); });
   for (auto& g : groups_)
-    if (g->params().same(params)) return *g;
+    if (g->params().same(params)) {
+      g->refresh_policy(params.target.policy);
+      return *g;
+    }
   groups_.push_back(std::make_unique<UpdateGroup>(std::move(params)));
   return *groups_.back();
 }

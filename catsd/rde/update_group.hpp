@@ -184,6 +184,10 @@ class UpdateGroup {
   UpdateGroup& operator=(const UpdateGroup&) = delete;
 
   const ExportParams& params() const { return params_; }
+  // The export policy of a member about to join: the group's own copy takes
+  // its content (equal for every member by ExportParams::same, except a
+  // prefix list whose entries a reload changed).
+  void refresh_policy(const rib::Policy* p);
   const std::vector<AdjRibOut*>& members() const { return members_; }
   bool add_path(int family) const { return family == 0 ? params_.ectx.add_path.ipv4 : params_.ectx.add_path.ipv6; }
 
@@ -336,6 +340,9 @@ class UpdateGroup {
   void forget_rendered();
 
   ExportParams params_;
+  // params_.target.policy points here, not at a member's policy: a member can
+  // leave, change its policy or be freed while the group goes on.
+  std::optional<rib::Policy> policy_;
   std::vector<AdjRibOut*> members_;
   // The log: items at positions [base_, head_).
   std::vector<LogItem> log_;
