@@ -81,8 +81,10 @@ Engine::Reconfigured Engine::reconfigure(config::Config next) {
   cfg_ = std::move(next);
   for (std::size_t i = 0; i < services_.size(); ++i) services_[i].svc = cfg_.service(names[i]);
   // The selections point at their service classes, which moved with the
-  // configuration: point them at the new ones (a reload that changes no
-  // steering left them dangling).
+  // configuration: point them at the new ones at once, before the changes
+  // below can run a selection (a reload that changes no steering left them
+  // dangling). A steering change re-resolves them again afterwards, with
+  // the neighbors' changes in place: an index rebuilt twice, on a reload.
   if (steering_) cats_.reconfigure(loc_rib_);
 
   for (const auto& c : plan.changed_neighbors)
